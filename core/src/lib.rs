@@ -1,0 +1,5 @@
+//! walkbook-core: the offline-first core of the walkbook canvassing and
+//! phone-bank app. Reference data (walk lists, call lists, scripts) lives in
+//! SQLite; results are automerge documents stored durably on the device.
+
+pub mod model;

@@ -1,0 +1,82 @@
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A campaign: the unit of data separation. One device database per campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    /// IANA time zone name, e.g. "America/Chicago". Fallback zone for contacts
+    /// whose own zone is unknown.
+    pub time_zone: String,
+    pub calling_hours: CallingHours,
+}
+
+/// Local-time window in which contacts may be called. US law allows 8:00 to
+/// 21:00 in the called person's local time; campaigns often narrow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallingHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Default for CallingHours {
+    fn default() -> Self {
+        CallingHours {
+            start: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            end: NaiveTime::from_hms_opt(20, 0, 0).expect("valid time"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volunteer {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentKind {
+    Turf,
+    CallList,
+}
+
+impl AssignmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentKind::Turf => "turf",
+            AssignmentKind::CallList => "call_list",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "turf" => Some(AssignmentKind::Turf),
+            "call_list" => Some(AssignmentKind::CallList),
+            _ => None,
+        }
+    }
+}
+
+/// A volunteer's assignment: one turf or one call list, with the script to use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub id: String,
+    pub kind: AssignmentKind,
+    /// The turf id or call list id, depending on `kind`.
+    pub unit_id: String,
+    pub script_id: String,
+    pub volunteer_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Assignment {
+    /// The results document id of this assignment's unit: `turf:<id>` or `calls:<id>`.
+    pub fn unit_doc_id(&self) -> String {
+        match self.kind {
+            AssignmentKind::Turf => format!("turf:{}", self.unit_id),
+            AssignmentKind::CallList => format!("calls:{}", self.unit_id),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Assignment, Campaign, Phone, Script, Volunteer};
+
+/// A voter or contact. `id` is the stable voter-file id (state voter id or VAN id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub household_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<u16>,
+    /// BCP 47 language tag of the person's preferred language ("en", "es").
+    pub language: String,
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Modelled or previously recorded support score 1..=5, if the voter file has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_score: Option<u8>,
+    /// Other voter-file attributes the campaign chose to carry.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// Never knock or call this person (a standing do-not-contact request).
+    #[serde(default)]
+    pub do_not_contact: bool,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// One door: an address, possibly a unit in a building.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: String,
+    pub house_number: u32,
+    pub street_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precinct: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+impl Household {
+    /// "123 Elm St Apt 4"
+    pub fn address_line(&self) -> String {
+        match &self.unit {
+            Some(u) => format!("{} {} #{}", self.house_number, self.street_name, u),
+            None => format!("{} {}", self.house_number, self.street_name),
+        }
+    }
+}
+
+/// A walkable area: households in the order the canvasser walks them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turf {
+    pub id: String,
+    pub name: String,
+    pub household_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallList {
+    pub id: String,
+    pub name: String,
+    pub person_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Door,
+    Phone,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Door => "door",
+            Channel::Phone => "phone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "door" => Some(Channel::Door),
+            "phone" => Some(Channel::Phone),
+            _ => None,
+        }
+    }
+}
+
+/// What a result code means for the person's derived status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultEffect {
+    /// Try again later (not home, no answer, busy, left message, inaccessible, language barrier).
+    Retry,
+    /// Come back / call back at the attempt's `callback_at`.
+    ComeBack,
+    Refused,
+    Moved,
+    Deceased,
+    /// The number is wrong or disconnected: never dial it again for this person.
+    WrongNumber,
+    /// Do not knock / do not call: honoured on every list.
+    DoNotContact,
+}
+
+impl ResultEffect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultEffect::Retry => "retry",
+            ResultEffect::ComeBack => "come_back",
+            ResultEffect::Refused => "refused",
+            ResultEffect::Moved => "moved",
+            ResultEffect::Deceased => "deceased",
+            ResultEffect::WrongNumber => "wrong_number",
+            ResultEffect::DoNotContact => "do_not_contact",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "retry" => ResultEffect::Retry,
+            "come_back" => ResultEffect::ComeBack,
+            "refused" => ResultEffect::Refused,
+            "moved" => ResultEffect::Moved,
+            "deceased" => ResultEffect::Deceased,
+            "wrong_number" => ResultEffect::WrongNumber,
+            "do_not_contact" => ResultEffect::DoNotContact,
+            _ => return None,
+        })
+    }
+}
+
+/// A contact result that produced no answers ("not home", "wrong number").
+/// Whether a code is final (never retry) is campaign data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultCode {
+    pub id: String,
+    pub label: String,
+    pub channel: Channel,
+    pub effect: ResultEffect,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// Everything the server knows about a campaign's reference data. A packet
+/// carries the subset one assignment needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    pub campaign: Option<Campaign>,
+    #[serde(default)]
+    pub households: Vec<Household>,
+    #[serde(default)]
+    pub people: Vec<Person>,
+    #[serde(default)]
+    pub turfs: Vec<Turf>,
+    #[serde(default)]
+    pub call_lists: Vec<CallList>,
+    #[serde(default)]
+    pub scripts: Vec<Script>,
+    #[serde(default)]
+    pub result_codes: Vec<ResultCode>,
+    #[serde(default)]
+    pub volunteers: Vec<Volunteer>,
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
+}
