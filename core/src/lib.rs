@@ -2,4 +2,7 @@
 //! phone-bank app. Reference data (walk lists, call lists, scripts) lives in
 //! SQLite; results are automerge documents stored durably on the device.
 
+pub mod calls;
+pub mod generate;
 pub mod model;
+pub mod walk;
