@@ -5,4 +5,7 @@
 pub mod calls;
 pub mod generate;
 pub mod model;
+pub mod packet;
+pub mod results;
+pub mod store;
 pub mod walk;

@@ -1,0 +1,123 @@
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::{PACKET_FORMAT, PacketBody, PacketError, encode_packet};
+use crate::model::{AssignmentKind, Channel, ReferenceData, ScriptKind, validate_reference_data};
+
+/// Cuts the packet for one assignment out of a campaign's reference data:
+/// the unit (turf or call list), its households and people, the assigned
+/// script (every version, so results recorded with an older version still
+/// validate), the result codes of the unit's channel, and the campaign.
+pub fn build_packet(
+    campaign: &ReferenceData,
+    assignment_id: &str,
+    version: u64,
+    created_at: DateTime<Utc>,
+) -> Result<(PacketBody, Vec<u8>), PacketError> {
+    let assignment = campaign
+        .assignments
+        .iter()
+        .find(|a| a.id == assignment_id)
+        .ok_or_else(|| PacketError::UnknownAssignment(assignment_id.to_string()))?
+        .clone();
+    let settings = campaign
+        .campaign
+        .clone()
+        .ok_or_else(|| PacketError::Invalid {
+            assignment: assignment_id.to_string(),
+            source: crate::model::ReferenceError {
+                record: "campaign".into(),
+                problem: "the campaign data has no campaign settings".into(),
+            },
+        })?;
+
+    let mut data = ReferenceData {
+        campaign: Some(settings.clone()),
+        ..ReferenceData::default()
+    };
+    let (channel, script_kind) = match assignment.kind {
+        AssignmentKind::Turf => {
+            let turf = campaign.turfs.iter().find(|t| t.id == assignment.unit_id);
+            if let Some(turf) = turf {
+                let ids: HashSet<&str> = turf.household_ids.iter().map(String::as_str).collect();
+                data.households = campaign
+                    .households
+                    .iter()
+                    .filter(|h| ids.contains(h.id.as_str()))
+                    .cloned()
+                    .collect();
+                data.people = campaign
+                    .people
+                    .iter()
+                    .filter(|p| ids.contains(p.household_id.as_str()))
+                    .cloned()
+                    .collect();
+                data.turfs.push(turf.clone());
+            }
+            (Channel::Door, ScriptKind::Canvass)
+        }
+        AssignmentKind::CallList => {
+            let list = campaign
+                .call_lists
+                .iter()
+                .find(|l| l.id == assignment.unit_id);
+            if let Some(list) = list {
+                let ids: HashSet<&str> = list.person_ids.iter().map(String::as_str).collect();
+                data.people = campaign
+                    .people
+                    .iter()
+                    .filter(|p| ids.contains(p.id.as_str()))
+                    .cloned()
+                    .collect();
+                let homes: HashSet<&str> = data
+                    .people
+                    .iter()
+                    .map(|p| p.household_id.as_str())
+                    .collect();
+                data.households = campaign
+                    .households
+                    .iter()
+                    .filter(|h| homes.contains(h.id.as_str()))
+                    .cloned()
+                    .collect();
+                data.call_lists.push(list.clone());
+            }
+            (Channel::Phone, ScriptKind::Phone)
+        }
+    };
+    data.scripts = campaign
+        .scripts
+        .iter()
+        .filter(|s| s.id == assignment.script_id && s.kind == script_kind)
+        .cloned()
+        .collect();
+    data.result_codes = campaign
+        .result_codes
+        .iter()
+        .filter(|r| r.channel == channel)
+        .cloned()
+        .collect();
+    data.volunteers = campaign
+        .volunteers
+        .iter()
+        .filter(|v| v.id == assignment.volunteer_id)
+        .cloned()
+        .collect();
+    data.assignments.push(assignment.clone());
+
+    validate_reference_data(&data).map_err(|source| PacketError::Invalid {
+        assignment: assignment_id.to_string(),
+        source,
+    })?;
+    let body = PacketBody {
+        format: PACKET_FORMAT,
+        campaign_id: settings.id,
+        assignment,
+        version,
+        created_at,
+        data,
+    };
+    let bytes = encode_packet(&body);
+    Ok((body, bytes))
+}

@@ -1,0 +1,66 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Channel, ResultEffect};
+
+/// One contact attempt at a door or on the phone, as stored in the unit's
+/// results document. Written once, never edited: a correction is a new
+/// attempt that lists the attempts it supersedes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// A v4 UUID, unique across devices.
+    pub id: String,
+    /// `None` for a household-level result at the door ("nobody home").
+    pub person_id: Option<String>,
+    pub household_id: String,
+    pub channel: Channel,
+    /// Result code id for an attempt that produced no answers.
+    pub result: Option<String>,
+    /// What the result code meant when recorded. Stored so derived status is
+    /// a function of the document alone, even if the campaign later edits codes.
+    pub effect: Option<ResultEffect>,
+    /// Survey answers to choice questions: question id -> option id.
+    pub responses: BTreeMap<String, String>,
+    /// Answers to free-text questions: question id -> text. Kept apart from
+    /// `responses` so two differently worded notes are never a conflict.
+    pub text_answers: BTreeMap<String, String>,
+    pub notes: String,
+    /// Epoch milliseconds: come back / call back at this time.
+    pub callback_at_ms: Option<i64>,
+    /// Attempts this one corrects.
+    pub supersedes: Vec<String>,
+    /// Epoch milliseconds when the attempt was recorded.
+    pub at_ms: i64,
+    pub duration_s: Option<u32>,
+    pub volunteer_id: String,
+    pub device_id: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub script_id: String,
+    pub script_version: u32,
+}
+
+/// What a volunteer submits; the store fills in id, device, effect and time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewAttempt {
+    pub person_id: Option<String>,
+    pub household_id: Option<String>,
+    pub result: Option<String>,
+    /// Answers keyed by question id: an option id for choice questions, the
+    /// text for free-text questions.
+    pub answers: BTreeMap<String, String>,
+    pub notes: String,
+    pub callback_at_ms: Option<i64>,
+    pub supersedes: Vec<String>,
+    /// Defaults to now.
+    pub at_ms: Option<i64>,
+    pub duration_s: Option<u32>,
+    pub volunteer_id: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    /// Defaults to the newest installed version of the assignment's script.
+    pub script_version: Option<u32>,
+}

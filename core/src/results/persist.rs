@@ -1,0 +1,441 @@
+//! Storing results documents: incremental change chunks keyed by hash, a
+//! snapshot after compaction, stored heads checked on every load, and the
+//! index tables updated in the same transaction as the chunks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::document::{check_root, read_attempts, read_attempts_by_id, split_changes};
+use super::status::{derive_household, derive_status};
+use super::{Attempt, DocumentError};
+use crate::store::{DeviceStore, StoreError};
+
+/// Compact a document once this many change chunks have piled up.
+pub const COMPACT_AFTER_CHUNKS: i64 = 256;
+
+/// What `merge_remote_changes` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeOutcome {
+    /// Changes that were new to this replica (0 when the bytes were already applied).
+    pub new_changes: usize,
+    /// Attempts that were new to this replica.
+    pub new_attempts: usize,
+}
+
+fn heads_json(heads: &[ChangeHash]) -> String {
+    let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    hex.sort();
+    serde_json::to_string(&hex).expect("strings serialise")
+}
+
+fn doc_err(doc: &str) -> impl Fn(DocumentError) -> StoreError + '_ {
+    move |source| StoreError::Document {
+        doc: doc.to_string(),
+        source,
+    }
+}
+
+impl DeviceStore {
+    /// The unit's document, loaded from disk on first use and checked
+    /// against the heads stored with the last write.
+    pub(crate) fn document(&mut self, doc_id: &str) -> Result<&mut Automerge, StoreError> {
+        if !self.docs.contains_key(doc_id) {
+            let doc = self.load_document(doc_id)?;
+            self.docs.insert(doc_id.to_string(), doc);
+        }
+        Ok(self.docs.get_mut(doc_id).expect("inserted above"))
+    }
+
+    /// Loads a document strictly: a damaged snapshot or chunk, or a history
+    /// that ends short of the stored heads, is reported, never papered over.
+    pub fn load_document(&self, doc_id: &str) -> Result<Automerge, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("results for {doc_id}: {what}"));
+        let row: Option<(Option<Vec<u8>>, String)> = self
+            .conn
+            .query_row(
+                "SELECT snapshot, heads FROM result_docs WHERE doc_id = ?1",
+                [doc_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((snapshot, heads)) = row else {
+            return Ok(Automerge::new().with_actor(self.actor.clone()));
+        };
+        let mut doc = match snapshot {
+            Some(bytes) => Automerge::load_with_options(
+                &bytes,
+                LoadOptions::new().on_partial_load(OnPartialLoad::Error),
+            )
+            .map_err(|e| corrupt(format!("the snapshot is damaged ({e})")))?,
+            None => Automerge::new(),
+        };
+        let mut st = self.conn.prepare_cached(
+            "SELECT hash, bytes FROM result_chunks WHERE doc_id = ?1 ORDER BY seq",
+        )?;
+        let mut changes = Vec::new();
+        for row in st.query_map([doc_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })? {
+            let (hash, bytes) = row?;
+            let change = Change::try_from(bytes.as_slice())
+                .map_err(|e| corrupt(format!("change {hash} is damaged ({e})")))?;
+            if change.hash().to_string() != hash {
+                return Err(corrupt(format!(
+                    "change {hash} is damaged (its content hashes to {})",
+                    change.hash()
+                )));
+            }
+            changes.push(change);
+        }
+        doc.apply_changes(changes)
+            .map_err(|e| corrupt(format!("changes do not apply ({e})")))?;
+        let loaded = heads_json(&doc.get_heads());
+        if loaded != heads {
+            return Err(corrupt(format!(
+                "the stored history is incomplete: it ends at {loaded} but {heads} was written"
+            )));
+        }
+        Ok(doc.with_actor(self.actor.clone()))
+    }
+
+    /// Writes the changes made to `doc_id` since `before` and updates the
+    /// index for `new_attempts`, all in one `synchronous=FULL` transaction.
+    /// On failure the in-memory document is dropped, so it is reloaded from
+    /// what is really on disk.
+    pub(crate) fn persist(
+        &mut self,
+        doc_id: &str,
+        before: &[ChangeHash],
+        new_attempts: &[Attempt],
+    ) -> Result<(), StoreError> {
+        let result = self.persist_inner(doc_id, before, new_attempts);
+        if result.is_err() {
+            self.docs.remove(doc_id);
+        }
+        result
+    }
+
+    fn persist_inner(
+        &mut self,
+        doc_id: &str,
+        before: &[ChangeHash],
+        new_attempts: &[Attempt],
+    ) -> Result<(), StoreError> {
+        let doc = self
+            .docs
+            .get(doc_id)
+            .expect("persist is called on a loaded document");
+        let changes = doc.get_changes(before);
+        let heads = heads_json(&doc.get_heads());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO result_docs (doc_id, heads, updated_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads, updated_at_ms = excluded.updated_at_ms",
+            params![doc_id, heads, Utc::now().timestamp_millis()],
+        )?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes)
+                 VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM result_chunks WHERE doc_id = ?1), ?3)",
+            )?;
+            for c in &changes {
+                st.execute(params![doc_id, c.hash().to_string(), c.raw_bytes()])?;
+            }
+        }
+        update_index(&tx, doc_id, new_attempts)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies changes received from another replica (automerge change
+    /// chunks, as produced by `save_after`). Applying the same bytes twice
+    /// changes nothing. Damaged input, changes whose history this device
+    /// lacks, or malformed attempts are refused and nothing is written.
+    pub fn merge_remote_changes(
+        &mut self,
+        doc_id: &str,
+        bytes: &[u8],
+    ) -> Result<MergeOutcome, StoreError> {
+        let changes = split_changes(bytes).map_err(doc_err(doc_id))?;
+        self.apply_remote(doc_id, |doc| {
+            doc.apply_changes(changes)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Runs `apply` on the document and persists whatever it added, after
+    /// checking the result is a well-formed document for this unit.
+    pub(crate) fn apply_remote(
+        &mut self,
+        doc_id: &str,
+        apply: impl FnOnce(&mut Automerge) -> Result<(), String>,
+    ) -> Result<MergeOutcome, StoreError> {
+        let doc = self.document(doc_id)?;
+        let before = doc.get_heads();
+        let known: BTreeSet<String> = match super::document::attempt_ids(doc) {
+            Ok(ids) => ids,
+            Err(e) => return Err(doc_err(doc_id)(e)),
+        };
+        let checked = (|| {
+            apply(doc).map_err(|e| {
+                StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
+            })?;
+            if !doc.get_missing_deps(&[]).is_empty() {
+                return Err(StoreError::Document {
+                    doc: doc_id.to_string(),
+                    source: DocumentError::BadChange(
+                        "the changes build on history this device does not have yet; sync to fetch it".into(),
+                    ),
+                });
+            }
+            check_root(doc, doc_id).map_err(doc_err(doc_id))?;
+            let all = super::document::attempt_ids(doc).map_err(doc_err(doc_id))?;
+            let fresh: Vec<String> = all.difference(&known).cloned().collect();
+            read_attempts_by_id(doc, &fresh).map_err(doc_err(doc_id))
+        })();
+        let new_attempts = match checked {
+            Ok(a) => a,
+            Err(e) => {
+                self.docs.remove(doc_id);
+                return Err(e);
+            }
+        };
+        let new_changes = self.docs[doc_id].get_changes(&before).len();
+        if new_changes == 0 {
+            return Ok(MergeOutcome {
+                new_changes: 0,
+                new_attempts: 0,
+            });
+        }
+        self.persist(doc_id, &before, &new_attempts)?;
+        self.maybe_compact(doc_id)?;
+        Ok(MergeOutcome {
+            new_changes,
+            new_attempts: new_attempts.len(),
+        })
+    }
+
+    /// The changes of a document after `heads` (all of it for `&[]`), as
+    /// concatenated change chunks for `merge_remote_changes` on another replica.
+    pub fn changes_since(
+        &mut self,
+        doc_id: &str,
+        heads: &[ChangeHash],
+    ) -> Result<Vec<u8>, StoreError> {
+        Ok(self.document(doc_id)?.save_after(heads))
+    }
+
+    /// The current heads of a document.
+    pub fn heads(&mut self, doc_id: &str) -> Result<Vec<ChangeHash>, StoreError> {
+        Ok(self.document(doc_id)?.get_heads())
+    }
+
+    /// Every attempt in a unit's document.
+    pub fn attempts(&mut self, doc_id: &str) -> Result<Vec<Attempt>, StoreError> {
+        read_attempts(self.document(doc_id)?).map_err(doc_err(doc_id))
+    }
+
+    /// Number of change chunks stored for a document (before compaction).
+    pub fn chunk_count(&self, doc_id: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM result_chunks WHERE doc_id = ?1",
+            [doc_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub(crate) fn maybe_compact(&mut self, doc_id: &str) -> Result<(), StoreError> {
+        if self.chunk_count(doc_id)? >= COMPACT_AFTER_CHUNKS {
+            self.compact(doc_id)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the stored chunks of a document by one snapshot. The snapshot
+    /// is verified by loading it back before anything is deleted, and the
+    /// write and the delete are one transaction.
+    pub fn compact(&mut self, doc_id: &str) -> Result<(), StoreError> {
+        let doc = self.document(doc_id)?;
+        let heads = doc.get_heads();
+        let snapshot = doc.save();
+        let reloaded = Automerge::load_with_options(
+            &snapshot,
+            LoadOptions::new().on_partial_load(OnPartialLoad::Error),
+        )
+        .map_err(|e| {
+            StoreError::Corrupt(format!(
+                "results for {doc_id}: the new snapshot does not load ({e})"
+            ))
+        })?;
+        if reloaded.get_heads() != heads {
+            return Err(StoreError::Corrupt(format!(
+                "results for {doc_id}: the new snapshot lost changes"
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE result_docs SET snapshot = ?2, heads = ?3 WHERE doc_id = ?1",
+            params![doc_id, snapshot, heads_json(&heads)],
+        )?;
+        tx.execute("DELETE FROM result_chunks WHERE doc_id = ?1", [doc_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops and rebuilds a document's index rows from the document alone.
+    pub fn rebuild_index(&mut self, doc_id: &str) -> Result<(), StoreError> {
+        let attempts = self.attempts(doc_id)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for table in [
+            "attempts",
+            "person_status",
+            "person_answers",
+            "household_status",
+        ] {
+            tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [doc_id])?;
+        }
+        update_index(&tx, doc_id, &attempts)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ids of every results document on this device.
+    pub fn result_doc_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT doc_id FROM result_docs ORDER BY doc_id")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn load_group(
+    tx: &Transaction<'_>,
+    doc_id: &str,
+    column: &str,
+    key: &str,
+) -> Result<Vec<Attempt>, StoreError> {
+    let mut st = tx.prepare_cached(&format!(
+        "SELECT body FROM attempts WHERE doc_id = ?1 AND {column} = ?2"
+    ))?;
+    let rows = st.query_map(params![doc_id, key], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for body in rows {
+        let body = body?;
+        out.push(serde_json::from_str(&body).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "results index for {doc_id}: attempt row unreadable ({e})"
+            ))
+        })?);
+    }
+    Ok(out)
+}
+
+/// Adds `new_attempts` to the index and re-derives the status of every
+/// person and door they touch (including those of attempts they supersede).
+pub(crate) fn update_index(
+    tx: &Transaction<'_>,
+    doc_id: &str,
+    new_attempts: &[Attempt],
+) -> Result<(), StoreError> {
+    let mut people = BTreeSet::new();
+    let mut households = BTreeSet::new();
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO attempts (doc_id, id, person_id, household_id, channel, at_ms, volunteer_id, device_id, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let mut owner = tx.prepare_cached(
+            "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
+        )?;
+        for a in new_attempts {
+            insert.execute(params![
+                doc_id,
+                a.id,
+                a.person_id,
+                a.household_id,
+                a.channel.as_str(),
+                a.at_ms,
+                a.volunteer_id,
+                a.device_id,
+                serde_json::to_string(a).expect("attempts serialise")
+            ])?;
+            people.extend(a.person_id.clone());
+            households.insert(a.household_id.clone());
+            for s in &a.supersedes {
+                if let Some((p, h)) = owner
+                    .query_row(params![doc_id, s], |r| {
+                        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?
+                {
+                    people.extend(p);
+                    households.insert(h);
+                }
+            }
+        }
+    }
+    for p in &people {
+        let attempts = load_group(tx, doc_id, "person_id", p)?;
+        let refs: Vec<&Attempt> = attempts.iter().collect();
+        let s = derive_status(&refs);
+        let come_back = match s.status {
+            super::Status::ComeBack { at_ms } => Some(at_ms),
+            _ => None,
+        };
+        tx.execute(
+            "INSERT OR REPLACE INTO person_status (doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                doc_id,
+                p,
+                s.status.kind(),
+                come_back,
+                s.attempts,
+                s.last_at_ms,
+                serde_json::to_string(&s).expect("status serialises")
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM person_answers WHERE doc_id = ?1 AND person_id = ?2",
+            params![doc_id, p],
+        )?;
+        if let super::Status::Contacted { answers } = &s.status {
+            let answers: &BTreeMap<String, String> = answers;
+            for (q, v) in answers {
+                tx.execute(
+                    "INSERT INTO person_answers (doc_id, person_id, question_id, answer) VALUES (?1, ?2, ?3, ?4)",
+                    params![doc_id, p, q, v],
+                )?;
+            }
+        }
+    }
+    for h in &households {
+        let attempts = load_group(tx, doc_id, "household_id", h)?;
+        let refs: Vec<&Attempt> = attempts.iter().collect();
+        let s = derive_household(&refs);
+        tx.execute(
+            "INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                doc_id,
+                h,
+                s.household.status.kind(),
+                s.door_attempts,
+                s.last_at_ms,
+                serde_json::to_string(&s).expect("status serialises")
+            ],
+        )?;
+    }
+    Ok(())
+}

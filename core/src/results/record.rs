@@ -1,0 +1,306 @@
+//! Recording an attempt: validate against the installed reference data,
+//! then one automerge change and its index rows in one durable transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, params};
+
+use super::document::{init_document, put_attempt};
+use super::{Attempt, NewAttempt};
+use crate::model::{AssignmentKind, Channel, QuestionKind, ResultEffect};
+use crate::store::{DeviceStore, StoreError};
+
+const MAX_NOTES: usize = 4000;
+const MAX_TEXT_ANSWER: usize = 2000;
+/// Calls longer than this are a broken clock or a typo, not a conversation.
+const MAX_CALL_SECONDS: u32 = 6 * 3600;
+
+fn invalid<T>(problem: impl Into<String>) -> Result<T, StoreError> {
+    Err(StoreError::InvalidAttempt(problem.into()))
+}
+
+impl DeviceStore {
+    /// Records one attempt for an assignment. When this returns `Ok`, the
+    /// attempt is on disk (`synchronous=FULL` commit): it survives the app
+    /// being killed or the phone losing power. Bad input writes nothing.
+    pub fn record_attempt(
+        &mut self,
+        assignment_id: &str,
+        new: NewAttempt,
+    ) -> Result<Attempt, StoreError> {
+        let attempt = self.validate_attempt(assignment_id, new)?;
+        let doc_id = self.assignment(assignment_id)?.assignment.unit_doc_id();
+        let doc = self.document(&doc_id)?;
+        let before = doc.get_heads();
+        let written = (|| {
+            init_document(doc, &doc_id)?;
+            put_attempt(doc, &attempt)
+        })();
+        if let Err(source) = written {
+            self.docs.remove(&doc_id);
+            return Err(StoreError::Document {
+                doc: doc_id,
+                source,
+            });
+        }
+        self.persist(&doc_id, &before, std::slice::from_ref(&attempt))?;
+        // The attempt is durable; compaction is housekeeping and may fail
+        // without losing anything.
+        let _ = self.maybe_compact(&doc_id);
+        Ok(attempt)
+    }
+
+    /// Records a correction: a new attempt that supersedes `replaces`.
+    pub fn correct_attempt(
+        &mut self,
+        assignment_id: &str,
+        replaces: &str,
+        mut new: NewAttempt,
+    ) -> Result<Attempt, StoreError> {
+        if !new.supersedes.iter().any(|s| s == replaces) {
+            new.supersedes.push(replaces.to_string());
+        }
+        self.record_attempt(assignment_id, new)
+    }
+
+    fn validate_attempt(
+        &mut self,
+        assignment_id: &str,
+        new: NewAttempt,
+    ) -> Result<Attempt, StoreError> {
+        let installed = self.assignment(assignment_id)?;
+        let a = &installed.assignment;
+        let doc_id = a.unit_doc_id();
+        let channel = match a.kind {
+            AssignmentKind::Turf => Channel::Door,
+            AssignmentKind::CallList => Channel::Phone,
+        };
+        if new.result.is_none() && new.answers.is_empty() {
+            return invalid(
+                "an attempt needs a result code (such as not home) or at least one answer",
+            );
+        }
+        if new.result.is_some() && !new.answers.is_empty() {
+            return invalid(
+                "an attempt has either a result code or answers, not both; record answers for a conversation, a result code otherwise",
+            );
+        }
+
+        // Who: the person must be on this turf or call list.
+        let household_id = match (&new.person_id, &new.household_id) {
+            (Some(p), given) => {
+                let home = self.unit_person_household(&a.id, a.kind, &a.unit_id, p)?;
+                let Some(home) = home else {
+                    return invalid(format!(
+                        "person {p} is not on {} {}",
+                        a.kind.as_str().replace('_', " "),
+                        a.unit_id
+                    ));
+                };
+                if let Some(h) = given
+                    && h != &home
+                {
+                    return invalid(format!("person {p} lives in household {home}, not {h}"));
+                }
+                home
+            }
+            (None, Some(h)) => {
+                if channel == Channel::Phone {
+                    return invalid("a call result needs the person who was called");
+                }
+                let on_turf: bool = self.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)",
+                    params![a.id, a.unit_id, h],
+                    |r| r.get(0),
+                )?;
+                if !on_turf {
+                    return invalid(format!("household {h} is not on turf {}", a.unit_id));
+                }
+                if !new.answers.is_empty() {
+                    return invalid("answers belong to a person; choose who answered");
+                }
+                h.clone()
+            }
+            (None, None) => {
+                return invalid(
+                    "an attempt needs the person (or, at a door, the household) it is about",
+                );
+            }
+        };
+
+        // What: a result code of this channel, or answers that fit the script.
+        let effect = match &new.result {
+            None => None,
+            Some(code) => {
+                let codes = self.result_codes(&a.id)?;
+                let Some(rc) = codes.iter().find(|c| &c.id == code) else {
+                    let known: Vec<&str> = codes.iter().map(|c| c.id.as_str()).collect();
+                    return invalid(format!(
+                        "result code {code:?} is not a {} result here; use one of: {}",
+                        channel.as_str(),
+                        known.join(", ")
+                    ));
+                };
+                if rc.effect == ResultEffect::ComeBack && new.callback_at_ms.is_none() {
+                    return invalid(format!("result {code:?} needs the time to come back"));
+                }
+                Some(rc.effect)
+            }
+        };
+        let script = self.script(&a.script_id, new.script_version)?;
+        let mut responses = BTreeMap::new();
+        let mut text_answers = BTreeMap::new();
+        for (qid, answer) in &new.answers {
+            let Some(q) = script.question(qid) else {
+                return invalid(format!(
+                    "question {qid:?} is not in script {} v{}",
+                    script.id, script.version
+                ));
+            };
+            match q.kind {
+                QuestionKind::Choice => {
+                    if !q.options.iter().any(|o| &o.id == answer) {
+                        let options: Vec<&str> = q.options.iter().map(|o| o.id.as_str()).collect();
+                        return invalid(format!(
+                            "{answer:?} is not an answer to question {qid}; choose one of: {}",
+                            options.join(", ")
+                        ));
+                    }
+                    responses.insert(qid.clone(), answer.clone());
+                }
+                QuestionKind::Text => {
+                    let text = answer.trim();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if text.chars().count() > MAX_TEXT_ANSWER {
+                        return invalid(format!(
+                            "the answer to {qid} is longer than {MAX_TEXT_ANSWER} characters"
+                        ));
+                    }
+                    text_answers.insert(qid.clone(), text.to_string());
+                }
+            }
+        }
+        if new.result.is_none() && responses.is_empty() && text_answers.is_empty() {
+            return invalid("every answer was empty; record a result code or at least one answer");
+        }
+
+        if new.notes.chars().count() > MAX_NOTES {
+            return invalid(format!("notes are longer than {MAX_NOTES} characters"));
+        }
+        match (new.lat, new.lon) {
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+            (None, None) => {}
+            (Some(lat), Some(lon)) => {
+                return invalid(format!("location ({lat}, {lon}) is not on Earth"));
+            }
+            _ => return invalid("a location needs both latitude and longitude"),
+        }
+        if let Some(acc) = new.accuracy_m
+            && !(acc.is_finite() && acc >= 0.0)
+        {
+            return invalid(format!(
+                "location accuracy {acc} must be a non-negative number of metres"
+            ));
+        }
+        if let Some(d) = new.duration_s {
+            if channel == Channel::Door {
+                return invalid("call duration belongs to phone results");
+            }
+            if d > MAX_CALL_SECONDS {
+                return invalid(format!("a call of {d} seconds is not plausible"));
+            }
+        }
+        let at_ms = new.at_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
+        if let Some(t) = new.callback_at_ms
+            && t < at_ms - 60_000
+        {
+            return invalid("the time to come back is in the past");
+        }
+
+        // Corrections: only of attempts about the same person or door.
+        for s in &new.supersedes {
+            let owner: Option<(Option<String>, String)> = self
+                .conn
+                .query_row(
+                    "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
+                    params![doc_id, s],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match owner {
+                None => {
+                    return invalid(format!(
+                        "attempt {s} to correct is not in this {}",
+                        a.kind.as_str()
+                    ));
+                }
+                Some((p, h)) => {
+                    let same = match &p {
+                        Some(p) => Some(p) == new.person_id.as_ref(),
+                        None => h == household_id,
+                    };
+                    if !same {
+                        return invalid(format!(
+                            "attempt {s} is about someone else; a correction must be about the same person"
+                        ));
+                    }
+                }
+            }
+        }
+
+        Ok(Attempt {
+            id: uuid::Uuid::new_v4().to_string(),
+            person_id: new.person_id,
+            household_id,
+            channel,
+            result: new.result,
+            effect,
+            responses,
+            text_answers,
+            notes: new.notes,
+            callback_at_ms: new.callback_at_ms,
+            supersedes: new.supersedes,
+            at_ms,
+            duration_s: new.duration_s,
+            volunteer_id: new.volunteer_id.unwrap_or_else(|| a.volunteer_id.clone()),
+            device_id: self.device_id().to_string(),
+            lat: new.lat,
+            lon: new.lon,
+            accuracy_m: new.accuracy_m,
+            script_id: script.id,
+            script_version: script.version,
+        })
+    }
+
+    /// The household of a person on a turf or call list, if they are on it.
+    fn unit_person_household(
+        &self,
+        assignment_id: &str,
+        kind: AssignmentKind,
+        unit_id: &str,
+        person_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = match kind {
+            AssignmentKind::Turf => {
+                "SELECT p.household_id FROM people p
+                 JOIN turf_doors d ON d.assignment_id = p.assignment_id AND d.household_id = p.household_id
+                 WHERE p.assignment_id = ?1 AND d.turf_id = ?2 AND p.id = ?3"
+            }
+            AssignmentKind::CallList => {
+                "SELECT p.household_id FROM people p
+                 JOIN call_list_people c ON c.assignment_id = p.assignment_id AND c.person_id = p.id
+                 WHERE p.assignment_id = ?1 AND c.list_id = ?2 AND p.id = ?3"
+            }
+        };
+        Ok(self
+            .conn
+            .query_row(sql, params![assignment_id, unit_id, person_id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+}

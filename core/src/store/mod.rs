@@ -1,0 +1,80 @@
+//! The device store: one SQLite database per campaign on the phone, holding
+//! the installed packets (reference data) and, from `crate::results`, the
+//! results documents and their index tables.
+
+mod error;
+mod install;
+mod migrations;
+mod open;
+mod queries;
+
+pub use error::StoreError;
+pub use install::InstallOutcome;
+pub use open::{DatabaseKey, open_database};
+pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, Automerge};
+use rusqlite::{Connection, OptionalExtension};
+
+/// The device's database for one campaign.
+pub struct DeviceStore {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    /// Stable id of this installation, recorded on every attempt.
+    device_id: String,
+    /// A fresh automerge actor for every open, so a phone restored from a
+    /// backup can never reuse an actor id (and sequence numbers) it already spent.
+    pub(crate) actor: ActorId,
+    /// Results documents loaded so far, checked against their stored heads.
+    pub(crate) docs: HashMap<String, Automerge>,
+}
+
+impl DeviceStore {
+    /// Opens or creates the store at `path` (see [`open_database`]).
+    pub fn open(path: impl AsRef<Path>, key: Option<&DatabaseKey>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = open_database(&path, key)?;
+        let existing: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let device_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('device_id', ?1)",
+                    [&id],
+                )?;
+                id
+            }
+        };
+        Ok(DeviceStore {
+            conn,
+            path,
+            device_id,
+            actor: ActorId::random(),
+            docs: HashMap::new(),
+        })
+    }
+
+    /// The id this installation records on its attempts.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,438 @@
+//! Read queries over the installed reference data.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{DeviceStore, StoreError};
+use crate::model::{
+    Assignment, AssignmentKind, CallingHours, Campaign, Channel, Household, Person, Phone,
+    ResultCode, ResultEffect, Script,
+};
+use crate::results::{HouseholdSummary, Status, StatusSummary, person_at_door};
+
+/// An assignment installed on this device, with its packet version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledAssignment {
+    pub assignment: Assignment,
+    pub packet_version: u64,
+}
+
+/// One person at a door in the walk list, with where they stand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalkListPerson {
+    pub person: Person,
+    /// Derived from results; `do_not_contact` in the voter file shows as such.
+    pub status: StatusSummary,
+}
+
+/// One door of a walk list, in walk order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalkListDoor {
+    /// 0-based position in the turf's walk order.
+    pub position: u32,
+    pub household: Household,
+    pub people: Vec<WalkListPerson>,
+    pub household_status: HouseholdSummary,
+}
+
+/// One entry of a call queue: who to call and the number to dial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallQueueRow {
+    pub position: u32,
+    pub person: Person,
+    pub phone: Phone,
+    pub status: StatusSummary,
+}
+
+const HOUSEHOLD_COLUMNS: &str =
+    "id, house_number, street_name, unit, city, postal_code, precinct, lat, lon";
+const PERSON_COLUMNS: &str = "id, household_id, first_name, last_name, birth_year, language, phones, party, \
+     support_score, attributes, do_not_contact";
+
+fn household_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Household> {
+    Ok(Household {
+        id: r.get(base + 0)?,
+        house_number: r.get(base + 1)?,
+        street_name: r.get(base + 2)?,
+        unit: r.get(base + 3)?,
+        city: r.get(base + 4)?,
+        postal_code: r.get(base + 5)?,
+        precinct: r.get(base + 6)?,
+        lat: r.get(base + 7)?,
+        lon: r.get(base + 8)?,
+    })
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn person_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Person> {
+    let attributes: Option<String> = r.get(base + 9)?;
+    Ok(Person {
+        id: r.get(base + 0)?,
+        household_id: r.get(base + 1)?,
+        first_name: r.get(base + 2)?,
+        last_name: r.get(base + 3)?,
+        birth_year: r.get(base + 4)?,
+        language: r.get(base + 5)?,
+        phones: json_column(r, base + 6)?,
+        party: r.get(base + 7)?,
+        support_score: r.get(base + 8)?,
+        attributes: match attributes {
+            Some(text) => serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    base + 9,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            None => Default::default(),
+        },
+        do_not_contact: r.get(base + 10)?,
+    })
+}
+
+fn parse_column<T>(idx: usize, text: &str, parsed: Option<T>) -> rusqlite::Result<T> {
+    parsed.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unexpected stored value {text:?}").into(),
+        )
+    })
+}
+
+fn assignment_from_row(r: &Row<'_>) -> rusqlite::Result<InstalledAssignment> {
+    let kind: String = r.get(1)?;
+    let expires: String = r.get(5)?;
+    let version: i64 = r.get(6)?;
+    Ok(InstalledAssignment {
+        assignment: Assignment {
+            id: r.get(0)?,
+            kind: parse_column(1, &kind, AssignmentKind::parse(&kind))?,
+            unit_id: r.get(2)?,
+            script_id: r.get(3)?,
+            volunteer_id: r.get(4)?,
+            expires_at: parse_column(
+                5,
+                &expires,
+                DateTime::parse_from_rfc3339(&expires)
+                    .ok()
+                    .map(|d| d.with_timezone(&Utc)),
+            )?,
+        },
+        packet_version: version as u64,
+    })
+}
+
+impl DeviceStore {
+    /// The campaign this device holds, once a packet is installed.
+    pub fn campaign(&self) -> Result<Option<Campaign>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, time_zone, calling_start, calling_end FROM campaign LIMIT 1",
+                [],
+                |r| {
+                    let start: String = r.get(3)?;
+                    let end: String = r.get(4)?;
+                    Ok(Campaign {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        time_zone: r.get(2)?,
+                        calling_hours: CallingHours {
+                            start: parse_column(
+                                3,
+                                &start,
+                                NaiveTime::parse_from_str(&start, "%H:%M:%S").ok(),
+                            )?,
+                            end: parse_column(
+                                4,
+                                &end,
+                                NaiveTime::parse_from_str(&end, "%H:%M:%S").ok(),
+                            )?,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every installed assignment, ordered by id.
+    pub fn assignments(&self) -> Result<Vec<InstalledAssignment>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version
+             FROM packets ORDER BY assignment_id",
+        )?;
+        let rows = st.query_map([], assignment_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn assignment(&self, id: &str) -> Result<InstalledAssignment, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version
+                 FROM packets WHERE assignment_id = ?1",
+                [id],
+                assignment_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("assignment", id))
+    }
+
+    /// The assignment that brought the given turf or call list to this device.
+    pub(crate) fn assignment_for_unit(
+        &self,
+        kind: AssignmentKind,
+        unit_id: &str,
+    ) -> Result<String, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT assignment_id FROM packets WHERE kind = ?1 AND unit_id = ?2 ORDER BY assignment_id LIMIT 1",
+                params![kind.as_str(), unit_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::not_found(
+                    match kind {
+                        AssignmentKind::Turf => "turf",
+                        AssignmentKind::CallList => "call list",
+                    },
+                    unit_id,
+                )
+            })
+    }
+
+    pub fn household(&self, id: &str) -> Result<Household, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = ?1 LIMIT 1"),
+                [id],
+                |r| household_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("household", id))
+    }
+
+    pub fn person(&self, id: &str) -> Result<Person, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1 LIMIT 1"),
+                [id],
+                |r| person_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("person", id))
+    }
+
+    /// The people living at a household, ordered by id.
+    pub fn people_at(&self, household_id: &str) -> Result<Vec<Person>, StoreError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE household_id = ?1
+             AND assignment_id = (SELECT assignment_id FROM people WHERE household_id = ?1 LIMIT 1) ORDER BY id"
+        ))?;
+        let rows = st.query_map([household_id], |r| person_from_row(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A script version as stored; `None` for the version means the newest.
+    pub fn script(&self, id: &str, version: Option<u32>) -> Result<Script, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM scripts WHERE id = ?1 AND (?2 IS NULL OR version = ?2)
+                 ORDER BY version DESC LIMIT 1",
+                params![id, version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let body = body.ok_or_else(|| {
+            StoreError::not_found(
+                "script",
+                version.map_or(id.to_string(), |v| format!("{id} v{v}")),
+            )
+        })?;
+        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("script {id}: {e}")))
+    }
+
+    /// The newest version of the assignment's script, in `language` where translated.
+    pub fn script_for(&self, assignment_id: &str, language: &str) -> Result<Script, StoreError> {
+        let a = self.assignment(assignment_id)?;
+        Ok(self
+            .script(&a.assignment.script_id, None)?
+            .localized(language))
+    }
+
+    /// The result codes of an assignment (those of its channel).
+    pub fn result_codes(&self, assignment_id: &str) -> Result<Vec<ResultCode>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, label, channel, effect, final FROM result_codes WHERE assignment_id = ?1 ORDER BY position",
+        )?;
+        let rows = st.query_map([assignment_id], |r| {
+            let channel: String = r.get(2)?;
+            let effect: String = r.get(3)?;
+            Ok(ResultCode {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                channel: parse_column(2, &channel, Channel::parse(&channel))?,
+                effect: parse_column(3, &effect, ResultEffect::parse(&effect))?,
+                is_final: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The turf's doors in walk order, each with the people living there.
+    pub fn walk_list(&self, turf_id: &str) -> Result<Vec<WalkListDoor>, StoreError> {
+        let aid = self.assignment_for_unit(AssignmentKind::Turf, turf_id)?;
+        let mut doors_st = self.conn.prepare_cached(&format!(
+            "SELECT d.position, {} FROM turf_doors d
+             JOIN households h ON h.assignment_id = d.assignment_id AND h.id = d.household_id
+             WHERE d.assignment_id = ?1 AND d.turf_id = ?2 ORDER BY d.position",
+            prefixed("h", HOUSEHOLD_COLUMNS)
+        ))?;
+        let mut doors: Vec<WalkListDoor> = doors_st
+            .query_map(params![aid, turf_id], |r| {
+                let position: i64 = r.get(0)?;
+                let household = household_from_row(r, 1)?;
+                Ok(WalkListDoor {
+                    position: position as u32,
+                    household,
+                    people: Vec::new(),
+                    household_status: HouseholdSummary {
+                        household: StatusSummary::not_attempted(),
+                        door_attempts: 0,
+                        last_at_ms: None,
+                    },
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut people_st = self.conn.prepare_cached(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1 ORDER BY household_id, id"
+        ))?;
+        let doc_id = format!("turf:{turf_id}");
+        let people_status = self.status_map("person_status", "person_id", &doc_id)?;
+        let mut household_status: HashMap<String, HouseholdSummary> =
+            self.status_map("household_status", "household_id", &doc_id)?;
+        let mut by_household: HashMap<String, Vec<Person>> = Default::default();
+        for p in people_st.query_map([&aid], |r| person_from_row(r, 0))? {
+            let person = p?;
+            by_household
+                .entry(person.household_id.clone())
+                .or_default()
+                .push(person);
+        }
+        for door in &mut doors {
+            if let Some(s) = household_status.remove(&door.household.id) {
+                door.household_status = s;
+            }
+            let level = &door.household_status.household;
+            door.people = by_household
+                .remove(&door.household.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|person| {
+                    let own = people_status
+                        .get(&person.id)
+                        .cloned()
+                        .unwrap_or_else(StatusSummary::not_attempted);
+                    let status = with_standing_request(&person, person_at_door(&own, level));
+                    WalkListPerson { person, status }
+                })
+                .collect();
+        }
+        Ok(doors)
+    }
+
+    /// The call list's people in list order, each with the number to dial;
+    /// people who must not be called or have no usable number are left out.
+    pub fn call_queue(&self, list_id: &str) -> Result<Vec<CallQueueRow>, StoreError> {
+        let aid = self.assignment_for_unit(AssignmentKind::CallList, list_id)?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT c.position, {} FROM call_list_people c
+             JOIN people p ON p.assignment_id = c.assignment_id AND p.id = c.person_id
+             WHERE c.assignment_id = ?1 AND c.list_id = ?2 ORDER BY c.position",
+            prefixed("p", PERSON_COLUMNS)
+        ))?;
+        let unusable: HashSet<String> = HashSet::new();
+        let people_status = self.status_map::<StatusSummary>(
+            "person_status",
+            "person_id",
+            &format!("calls:{list_id}"),
+        )?;
+        let mut out = Vec::new();
+        for row in st.query_map(params![aid, list_id], |r| {
+            let position: i64 = r.get(0)?;
+            Ok((position as u32, person_from_row(r, 1)?))
+        })? {
+            let (position, person) = row?;
+            let mut queued: Vec<crate::model::Phone> = person
+                .phones
+                .iter()
+                .filter(|p| !unusable.contains(&p.number))
+                .cloned()
+                .collect(); // TEMPORARY-UNTIL-CALLS
+            queued.sort_by_key(|p| p.kind != crate::model::PhoneKind::Mobile);
+            if let Some(q) = queued.into_iter().next() {
+                let own = people_status
+                    .get(&person.id)
+                    .cloned()
+                    .unwrap_or_else(StatusSummary::not_attempted);
+                let status = with_standing_request(&person, own);
+                out.push(CallQueueRow {
+                    position,
+                    phone: q,
+                    person,
+                    status,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A do-not-contact flag in the voter file is a standing request: it shows
+/// as the person's status whatever the results say.
+fn with_standing_request(person: &Person, status: StatusSummary) -> StatusSummary {
+    if person.do_not_contact {
+        StatusSummary {
+            status: Status::DoNotContact,
+            ..status
+        }
+    } else {
+        status
+    }
+}
+
+impl DeviceStore {
+    /// `summary` JSON of every row of a status table for one document.
+    fn status_map<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        doc_id: &str,
+    ) -> Result<HashMap<String, T>, StoreError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {key}, summary FROM {table} WHERE doc_id = ?1"
+        ))?;
+        let rows = st.query_map([doc_id], |r| {
+            Ok((r.get::<_, String>(0)?, json_column::<T>(r, 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn prefixed(table: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{table}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,241 @@
+//! Merging results between replicas: conflicts, idempotence, corruption.
+
+mod common;
+
+use common::{conversation, door_result};
+use walkbook_core::results::Status;
+use walkbook_core::store::{DeviceStore, StoreError};
+
+/// Sends everything `from` has for the turf to `to`.
+fn send(
+    from: &mut common::Device,
+    to: &mut common::Device,
+) -> walkbook_core::results::MergeOutcome {
+    let bytes = from.store.changes_since("turf:T1", &[]).unwrap();
+    to.store.merge_remote_changes("turf:T1", &bytes).unwrap()
+}
+
+fn person_status(d: &common::Device, person: &str) -> Status {
+    let doors = d.store.walk_list("T1").unwrap();
+    doors
+        .iter()
+        .flat_map(|d| &d.people)
+        .find(|p| p.person.id == person)
+        .unwrap()
+        .status
+        .status
+        .clone()
+}
+
+#[test]
+fn disagreeing_outcomes_from_two_devices_become_a_conflict_until_corrected() {
+    let mut a = common::device();
+    let mut b = common::device();
+    let one = a
+        .store
+        .record_attempt("A-turf", conversation("P1", &[("support", "1")], 0))
+        .unwrap();
+    let five = b
+        .store
+        .record_attempt("A-turf", conversation("P1", &[("support", "5")], 1))
+        .unwrap();
+    send(&mut a, &mut b);
+    send(&mut b, &mut a);
+    let mut both = vec![one.id.clone(), five.id.clone()];
+    both.sort();
+    for d in [&a, &b] {
+        assert_eq!(
+            person_status(d, "P1"),
+            Status::Conflict {
+                attempt_ids: both.clone()
+            }
+        );
+    }
+    // An organizer settles it with an attempt superseding both.
+    let mut fix = conversation("P1", &[("support", "2")], 5);
+    fix.supersedes = vec![one.id, five.id];
+    a.store.record_attempt("A-turf", fix).unwrap();
+    send(&mut a, &mut b);
+    assert_eq!(
+        person_status(&b, "P1"),
+        Status::Contacted {
+            answers: common::answers(&[("support", "2")])
+        }
+    );
+}
+
+#[test]
+fn contacted_and_moved_for_the_same_person_is_a_conflict() {
+    let mut a = common::device();
+    let mut b = common::device();
+    a.store
+        .record_attempt("A-turf", conversation("P6", &[("support", "3")], 0))
+        .unwrap();
+    b.store
+        .record_attempt("A-turf", door_result("P6", "moved", 2))
+        .unwrap();
+    send(&mut b, &mut a);
+    assert!(matches!(person_status(&a, "P6"), Status::Conflict { .. }));
+}
+
+#[test]
+fn agreeing_attempts_are_not_a_conflict() {
+    let mut a = common::device();
+    let mut b = common::device();
+    a.store
+        .record_attempt("A-turf", conversation("P6", &[("support", "3")], 0))
+        .unwrap();
+    b.store
+        .record_attempt(
+            "A-turf",
+            conversation("P6", &[("support", "3"), ("volunteer", "yes")], 2),
+        )
+        .unwrap();
+    b.store
+        .record_attempt("A-turf", door_result("P6", "not_home", 3))
+        .unwrap();
+    send(&mut b, &mut a);
+    assert_eq!(
+        person_status(&a, "P6"),
+        Status::Contacted {
+            answers: common::answers(&[("support", "3"), ("volunteer", "yes")])
+        }
+    );
+}
+
+#[test]
+fn applying_the_same_changes_twice_changes_nothing() {
+    let mut a = common::device();
+    let mut b = common::device();
+    a.store
+        .record_attempt("A-turf", conversation("P1", &[("support", "1")], 0))
+        .unwrap();
+    a.store
+        .record_attempt("A-turf", door_result("P7", "refused", 1))
+        .unwrap();
+    let first = send(&mut a, &mut b);
+    assert_eq!(first.new_attempts, 2);
+    let db = b.dir.path().join("campaign.db");
+    let before = common::dump(&rusqlite::Connection::open(&db).unwrap());
+    let again = send(&mut a, &mut b);
+    assert_eq!(
+        again,
+        walkbook_core::results::MergeOutcome {
+            new_changes: 0,
+            new_attempts: 0
+        }
+    );
+    assert_eq!(
+        before,
+        common::dump(&rusqlite::Connection::open(&db).unwrap())
+    );
+}
+
+#[test]
+fn damaged_remote_changes_are_refused_and_nothing_is_written() {
+    let mut a = common::device();
+    let mut b = common::device();
+    a.store
+        .record_attempt("A-turf", conversation("P1", &[("support", "1")], 0))
+        .unwrap();
+    let good = a.store.changes_since("turf:T1", &[]).unwrap();
+    let db = b.dir.path().join("campaign.db");
+    let before = common::dump(&rusqlite::Connection::open(&db).unwrap());
+    for bad in [
+        good[..good.len() - 3].to_vec(),
+        {
+            let mut x = good.clone();
+            x[40] ^= 0xff;
+            x
+        },
+        b"hello".to_vec(),
+    ] {
+        assert!(b.store.merge_remote_changes("turf:T1", &bad).is_err());
+        assert_eq!(
+            before,
+            common::dump(&rusqlite::Connection::open(&db).unwrap())
+        );
+    }
+    // A document for another unit is refused too.
+    assert!(b.store.merge_remote_changes("calls:L1", &good).is_err());
+    assert_eq!(send(&mut a, &mut b).new_attempts, 1);
+}
+
+fn corrupt_first_chunk(d: &common::Device, damage: impl Fn(&mut Vec<u8>)) {
+    let conn = rusqlite::Connection::open(d.dir.path().join("campaign.db")).unwrap();
+    let (hash, mut bytes): (String, Vec<u8>) = conn
+        .query_row("SELECT hash, bytes FROM result_chunks WHERE doc_id = 'turf:T1' ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    damage(&mut bytes);
+    conn.execute(
+        "UPDATE result_chunks SET bytes = ?1 WHERE hash = ?2",
+        rusqlite::params![bytes, hash],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_flipped_byte_in_a_stored_chunk_is_reported_on_load() {
+    let mut d = common::device();
+    for (i, p) in ["P1", "P2", "P3"].iter().enumerate() {
+        d.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    corrupt_first_chunk(&d, |b| {
+        let i = b.len() / 2;
+        b[i] ^= 0x01;
+    });
+    let reopened = DeviceStore::open(d.dir.path().join("campaign.db"), None).unwrap();
+    let err = reopened.load_document("turf:T1").unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(err.to_string().contains("damaged"), "{err}");
+}
+
+#[test]
+fn a_truncated_or_missing_chunk_is_reported_not_silently_dropped() {
+    let mut d = common::device();
+    for (i, p) in ["P1", "P2", "P3"].iter().enumerate() {
+        d.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    corrupt_first_chunk(&d, |b| b.truncate(b.len() - 5));
+    let err = DeviceStore::open(d.dir.path().join("campaign.db"), None)
+        .unwrap()
+        .load_document("turf:T1")
+        .unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{err}");
+
+    let conn = rusqlite::Connection::open(d.dir.path().join("campaign.db")).unwrap();
+    conn.execute(
+        "DELETE FROM result_chunks WHERE seq = (SELECT max(seq) FROM result_chunks WHERE doc_id = 'turf:T1')",
+        [],
+    )
+    .unwrap();
+    let err = DeviceStore::open(d.dir.path().join("campaign.db"), None)
+        .unwrap()
+        .load_document("turf:T1")
+        .unwrap_err();
+    assert!(err.to_string().contains("history is incomplete"), "{err}");
+}
+
+#[test]
+fn compaction_keeps_every_attempt_and_shrinks_the_chunk_list() {
+    let mut d = common::device();
+    let n = walkbook_core::results::COMPACT_AFTER_CHUNKS + 10;
+    for i in 0..n {
+        d.store
+            .record_attempt("A-turf", door_result("P8", "not_home", i))
+            .unwrap();
+    }
+    assert!(d.store.chunk_count("turf:T1").unwrap() < walkbook_core::results::COMPACT_AFTER_CHUNKS);
+    let reopened = DeviceStore::open(d.dir.path().join("campaign.db"), None).unwrap();
+    let doc = reopened.load_document("turf:T1").unwrap();
+    assert_eq!(
+        walkbook_core::results::read_attempts(&doc).unwrap().len() as i64,
+        n
+    );
+}
