@@ -53,7 +53,7 @@ const PERSON_COLUMNS: &str = "id, household_id, first_name, last_name, birth_yea
 
 fn household_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Household> {
     Ok(Household {
-        id: r.get(base + 0)?,
+        id: r.get(base)?,
         house_number: r.get(base + 1)?,
         street_name: r.get(base + 2)?,
         unit: r.get(base + 3)?,
@@ -75,7 +75,7 @@ fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusql
 fn person_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Person> {
     let attributes: Option<String> = r.get(base + 9)?;
     Ok(Person {
-        id: r.get(base + 0)?,
+        id: r.get(base)?,
         household_id: r.get(base + 1)?,
         first_name: r.get(base + 2)?,
         last_name: r.get(base + 3)?,
