@@ -8,4 +8,5 @@ pub mod model;
 pub mod packet;
 pub mod results;
 pub mod store;
+pub mod sync;
 pub mod walk;

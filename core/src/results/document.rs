@@ -183,6 +183,9 @@ pub fn read_attempts(doc: &Automerge) -> Result<Vec<Attempt>, DocumentError> {
 
 /// The attempts whose ids are given, in the order given.
 pub fn read_attempts_by_id(doc: &Automerge, ids: &[String]) -> Result<Vec<Attempt>, DocumentError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let attempts = attempts_obj(doc)?.ok_or(DocumentError::Missing("attempts map"))?;
     ids.iter()
         .map(|id| match doc.get(&attempts, id.as_str()).map_err(am)? {

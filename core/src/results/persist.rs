@@ -162,7 +162,7 @@ impl DeviceStore {
         bytes: &[u8],
     ) -> Result<MergeOutcome, StoreError> {
         let changes = split_changes(bytes).map_err(doc_err(doc_id))?;
-        self.apply_remote(doc_id, |doc| {
+        self.apply_remote(doc_id, false, |doc| {
             doc.apply_changes(changes)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
@@ -171,9 +171,12 @@ impl DeviceStore {
 
     /// Runs `apply` on the document and persists whatever it added, after
     /// checking the result is a well-formed document for this unit.
+    /// `allow_pending` lets changes wait for missing dependencies, as the
+    /// sync protocol fetches those in a later round; raw merges are strict.
     pub(crate) fn apply_remote(
         &mut self,
         doc_id: &str,
+        allow_pending: bool,
         apply: impl FnOnce(&mut Automerge) -> Result<(), String>,
     ) -> Result<MergeOutcome, StoreError> {
         let doc = self.document(doc_id)?;
@@ -186,7 +189,7 @@ impl DeviceStore {
             apply(doc).map_err(|e| {
                 StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
             })?;
-            if !doc.get_missing_deps(&[]).is_empty() {
+            if !allow_pending && !doc.get_missing_deps(&[]).is_empty() {
                 return Err(StoreError::Document {
                     doc: doc_id.to_string(),
                     source: DocumentError::BadChange(

@@ -7,23 +7,22 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] =
-    &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
 
-pub(crate) fn latest_version() -> i64 {
-    MIGRATIONS.len() as i64
-}
-
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StoreError> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let known = latest_version();
+    let known = migrations.len() as i64;
     if current > known {
         return Err(StoreError::NewerSchema {
             found: current,
             known,
         });
     }
-    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (idx, sql) in migrations.iter().enumerate().skip(current as usize) {
         let version = idx as i64 + 1;
         let wrap = |source| StoreError::Migration { version, source };
         let tx = conn.transaction().map_err(wrap)?;

@@ -4,13 +4,14 @@
 
 mod error;
 mod install;
+mod meta;
 mod migrations;
 mod open;
 mod queries;
 
 pub use error::StoreError;
 pub use install::InstallOutcome;
-pub use open::{DatabaseKey, open_database};
+pub use open::{DatabaseKey, open_database, open_database_with};
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
 
 use std::collections::HashMap;
@@ -30,6 +31,8 @@ pub struct DeviceStore {
     pub(crate) actor: ActorId,
     /// Results documents loaded so far, checked against their stored heads.
     pub(crate) docs: HashMap<String, Automerge>,
+    /// Sync state per (document, peer), also persisted in `sync_states`.
+    pub(crate) sync_states: HashMap<(String, String), automerge::sync::State>,
 }
 
 impl DeviceStore {
@@ -59,6 +62,7 @@ impl DeviceStore {
             device_id,
             actor: ActorId::random(),
             docs: HashMap::new(),
+            sync_states: HashMap::new(),
         })
     }
 

@@ -35,10 +35,20 @@ impl std::fmt::Debug for DatabaseKey {
     }
 }
 
-/// Opens (creating if needed) the database at `path`: applies the key first,
-/// proves the file is readable, turns on WAL, foreign keys and
+/// Opens (creating if needed) the device database at `path`: applies the key
+/// first, proves the file is readable, turns on WAL, foreign keys and
 /// `synchronous=FULL`, then runs pending migrations.
 pub fn open_database(path: &Path, key: Option<&DatabaseKey>) -> Result<Connection, StoreError> {
+    open_database_with(path, key, migrations::MIGRATIONS)
+}
+
+/// [`open_database`] with another list of migrations (the server's own
+/// tables live in a separate file opened this way).
+pub fn open_database_with(
+    path: &Path,
+    key: Option<&DatabaseKey>,
+    migrations: &[&str],
+) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -78,6 +88,8 @@ pub fn open_database(path: &Path, key: Option<&DatabaseKey>) -> Result<Connectio
     }
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    migrations::migrate(&mut conn)?;
+    // Deleted voter data is overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", true)?;
+    migrations::migrate(&mut conn, migrations)?;
     Ok(conn)
 }

@@ -1,0 +1,116 @@
+//! The HTTP API between a device and `walkbook-server`: JSON envelopes, with
+//! automerge sync messages as base64. Shared by the client and the server so
+//! the two can never disagree on a field name.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Assignment;
+
+/// Header carrying the packet version tag (also used as the ETag).
+pub const PACKET_VERSION_HEADER: &str = "x-walkbook-packet-version";
+/// Error code the server sends with 401 when the device was revoked.
+pub const ERROR_DEVICE_REVOKED: &str = "device_revoked";
+/// Most documents one sync request may carry.
+pub const MAX_DOCS_PER_REQUEST: usize = 64;
+/// Largest sync request body the server accepts.
+pub const MAX_SYNC_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Syncs only the documents of their own assignments.
+    Volunteer,
+    /// Reads every document of the campaign.
+    Organizer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub invite_code: String,
+    pub device_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinResponse {
+    /// Bearer token bound to this volunteer and device. Shown once.
+    pub token: String,
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub volunteer_id: String,
+    pub role: Role,
+    pub assignments: Vec<AssignmentInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentInfo {
+    pub assignment: Assignment,
+    pub packet_version: u64,
+    /// The results document of the assignment's unit.
+    pub doc_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssignmentsResponse {
+    pub assignments: Vec<AssignmentInfo>,
+}
+
+/// One round of sync from the device: a message (or just a poll) per document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub docs: Vec<DocMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocMessage {
+    pub doc_id: String,
+    /// An automerge sync message, base64; `None` asks "anything new for me?".
+    #[serde(default, with = "b64_opt")]
+    pub message: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub docs: Vec<DocReply>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocReply {
+    pub doc_id: String,
+    #[serde(default, with = "b64_opt")]
+    pub message: Option<Vec<u8>>,
+    /// The server's heads for this document, written and fsync'd before
+    /// this response was sent: everything they cover is safe on the server.
+    pub persisted_heads: Vec<String>,
+}
+
+/// Body of every error response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `device_revoked`, `bad_request`.
+    pub error: String,
+    /// What went wrong and what to do, for a person.
+    pub message: String,
+}
+
+mod b64_opt {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(bytes) => s.serialize_some(&STANDARD.encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|t| {
+            STANDARD
+                .decode(t.as_bytes())
+                .map_err(serde::de::Error::custom)
+        })
+        .transpose()
+    }
+}

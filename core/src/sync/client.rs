@@ -1,0 +1,323 @@
+//! The HTTP sync client used by the apps: join with an invite, download
+//! packets, and `sync_now` — one request per round carrying every document.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::api::*;
+use crate::store::{DeviceStore, InstallOutcome, StoreError};
+
+/// The peer name the device uses for the server's sync state.
+const SERVER_PEER: &str = "server";
+/// A sync that has not converged after this many rounds stops and reports it.
+const MAX_ROUNDS: u32 = 16;
+const RETRIES: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "cannot reach the server ({0}); results stay safe on this phone, sync again when you have signal"
+    )]
+    Network(String),
+    #[error("this device was removed: local campaign data wiped ({0})")]
+    Revoked(String),
+    #[error("the server refused the request ({status}): {message}")]
+    Server { status: u16, message: String },
+    #[error("this device has not joined a campaign yet; join with an invite code first")]
+    NotJoined,
+    #[error("sync did not finish after {MAX_ROUNDS} rounds; try again")]
+    TooManyRounds,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Progress reported after every round trip.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub round: u32,
+    pub documents: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+/// What one `sync_now` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub rounds: u32,
+    pub documents: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+    /// Changes received from the server that were new here.
+    pub changes_received: usize,
+    /// Results the server has not yet confirmed (0 after a full sync).
+    pub pending_upload: usize,
+    pub packets_installed: usize,
+}
+
+/// A device's connection to its campaign's server.
+pub struct SyncClient {
+    base_url: String,
+    http: reqwest::Client,
+    store: Arc<Mutex<DeviceStore>>,
+    /// One sync at a time per campaign: a second caller waits its turn.
+    running: tokio::sync::Mutex<()>,
+}
+
+fn lock(store: &Mutex<DeviceStore>) -> MutexGuard<'_, DeviceStore> {
+    // A panic while holding the lock cannot leave SQLite half-written (every
+    // write is a transaction), so a poisoned lock is still safe to use.
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SyncClient {
+    pub fn new(base_url: &str, store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(SyncClient {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http,
+            store,
+            running: Default::default(),
+        })
+    }
+
+    /// Opens a new connection for every request instead of reusing one.
+    /// Costs a handshake per round trip; on networks that silently kill idle
+    /// connections (and in fault-injection tests) it fails faster and cleaner.
+    pub fn without_connection_reuse(mut self) -> Result<Self, SyncError> {
+        self.http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(0)
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(self)
+    }
+
+    /// A client for a store that already joined (server URL kept in the store).
+    pub fn for_joined(store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
+        let url = lock(&store)
+            .meta("server_url")?
+            .ok_or(SyncError::NotJoined)?;
+        Self::new(&url, store)
+    }
+
+    pub fn store(&self) -> &Arc<Mutex<DeviceStore>> {
+        &self.store
+    }
+
+    /// Joins the campaign with an invite code, keeps the token in the
+    /// (encrypted) store, and downloads every assignment's packet.
+    pub async fn join(&self, invite_code: &str) -> Result<JoinResponse, SyncError> {
+        let device_id = lock(&self.store).device_id().to_string();
+        let body = JoinRequest {
+            invite_code: invite_code.trim().to_string(),
+            device_id,
+        };
+        let resp = self
+            .http
+            .post(format!("{}/v1/join", self.base_url))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let resp = self.check(resp).await?;
+        let joined: JoinResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        {
+            let store = lock(&self.store);
+            store.set_meta("server_url", &self.base_url)?;
+            store.set_meta("token", &joined.token)?;
+            store.set_meta("volunteer_id", &joined.volunteer_id)?;
+        }
+        self.download_packets().await?;
+        Ok(joined)
+    }
+
+    fn token(&self) -> Result<String, SyncError> {
+        lock(&self.store).meta("token")?.ok_or(SyncError::NotJoined)
+    }
+
+    /// Turns an error response into a `SyncError`; a revoked device wipes
+    /// the campaign's data before reporting it.
+    async fn check(&self, resp: reqwest::Response) -> Result<reqwest::Response, SyncError> {
+        let status = resp.status();
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Ok(resp);
+        }
+        let body: Option<ErrorBody> = resp.json().await.ok();
+        let message = body
+            .as_ref()
+            .map(|b| b.message.clone())
+            .unwrap_or_else(|| status.to_string());
+        if status == StatusCode::UNAUTHORIZED
+            && body
+                .as_ref()
+                .is_some_and(|b| b.error == ERROR_DEVICE_REVOKED)
+        {
+            lock(&self.store).wipe()?;
+            return Err(SyncError::Revoked(message));
+        }
+        Err(SyncError::Server {
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    /// Sends a request, retrying network failures with exponential backoff.
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SyncError> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 0;
+        loop {
+            match build().send().await {
+                Ok(resp) if resp.status().is_server_error() && attempt < RETRIES => {}
+                Ok(resp) => return self.check(resp).await,
+                Err(e) if attempt >= RETRIES => return Err(SyncError::Network(e.to_string())),
+                Err(_) => {}
+            }
+            attempt += 1;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Downloads the assignments list and every packet that changed
+    /// (unchanged packets answer 304 and are not re-sent).
+    pub async fn download_packets(&self) -> Result<usize, SyncError> {
+        let token = self.token()?;
+        let url = format!("{}/v1/assignments", self.base_url);
+        let resp = self
+            .send(|| self.http.get(&url).bearer_auth(&token))
+            .await?;
+        let list: AssignmentsResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let mut installed = 0;
+        for info in list.assignments {
+            let have = lock(&self.store)
+                .assignment(&info.assignment.id)
+                .ok()
+                .map(|a| a.packet_version);
+            if have == Some(info.packet_version) {
+                continue;
+            }
+            let url = format!("{}/v1/packets/{}", self.base_url, info.assignment.id);
+            let etag = have.map(|v| format!("\"v{v}\"")).unwrap_or_default();
+            let resp = self
+                .send(|| {
+                    let r = self.http.get(&url).bearer_auth(&token);
+                    if etag.is_empty() {
+                        r
+                    } else {
+                        r.header(reqwest::header::IF_NONE_MATCH, &etag)
+                    }
+                })
+                .await?;
+            if resp.status() == StatusCode::NOT_MODIFIED {
+                continue;
+            }
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| SyncError::Network(e.to_string()))?;
+            let outcome = lock(&self.store).install_packet(&bytes)?;
+            if !matches!(outcome, InstallOutcome::AlreadyInstalled { .. }) {
+                installed += 1;
+            }
+        }
+        Ok(installed)
+    }
+
+    /// Syncs every results document of this device with the server until
+    /// neither side has anything to send. Safe to call from several tasks:
+    /// calls run one after the other. Cancelling (dropping the future) is
+    /// safe: everything received so far is already durable.
+    pub async fn sync_now(
+        &self,
+        mut progress: impl FnMut(&SyncProgress),
+    ) -> Result<SyncSummary, SyncError> {
+        let _one_at_a_time = self.running.lock().await;
+        let token = self.token()?;
+        let mut summary = SyncSummary {
+            packets_installed: self.download_packets().await?,
+            ..Default::default()
+        };
+        let url = format!("{}/v1/sync", self.base_url);
+        let mut quiet_rounds = 0;
+        for round in 1..=MAX_ROUNDS {
+            let request = {
+                let mut store = lock(&self.store);
+                let mut docs = Vec::new();
+                for a in store.assignments()? {
+                    let doc_id = a.assignment.unit_doc_id();
+                    let message = store.generate_sync_message(&doc_id, SERVER_PEER)?;
+                    docs.push(DocMessage { doc_id, message });
+                }
+                SyncRequest { docs }
+            };
+            let we_spoke = request.docs.iter().any(|d| d.message.is_some());
+            let body = serde_json::to_vec(&request).expect("requests serialise");
+            summary.bytes_sent += body.len();
+            summary.documents = request.docs.len();
+            let resp = self
+                .send(|| {
+                    self.http
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| SyncError::Network(e.to_string()))?;
+            summary.bytes_received += bytes.len();
+            let reply: SyncResponse =
+                serde_json::from_slice(&bytes).map_err(|e| SyncError::Server {
+                    status: 200,
+                    message: format!("unreadable sync reply: {e}"),
+                })?;
+            let they_spoke = reply.docs.iter().any(|d| d.message.is_some());
+            {
+                let mut store = lock(&self.store);
+                for d in &reply.docs {
+                    if let Some(m) = &d.message {
+                        summary.changes_received += store
+                            .receive_sync_message(&d.doc_id, SERVER_PEER, m)?
+                            .new_changes;
+                    }
+                    store.record_server_heads(&d.doc_id, &d.persisted_heads)?;
+                }
+            }
+            summary.rounds = round;
+            progress(&SyncProgress {
+                round,
+                documents: summary.documents,
+                bytes_sent: summary.bytes_sent,
+                bytes_received: summary.bytes_received,
+            });
+            if !we_spoke && !they_spoke {
+                quiet_rounds += 1;
+                if quiet_rounds >= 1 {
+                    summary.pending_upload = lock(&self.store).pending_upload_count()?;
+                    return Ok(summary);
+                }
+            } else {
+                quiet_rounds = 0;
+            }
+        }
+        Err(SyncError::TooManyRounds)
+    }
+}

@@ -1,0 +1,320 @@
+//! `server.db`: campaigns, packets, invites and devices. Opened through
+//! walkbook-core's one `open_database_with`, with the server's migrations.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use walkbook_core::model::{ReferenceData, validate_reference_data};
+use walkbook_core::store::{StoreError, open_database_with};
+use walkbook_core::sync::Role;
+
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("campaign {0} does not exist; create it with `walkbook-server admin create-campaign`")]
+    NoCampaign(String),
+    #[error("campaign {0} already exists")]
+    CampaignExists(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A device that joined, as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub device_id: String,
+    pub campaign_id: String,
+    pub volunteer_id: String,
+    pub role: Role,
+    pub revoked: Option<String>,
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Volunteer => "volunteer",
+        Role::Organizer => "organizer",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    if s == "organizer" {
+        Role::Organizer
+    } else {
+        Role::Volunteer
+    }
+}
+
+pub struct ServerDb {
+    conn: Connection,
+}
+
+/// Why an invite code was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteProblem {
+    Unknown,
+    Used,
+    Expired,
+}
+
+impl ServerDb {
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        Ok(ServerDb {
+            conn: open_database_with(path, None, MIGRATIONS)?,
+        })
+    }
+
+    pub fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
+        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = data
+            .campaign
+            .as_ref()
+            .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
+        if self.campaign(&c.id).is_ok() {
+            return Err(DbError::CampaignExists(c.id.clone()));
+        }
+        self.conn.execute(
+            "INSERT INTO campaigns (id, name, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                c.id,
+                c.name,
+                serde_json::to_string(data).expect("serialises"),
+                Utc::now().timestamp_millis()
+            ],
+        )?;
+        Ok(c.id.clone())
+    }
+
+    pub fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
+        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = data
+            .campaign
+            .as_ref()
+            .ok_or_else(|| DbError::Invalid("no campaign settings".into()))?;
+        let n = self.conn.execute(
+            "UPDATE campaigns SET data = ?2, name = ?3 WHERE id = ?1",
+            params![
+                c.id,
+                serde_json::to_string(data).expect("serialises"),
+                c.name
+            ],
+        )?;
+        if n == 0 {
+            return Err(DbError::NoCampaign(c.id.clone()));
+        }
+        Ok(())
+    }
+
+    pub fn campaign(&self, id: &str) -> Result<ReferenceData, DbError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT data FROM campaigns WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let text = text.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| DbError::Invalid(format!("stored campaign {id} is unreadable: {e}")))
+    }
+
+    pub fn campaign_ids(&self) -> Result<Vec<String>, DbError> {
+        let mut st = self.conn.prepare("SELECT id FROM campaigns ORDER BY id")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn put_packet(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+        version: u64,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<(), DbError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO packets (campaign_id, assignment_id, version, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![campaign_id, assignment_id, version as i64, sha256, bytes],
+        )?;
+        Ok(())
+    }
+
+    /// (version, sha256) of an assignment's current packet.
+    pub fn packet_version(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+    ) -> Result<Option<(u64, String)>, DbError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version, sha256 FROM packets WHERE campaign_id = ?1 AND assignment_id = ?2",
+                params![campaign_id, assignment_id],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn packet(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version, bytes FROM packets WHERE campaign_id = ?1 AND assignment_id = ?2",
+                params![campaign_id, assignment_id],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn insert_invite(
+        &self,
+        code: &str,
+        campaign_id: &str,
+        volunteer_id: &str,
+        role: Role,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        self.conn.execute(
+            "INSERT INTO invites (code_hash, campaign_id, volunteer_id, role, expires_at_ms, created_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                hash_secret(code),
+                campaign_id,
+                volunteer_id,
+                role_str(role),
+                expires_at.timestamp_millis(),
+                Utc::now().timestamp_millis()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Uses a one-time invite and registers the device with its token hash,
+    /// in one transaction, so two devices can never both use one code.
+    pub fn redeem_invite(
+        &mut self,
+        code: &str,
+        device_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Device, InviteProblem>, DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let row: Option<(String, String, String, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT campaign_id, volunteer_id, role, expires_at_ms, used_at_ms FROM invites WHERE code_hash = ?1",
+                [hash_secret(code)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((campaign_id, volunteer_id, role, expires, used)) = row else {
+            return Ok(Err(InviteProblem::Unknown));
+        };
+        if used.is_some() {
+            return Ok(Err(InviteProblem::Used));
+        }
+        if expires <= now.timestamp_millis() {
+            return Ok(Err(InviteProblem::Expired));
+        }
+        let now_ms = now.timestamp_millis();
+        tx.execute(
+            "UPDATE invites SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",
+            params![hash_secret(code), now_ms, device_id],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (token_hash, device_id, campaign_id, volunteer_id, role, joined_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![hash_secret(token), device_id, campaign_id, volunteer_id, role, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(Ok(Device {
+            device_id: device_id.into(),
+            campaign_id,
+            volunteer_id,
+            role: parse_role(&role),
+            revoked: None,
+        }))
+    }
+
+    /// The device a bearer token belongs to.
+    pub fn device_for_token(&self, token: &str) -> Result<Option<Device>, DbError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT device_id, campaign_id, volunteer_id, role, revoked_at_ms, revoked_reason FROM devices WHERE token_hash = ?1",
+                [hash_secret(token)],
+                |r| {
+                    let revoked_at: Option<i64> = r.get(4)?;
+                    let reason: Option<String> = r.get(5)?;
+                    Ok(Device {
+                        device_id: r.get(0)?,
+                        campaign_id: r.get(1)?,
+                        volunteer_id: r.get(2)?,
+                        role: parse_role(&r.get::<_, String>(3)?),
+                        revoked: revoked_at.map(|_| reason.unwrap_or_else(|| "revoked by an organizer".into())),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn touch_device(&self, token: &str) -> Result<(), DbError> {
+        self.conn.execute(
+            "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1",
+            params![hash_secret(token), Utc::now().timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Revokes every token of a device in a campaign. Returns how many.
+    pub fn revoke_device(
+        &self,
+        campaign_id: &str,
+        device_id: &str,
+        reason: &str,
+    ) -> Result<usize, DbError> {
+        Ok(self.conn.execute(
+            "UPDATE devices SET revoked_at_ms = ?3, revoked_reason = ?4
+             WHERE campaign_id = ?1 AND device_id = ?2 AND revoked_at_ms IS NULL",
+            params![
+                campaign_id,
+                device_id,
+                Utc::now().timestamp_millis(),
+                reason
+            ],
+        )?)
+    }
+
+    pub fn devices(&self, campaign_id: &str) -> Result<Vec<Device>, DbError> {
+        let mut st = self.conn.prepare(
+            "SELECT device_id, campaign_id, volunteer_id, role, revoked_reason, revoked_at_ms FROM devices
+             WHERE campaign_id = ?1 ORDER BY joined_at_ms",
+        )?;
+        let rows = st.query_map([campaign_id], |r| {
+            let revoked_at: Option<i64> = r.get(5)?;
+            let reason: Option<String> = r.get(4)?;
+            Ok(Device {
+                device_id: r.get(0)?,
+                campaign_id: r.get(1)?,
+                volunteer_id: r.get(2)?,
+                role: parse_role(&r.get::<_, String>(3)?),
+                revoked: revoked_at.map(|_| reason.unwrap_or_default()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

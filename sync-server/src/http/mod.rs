@@ -1,0 +1,73 @@
+//! The HTTP server: health, join, assignments, packets, sync.
+
+mod error;
+mod routes;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::MAX_SYNC_BODY_BYTES;
+
+pub use error::ApiError;
+
+use crate::admin::{AdminError, DataDir};
+use crate::db::ServerDb;
+
+/// Shared state of a running server.
+pub struct AppState {
+    pub dir: DataDir,
+    pub db: Mutex<ServerDb>,
+    /// One open store per campaign; requests for a campaign take turns on it.
+    stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+}
+
+impl AppState {
+    pub fn new(dir: DataDir) -> Result<Arc<Self>, AdminError> {
+        let db = dir.server_db()?;
+        Ok(Arc::new(AppState {
+            dir,
+            db: Mutex::new(db),
+            stores: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {
+        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = stores.get(campaign_id) {
+            return Ok(s.clone());
+        }
+        let store = Arc::new(Mutex::new(self.dir.campaign_store(campaign_id)?));
+        stores.insert(campaign_id.to_string(), store.clone());
+        Ok(store)
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/health", get(routes::health))
+        .route("/v1/join", post(routes::join))
+        .route("/v1/assignments", get(routes::assignments))
+        .route("/v1/packets/{assignment_id}", get(routes::packet))
+        .route("/v1/sync", post(routes::sync))
+        .layer(DefaultBodyLimit::max(MAX_SYNC_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %state.dir.root().display(), "walkbook-server listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,257 @@
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use walkbook_core::model::ReferenceData;
+use walkbook_core::sync::*;
+
+use super::{ApiError, AppState};
+use crate::db::{Device, InviteProblem};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs blocking SQLite work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+pub async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "no_token",
+                "sign in: join with an invite code first",
+            )
+        })
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
+    let token = bearer(headers)?;
+    let db = lock(&state.db);
+    let device = db
+        .device_for_token(&token)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown_token",
+                "this device is not signed in; join again with an invite code",
+            )
+        })?;
+    if let Some(reason) = &device.revoked {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ERROR_DEVICE_REVOKED,
+            format!("this device was removed from the campaign: {reason}"),
+        ));
+    }
+    db.touch_device(&token).map_err(ApiError::internal)?;
+    Ok(device)
+}
+
+fn assignments_for(
+    state: &AppState,
+    device: &Device,
+) -> Result<(ReferenceData, Vec<AssignmentInfo>), ApiError> {
+    let db = lock(&state.db);
+    let data = db
+        .campaign(&device.campaign_id)
+        .map_err(ApiError::internal)?;
+    let mut out = Vec::new();
+    for a in &data.assignments {
+        if device.role == Role::Volunteer && a.volunteer_id != device.volunteer_id {
+            continue;
+        }
+        let Some((version, _)) = db
+            .packet_version(&device.campaign_id, &a.id)
+            .map_err(ApiError::internal)?
+        else {
+            continue;
+        };
+        out.push(AssignmentInfo {
+            assignment: a.clone(),
+            packet_version: version,
+            doc_id: a.unit_doc_id(),
+        });
+    }
+    Ok((data, out))
+}
+
+pub async fn join(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> Result<Json<JoinResponse>, ApiError> {
+    let req: JoinRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "a join request needs invite_code and device_id: {e}"
+        ))
+    })?;
+    let code = req.invite_code.trim().to_ascii_uppercase();
+    if code.is_empty() || code.len() > 64 {
+        return Err(ApiError::bad_request(
+            "the invite code is empty or too long; type it as printed",
+        ));
+    }
+    if req.device_id.trim().is_empty() || req.device_id.len() > 128 {
+        return Err(ApiError::bad_request("the device id is empty or too long"));
+    }
+    blocking(move || {
+        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let redeemed = lock(&state.db).redeem_invite(&code, &req.device_id, &token, Utc::now()).map_err(ApiError::internal)?;
+        let device = redeemed.map_err(|p| {
+            let message = match p {
+                InviteProblem::Unknown => "this invite code is not valid; check it or ask your organizer for a new one",
+                InviteProblem::Used => "this invite code was already used; ask your organizer for a new one",
+                InviteProblem::Expired => "this invite code has expired; ask your organizer for a new one",
+            };
+            ApiError::new(StatusCode::FORBIDDEN, "invite_rejected", message)
+        })?;
+        let (data, assignments) = assignments_for(&state, &device)?;
+        tracing::info!(device = %device.device_id, volunteer = %device.volunteer_id, campaign = %device.campaign_id, "device joined");
+        Ok(Json(JoinResponse {
+            token,
+            campaign_id: device.campaign_id.clone(),
+            campaign_name: data.campaign.map(|c| c.name).unwrap_or_default(),
+            volunteer_id: device.volunteer_id,
+            role: device.role,
+            assignments,
+        }))
+    })
+    .await
+}
+
+pub async fn assignments(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<AssignmentsResponse>, ApiError> {
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let (_, assignments) = assignments_for(&state, &device)?;
+        Ok(Json(AssignmentsResponse { assignments }))
+    })
+    .await
+}
+
+pub async fn packet(
+    State(state): State<Arc<AppState>>,
+    Path(assignment_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let (_, assignments) = assignments_for(&state, &device)?;
+        if !assignments.iter().any(|a| a.assignment.id == assignment_id) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("assignment {assignment_id} is not yours"),
+            ));
+        }
+        let (version, bytes) = lock(&state.db)
+            .packet(&device.campaign_id, &assignment_id)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "the packet is not published yet",
+                )
+            })?;
+        let etag = format!("\"v{version}\"");
+        let unchanged = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == etag);
+        if unchanged {
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+        }
+        Ok((
+            StatusCode::OK,
+            [
+                (header::ETAG, etag),
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.walkbook.packet".to_string(),
+                ),
+                (
+                    header::HeaderName::from_static(PACKET_VERSION_HEADER),
+                    version.to_string(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+pub async fn sync(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<SyncResponse>, ApiError> {
+    let req: SyncRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the sync request is malformed: {e}")))?;
+    if req.docs.len() > MAX_DOCS_PER_REQUEST {
+        return Err(ApiError::bad_request(format!(
+            "a sync request may carry at most {MAX_DOCS_PER_REQUEST} documents; send the rest in the next request"
+        )));
+    }
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let (_, assignments) = assignments_for(&state, &device)?;
+        for d in &req.docs {
+            if !assignments.iter().any(|a| a.doc_id == d.doc_id) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("document {} is not part of your assignments", d.doc_id),
+                ));
+            }
+        }
+        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::internal)?;
+        let mut store = lock(&store);
+        let peer = device.device_id.as_str();
+        let mut replies = Vec::new();
+        for d in &req.docs {
+            if let Some(m) = &d.message {
+                // Durable (synchronous=FULL commit) before we answer.
+                let outcome = store
+                    .receive_sync_message(&d.doc_id, peer, m)
+                    .map_err(|e| ApiError::bad_request(format!("document {}: {e}", d.doc_id)))?;
+                if outcome.new_changes > 0 {
+                    tracing::info!(device = peer, doc = %d.doc_id, changes = outcome.new_changes, attempts = outcome.new_attempts, "stored changes");
+                }
+            }
+        }
+        for d in &req.docs {
+            let message = store.generate_sync_message(&d.doc_id, peer).map_err(ApiError::internal)?;
+            let persisted_heads = store.heads_hex(&d.doc_id).map_err(ApiError::internal)?;
+            replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads });
+        }
+        Ok(Json(SyncResponse { docs: replies }))
+    })
+    .await
+}

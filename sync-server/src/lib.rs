@@ -1,0 +1,7 @@
+//! walkbook-server: merges results from every device, serves packets, the
+//! admin commands and (later) the organizer dashboard.
+
+pub mod admin;
+pub mod db;
+pub mod faults;
+pub mod http;

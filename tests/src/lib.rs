@@ -1,0 +1,155 @@
+//! Harness for end-to-end tests: a real `walkbook-server` listening on
+//! 127.0.0.1 with a temporary data directory, and devices with their own
+//! stores talking to it over HTTP.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Duration;
+use tokio::net::TcpListener;
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::ReferenceData;
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::{Role, SyncClient};
+use walkbook_server::admin::{self, DataDir};
+use walkbook_server::http::{self, AppState};
+
+/// A running server and the campaign it serves.
+pub struct TestServer {
+    pub url: String,
+    pub dir: DataDir,
+    pub campaign: ReferenceData,
+    pub campaign_id: String,
+    _tmp: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Generates a campaign of `households` doors and serves it.
+    pub async fn start(households: usize) -> TestServer {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path().join("server")).unwrap();
+        let campaign = generate_campaign(&GenerateOptions {
+            households,
+            seed: 11,
+        });
+        let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+        let state = AppState::new(dir.clone()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(http::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        TestServer {
+            url,
+            dir,
+            campaign,
+            campaign_id,
+            _tmp: tmp,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn invite(&self, volunteer: &str, role: Role) -> String {
+        admin::create_invite(
+            &self.dir,
+            &self.campaign_id,
+            volunteer,
+            role,
+            Duration::hours(2),
+        )
+        .unwrap()
+    }
+
+    pub fn volunteers(&self) -> Vec<String> {
+        self.campaign
+            .volunteers
+            .iter()
+            .map(|v| v.id.clone())
+            .collect()
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    /// Every attempt the server holds, across all documents.
+    pub fn server_attempt_ids(&self) -> Vec<String> {
+        let mut store = self.dir.campaign_store(&self.campaign_id).unwrap();
+        let mut ids = Vec::new();
+        for doc in store.result_doc_ids().unwrap() {
+            ids.extend(store.attempts(&doc).unwrap().into_iter().map(|a| a.id));
+        }
+        ids.sort();
+        ids
+    }
+}
+
+/// A phone: its own store file and a sync client.
+pub struct TestDevice {
+    pub client: SyncClient,
+    pub store: Arc<Mutex<DeviceStore>>,
+    pub tmp: tempfile::TempDir,
+}
+
+impl TestDevice {
+    pub fn new(url: &str) -> TestDevice {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Arc::new(Mutex::new(
+            DeviceStore::open(tmp.path().join("campaign.db"), None).unwrap(),
+        ));
+        let client = SyncClient::new(url, store.clone()).unwrap();
+        TestDevice { client, store, tmp }
+    }
+
+    pub fn store(&self) -> std::sync::MutexGuard<'_, DeviceStore> {
+        self.store.lock().unwrap()
+    }
+
+    /// Records results for the first `n` doors of the device's first turf:
+    /// a mix of conversations and "not home". Returns the attempt ids.
+    pub fn canvass(&self, n: usize) -> Vec<String> {
+        let mut store = self.store();
+        let assignment = store
+            .assignments()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assignment.kind == walkbook_core::model::AssignmentKind::Turf)
+            .expect("the device has a turf");
+        let doors = store.walk_list(&assignment.assignment.unit_id).unwrap();
+        let mut ids = Vec::new();
+        for (i, door) in doors.iter().take(n).enumerate() {
+            let person = door.people[0].person.id.clone();
+            let attempt = if i % 3 == 0 {
+                walkbook_core::results::NewAttempt {
+                    household_id: Some(door.household.id.clone()),
+                    result: Some("not_home".into()),
+                    ..Default::default()
+                }
+            } else {
+                walkbook_core::results::NewAttempt {
+                    person_id: Some(person),
+                    answers: [("support".to_string(), ((i % 5) + 1).to_string())]
+                        .into_iter()
+                        .collect(),
+                    ..Default::default()
+                }
+            };
+            ids.push(
+                store
+                    .record_attempt(&assignment.assignment.id, attempt)
+                    .unwrap()
+                    .id,
+            );
+        }
+        ids
+    }
+}
