@@ -3,5 +3,6 @@
 
 pub mod admin;
 pub mod db;
+pub mod demo;
 pub mod faults;
 pub mod http;

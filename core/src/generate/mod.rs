@@ -30,7 +30,7 @@ pub use turfs::{MAX_DOORS as MAX_TURF_DOORS, MIN_DOORS as MIN_TURF_DOORS};
 pub use voter_csv::{VOTER_CSV_HEADER, write_voter_csv};
 
 use names::{HERITAGE_WEIGHTS, Heritage};
-use rng::SplitMix64;
+pub use rng::SplitMix64;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,11 @@
-//! `walkbook-server demo`: a self-contained run on a synthetic campaign.
-//! For now it generates the campaign and shows its turfs; serving it and
-//! simulating volunteers come next.
-
-use std::path::PathBuf;
+//! `walkbook-server demo`: the README's main job. Generates a campaign,
+//! serves it on loopback, simulates volunteers recording offline and syncing
+//! over a flaky network, and proves the server holds every result exactly once.
 
 use clap::Args;
-use walkbook_core::generate::GenerateOptions;
+use walkbook_server::demo::{DemoOptions, run_demo};
 
 use super::CliError;
-use super::generate::{generate_validated, write_campaign_files};
-use super::summary::{print_files, print_summary, print_turfs};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -19,22 +15,62 @@ pub struct DemoArgs {
     /// Seed of the demo campaign.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Simulated volunteers.
+    #[arg(long, default_value_t = 6)]
+    pub volunteers: usize,
+    /// Port for the demo server (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Keep the server running after the demo, until Ctrl-C.
+    #[arg(long)]
+    pub keep_running: bool,
 }
 
 pub fn run(args: &DemoArgs) -> Result<(), CliError> {
-    let data = generate_validated(&GenerateOptions {
+    super::serve::init_logs(super::serve::LogFormat::Text, "warn");
+    let root = std::env::temp_dir().join(format!("walkbook-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&root)?;
+    let opts = DemoOptions {
         households: args.households,
         seed: args.seed,
-    })?;
-    let files = write_campaign_files(&data, &demo_dir())?;
-    print_summary(&data);
-    print_files(&files);
-    println!();
-    print_turfs(&data);
-    Ok(())
-}
-
-/// A fresh directory per run, so two demos never share files.
-fn demo_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("walkbook-demo-{}", std::process::id()))
+        volunteers: args.volunteers,
+        port: args.port,
+        ..DemoOptions::default()
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let result = rt.block_on(async {
+        println!("walkbook demo\n");
+        let (report, server) = run_demo(&opts, &root, |line| println!("{line}"))
+            .await
+            .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+        println!();
+        println!("recorded on devices:  {} attempts", report.recorded);
+        println!("held by the server:   {} attempts", report.on_server);
+        if report.exactly_once() {
+            println!("OK: the server holds every attempt exactly once");
+        } else {
+            println!(
+                "MISSING on server: {:?}\nUNEXPECTED on server: {:?}",
+                report.missing, report.unexpected
+            );
+        }
+        println!("health:    {}/health", report.url);
+        println!("data dir:  {}", root.display());
+        if args.keep_running {
+            println!("\nserver keeps running; press Ctrl-C to stop");
+            super::serve::shutdown_signal().await;
+        }
+        server.stop().await?;
+        if report.exactly_once() {
+            Ok(())
+        } else {
+            Err(CliError::DemoCheck(
+                "the server does not hold every attempt exactly once".into(),
+            ))
+        }
+    });
+    if !args.keep_running {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    result
 }

@@ -21,4 +21,23 @@ pub enum CliError {
         "the generated campaign failed validation ({0}); this is a bug in the generator, please report it with the seed"
     )]
     InvalidCampaign(#[from] ReferenceError),
+    #[error(transparent)]
+    Admin(#[from] walkbook_server::admin::AdminError),
+    #[error(transparent)]
+    Store(#[from] walkbook_core::store::StoreError),
+    #[error("sync failed: {0}")]
+    Sync(#[from] walkbook_core::sync::SyncError),
+    #[error(
+        "cannot listen on {addr}: {source}. Is another server using the port? Pick another with --port"
+    )]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("the demo check failed: {0}")]
+    DemoCheck(String),
 }

@@ -1,8 +1,10 @@
 //! The command line: one subcommand per admin task, one function per subcommand.
 
+mod admin;
 mod demo;
 mod error;
 mod generate;
+mod serve;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -24,13 +26,21 @@ pub struct Cli {
 pub enum Command {
     /// Generate a synthetic campaign: DIR/campaign.json and DIR/voters.csv.
     Generate(generate::GenerateArgs),
-    /// Run a self-contained demo on a synthetic campaign.
+    /// Run a self-contained demo: a server on loopback, simulated volunteers
+    /// recording offline and syncing over a flaky network, and a check that
+    /// the server holds every result exactly once.
     Demo(demo::DemoArgs),
+    /// Run the sync server.
+    Serve(serve::ServeArgs),
+    /// Campaign administration: create campaigns, assign, invite, revoke.
+    Admin(admin::AdminArgs),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Generate(args) => generate::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Admin(args) => admin::run(&args),
     }
 }

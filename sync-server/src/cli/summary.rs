@@ -1,7 +1,5 @@
 //! What the generate and demo commands print about a campaign.
 
-use std::collections::HashMap;
-
 use walkbook_core::model::ReferenceData;
 
 use super::generate::WrittenFile;
@@ -21,27 +19,5 @@ pub fn print_summary(data: &ReferenceData) {
 pub fn print_files(files: &[WrittenFile]) {
     for f in files {
         println!("wrote        {} ({} bytes)", f.path.display(), f.bytes);
-    }
-}
-
-/// One line per turf: id, doors, people, name.
-pub fn print_turfs(data: &ReferenceData) {
-    let mut people_at: HashMap<&str, usize> = HashMap::new();
-    for p in &data.people {
-        *people_at.entry(p.household_id.as_str()).or_default() += 1;
-    }
-    for t in &data.turfs {
-        let people: usize = t
-            .household_ids
-            .iter()
-            .map(|h| people_at.get(h.as_str()).copied().unwrap_or(0))
-            .sum();
-        println!(
-            "{:<10} {:>3} doors {:>4} people  {}",
-            t.id,
-            t.household_ids.len(),
-            people,
-            t.name
-        );
     }
 }

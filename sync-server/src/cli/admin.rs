@@ -1,0 +1,170 @@
+//! `walkbook-server admin …`: campaign setup on a data directory. Safe to run
+//! while the server is serving the same directory (SQLite WAL, busy timeout).
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, Subcommand};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::sync::Role;
+use walkbook_server::admin::{self as ops, DataDir};
+
+use super::CliError;
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[arg(
+        long,
+        env = "WALKBOOK_DATA_DIR",
+        default_value = "walkbook-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a campaign from a campaign directory (campaign.json, as written by `generate`).
+    CreateCampaign {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Assign a turf or a call list to a volunteer.
+    Assign {
+        #[arg(long)]
+        campaign: String,
+        #[arg(
+            long,
+            conflicts_with = "call_list",
+            required_unless_present = "call_list"
+        )]
+        turf: Option<String>,
+        #[arg(long)]
+        call_list: Option<String>,
+        #[arg(long)]
+        volunteer: String,
+        /// When the assignment (and its data on the phone) expires, RFC 3339.
+        #[arg(long)]
+        expires: Option<DateTime<Utc>>,
+        /// Or: expires this many days from now.
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+    },
+    /// Create a one-time invite code for a volunteer (or an organizer).
+    Invite {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        volunteer: String,
+        #[arg(long)]
+        organizer: bool,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 48)]
+        hours: i64,
+        /// Public URL of the server, for the join link.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server_url: String,
+    },
+    /// Revoke a device: its token stops working and the phone wipes the campaign.
+    RevokeDevice {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        device: String,
+        #[arg(long, default_value = "revoked by an organizer")]
+        reason: String,
+    },
+    /// List the devices that joined a campaign.
+    Devices {
+        #[arg(long)]
+        campaign: String,
+    },
+}
+
+pub fn run(args: &AdminArgs) -> Result<(), CliError> {
+    let dir = DataDir::open(&args.data_dir)?;
+    match &args.command {
+        AdminCommand::CreateCampaign { from } => {
+            let data = ops::read_campaign_dir(from)?;
+            let id = ops::create_campaign(&dir, &data)?;
+            println!(
+                "created campaign {id}: {} households, {} people, {} turfs, {} call lists, {} assignments published",
+                data.households.len(),
+                data.people.len(),
+                data.turfs.len(),
+                data.call_lists.len(),
+                data.assignments.len()
+            );
+        }
+        AdminCommand::Assign {
+            campaign,
+            turf,
+            call_list,
+            volunteer,
+            expires,
+            days,
+        } => {
+            let (kind, unit) = match (turf, call_list) {
+                (Some(t), None) => (AssignmentKind::Turf, t),
+                (None, Some(l)) => (AssignmentKind::CallList, l),
+                _ => {
+                    return Err(CliError::Usage(
+                        "give exactly one of --turf and --call-list".into(),
+                    ));
+                }
+            };
+            let expires_at = expires.unwrap_or_else(|| Utc::now() + Duration::days(*days));
+            let a = ops::assign(&dir, campaign, kind, unit, volunteer, expires_at)?;
+            println!(
+                "assignment {} → {} until {}",
+                a.id,
+                a.volunteer_id,
+                a.expires_at.to_rfc3339()
+            );
+        }
+        AdminCommand::Invite {
+            campaign,
+            volunteer,
+            organizer,
+            hours,
+            server_url,
+        } => {
+            let role = if *organizer {
+                Role::Organizer
+            } else {
+                Role::Volunteer
+            };
+            let code =
+                ops::create_invite(&dir, campaign, volunteer, role, Duration::hours(*hours))?;
+            println!("invite code: {code}  (one use, expires in {hours} h)");
+            println!("join link:   walkbook://join?server={server_url}&code={code}");
+        }
+        AdminCommand::RevokeDevice {
+            campaign,
+            device,
+            reason,
+        } => {
+            ops::revoke_device(&dir, campaign, device, reason)?;
+            println!("device {device} revoked; it will wipe campaign {campaign} at its next sync");
+        }
+        AdminCommand::Devices { campaign } => {
+            for d in dir
+                .server_db()?
+                .devices(campaign)
+                .map_err(ops::AdminError::from)?
+            {
+                let state = d
+                    .revoked
+                    .map(|r| format!("revoked: {r}"))
+                    .unwrap_or_else(|| "active".into());
+                println!(
+                    "{}  volunteer {}  {:?}  {state}",
+                    d.device_id, d.volunteer_id, d.role
+                );
+            }
+        }
+    }
+    Ok(())
+}

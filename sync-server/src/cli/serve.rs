@@ -1,0 +1,82 @@
+//! `walkbook-server serve`: the sync server with its embedded SQLite store.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use walkbook_server::admin::DataDir;
+use walkbook_server::http::{AppState, serve};
+
+use super::CliError;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the server keeps server.db and one database per campaign.
+    #[arg(long, env = "WALKBOOK_DATA_DIR", default_value = "walkbook-data")]
+    pub data_dir: PathBuf,
+    /// TCP port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind; use 0.0.0.0 behind a reverse proxy that terminates TLS.
+    #[arg(long, env = "WALKBOOK_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+pub fn init_logs(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WALKBOOK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+pub fn run(args: &ServeArgs) -> Result<(), CliError> {
+    init_logs(args.log_format, "info");
+    let dir = DataDir::open(&args.data_dir)?;
+    let state = AppState::new(dir)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let addr = format!("{}:{}", args.bind, args.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|source| CliError::Listen {
+                addr: addr.clone(),
+                source,
+            })?;
+        serve(listener, state, shutdown_signal()).await?;
+        tracing::info!("stopped: in-flight requests finished");
+        Ok(())
+    })
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

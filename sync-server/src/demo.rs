@@ -1,0 +1,408 @@
+//! The demo: a real server on loopback, simulated volunteers each recording a
+//! shift offline on their own device store, syncing (some twice, some through
+//! a network that cuts responses), and a check that the server holds every
+//! attempt exactly once. Used by `walkbook-server demo` and by the tests.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, TimeZone, Utc};
+use tokio::net::TcpListener;
+use walkbook_core::generate::{GenerateOptions, SplitMix64, generate_campaign};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::{NewAttempt, pick_next_call, pick_next_door};
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::{Role, SyncClient, SyncError};
+
+use crate::admin::{self, AdminError, DataDir};
+use crate::faults::{Fault, FlakyProxy};
+use crate::http::{self, AppState};
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub households: usize,
+    pub seed: u64,
+    /// How many volunteers go out (at most the campaign's volunteers).
+    pub volunteers: usize,
+    /// Doors each canvasser knocks in their shift.
+    pub doors_per_shift: usize,
+    /// Calls each phone banker makes.
+    pub calls_per_shift: usize,
+    /// 0 picks a free port.
+    pub port: u16,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            households: 600,
+            seed: 7,
+            volunteers: 6,
+            doors_per_shift: 40,
+            calls_per_shift: 25,
+            port: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Store(#[from] walkbook_core::store::StoreError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What one simulated volunteer did.
+#[derive(Debug, Clone)]
+pub struct VolunteerReport {
+    pub volunteer_id: String,
+    pub device_id: String,
+    pub doors: usize,
+    pub calls: usize,
+    pub syncs: usize,
+    /// Faults (refused connections, lost responses) this device synced through.
+    pub faults_survived: usize,
+    pub pending_after: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    pub url: String,
+    pub campaign_id: String,
+    pub volunteers: Vec<VolunteerReport>,
+    /// Distinct attempts recorded on all devices.
+    pub recorded: usize,
+    /// Attempts the server holds.
+    pub on_server: usize,
+    /// Recorded attempts the server does not hold (must be empty).
+    pub missing: Vec<String>,
+    /// Attempts on the server no device recorded (must be empty).
+    pub unexpected: Vec<String>,
+}
+
+impl DemoReport {
+    /// Every attempt recorded on a device is on the server, exactly once.
+    pub fn exactly_once(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.recorded == self.on_server
+    }
+}
+
+/// A demo server that keeps running until stopped.
+pub struct DemoServer {
+    pub url: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl DemoServer {
+    /// Stops accepting and waits for in-flight requests to finish.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Runs the whole demo under `root` (server data and device stores).
+pub async fn run_demo(
+    opts: &DemoOptions,
+    root: &Path,
+    mut say: impl FnMut(&str),
+) -> Result<(DemoReport, DemoServer), DemoError> {
+    let data = generate_campaign(&GenerateOptions {
+        households: opts.households,
+        seed: opts.seed,
+    });
+    let dir = DataDir::open(root.join("server"))?;
+    let campaign_id = admin::create_campaign(&dir, &data)?;
+    say(&format!(
+        "campaign {campaign_id}: {} doors, {} people, {} turfs, {} call lists",
+        data.households.len(),
+        data.people.len(),
+        data.turfs.len(),
+        data.call_lists.len()
+    ));
+
+    let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(http::serve(
+        listener,
+        AppState::new(dir.clone())?,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    let server = DemoServer {
+        url: url.clone(),
+        shutdown: tx,
+        task,
+    };
+    say(&format!(
+        "server listening on {url} (data in {})",
+        dir.root().display()
+    ));
+
+    let mut rng = SplitMix64::new(opts.seed ^ 0xdead_beef);
+    let mut reports = Vec::new();
+    let mut recorded = BTreeSet::new();
+    let volunteers: Vec<String> = data
+        .volunteers
+        .iter()
+        .take(opts.volunteers)
+        .map(|v| v.id.clone())
+        .collect();
+    for (i, volunteer) in volunteers.iter().enumerate() {
+        let device_dir = root.join(format!("device-{i}"));
+        std::fs::create_dir_all(&device_dir)?;
+        let store = Arc::new(Mutex::new(DeviceStore::open(
+            device_dir.join("campaign.db"),
+            None,
+        )?));
+        let client = SyncClient::new(&url, store.clone())?;
+        let code = admin::create_invite(
+            &dir,
+            &campaign_id,
+            volunteer,
+            Role::Volunteer,
+            Duration::hours(2),
+        )?;
+        client.join(&code).await?;
+        let device_id = lock(&store).device_id().to_string();
+
+        // The shift, offline: nothing below touches the network.
+        let (doors, calls, ids) = {
+            let mut s = lock(&store);
+            let mut ids = canvass_shift(&mut s, &mut rng, opts.doors_per_shift, i)?;
+            let door_ids = ids.len();
+            ids.extend(phone_shift(&mut s, &mut rng, opts.calls_per_shift, i)?);
+            (door_ids, ids.len() - door_ids, ids)
+        };
+        recorded.extend(ids.iter().cloned());
+        let mut report = VolunteerReport {
+            volunteer_id: volunteer.clone(),
+            device_id,
+            doors,
+            calls,
+            syncs: 0,
+            faults_survived: 0,
+            pending_after: 0,
+        };
+
+        match i % 3 {
+            // Syncs once, on a good network.
+            0 => {
+                client.sync_now(|_| {}).await?;
+                report.syncs = 1;
+            }
+            // Syncs, records a few more results, syncs again.
+            1 => {
+                client.sync_now(|_| {}).await?;
+                let more = canvass_shift(&mut lock(&store), &mut rng, 5, i + 100)?;
+                report.doors += more.len();
+                recorded.extend(more);
+                client.sync_now(|_| {}).await?;
+                report.syncs = 2;
+            }
+            // Syncs through a network that refuses and cuts responses after the
+            // server stored the changes, then syncs again on a good network.
+            _ => {
+                let plan = vec![
+                    Fault::Pass,
+                    Fault::CutResponse,
+                    Fault::Refuse,
+                    Fault::Pass,
+                    Fault::CutResponse,
+                ];
+                let faults = plan.iter().filter(|f| **f != Fault::Pass).count();
+                let proxy = FlakyProxy::start(addr, plan).await?;
+                let flaky =
+                    SyncClient::new(&proxy.url, store.clone())?.without_connection_reuse()?;
+                flaky.sync_now(|_| {}).await?;
+                report.faults_survived = faults - proxy.remaining().min(faults);
+                client.sync_now(|_| {}).await?;
+                report.syncs = 2;
+            }
+        }
+        report.pending_after = lock(&store).pending_upload_count()?;
+        say(&format!(
+            "  {:<8} device {}…  {:>3} doors  {:>3} calls  {} sync(s){}  not yet on server: {}",
+            report.volunteer_id,
+            &report.device_id[..8],
+            report.doors,
+            report.calls,
+            report.syncs,
+            if report.faults_survived > 0 {
+                format!(" through {} network faults", report.faults_survived)
+            } else {
+                String::new()
+            },
+            report.pending_after
+        ));
+        reports.push(report);
+    }
+
+    let mut server_store = dir.campaign_store(&campaign_id)?;
+    let mut on_server = Vec::new();
+    for doc in server_store.result_doc_ids()? {
+        on_server.extend(server_store.attempts(&doc)?.into_iter().map(|a| a.id));
+    }
+    let server_set: BTreeSet<String> = on_server.iter().cloned().collect();
+    let report = DemoReport {
+        url,
+        campaign_id,
+        volunteers: reports,
+        recorded: recorded.len(),
+        on_server: on_server.len(),
+        missing: recorded.difference(&server_set).cloned().collect(),
+        unexpected: server_set.difference(&recorded).cloned().collect(),
+    };
+    Ok((report, server))
+}
+
+fn lock(store: &Mutex<DeviceStore>) -> std::sync::MutexGuard<'_, DeviceStore> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A shift at the doors of the volunteer's first turf, following "next door".
+fn canvass_shift(
+    store: &mut DeviceStore,
+    rng: &mut SplitMix64,
+    doors: usize,
+    salt: usize,
+) -> Result<Vec<String>, DemoError> {
+    let Some(a) = store
+        .assignments()?
+        .into_iter()
+        .find(|a| a.assignment.kind == AssignmentKind::Turf)
+    else {
+        return Ok(Vec::new());
+    };
+    let start = Utc
+        .with_ymd_and_hms(2026, 10, 17, 15, 0, 0)
+        .single()
+        .expect("valid time")
+        .timestamp_millis()
+        + salt as i64 * 3_600_000;
+    let mut now = start;
+    let mut ids = Vec::new();
+    for _ in 0..doors {
+        let list = store.walk_list(&a.assignment.unit_id)?;
+        let Some(i) = pick_next_door(&list, now) else {
+            break;
+        };
+        let door = &list[i];
+        now += rng.range(90, 300) as i64 * 1000;
+        let roll = rng.below(100);
+        let person = door
+            .people
+            .iter()
+            .find(|p| !p.status.status.is_final())
+            .map(|p| p.person.id.clone());
+        let attempt = match (roll, person) {
+            (0..=59, _) | (_, None) => NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                at_ms: Some(now),
+                ..Default::default()
+            },
+            (60..=84, Some(p)) => {
+                let support = ["1", "1", "2", "2", "3", "3", "3", "4", "5"][rng.below(9) as usize];
+                let mut answers = vec![("support".to_string(), support.to_string())];
+                if support != "5" {
+                    answers.push((
+                        "volunteer".into(),
+                        ["yes", "no", "maybe", "no"][rng.below(4) as usize].into(),
+                    ));
+                }
+                NewAttempt {
+                    person_id: Some(p),
+                    answers: answers.into_iter().collect(),
+                    at_ms: Some(now),
+                    ..Default::default()
+                }
+            }
+            (85..=91, Some(p)) => NewAttempt {
+                person_id: Some(p),
+                result: Some("refused".into()),
+                at_ms: Some(now),
+                ..Default::default()
+            },
+            (92..=95, Some(p)) => NewAttempt {
+                person_id: Some(p),
+                result: Some("come_back".into()),
+                callback_at_ms: Some(now + 2 * 3_600_000),
+                at_ms: Some(now),
+                ..Default::default()
+            },
+            (_, Some(p)) => NewAttempt {
+                person_id: Some(p),
+                result: Some("moved".into()),
+                at_ms: Some(now),
+                ..Default::default()
+            },
+        };
+        ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
+    }
+    Ok(ids)
+}
+
+/// A phone-bank session on the volunteer's first call list, following "next call".
+fn phone_shift(
+    store: &mut DeviceStore,
+    rng: &mut SplitMix64,
+    calls: usize,
+    salt: usize,
+) -> Result<Vec<String>, DemoError> {
+    let Some(a) = store
+        .assignments()?
+        .into_iter()
+        .find(|a| a.assignment.kind == AssignmentKind::CallList)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut now = Utc
+        .with_ymd_and_hms(2026, 10, 18, 23, 0, 0)
+        .single()
+        .expect("valid time")
+        .timestamp_millis()
+        + salt as i64 * 600_000;
+    let mut ids = Vec::new();
+    for _ in 0..calls {
+        let queue = store.call_queue(&a.assignment.unit_id)?;
+        let Some(i) = pick_next_call(&queue, now) else {
+            break;
+        };
+        let person = queue[i].person.id.clone();
+        now += rng.range(60, 180) as i64 * 1000;
+        let roll = rng.below(100);
+        let mut attempt = NewAttempt {
+            person_id: Some(person),
+            at_ms: Some(now),
+            duration_s: Some(rng.range(5, 240) as u32),
+            ..Default::default()
+        };
+        match roll {
+            0..=49 => attempt.result = Some("no_answer".into()),
+            50..=64 => attempt.result = Some("left_message".into()),
+            65..=69 => attempt.result = Some("wrong_number".into()),
+            70..=89 => {
+                attempt.answers = [(
+                    "support".to_string(),
+                    ["1", "2", "3", "4", "5"][rng.below(5) as usize].to_string(),
+                )]
+                .into_iter()
+                .collect();
+            }
+            _ => attempt.result = Some("refused_call".into()),
+        }
+        ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
+    }
+    Ok(ids)
+}

@@ -1,0 +1,38 @@
+//! The README's main job, run end to end on a small campaign.
+
+use walkbook_server::demo::{DemoOptions, run_demo};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = DemoOptions {
+        households: 300,
+        volunteers: 3,
+        doors_per_shift: 12,
+        calls_per_shift: 6,
+        ..DemoOptions::default()
+    };
+    let mut lines = Vec::new();
+    let (report, server) = run_demo(&opts, tmp.path(), |l| lines.push(l.to_string()))
+        .await
+        .unwrap();
+    assert!(
+        report.exactly_once(),
+        "missing {:?}, unexpected {:?}",
+        report.missing,
+        report.unexpected
+    );
+    assert!(report.recorded > 30);
+    assert!(
+        report.volunteers.iter().any(|v| v.faults_survived > 0),
+        "one device synced through faults"
+    );
+    assert!(report.volunteers.iter().any(|v| v.syncs == 2));
+    assert!(report.volunteers.iter().all(|v| v.pending_after == 0));
+    assert!(lines.iter().any(|l| l.contains("server listening")));
+    let health = reqwest::get(format!("{}/health", report.url))
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    server.stop().await.unwrap();
+}
