@@ -1,0 +1,163 @@
+//! The `walkbook-server` binary as an organizer runs it: generate, create a
+//! campaign, invite, serve, and stop gracefully on SIGTERM.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
+}
+
+fn ok(out: Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn admin(data: &Path, args: &[&str]) -> Output {
+    bin()
+        .arg("admin")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_organizer_sets_up_a_campaign_and_serves_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen_dir = tmp.path().join("gen");
+    let data = tmp.path().join("data");
+    ok(bin()
+        .args(["generate", "--households", "200", "--seed", "3", "--out"])
+        .arg(&gen_dir)
+        .output()
+        .unwrap());
+    let created = ok(admin(
+        &data,
+        &["create-campaign", "--from", gen_dir.to_str().unwrap()],
+    ));
+    assert!(created.contains("created campaign demo-3"), "{created}");
+
+    let invite = ok(admin(
+        &data,
+        &["invite", "--campaign", "demo-3", "--volunteer", "vol-01"],
+    ));
+    let code = invite
+        .lines()
+        .find_map(|l| l.strip_prefix("invite code: "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_eq!(code.len(), 14, "{invite}");
+
+    // A free loopback port for the server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = bin()
+        .args(["serve", "--port", &port.to_string(), "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/health"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server answers /health");
+
+    let joined: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/v1/join"))
+        .json(&serde_json::json!({ "invite_code": code, "device_id": "test-device-1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(joined["volunteer_id"], "vol-01");
+
+    let devices = ok(admin(&data, &["devices", "--campaign", "demo-3"]));
+    assert!(
+        devices.contains("test-device-1") && devices.contains("active"),
+        "{devices}"
+    );
+    ok(admin(
+        &data,
+        &[
+            "revoke-device",
+            "--campaign",
+            "demo-3",
+            "--device",
+            "test-device-1",
+            "--reason",
+            "lost",
+        ],
+    ));
+    let gone = reqwest::Client::new()
+        .get(format!("{url}/v1/assignments"))
+        .bearer_auth(joined["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.wait().unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown exits cleanly: {status:?}"
+    );
+}
+
+#[test]
+fn bad_admin_input_gets_a_clear_message_and_a_failing_exit_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let missing = admin(
+        &data,
+        &["create-campaign", "--from", "/nonexistent/campaign"],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("cannot read /nonexistent/campaign/campaign.json")
+            || String::from_utf8_lossy(&missing.stderr)
+                .contains("cannot read /nonexistent/campaign")
+    );
+
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, r#"{"campaign": null, "households": [{"id": "H1"}]}"#).unwrap();
+    let out = admin(&data, &["create-campaign", "--from", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a valid campaign file"));
+
+    let nocampaign = admin(
+        &data,
+        &["invite", "--campaign", "nope", "--volunteer", "vol-01"],
+    );
+    assert!(String::from_utf8_lossy(&nocampaign.stderr).contains("campaign nope does not exist"));
+}
