@@ -373,14 +373,10 @@ impl DeviceStore {
             Ok((position as u32, person_from_row(r, 1)?))
         })? {
             let (position, person) = row?;
-            let mut queued: Vec<crate::model::Phone> = person
-                .phones
-                .iter()
-                .filter(|p| !unusable.contains(&p.number))
-                .cloned()
-                .collect(); // TEMPORARY-UNTIL-CALLS
-            queued.sort_by_key(|p| p.kind != crate::model::PhoneKind::Mobile);
-            if let Some(q) = queued.into_iter().next() {
+            if person.do_not_contact {
+                continue;
+            }
+            if let Some(q) = crate::calls::dialable_phone(&person, &unusable).cloned() {
                 let own = people_status
                     .get(&person.id)
                     .cloned()
