@@ -18,6 +18,9 @@ pub enum Fault {
     /// Forward the request, wait for the server's answer, then drop it: the
     /// server has done the work but the client never hears about it.
     CutResponse,
+    /// Forward only the first bytes of the request, then cut both sides:
+    /// the server sees a body that ends in the middle.
+    CutRequest,
 }
 
 /// A proxy in front of `upstream`; connections take faults from the plan in
@@ -69,6 +72,18 @@ async fn handle(mut client: TcpStream, upstream: std::net::SocketAddr, fault: Fa
             if let Ok(mut server) = TcpStream::connect(upstream).await {
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
             }
+        }
+        Fault::CutRequest => {
+            let Ok(mut server) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            if let Ok(n) = client.read(&mut buf).await {
+                // Headers and part of the body at most: never the whole request.
+                let _ = server.write_all(&buf[..n.min(200)]).await;
+            }
+            drop(server);
+            drop(client);
         }
         Fault::CutResponse => {
             let Ok(server) = TcpStream::connect(upstream).await else {

@@ -27,6 +27,11 @@ pub struct TestServer {
 impl TestServer {
     /// Generates a campaign of `households` doors and serves it.
     pub async fn start(households: usize) -> TestServer {
+        Self::start_with_limit(households, walkbook_core::sync::MAX_SYNC_BODY_BYTES).await
+    }
+
+    /// Like `start`, with a request body limit.
+    pub async fn start_with_limit(households: usize, max_body_bytes: usize) -> TestServer {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::open(tmp.path().join("server")).unwrap();
         let campaign = generate_campaign(&GenerateOptions {
@@ -34,7 +39,7 @@ impl TestServer {
             seed: 11,
         });
         let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
-        let state = AppState::new(dir.clone()).unwrap();
+        let state = AppState::with_limit(dir.clone(), max_body_bytes).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -112,6 +117,15 @@ impl TestDevice {
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, DeviceStore> {
         self.store.lock().unwrap()
+    }
+
+    /// Opens the same store file again, as the app does after a restart.
+    pub fn reopen(&self) -> TestDevice {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = self.tmp.path().join("campaign.db");
+        let store = Arc::new(Mutex::new(DeviceStore::open(&path, None).unwrap()));
+        let client = SyncClient::for_joined(store.clone()).unwrap();
+        TestDevice { client, store, tmp }
     }
 
     /// Records results for the first `n` doors of the device's first turf:

@@ -27,6 +27,9 @@ pub struct ServeArgs {
     pub bind: String,
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Largest request body accepted, in MiB (sync rounds are split well below it).
+    #[arg(long, env = "WALKBOOK_MAX_BODY_MB", default_value_t = 32)]
+    pub max_body_mb: usize,
 }
 
 pub fn init_logs(format: LogFormat, default_level: &str) {
@@ -44,7 +47,7 @@ pub fn init_logs(format: LogFormat, default_level: &str) {
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
     let dir = DataDir::open(&args.data_dir)?;
-    let state = AppState::new(dir)?;
+    let state = AppState::with_limit(dir, args.max_body_mb.saturating_mul(1024 * 1024))?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let addr = format!("{}:{}", args.bind, args.port);

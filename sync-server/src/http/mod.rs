@@ -25,16 +25,29 @@ pub struct AppState {
     pub db: Mutex<ServerDb>,
     /// One open store per campaign; requests for a campaign take turns on it.
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+    /// Largest request body accepted (413 beyond it).
+    pub max_body_bytes: usize,
 }
 
 impl AppState {
     pub fn new(dir: DataDir) -> Result<Arc<Self>, AdminError> {
         let db = dir.server_db()?;
-        Ok(Arc::new(AppState {
+        Ok(Self::with_body_limit(dir, db, MAX_SYNC_BODY_BYTES))
+    }
+
+    /// A server accepting request bodies up to `max_body_bytes`.
+    pub fn with_limit(dir: DataDir, max_body_bytes: usize) -> Result<Arc<Self>, AdminError> {
+        let db = dir.server_db()?;
+        Ok(Self::with_body_limit(dir, db, max_body_bytes))
+    }
+
+    fn with_body_limit(dir: DataDir, db: ServerDb, max_body_bytes: usize) -> Arc<Self> {
+        Arc::new(AppState {
             dir,
             db: Mutex::new(db),
             stores: Mutex::new(HashMap::new()),
-        }))
+            max_body_bytes,
+        })
     }
 
     pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {
@@ -49,13 +62,14 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.max_body_bytes;
     Router::new()
         .route("/health", get(routes::health))
         .route("/v1/join", post(routes::join))
         .route("/v1/assignments", get(routes::assignments))
         .route("/v1/packets/{assignment_id}", get(routes::packet))
         .route("/v1/sync", post(routes::sync))
-        .layer(DefaultBodyLimit::max(MAX_SYNC_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 

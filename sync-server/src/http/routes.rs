@@ -2,6 +2,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -99,10 +100,28 @@ fn assignments_for(
     Ok((data, out))
 }
 
+/// The request body, or a clear JSON error when it is too large or cut off.
+fn body_or_error(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "the request body is larger than the server's limit of {limit} bytes; sync fewer documents per request"
+                ),
+            )
+        } else {
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
+        }
+    })
+}
+
 pub async fn join(
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<JoinResponse>, ApiError> {
+    let body = body_or_error(body, state.max_body_bytes)?;
     let req: JoinRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
             "a join request needs invite_code and device_id: {e}"
@@ -210,17 +229,19 @@ pub async fn packet(
 pub async fn sync(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    let req: SyncRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("the sync request is malformed: {e}")))?;
-    if req.docs.len() > MAX_DOCS_PER_REQUEST {
-        return Err(ApiError::bad_request(format!(
-            "a sync request may carry at most {MAX_DOCS_PER_REQUEST} documents; send the rest in the next request"
-        )));
-    }
+    let body = body_or_error(body, state.max_body_bytes)?;
     blocking(move || {
+        // Who first: an unauthenticated caller learns nothing about the format.
         let device = authenticate(&state, &headers)?;
+        let req: SyncRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the sync request is malformed: {e}")))?;
+        if req.docs.len() > MAX_DOCS_PER_REQUEST {
+            return Err(ApiError::bad_request(format!(
+                "a sync request may carry at most {MAX_DOCS_PER_REQUEST} documents; send the rest in the next request"
+            )));
+        }
         let (_, assignments) = assignments_for(&state, &device)?;
         for d in &req.docs {
             if !assignments.iter().any(|a| a.doc_id == d.doc_id) {

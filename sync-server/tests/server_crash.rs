@@ -1,0 +1,121 @@
+//! The server is killed with SIGKILL right after it acknowledged a sync; on
+//! restart every acknowledged change is there.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::NewAttempt;
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::{Role, SyncClient};
+use walkbook_server::admin::{self, DataDir};
+
+async fn start(data: &std::path::Path) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
+        .args(["serve", "--port", &port.to_string(), "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/health"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return (child, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not come up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = DataDir::open(&data).unwrap();
+    let campaign = generate_campaign(&GenerateOptions {
+        households: 200,
+        seed: 5,
+    });
+    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+    let code = admin::create_invite(
+        &dir,
+        &campaign_id,
+        "vol-01",
+        Role::Volunteer,
+        chrono::Duration::hours(1),
+    )
+    .unwrap();
+
+    let (mut server, url) = start(&data).await;
+    let store = Arc::new(Mutex::new(
+        DeviceStore::open(tmp.path().join("phone.db"), None).unwrap(),
+    ));
+    let mut client = SyncClient::new(&url, store.clone()).unwrap();
+    client.join(&code).await.unwrap();
+
+    let mut acknowledged = Vec::new();
+    for round in 0..3 {
+        {
+            let mut s = store.lock().unwrap();
+            let a = s
+                .assignments()
+                .unwrap()
+                .into_iter()
+                .find(|a| a.assignment.kind == AssignmentKind::Turf)
+                .unwrap();
+            let doors = s.walk_list(&a.assignment.unit_id).unwrap();
+            for door in doors.iter().skip(round * 7).take(7) {
+                let attempt = NewAttempt {
+                    household_id: Some(door.household.id.clone()),
+                    result: Some("not_home".into()),
+                    ..Default::default()
+                };
+                acknowledged.push(s.record_attempt(&a.assignment.id, attempt).unwrap().id);
+            }
+        }
+        let summary = client.sync_now(|_| {}).await.unwrap();
+        assert_eq!(
+            summary.pending_upload, 0,
+            "the server acknowledged every change as persisted"
+        );
+        // Killed the moment after it answered: no chance to flush anything more.
+        server.kill().unwrap();
+        server.wait().unwrap();
+        let mut on_disk = dir.campaign_store(&campaign_id).unwrap();
+        let mut ids = Vec::new();
+        for doc in on_disk.result_doc_ids().unwrap() {
+            ids.extend(
+                on_disk
+                    .attempts(&doc)
+                    .expect("documents load cleanly after SIGKILL")
+                    .into_iter()
+                    .map(|a| a.id),
+            );
+        }
+        for id in &acknowledged {
+            assert!(
+                ids.contains(id),
+                "round {round}: acknowledged attempt {id} lost"
+            );
+        }
+        let (next, next_url) = start(&data).await;
+        server = next;
+        client = SyncClient::new(&next_url, store.clone()).unwrap();
+        assert_eq!(client.sync_now(|_| {}).await.unwrap().pending_upload, 0);
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

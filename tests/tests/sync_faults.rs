@@ -1,0 +1,321 @@
+//! Sync under faults and bad input: duplicated, reordered and cut messages,
+//! lost sync state, and every kind of bad request answered with the right 4xx.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use walkbook_core::sync::{Role, SyncRequest, SyncResponse};
+use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_server::faults::{Fault, FlakyProxy};
+
+fn doc_of(d: &TestDevice) -> String {
+    d.store().assignments().unwrap()[0].assignment.unit_doc_id()
+}
+
+async fn post(server: &TestServer, token: &str, req: &SyncRequest) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .bearer_auth(token)
+        .json(req)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_and_reordered_messages_change_nothing_twice() {
+    let server = TestServer::start(200).await;
+    let d = TestDevice::new(&server.url);
+    let joined = d
+        .client
+        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
+        .await
+        .unwrap();
+    let mut ids: BTreeSet<String> = d.canvass(5).into_iter().collect();
+    let doc = doc_of(&d);
+
+    let first = {
+        let m = d.store().generate_sync_message(&doc, "server").unwrap();
+        SyncRequest {
+            docs: vec![walkbook_core::sync::DocMessage {
+                doc_id: doc.clone(),
+                message: m,
+            }],
+        }
+    };
+    let reply: SyncResponse = post(&server, &joined.token, &first)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The same request again: a duplicate.
+    assert!(
+        post(&server, &joined.token, &first)
+            .await
+            .status()
+            .is_success()
+    );
+    ids.extend(d.canvass(8));
+    let second = {
+        let mut s = d.store();
+        for r in &reply.docs {
+            if let Some(m) = &r.message {
+                s.receive_sync_message(&r.doc_id, "server", m).unwrap();
+            }
+        }
+        let m = s.generate_sync_message(&doc, "server").unwrap();
+        SyncRequest {
+            docs: vec![walkbook_core::sync::DocMessage {
+                doc_id: doc.clone(),
+                message: m,
+            }],
+        }
+    };
+    assert!(
+        post(&server, &joined.token, &second)
+            .await
+            .status()
+            .is_success()
+    );
+    // The old request once more, after the newer one: reordered.
+    assert!(
+        post(&server, &joined.token, &first)
+            .await
+            .status()
+            .is_success()
+    );
+
+    d.client.sync_now(|_| {}).await.unwrap();
+    let on_server = server.server_attempt_ids();
+    assert_eq!(on_server.len(), ids.len(), "nothing doubled");
+    assert_eq!(on_server.into_iter().collect::<BTreeSet<_>>(), ids);
+    assert_eq!(d.store().pending_upload_count().unwrap(), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cut_mid_body_is_retried() {
+    let server = TestServer::start(200).await;
+    let upstream: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let d = TestDevice::new(&server.url);
+    d.client
+        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
+        .await
+        .unwrap();
+    let ids: BTreeSet<String> = d.canvass(10).into_iter().collect();
+    let proxy = FlakyProxy::start(
+        upstream,
+        vec![
+            Fault::Pass,
+            Fault::CutRequest,
+            Fault::Pass,
+            Fault::CutRequest,
+        ],
+    )
+    .await
+    .unwrap();
+    let flaky = walkbook_core::sync::SyncClient::new(&proxy.url, d.store.clone())
+        .unwrap()
+        .without_connection_reuse()
+        .unwrap();
+    flaky.sync_now(|_| {}).await.unwrap();
+    assert_eq!(proxy.remaining(), 0);
+    assert_eq!(
+        server
+            .server_attempt_ids()
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        ids
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_client_sync_state_recovers_in_a_few_round_trips() {
+    let server = TestServer::start(200).await;
+    let d = TestDevice::new(&server.url);
+    d.client
+        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
+        .await
+        .unwrap();
+    let mut ids: BTreeSet<String> = d.canvass(10).into_iter().collect();
+    d.client.sync_now(|_| {}).await.unwrap();
+
+    // The sync state is gone (say, restored from an old backup of that table).
+    let db = d.tmp.path().join("campaign.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM sync_states", [])
+        .unwrap();
+    let again = d.reopen();
+    {
+        let mut s = again.store();
+        let a = s
+            .assignments()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.assignment)
+            .find(|a| a.kind == walkbook_core::model::AssignmentKind::Turf)
+            .unwrap();
+        let doors = s.walk_list(&a.unit_id).unwrap();
+        let p = doors.last().unwrap().people[0].person.id.clone();
+        let attempt = walkbook_core::results::NewAttempt {
+            person_id: Some(p),
+            result: Some("refused".into()),
+            ..Default::default()
+        };
+        ids.insert(s.record_attempt(&a.id, attempt).unwrap().id);
+    }
+    let summary = again.client.sync_now(|_| {}).await.unwrap();
+    assert!(
+        summary.rounds <= 6,
+        "recovered in {} rounds",
+        summary.rounds
+    );
+    assert_eq!(summary.pending_upload, 0);
+    assert_eq!(
+        server
+            .server_attempt_ids()
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        ids
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_the_right_4xx_and_write_nothing() {
+    let server = TestServer::start_with_limit(200, 64 * 1024).await;
+    let vol = server.volunteers()[0].clone();
+    let d = TestDevice::new(&server.url);
+    let joined = d
+        .client
+        .join(&server.invite(&vol, Role::Volunteer))
+        .await
+        .unwrap();
+    d.canvass(4);
+    d.client.sync_now(|_| {}).await.unwrap();
+    let before = server.server_attempt_ids();
+    let doc = doc_of(&d);
+    let http = reqwest::Client::new();
+    let sync_url = format!("{}/v1/sync", server.url);
+    let message =
+        |resp: serde_json::Value| resp["message"].as_str().unwrap_or_default().to_string();
+
+    // An expired invite.
+    let expired = "EXPI-REDC-ODE2";
+    server
+        .dir
+        .server_db()
+        .unwrap()
+        .insert_invite(
+            expired,
+            &server.campaign_id,
+            &vol,
+            Role::Volunteer,
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )
+        .unwrap();
+    let err = TestDevice::new(&server.url)
+        .client
+        .join(expired)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+
+    // A forged token.
+    let r = http
+        .post(&sync_url)
+        .bearer_auth("forged-token")
+        .json(&serde_json::json!({"docs": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(message(r.json().await.unwrap()).contains("join again"));
+
+    // Malformed JSON.
+    let r = http
+        .post(&sync_url)
+        .bearer_auth(&joined.token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(message(r.json().await.unwrap()).contains("malformed"));
+
+    // A garbage automerge message.
+    let garbage =
+        base64::engine::general_purpose::STANDARD.encode(b"\x42definitely not a sync message");
+    let body = serde_json::json!({ "docs": [{ "doc_id": doc, "message": garbage }] });
+    let r = http
+        .post(&sync_url)
+        .bearer_auth(&joined.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(message(r.json().await.unwrap()).contains("damaged"));
+
+    // An oversized body.
+    let big = "x".repeat(100 * 1024);
+    let r = http
+        .post(&sync_url)
+        .bearer_auth(&joined.token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(message(r.json().await.unwrap()).contains("limit"));
+
+    // Too many documents in one request.
+    let many: Vec<serde_json::Value> = (0..100)
+        .map(|i| serde_json::json!({ "doc_id": format!("turf:x{i}"), "message": null }))
+        .collect();
+    let r = http
+        .post(&sync_url)
+        .bearer_auth(&joined.token)
+        .json(&serde_json::json!({ "docs": many }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // A flood of bad requests while a good device keeps syncing.
+    let flood: Vec<_> = (0..200)
+        .map(|_| {
+            let http = http.clone();
+            let url = sync_url.clone();
+            tokio::spawn(async move {
+                http.post(url)
+                    .bearer_auth("nope")
+                    .body("{}")
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    let other = TestDevice::new(&server.url);
+    other
+        .client
+        .join(&server.invite(&server.volunteers()[1], Role::Volunteer))
+        .await
+        .unwrap();
+    let good = other.canvass(3);
+    other.client.sync_now(|_| {}).await.unwrap();
+    for f in flood {
+        assert_eq!(f.await.unwrap().unwrap(), 401);
+    }
+
+    let after = server.server_attempt_ids();
+    assert_eq!(
+        after.len(),
+        before.len() + good.len(),
+        "bad requests wrote nothing"
+    );
+    server.stop().await;
+}
