@@ -32,6 +32,15 @@ impl TestServer {
 
     /// Like `start`, with a request body limit.
     pub async fn start_with_limit(households: usize, max_body_bytes: usize) -> TestServer {
+        let opts = http::ServerOptions {
+            max_body_bytes,
+            ..http::ServerOptions::default()
+        };
+        Self::start_with_options(households, opts).await
+    }
+
+    /// Like `start`, with server options (body limit, claim lease).
+    pub async fn start_with_options(households: usize, opts: http::ServerOptions) -> TestServer {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::open(tmp.path().join("server")).unwrap();
         let campaign = generate_campaign(&GenerateOptions {
@@ -39,7 +48,7 @@ impl TestServer {
             seed: 11,
         });
         let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
-        let state = AppState::with_limit(dir.clone(), max_body_bytes).unwrap();
+        let state = AppState::with_options(dir.clone(), opts).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

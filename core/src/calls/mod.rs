@@ -1,8 +1,25 @@
-//! Call queue: who to call next on a call list, and which number to dial.
+//! Call queue: who to call next on a call list, which number to dial, and
+//! whether the calling hours in the contact's own time zone allow it now.
+
+mod hours;
+mod zones;
+
+pub use hours::{CallWindow, call_window};
+pub use zones::zone_for_postal_code;
 
 use std::collections::HashSet;
 
+use sha2::{Digest, Sha256};
+
 use crate::model::{Person, Phone, PhoneKind, normalize_phone};
+
+/// A stand-in for a contact's number in results: a campaign-salted hash, so
+/// "this number is wrong" can travel to every list and device without any
+/// result ever carrying the number itself.
+pub fn phone_ref(campaign_id: &str, number: &str) -> String {
+    let digest = Sha256::digest(format!("walkbook phone v1|{campaign_id}|{number}").as_bytes());
+    hex::encode(&digest[..12])
+}
 
 /// One person to call and the number to dial.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,6 +33,11 @@ pub struct Attempt {
     /// Epoch milliseconds when the attempt was recorded.
     pub at_ms: i64,
     pub duration_s: Option<u32>,
+    /// For calls: which of the person's numbers was dialled, as a campaign-
+    /// salted hash (`calls::phone_ref`), never the number itself. Lets a
+    /// wrong number be skipped on every list without storing numbers in results.
+    #[serde(default)]
+    pub phone_ref: Option<String>,
     pub volunteer_id: String,
     pub device_id: String,
     pub lat: Option<f64>,

@@ -118,6 +118,9 @@ pub(crate) fn put_attempt(doc: &mut Automerge, a: &Attempt) -> Result<Change, Do
             if let Some(d) = a.duration_s {
                 tx.put(&obj, "duration_s", u64::from(d))?;
             }
+            if let Some(r) = &a.phone_ref {
+                tx.put(&obj, "phone_ref", r.as_str())?;
+            }
             tx.put(&obj, "volunteer_id", a.volunteer_id.as_str())?;
             tx.put(&obj, "device_id", a.device_id.as_str())?;
             for (key, v) in [("lat", a.lat), ("lon", a.lon), ("accuracy_m", a.accuracy_m)] {
@@ -317,6 +320,7 @@ fn read_attempt(doc: &Automerge, id: String, obj: &ObjId) -> Result<Attempt, Doc
             .opt_int("at_ms")?
             .ok_or_else(|| f.bad("field at_ms is missing".into()))?,
         duration_s: f.opt_u32("duration_s")?,
+        phone_ref: f.opt_str("phone_ref")?,
         volunteer_id: f.str("volunteer_id")?,
         device_id: f.str("device_id")?,
         lat: f.opt_f64("lat")?,

@@ -11,7 +11,7 @@ mod status;
 
 pub use attempt::{Attempt, NewAttempt};
 pub use document::{DocumentError, RESULTS_SCHEMA, read_attempts, split_changes};
-pub use next::{DoorState, door_state, pick_next_call, pick_next_door};
+pub use next::{DoorState, NextCall, door_state, next_call, pick_next_call, pick_next_door};
 pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome};
 pub use status::{
     HouseholdSummary, Status, StatusSummary, UnitStatus, derive_household, derive_status,

@@ -96,3 +96,71 @@ pub fn pick_next_call(rows: &[CallQueueRow], now_ms: i64) -> Option<usize> {
         .min()
         .map(|(_, i)| i)
 }
+
+/// What the phone banker should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextCall {
+    /// Call the contact at this index of the queue; their window closes then.
+    Dial {
+        index: usize,
+        closes_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// Nobody can be called right now; the earliest next possibility.
+    WaitUntil { at: chrono::DateTime<chrono::Utc> },
+    /// Everyone on the queue is finished.
+    Done,
+}
+
+/// The next call at `now`: the first contact in "next call" order whose
+/// own calling hours are open and whose claim has not run out; otherwise the
+/// earliest time someone becomes callable (a window opening or a call-back
+/// coming due).
+pub fn next_call(
+    rows: &[CallQueueRow],
+    now: chrono::DateTime<chrono::Utc>,
+    hours: crate::model::CallingHours,
+) -> NextCall {
+    use crate::calls::{CallWindow, call_window};
+    let now_ms = now.timestamp_millis();
+    let mut ordered: Vec<((u8, i64, u32), usize)> = Vec::new();
+    let mut later: Option<chrono::DateTime<chrono::Utc>> = None;
+    let mut sooner = |t: chrono::DateTime<chrono::Utc>| {
+        later = Some(later.map_or(t, |l: chrono::DateTime<chrono::Utc>| l.min(t)))
+    };
+    for (i, r) in rows.iter().enumerate() {
+        if r.claim_expires_at_ms.is_some_and(|t| t <= now_ms) {
+            continue;
+        }
+        match &r.status.status {
+            s if s.is_final() => {}
+            Status::ComeBack { at_ms } if *at_ms > now_ms => {
+                if let Some(t) = chrono::DateTime::from_timestamp_millis(*at_ms) {
+                    // Due then, but only once their window is open too.
+                    sooner(match call_window(t, r.time_zone, hours) {
+                        CallWindow::Open { .. } => t,
+                        CallWindow::Closed { opens_at } => opens_at,
+                    });
+                }
+            }
+            Status::ComeBack { at_ms } => ordered.push(((0, *at_ms, 0), i)),
+            Status::NotAttempted => ordered.push(((1, 0, 0), i)),
+            _ => ordered.push(((2, 0, r.status.attempts), i)),
+        }
+    }
+    ordered.sort();
+    for (_, i) in &ordered {
+        match call_window(now, rows[*i].time_zone, hours) {
+            CallWindow::Open { closes_at } => {
+                return NextCall::Dial {
+                    index: *i,
+                    closes_at,
+                };
+            }
+            CallWindow::Closed { opens_at } => sooner(opens_at),
+        }
+    }
+    match later {
+        Some(at) => NextCall::WaitUntil { at },
+        None => NextCall::Done,
+    }
+}

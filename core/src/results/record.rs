@@ -252,8 +252,16 @@ impl DeviceStore {
             }
         }
 
+        // Which number was dialled, as a ref: the one `number_to_dial` gives
+        // for this person now. Never the number itself.
+        let phone_ref = match (&channel, &new.person_id) {
+            (Channel::Phone, Some(p)) => self.number_for(&self.person(p)?)?.map(|(_, r)| r),
+            _ => None,
+        };
+
         Ok(Attempt {
             id: uuid::Uuid::new_v4().to_string(),
+            phone_ref,
             person_id: new.person_id,
             household_id,
             channel,

@@ -36,11 +36,13 @@ pub enum Status {
 }
 
 impl Status {
-    /// Finished statuses are never offered again.
+    /// Finished statuses are never offered again. A wrong number is not
+    /// final for the person: it rules out that number, and another number
+    /// may still reach them.
     pub fn is_final(&self) -> bool {
         !matches!(
             self,
-            Status::NotAttempted | Status::NotHome | Status::ComeBack { .. }
+            Status::NotAttempted | Status::NotHome | Status::ComeBack { .. } | Status::WrongNumber
         )
     }
 
@@ -99,6 +101,8 @@ pub struct UnitStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     Retry,
+    /// The number dialled is wrong; the person may have another.
+    WrongNumber,
     ComeBack(i64),
     Final(Status),
 }
@@ -113,7 +117,7 @@ fn outcome(a: &Attempt) -> Outcome {
         Some(ResultEffect::Refused) => Outcome::Final(Status::Refused),
         Some(ResultEffect::Moved) => Outcome::Final(Status::Moved),
         Some(ResultEffect::Deceased) => Outcome::Final(Status::Deceased),
-        Some(ResultEffect::WrongNumber) => Outcome::Final(Status::WrongNumber),
+        Some(ResultEffect::WrongNumber) => Outcome::WrongNumber,
         Some(ResultEffect::DoNotContact) => Outcome::Final(Status::DoNotContact),
         None if !a.responses.is_empty() || !a.text_answers.is_empty() => {
             Outcome::Final(Status::Contacted {
@@ -219,6 +223,7 @@ fn status_of_live(mut live: Vec<&Attempt>) -> StatusSummary {
     }
     match &outcomes.last().expect("live is not empty").1 {
         Outcome::ComeBack(t) => summary(Status::ComeBack { at_ms: *t }),
+        Outcome::WrongNumber => summary(Status::WrongNumber),
         _ => summary(Status::NotHome),
     }
 }

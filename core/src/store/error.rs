@@ -51,6 +51,15 @@ pub enum StoreError {
     Reference(#[from] ReferenceError),
     #[error("{kind} {id} is not on this device; sync to download your assignments")]
     NotFound { kind: &'static str, id: String },
+    #[error(
+        "do not call {person} now: it is outside their calling hours; they can be called from {local}"
+    )]
+    OutsideCallingHours {
+        person: String,
+        opens_at: chrono::DateTime<chrono::Utc>,
+        /// The opening time in the contact's own zone, for people.
+        local: String,
+    },
     #[error("the attempt was not saved: {0}")]
     InvalidAttempt(String),
     #[error("results for {doc}: {source}")]

@@ -7,11 +7,13 @@ mod install;
 mod meta;
 mod migrations;
 mod open;
+mod phonebank;
 mod queries;
 
 pub use error::StoreError;
 pub use install::InstallOutcome;
 pub use open::{DatabaseKey, open_database, open_database_with};
+pub use phonebank::ClaimedBatch;
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
 
 use std::collections::HashMap;

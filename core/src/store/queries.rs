@@ -1,6 +1,6 @@
 //! Read queries over the installed reference data.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -42,13 +42,20 @@ pub struct WalkListDoor {
 pub struct CallQueueRow {
     pub position: u32,
     pub person: Person,
+    /// The number to dial. The shell gets it only at dial time, through
+    /// `number_to_dial`, for the contact on screen.
     pub phone: Phone,
+    /// Status on this list, or a final status from elsewhere in the campaign.
     pub status: StatusSummary,
+    /// The contact's zone, from their postal code (campaign zone as fallback).
+    pub time_zone: chrono_tz::Tz,
+    /// When this device's claim on the contact runs out (shared lists).
+    pub claim_expires_at_ms: Option<i64>,
 }
 
 const HOUSEHOLD_COLUMNS: &str =
     "id, house_number, street_name, unit, city, postal_code, precinct, lat, lon";
-const PERSON_COLUMNS: &str = "id, household_id, first_name, last_name, birth_year, language, phones, party, \
+pub(crate) const PERSON_COLUMNS: &str = "id, household_id, first_name, last_name, birth_year, language, phones, party, \
      support_score, attributes, do_not_contact";
 
 fn household_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Household> {
@@ -72,7 +79,7 @@ fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusql
     })
 }
 
-fn person_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Person> {
+pub(crate) fn person_from_row(r: &Row<'_>, base: usize) -> rusqlite::Result<Person> {
     let attributes: Option<String> = r.get(base + 9)?;
     Ok(Person {
         id: r.get(base)?,
@@ -334,69 +341,24 @@ impl DeviceStore {
                 door.household_status = s;
             }
             let level = &door.household_status.household;
-            door.people = by_household
-                .remove(&door.household.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|person| {
-                    let own = people_status
-                        .get(&person.id)
-                        .cloned()
-                        .unwrap_or_else(StatusSummary::not_attempted);
-                    let status = with_standing_request(&person, person_at_door(&own, level));
-                    WalkListPerson { person, status }
-                })
-                .collect();
-        }
-        Ok(doors)
-    }
-
-    /// The call list's people in list order, each with the number to dial;
-    /// people who must not be called or have no usable number are left out.
-    pub fn call_queue(&self, list_id: &str) -> Result<Vec<CallQueueRow>, StoreError> {
-        let aid = self.assignment_for_unit(AssignmentKind::CallList, list_id)?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT c.position, {} FROM call_list_people c
-             JOIN people p ON p.assignment_id = c.assignment_id AND p.id = c.person_id
-             WHERE c.assignment_id = ?1 AND c.list_id = ?2 ORDER BY c.position",
-            prefixed("p", PERSON_COLUMNS)
-        ))?;
-        let unusable: HashSet<String> = HashSet::new();
-        let people_status = self.status_map::<StatusSummary>(
-            "person_status",
-            "person_id",
-            &format!("calls:{list_id}"),
-        )?;
-        let mut out = Vec::new();
-        for row in st.query_map(params![aid, list_id], |r| {
-            let position: i64 = r.get(0)?;
-            Ok((position as u32, person_from_row(r, 1)?))
-        })? {
-            let (position, person) = row?;
-            if person.do_not_contact {
-                continue;
-            }
-            if let Some(q) = crate::calls::dialable_phone(&person, &unusable).cloned() {
+            let mut people = Vec::new();
+            for person in by_household.remove(&door.household.id).unwrap_or_default() {
                 let own = people_status
                     .get(&person.id)
                     .cloned()
                     .unwrap_or_else(StatusSummary::not_attempted);
-                let status = with_standing_request(&person, own);
-                out.push(CallQueueRow {
-                    position,
-                    phone: q,
-                    person,
-                    status,
-                });
+                let status = self.campaign_wide(&person, &doc_id, person_at_door(&own, level))?;
+                people.push(WalkListPerson { person, status });
             }
+            door.people = people;
         }
-        Ok(out)
+        Ok(doors)
     }
 }
 
 /// A do-not-contact flag in the voter file is a standing request: it shows
 /// as the person's status whatever the results say.
-fn with_standing_request(person: &Person, status: StatusSummary) -> StatusSummary {
+pub(crate) fn with_standing_request(person: &Person, status: StatusSummary) -> StatusSummary {
     if person.do_not_contact {
         StatusSummary {
             status: Status::DoNotContact,
@@ -409,7 +371,7 @@ fn with_standing_request(person: &Person, status: StatusSummary) -> StatusSummar
 
 impl DeviceStore {
     /// `summary` JSON of every row of a status table for one document.
-    fn status_map<T: serde::de::DeserializeOwned>(
+    pub(crate) fn status_map<T: serde::de::DeserializeOwned>(
         &self,
         table: &str,
         key: &str,
@@ -425,7 +387,7 @@ impl DeviceStore {
     }
 }
 
-fn prefixed(table: &str, columns: &str) -> String {
+pub(crate) fn prefixed(table: &str, columns: &str) -> String {
     columns
         .split(',')
         .map(|c| format!("{table}.{}", c.trim()))

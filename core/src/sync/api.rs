@@ -71,7 +71,45 @@ pub struct DocMessage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncResponse {
     pub docs: Vec<DocReply>,
+    /// People of this device's assignments finished or barred elsewhere in
+    /// the campaign: never call or knock them again. `None`: not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<Vec<Suppression>>,
+    /// Refs (`calls::phone_ref`) of numbers known to be wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_phone_refs: Option<Vec<String>>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub person_id: String,
+    /// A final status kind: do_not_contact, contacted, refused, moved, deceased.
+    pub kind: String,
+}
+
+/// Claim a batch of contacts from a shared call list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimRequest {
+    pub list_id: String,
+    pub size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimResponse {
+    pub claim_id: String,
+    pub list_id: String,
+    /// In list order; may be fewer than asked (or none) when the pool runs low.
+    pub person_ids: Vec<String>,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseResponse {
+    pub released: u32,
+}
+
+/// Largest batch one claim may take.
+pub const MAX_CLAIM_SIZE: u32 = 200;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocReply {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::api::*;
-use crate::store::{DeviceStore, InstallOutcome, StoreError};
+use crate::store::{ClaimedBatch, DeviceStore, InstallOutcome, StoreError};
 
 /// The peer name the device uses for the server's sync state.
 const SERVER_PEER: &str = "server";
@@ -300,6 +300,13 @@ impl SyncClient {
                     }
                     store.record_server_heads(&d.doc_id, &d.persisted_heads)?;
                 }
+                if let (Some(people), Some(bad)) = (&reply.suppressions, &reply.bad_phone_refs) {
+                    let people: Vec<(String, String)> = people
+                        .iter()
+                        .map(|s| (s.person_id.clone(), s.kind.clone()))
+                        .collect();
+                    store.replace_suppressions(&people, bad)?;
+                }
             }
             summary.rounds = round;
             progress(&SyncProgress {
@@ -319,5 +326,46 @@ impl SyncClient {
             }
         }
         Err(SyncError::TooManyRounds)
+    }
+
+    /// Claims a batch of contacts from a shared call list; the device's call
+    /// queue for that list then shows exactly that batch until it expires.
+    pub async fn claim_batch(&self, list_id: &str, size: u32) -> Result<ClaimedBatch, SyncError> {
+        let token = self.token()?;
+        let url = format!("{}/v1/claims", self.base_url);
+        let req = ClaimRequest {
+            list_id: list_id.to_string(),
+            size,
+        };
+        let resp = self
+            .send(|| self.http.post(&url).bearer_auth(&token).json(&req))
+            .await?;
+        let claim: ClaimResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let batch = ClaimedBatch {
+            claim_id: claim.claim_id,
+            list_id: claim.list_id,
+            person_ids: claim.person_ids,
+            expires_at_ms: claim.expires_at_ms,
+        };
+        lock(&self.store).set_claim(&batch)?;
+        Ok(batch)
+    }
+
+    /// Gives the batch's uncalled contacts back to the pool.
+    pub async fn release_claim(&self, claim_id: &str) -> Result<u32, SyncError> {
+        let token = self.token()?;
+        let url = format!("{}/v1/claims/{claim_id}/release", self.base_url);
+        let resp = self
+            .send(|| self.http.post(&url).bearer_auth(&token))
+            .await?;
+        let released: ReleaseResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        lock(&self.store).drop_claim(claim_id)?;
+        Ok(released.released)
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use walkbook_server::admin::DataDir;
-use walkbook_server::http::{AppState, serve};
+use walkbook_server::http::{AppState, ServerOptions, serve};
 
 use super::CliError;
 
@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in MiB (sync rounds are split well below it).
     #[arg(long, env = "WALKBOOK_MAX_BODY_MB", default_value_t = 32)]
     pub max_body_mb: usize,
+    /// Minutes a claimed phone-bank batch stays with a device before its
+    /// uncalled contacts return to the pool.
+    #[arg(long, env = "WALKBOOK_CLAIM_MINUTES", default_value_t = 120)]
+    pub claim_minutes: i64,
 }
 
 pub fn init_logs(format: LogFormat, default_level: &str) {
@@ -47,7 +51,13 @@ pub fn init_logs(format: LogFormat, default_level: &str) {
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
     let dir = DataDir::open(&args.data_dir)?;
-    let state = AppState::with_limit(dir, args.max_body_mb.saturating_mul(1024 * 1024))?;
+    let state = AppState::with_options(
+        dir,
+        ServerOptions {
+            max_body_bytes: args.max_body_mb.saturating_mul(1024 * 1024),
+            claim_lease: chrono::Duration::minutes(args.claim_minutes.max(1)),
+        },
+    )?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let addr = format!("{}:{}", args.bind, args.port);

@@ -10,7 +10,7 @@ use walkbook_core::model::{ReferenceData, validate_reference_data};
 use walkbook_core::store::{StoreError, open_database_with};
 use walkbook_core::sync::Role;
 
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -316,5 +316,76 @@ impl ServerDb {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Claims up to `size` contacts of a list for a device, in list order,
+    /// skipping `excluded` people and anyone in another live claim. One
+    /// IMMEDIATE transaction: two claims can never take the same contact.
+    #[allow(clippy::too_many_arguments)]
+    pub fn claim(
+        &mut self,
+        campaign_id: &str,
+        list_id: &str,
+        candidates: &[String],
+        excluded: &std::collections::HashSet<String>,
+        size: usize,
+        device: &Device,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<(String, Vec<String>, i64), DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now_ms = now.timestamp_millis();
+        let live: std::collections::HashSet<String> = {
+            let mut st = tx.prepare(
+                "SELECT person_id FROM claims WHERE campaign_id = ?1 AND list_id = ?2
+                 AND released_at_ms IS NULL AND expires_at_ms > ?3",
+            )?;
+            let rows = st.query_map(params![campaign_id, list_id, now_ms], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let claim_id = uuid::Uuid::new_v4().to_string();
+        let expires = (now + lease).timestamp_millis();
+        let picked: Vec<String> = candidates
+            .iter()
+            .filter(|p| !live.contains(*p) && !excluded.contains(*p))
+            .take(size)
+            .cloned()
+            .collect();
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO claims (claim_id, campaign_id, list_id, person_id, device_id, volunteer_id, claimed_at_ms, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for p in &picked {
+                st.execute(params![
+                    claim_id,
+                    campaign_id,
+                    list_id,
+                    p,
+                    device.device_id,
+                    device.volunteer_id,
+                    now_ms,
+                    expires
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok((claim_id, picked, expires))
+    }
+
+    /// Releases the still-live contacts of a device's claim. Returns how many.
+    pub fn release_claim(
+        &self,
+        claim_id: &str,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<usize, DbError> {
+        Ok(self.conn.execute(
+            "UPDATE claims SET released_at_ms = ?3
+             WHERE claim_id = ?1 AND device_id = ?2 AND released_at_ms IS NULL AND expires_at_ms > ?3",
+            params![claim_id, device.device_id, now.timestamp_millis()],
+        )?)
     }
 }

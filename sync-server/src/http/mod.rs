@@ -27,27 +27,51 @@ pub struct AppState {
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
     /// Largest request body accepted (413 beyond it).
     pub max_body_bytes: usize,
+    /// How long a claimed phone-bank batch stays with a device.
+    pub claim_lease: chrono::Duration,
+}
+
+/// Server settings with their defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    pub max_body_bytes: usize,
+    pub claim_lease: chrono::Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            max_body_bytes: MAX_SYNC_BODY_BYTES,
+            claim_lease: chrono::Duration::hours(2),
+        }
+    }
 }
 
 impl AppState {
     pub fn new(dir: DataDir) -> Result<Arc<Self>, AdminError> {
-        let db = dir.server_db()?;
-        Ok(Self::with_body_limit(dir, db, MAX_SYNC_BODY_BYTES))
+        Self::with_options(dir, ServerOptions::default())
     }
 
     /// A server accepting request bodies up to `max_body_bytes`.
     pub fn with_limit(dir: DataDir, max_body_bytes: usize) -> Result<Arc<Self>, AdminError> {
-        let db = dir.server_db()?;
-        Ok(Self::with_body_limit(dir, db, max_body_bytes))
+        Self::with_options(
+            dir,
+            ServerOptions {
+                max_body_bytes,
+                ..ServerOptions::default()
+            },
+        )
     }
 
-    fn with_body_limit(dir: DataDir, db: ServerDb, max_body_bytes: usize) -> Arc<Self> {
-        Arc::new(AppState {
+    pub fn with_options(dir: DataDir, opts: ServerOptions) -> Result<Arc<Self>, AdminError> {
+        let db = dir.server_db()?;
+        Ok(Arc::new(AppState {
             dir,
             db: Mutex::new(db),
             stores: Mutex::new(HashMap::new()),
-            max_body_bytes,
-        })
+            max_body_bytes: opts.max_body_bytes,
+            claim_lease: opts.claim_lease,
+        }))
     }
 
     pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {
@@ -69,6 +93,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/assignments", get(routes::assignments))
         .route("/v1/packets/{assignment_id}", get(routes::packet))
         .route("/v1/sync", post(routes::sync))
+        .route("/v1/claims", post(routes::claim))
+        .route("/v1/claims/{claim_id}/release", post(routes::release))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use walkbook_core::model::ReferenceData;
+use std::collections::HashSet;
+
+use walkbook_core::model::{AssignmentKind, ReferenceData};
 use walkbook_core::sync::*;
 
 use super::{ApiError, AppState};
@@ -242,7 +244,7 @@ pub async fn sync(
                 "a sync request may carry at most {MAX_DOCS_PER_REQUEST} documents; send the rest in the next request"
             )));
         }
-        let (_, assignments) = assignments_for(&state, &device)?;
+        let (data, assignments) = assignments_for(&state, &device)?;
         for d in &req.docs {
             if !assignments.iter().any(|a| a.doc_id == d.doc_id) {
                 return Err(ApiError::new(
@@ -272,7 +274,116 @@ pub async fn sync(
             let persisted_heads = store.heads_hex(&d.doc_id).map_err(ApiError::internal)?;
             replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads });
         }
-        Ok(Json(SyncResponse { docs: replies }))
+        // What the rest of the campaign says about this device's people.
+        let people = people_of(&data, &assignments);
+        let suppressions = store
+            .final_statuses_of(&people)
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|(person_id, kind)| Suppression { person_id, kind })
+            .collect();
+        let bad = store.wrong_number_refs_of(&people).map_err(ApiError::internal)?;
+        Ok(Json(SyncResponse { docs: replies, suppressions: Some(suppressions), bad_phone_refs: Some(bad) }))
+    })
+    .await
+}
+
+/// Everyone on the turfs and call lists of these assignments.
+fn people_of(data: &ReferenceData, assignments: &[AssignmentInfo]) -> HashSet<String> {
+    let mut people = HashSet::new();
+    for info in assignments {
+        let a = &info.assignment;
+        match a.kind {
+            AssignmentKind::CallList => {
+                if let Some(l) = data.call_lists.iter().find(|l| l.id == a.unit_id) {
+                    people.extend(l.person_ids.iter().cloned());
+                }
+            }
+            AssignmentKind::Turf => {
+                if let Some(t) = data.turfs.iter().find(|t| t.id == a.unit_id) {
+                    let homes: HashSet<&str> = t.household_ids.iter().map(String::as_str).collect();
+                    people.extend(
+                        data.people
+                            .iter()
+                            .filter(|p| homes.contains(p.household_id.as_str()))
+                            .map(|p| p.id.clone()),
+                    );
+                }
+            }
+        }
+    }
+    people
+}
+
+/// Claims a batch of contacts from a shared call list for this device.
+pub async fn claim(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ClaimResponse>, ApiError> {
+    let body = body_or_error(body, state.max_body_bytes)?;
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let req: ClaimRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("a claim needs list_id and size: {e}")))?;
+        if req.size == 0 || req.size > MAX_CLAIM_SIZE {
+            return Err(ApiError::bad_request(format!("claim between 1 and {MAX_CLAIM_SIZE} contacts at a time")));
+        }
+        let (data, assignments) = assignments_for(&state, &device)?;
+        let mine = assignments
+            .iter()
+            .any(|a| a.assignment.kind == AssignmentKind::CallList && a.assignment.unit_id == req.list_id);
+        if !mine {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("call list {} is not assigned to you", req.list_id),
+            ));
+        }
+        let list = data
+            .call_lists
+            .iter()
+            .find(|l| l.id == req.list_id)
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("call list {} does not exist", req.list_id)))?;
+        let listed: HashSet<String> = list.person_ids.iter().cloned().collect();
+        let mut excluded: HashSet<String> = {
+            let store = state.campaign_store(&device.campaign_id).map_err(ApiError::internal)?;
+            let store = lock(&store);
+            store.final_statuses_of(&listed).map_err(ApiError::internal)?.into_iter().map(|(p, _)| p).collect()
+        };
+        excluded.extend(data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
+        let (claim_id, person_ids, expires_at_ms) = lock(&state.db)
+            .claim(
+                &device.campaign_id,
+                &req.list_id,
+                &list.person_ids,
+                &excluded,
+                req.size as usize,
+                &device,
+                Utc::now(),
+                state.claim_lease,
+            )
+            .map_err(ApiError::internal)?;
+        tracing::info!(device = %device.device_id, list = %req.list_id, claimed = person_ids.len(), "claimed batch");
+        Ok(Json(ClaimResponse { claim_id, list_id: req.list_id, person_ids, expires_at_ms }))
+    })
+    .await
+}
+
+/// Gives the uncalled contacts of a claim back to the pool.
+pub async fn release(
+    State(state): State<Arc<AppState>>,
+    Path(claim_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ReleaseResponse>, ApiError> {
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let released = lock(&state.db)
+            .release_claim(&claim_id, &device, Utc::now())
+            .map_err(ApiError::internal)?;
+        Ok(Json(ReleaseResponse {
+            released: released as u32,
+        }))
     })
     .await
 }

@@ -1,0 +1,352 @@
+//! Phone banking on the device: the call queue with campaign-wide
+//! suppressions, wrong numbers and claims; "next call" within calling hours;
+//! the number handed to the dialler only for the contact on screen.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::queries::{
+    CallQueueRow, PERSON_COLUMNS, person_from_row, prefixed, with_standing_request,
+};
+use super::{DeviceStore, StoreError};
+use crate::calls::{CallWindow, call_window, dialable_phone, phone_ref, zone_for_postal_code};
+use crate::model::{AssignmentKind, Person, Phone};
+use crate::results::{NextCall, Status, StatusSummary, next_call};
+
+/// A batch of contacts this device claimed from a shared call list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedBatch {
+    pub claim_id: String,
+    pub list_id: String,
+    pub person_ids: Vec<String>,
+    pub expires_at_ms: i64,
+}
+
+/// A final status from its kind, for suppressions sent by the server.
+fn final_status(kind: &str) -> Option<Status> {
+    Some(match kind {
+        "do_not_contact" => Status::DoNotContact,
+        "contacted" => Status::Contacted {
+            answers: Default::default(),
+        },
+        "refused" => Status::Refused,
+        "moved" => Status::Moved,
+        "deceased" => Status::Deceased,
+        _ => return None,
+    })
+}
+
+impl DeviceStore {
+    fn campaign_id(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM campaign LIMIT 1", [], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("campaign", "(none installed)"))
+    }
+
+    /// Numbers known to be wrong, as phone refs: from this device's own
+    /// results and from the server (other lists, other devices).
+    pub fn bad_phone_refs(&self) -> Result<HashSet<String>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT json_extract(body, '$.phone_ref') FROM attempts
+             WHERE json_extract(body, '$.effect') = 'wrong_number' AND json_extract(body, '$.phone_ref') IS NOT NULL
+             UNION SELECT phone_ref FROM bad_numbers",
+        )?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A person's numbers that must not be dialled.
+    pub(crate) fn unusable_numbers(
+        &self,
+        person: &Person,
+        bad: &HashSet<String>,
+    ) -> Result<HashSet<String>, StoreError> {
+        let campaign = self.campaign_id()?;
+        Ok(person
+            .phones
+            .iter()
+            .filter(|p| bad.contains(&phone_ref(&campaign, &p.number)))
+            .map(|p| p.number.clone())
+            .collect())
+    }
+
+    /// The number to dial for a person right now, and its ref.
+    pub(crate) fn number_for(
+        &self,
+        person: &Person,
+    ) -> Result<Option<(Phone, String)>, StoreError> {
+        let bad = self.bad_phone_refs()?;
+        let unusable = self.unusable_numbers(person, &bad)?;
+        let campaign = self.campaign_id()?;
+        Ok(dialable_phone(person, &unusable).map(|p| (p.clone(), phone_ref(&campaign, &p.number))))
+    }
+
+    /// A final status this person has anywhere else in the campaign: in
+    /// another unit on this device, or reported by the server.
+    pub(crate) fn status_elsewhere(
+        &self,
+        person_id: &str,
+        doc_id: &str,
+    ) -> Result<Option<StatusSummary>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT summary FROM person_status WHERE person_id = ?1 AND doc_id <> ?2
+             AND kind NOT IN ('not_attempted', 'not_home', 'come_back', 'wrong_number', 'conflict')
+             ORDER BY doc_id LIMIT 1",
+        )?;
+        let local: Option<String> = st
+            .query_row(params![person_id, doc_id], |r| r.get(0))
+            .optional()?;
+        if let Some(text) = local {
+            return serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("status of {person_id}: {e}")));
+        }
+        let kind: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT kind FROM suppressions WHERE person_id = ?1",
+                [person_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(kind
+            .and_then(|k| final_status(&k))
+            .map(|status| StatusSummary {
+                status,
+                attempts: 0,
+                last_at_ms: None,
+            }))
+    }
+
+    /// The person's status on one unit, with campaign-wide finals on top.
+    pub(crate) fn campaign_wide(
+        &self,
+        person: &Person,
+        doc_id: &str,
+        own: StatusSummary,
+    ) -> Result<StatusSummary, StoreError> {
+        let own = with_standing_request(person, own);
+        if own.status.is_final() {
+            return Ok(own);
+        }
+        Ok(self.status_elsewhere(&person.id, doc_id)?.unwrap_or(own))
+    }
+
+    /// Replaces what the server said about the rest of the campaign.
+    pub fn replace_suppressions(
+        &mut self,
+        people: &[(String, String)],
+        bad_refs: &[String],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM suppressions", [])?;
+        tx.execute("DELETE FROM bad_numbers", [])?;
+        for (person, kind) in people {
+            tx.execute(
+                "INSERT OR REPLACE INTO suppressions (person_id, kind) VALUES (?1, ?2)",
+                params![person, kind],
+            )?;
+        }
+        for r in bad_refs {
+            tx.execute(
+                "INSERT OR IGNORE INTO bad_numbers (phone_ref) VALUES (?1)",
+                [r],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps a batch claimed on the server; the call queue of a list with
+    /// claims shows only the claimed contacts.
+    pub fn set_claim(&mut self, batch: &ClaimedBatch) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM claims WHERE claim_id = ?1", [&batch.claim_id])?;
+        for p in &batch.person_ids {
+            tx.execute(
+                "INSERT OR REPLACE INTO claims (claim_id, list_id, person_id, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![batch.claim_id, batch.list_id, p, batch.expires_at_ms],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn drop_claim(&mut self, claim_id: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM claims WHERE claim_id = ?1", [claim_id])?;
+        Ok(())
+    }
+
+    /// The call list's people in list order, each with the number to dial
+    /// and their status; people barred from calls or without a usable number
+    /// are left out. On a list with claims, only the claimed contacts.
+    pub fn call_queue(&self, list_id: &str) -> Result<Vec<CallQueueRow>, StoreError> {
+        let aid = self.assignment_for_unit(AssignmentKind::CallList, list_id)?;
+        let doc_id = format!("calls:{list_id}");
+        let campaign = self
+            .campaign()?
+            .ok_or_else(|| StoreError::not_found("campaign", "(none installed)"))?;
+        let fallback: chrono_tz::Tz = campaign.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let bad = self.bad_phone_refs()?;
+        let own_status = self.status_map::<StatusSummary>("person_status", "person_id", &doc_id)?;
+        let claims: HashMap<String, i64> = {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT person_id, expires_at_ms FROM claims WHERE list_id = ?1")?;
+            let rows = st.query_map([list_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let postal: HashMap<String, String> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT id, postal_code FROM households WHERE assignment_id = ?1",
+            )?;
+            let rows = st.query_map([&aid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT c.position, {} FROM call_list_people c
+             JOIN people p ON p.assignment_id = c.assignment_id AND p.id = c.person_id
+             WHERE c.assignment_id = ?1 AND c.list_id = ?2 ORDER BY c.position",
+            prefixed("p", PERSON_COLUMNS)
+        ))?;
+        let mut out = Vec::new();
+        for row in st.query_map(params![aid, list_id], |r| {
+            let position: i64 = r.get(0)?;
+            Ok((position as u32, person_from_row(r, 1)?))
+        })? {
+            let (position, person) = row?;
+            if person.do_not_contact || (!claims.is_empty() && !claims.contains_key(&person.id)) {
+                continue;
+            }
+            let unusable = self.unusable_numbers(&person, &bad)?;
+            let Some(phone) = dialable_phone(&person, &unusable).cloned() else {
+                continue;
+            };
+            let own = own_status
+                .get(&person.id)
+                .cloned()
+                .unwrap_or_else(StatusSummary::not_attempted);
+            let status = self.campaign_wide(&person, &doc_id, own)?;
+            let time_zone = postal
+                .get(&person.household_id)
+                .and_then(|z| zone_for_postal_code(z))
+                .unwrap_or(fallback);
+            let claim_expires_at_ms = claims.get(&person.id).copied();
+            out.push(CallQueueRow {
+                position,
+                person,
+                phone,
+                status,
+                time_zone,
+                claim_expires_at_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Who to call next on a list at `now`, within the contact's calling
+    /// hours, or when the next call becomes possible.
+    pub fn next_call(
+        &self,
+        list_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(NextCall, Vec<CallQueueRow>), StoreError> {
+        let hours = self
+            .campaign()?
+            .map(|c| c.calling_hours)
+            .unwrap_or_default();
+        let rows = self.call_queue(list_id)?;
+        Ok((next_call(&rows, now, hours), rows))
+    }
+
+    /// The number to dial for the contact on screen. Refused outside the
+    /// contact's calling hours (with when they can next be called), for
+    /// someone not in the queue, or for someone already finished.
+    pub fn number_to_dial(
+        &self,
+        list_id: &str,
+        person_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Phone, StoreError> {
+        let hours = self
+            .campaign()?
+            .map(|c| c.calling_hours)
+            .unwrap_or_default();
+        let rows = self.call_queue(list_id)?;
+        let Some(row) = rows.iter().find(|r| r.person.id == person_id) else {
+            return Err(StoreError::InvalidAttempt(format!(
+                "{person_id} is not on your queue for {list_id} (not claimed, barred from calls, or no usable number)"
+            )));
+        };
+        if row.status.status.is_final() {
+            return Err(StoreError::InvalidAttempt(format!(
+                "{person_id} is already finished ({}); do not call again",
+                row.status.status.kind()
+            )));
+        }
+        match call_window(now, row.time_zone, hours) {
+            CallWindow::Open { .. } => Ok(row.phone.clone()),
+            CallWindow::Closed { opens_at } => Err(StoreError::OutsideCallingHours {
+                person: person_id.to_string(),
+                opens_at,
+                local: row
+                    .time_zone
+                    .from_utc_datetime(&opens_at.naive_utc())
+                    .format("%a %H:%M %Z")
+                    .to_string(),
+            }),
+        }
+    }
+}
+
+impl DeviceStore {
+    /// For the server: the final statuses, anywhere in the campaign, of the
+    /// given people (what a device must not call or knock again).
+    pub fn final_statuses_of(
+        &self,
+        people: &HashSet<String>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT person_id, kind FROM person_status
+             WHERE kind IN ('do_not_contact', 'contacted', 'refused', 'moved', 'deceased')
+             ORDER BY CASE kind WHEN 'do_not_contact' THEN 0 ELSE 1 END, doc_id",
+        )?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (p, kind) = row?;
+            if people.contains(&p) && seen.insert(p.clone()) {
+                out.push((p, kind));
+            }
+        }
+        Ok(out)
+    }
+
+    /// For the server: refs of numbers recorded as wrong for the given people.
+    pub fn wrong_number_refs_of(
+        &self,
+        people: &HashSet<String>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT DISTINCT person_id, json_extract(body, '$.phone_ref') FROM attempts
+             WHERE json_extract(body, '$.effect') = 'wrong_number' AND json_extract(body, '$.phone_ref') IS NOT NULL",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (p, r) = row?;
+            if p.is_some_and(|p| people.contains(&p)) {
+                out.push(r);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
