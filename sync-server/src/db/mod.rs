@@ -10,7 +10,11 @@ use walkbook_core::model::{ReferenceData, validate_reference_data};
 use walkbook_core::store::{StoreError, open_database_with};
 use walkbook_core::sync::Role;
 
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -102,7 +106,7 @@ impl ServerDb {
             .as_ref()
             .ok_or_else(|| DbError::Invalid("no campaign settings".into()))?;
         let n = self.conn.execute(
-            "UPDATE campaigns SET data = ?2, name = ?3 WHERE id = ?1",
+            "UPDATE campaigns SET data = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
             params![
                 c.id,
                 serde_json::to_string(data).expect("serialises"),
@@ -125,6 +129,16 @@ impl ServerDb {
         let text = text.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
         serde_json::from_str(&text)
             .map_err(|e| DbError::Invalid(format!("stored campaign {id} is unreadable: {e}")))
+    }
+
+    /// The campaign's revision: changes whenever its data changes.
+    pub fn campaign_revision(&self, id: &str) -> Result<i64, DbError> {
+        self.conn
+            .query_row("SELECT revision FROM campaigns WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| DbError::NoCampaign(id.to_string()))
     }
 
     pub fn campaign_ids(&self) -> Result<Vec<String>, DbError> {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long a claimed phone-bank batch stays with a device.
     pub claim_lease: chrono::Duration,
+    /// Parsed campaign data by id, with the revision it was read at.
+    campaigns: Mutex<HashMap<String, (i64, Arc<walkbook_core::model::ReferenceData>)>>,
 }
 
 /// Server settings with their defaults.
@@ -71,7 +73,27 @@ impl AppState {
             stores: Mutex::new(HashMap::new()),
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
+            campaigns: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// The campaign's reference data, parsed once per revision (a 5,000-door
+    /// campaign is megabytes of JSON: not something to parse per request).
+    pub fn campaign_data(
+        &self,
+        db: &ServerDb,
+        campaign_id: &str,
+    ) -> Result<Arc<walkbook_core::model::ReferenceData>, crate::db::DbError> {
+        let revision = db.campaign_revision(campaign_id)?;
+        let mut cache = self.campaigns.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((r, data)) = cache.get(campaign_id)
+            && *r == revision
+        {
+            return Ok(data.clone());
+        }
+        let data = Arc::new(db.campaign(campaign_id)?);
+        cache.insert(campaign_id.to_string(), (revision, data.clone()));
+        Ok(data)
     }
 
     pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {

@@ -77,10 +77,10 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
 fn assignments_for(
     state: &AppState,
     device: &Device,
-) -> Result<(ReferenceData, Vec<AssignmentInfo>), ApiError> {
+) -> Result<(Arc<ReferenceData>, Vec<AssignmentInfo>), ApiError> {
     let db = lock(&state.db);
-    let data = db
-        .campaign(&device.campaign_id)
+    let data = state
+        .campaign_data(&db, &device.campaign_id)
         .map_err(ApiError::internal)?;
     let mut out = Vec::new();
     for a in &data.assignments {
@@ -154,7 +154,7 @@ pub async fn join(
         Ok(Json(JoinResponse {
             token,
             campaign_id: device.campaign_id.clone(),
-            campaign_name: data.campaign.map(|c| c.name).unwrap_or_default(),
+            campaign_name: data.campaign.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
             volunteer_id: device.volunteer_id,
             role: device.role,
             assignments,
