@@ -2,6 +2,7 @@
 //! admin commands and (later) the organizer dashboard.
 
 pub mod admin;
+pub mod bench;
 pub mod db;
 pub mod demo;
 pub mod faults;

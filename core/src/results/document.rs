@@ -1,7 +1,7 @@
 //! The results document of one unit (a turf or a call list) in automerge:
 //! `{ schema: 1, unit: "turf:<id>", attempts: { <uuid>: { ...fields } } }`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -201,13 +201,15 @@ pub fn read_attempts_by_id(doc: &Automerge, ids: &[String]) -> Result<Vec<Attemp
         .collect()
 }
 
+/// An attempt's fields, read in one pass over its map (one `get` per field
+/// costs several times more on a large document).
 struct Fields<'a> {
     doc: &'a Automerge,
-    obj: &'a ObjId,
     id: &'a str,
+    values: HashMap<String, (Value<'static>, Option<ObjId>)>,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     fn bad(&self, problem: String) -> DocumentError {
         DocumentError::BadAttempt {
             id: self.id.to_string(),
@@ -215,26 +217,48 @@ impl Fields<'_> {
         }
     }
 
+    fn load(doc: &'a Automerge, obj: &ObjId, id: &'a str) -> Self {
+        let values = doc
+            .map_range(obj, ..)
+            .map(|item| {
+                let object =
+                    matches!(item.value, automerge::ValueRef::Object(_)).then(|| item.id());
+                (item.key.into_owned(), (Value::from(item.value), object))
+            })
+            .collect();
+        Fields { doc, id, values }
+    }
+
     fn scalar(&self, key: &str) -> Result<Option<ScalarValue>, DocumentError> {
-        match self.doc.get(self.obj, key).map_err(am)? {
+        match self.values.get(key) {
             None => Ok(None),
-            Some((Value::Scalar(s), _)) => Ok(Some(s.into_owned())),
+            Some((Value::Scalar(s), _)) => Ok(Some(s.clone().into_owned())),
             Some(_) => Err(self.bad(format!("field {key} is not a plain value"))),
+        }
+    }
+
+    /// The object id of a nested map or list field.
+    fn object(&self, key: &str, kind: ObjType) -> Option<&ObjId> {
+        match self.values.get(key) {
+            Some((Value::Object(t), Some(id))) if *t == kind => Some(id),
+            _ => None,
         }
     }
 
     fn string_map(&self, key: &str) -> Result<BTreeMap<String, String>, DocumentError> {
         let mut out = BTreeMap::new();
-        let Some((Value::Object(ObjType::Map), map)) = self.doc.get(self.obj, key).map_err(am)?
-        else {
+        let Some(map) = self.object(key, ObjType::Map) else {
             return Ok(out);
         };
-        for q in self.doc.keys(&map) {
-            match self.doc.get(&map, q.as_str()).map_err(am)? {
-                Some((Value::Scalar(s), _)) if s.is_str() => {
-                    out.insert(q, s.as_str().unwrap_or_default().to_string());
+        for item in self.doc.map_range(map, ..) {
+            match Value::from(item.value) {
+                Value::Scalar(s) if s.is_str() => {
+                    out.insert(
+                        item.key.into_owned(),
+                        s.as_str().unwrap_or_default().to_string(),
+                    );
                 }
-                _ => return Err(self.bad(format!("{key}: answer to {q} is not text"))),
+                _ => return Err(self.bad(format!("{key}: answer to {} is not text", item.key))),
             }
         }
         Ok(out)
@@ -281,7 +305,7 @@ impl Fields<'_> {
 }
 
 fn read_attempt(doc: &Automerge, id: String, obj: &ObjId) -> Result<Attempt, DocumentError> {
-    let f = Fields { doc, obj, id: &id };
+    let f = Fields::load(doc, obj, &id);
     let channel = f.str("channel")?;
     let channel =
         Channel::parse(&channel).ok_or_else(|| f.bad(format!("unknown channel {channel:?}")))?;
@@ -294,9 +318,9 @@ fn read_attempt(doc: &Automerge, id: String, obj: &ObjId) -> Result<Attempt, Doc
     let responses = f.string_map("responses")?;
     let text_answers = f.string_map("text_answers")?;
     let mut supersedes = Vec::new();
-    if let Some((Value::Object(ObjType::List), l)) = doc.get(obj, "supersedes").map_err(am)? {
-        for i in 0..doc.length(&l) {
-            match doc.get(&l, i).map_err(am)? {
+    if let Some(l) = f.object("supersedes", ObjType::List) {
+        for i in 0..doc.length(l) {
+            match doc.get(l, i).map_err(am)? {
                 Some((Value::Scalar(s), _)) => match s.as_ref() {
                     ScalarValue::Str(v) => supersedes.push(v.to_string()),
                     _ => return Err(f.bad("supersedes holds a non-text entry".into())),

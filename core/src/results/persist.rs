@@ -139,12 +139,21 @@ impl DeviceStore {
             params![doc_id, heads, Utc::now().timestamp_millis()],
         )?;
         {
-            let mut st = tx.prepare_cached(
-                "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes)
-                 VALUES (?1, ?2, (SELECT coalesce(max(seq), 0) + 1 FROM result_chunks WHERE doc_id = ?1), ?3)",
+            let last: i64 = tx.query_row(
+                "SELECT coalesce(max(seq), 0) FROM result_chunks WHERE doc_id = ?1",
+                [doc_id],
+                |r| r.get(0),
             )?;
-            for c in &changes {
-                st.execute(params![doc_id, c.hash().to_string(), c.raw_bytes()])?;
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (i, c) in changes.iter().enumerate() {
+                st.execute(params![
+                    doc_id,
+                    c.hash().to_string(),
+                    last + 1 + i as i64,
+                    c.raw_bytes()
+                ])?;
             }
         }
         update_index(&tx, doc_id, new_attempts)?;
@@ -355,8 +364,9 @@ pub(crate) fn update_index(
     let mut households = BTreeSet::new();
     {
         let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO attempts (doc_id, id, person_id, household_id, channel, at_ms, volunteer_id, device_id, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT OR IGNORE INTO attempts
+                 (doc_id, id, person_id, household_id, channel, at_ms, volunteer_id, device_id, body, effect, phone_ref)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         let mut owner = tx.prepare_cached(
             "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
@@ -371,7 +381,9 @@ pub(crate) fn update_index(
                 a.at_ms,
                 a.volunteer_id,
                 a.device_id,
-                serde_json::to_string(a).expect("attempts serialise")
+                serde_json::to_string(a).expect("attempts serialise"),
+                a.effect.map(|e| e.as_str()),
+                a.phone_ref
             ])?;
             people.extend(a.person_id.clone());
             households.insert(a.household_id.clone());

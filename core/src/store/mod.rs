@@ -14,6 +14,7 @@ pub use error::StoreError;
 pub use install::InstallOutcome;
 pub use open::{DatabaseKey, open_database, open_database_with};
 pub use phonebank::ClaimedBatch;
+pub(crate) use phonebank::write_suppressions;
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
 
 use std::collections::HashMap;
@@ -35,6 +36,8 @@ pub struct DeviceStore {
     pub(crate) docs: HashMap<String, Automerge>,
     /// Sync state per (document, peer), also persisted in `sync_states`.
     pub(crate) sync_states: HashMap<(String, String), automerge::sync::State>,
+    /// Sync states changed since they were last written.
+    pub(crate) dirty_sync_states: std::collections::HashSet<(String, String)>,
 }
 
 impl DeviceStore {
@@ -65,6 +68,7 @@ impl DeviceStore {
             actor: ActorId::random(),
             docs: HashMap::new(),
             sync_states: HashMap::new(),
+            dirty_sync_states: Default::default(),
         })
     }
 
@@ -75,6 +79,39 @@ impl DeviceStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `f` in a transaction committed with `synchronous=NORMAL`: for
+    /// bookkeeping whose loss costs a round trip, never data (sync state,
+    /// server heads, suppressions). It skips the fsync; the next FULL commit
+    /// syncs the WAL, these frames included, and SQLite stays consistent.
+    pub(crate) fn relaxed<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let dirty: Vec<(String, String)> = self.dirty_sync_states.drain().collect();
+        let states = &self.sync_states;
+        let conn = &mut self.conn;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            for key in &dirty {
+                if let Some(state) = states.get(key) {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
+                        rusqlite::params![key.0, key.1, state.encode()],
+                    )?;
+                }
+            }
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        if result.is_err() {
+            self.dirty_sync_states.extend(dirty);
+        }
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
     }
 
     /// The schema version of the open database.

@@ -50,8 +50,7 @@ impl DeviceStore {
     /// results and from the server (other lists, other devices).
     pub fn bad_phone_refs(&self) -> Result<HashSet<String>, StoreError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT json_extract(body, '$.phone_ref') FROM attempts
-             WHERE json_extract(body, '$.effect') = 'wrong_number' AND json_extract(body, '$.phone_ref') IS NOT NULL
+            "SELECT phone_ref FROM attempts WHERE effect = 'wrong_number' AND phone_ref IS NOT NULL
              UNION SELECT phone_ref FROM bad_numbers",
         )?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
@@ -141,23 +140,7 @@ impl DeviceStore {
         people: &[(String, String)],
         bad_refs: &[String],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM suppressions", [])?;
-        tx.execute("DELETE FROM bad_numbers", [])?;
-        for (person, kind) in people {
-            tx.execute(
-                "INSERT OR REPLACE INTO suppressions (person_id, kind) VALUES (?1, ?2)",
-                params![person, kind],
-            )?;
-        }
-        for r in bad_refs {
-            tx.execute(
-                "INSERT OR IGNORE INTO bad_numbers (phone_ref) VALUES (?1)",
-                [r],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.relaxed(|tx| write_suppressions(tx, people, bad_refs))
     }
 
     /// Keeps a batch claimed on the server; the call queue of a list with
@@ -332,8 +315,8 @@ impl DeviceStore {
         people: &HashSet<String>,
     ) -> Result<Vec<String>, StoreError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT DISTINCT person_id, json_extract(body, '$.phone_ref') FROM attempts
-             WHERE json_extract(body, '$.effect') = 'wrong_number' AND json_extract(body, '$.phone_ref') IS NOT NULL",
+            "SELECT DISTINCT person_id, phone_ref FROM attempts
+             WHERE effect = 'wrong_number' AND phone_ref IS NOT NULL",
         )?;
         let rows = st.query_map([], |r| {
             Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
@@ -349,4 +332,26 @@ impl DeviceStore {
         out.dedup();
         Ok(out)
     }
+}
+
+pub(crate) fn write_suppressions(
+    tx: &rusqlite::Transaction<'_>,
+    people: &[(String, String)],
+    bad_refs: &[String],
+) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM suppressions", [])?;
+    tx.execute("DELETE FROM bad_numbers", [])?;
+    for (person, kind) in people {
+        tx.execute(
+            "INSERT OR REPLACE INTO suppressions (person_id, kind) VALUES (?1, ?2)",
+            params![person, kind],
+        )?;
+    }
+    for r in bad_refs {
+        tx.execute(
+            "INSERT OR IGNORE INTO bad_numbers (phone_ref) VALUES (?1)",
+            [r],
+        )?;
+    }
+    Ok(())
 }

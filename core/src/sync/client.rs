@@ -292,21 +292,25 @@ impl SyncClient {
             let they_spoke = reply.docs.iter().any(|d| d.message.is_some());
             {
                 let mut store = lock(&self.store);
+                let mut heads = Vec::with_capacity(reply.docs.len());
                 for d in &reply.docs {
                     if let Some(m) = &d.message {
                         summary.changes_received += store
                             .receive_sync_message(&d.doc_id, SERVER_PEER, m)?
                             .new_changes;
                     }
-                    store.record_server_heads(&d.doc_id, &d.persisted_heads)?;
+                    heads.push((d.doc_id.clone(), d.persisted_heads.clone()));
                 }
-                if let (Some(people), Some(bad)) = (&reply.suppressions, &reply.bad_phone_refs) {
-                    let people: Vec<(String, String)> = people
-                        .iter()
+                let people: Option<Vec<(String, String)>> = reply.suppressions.as_ref().map(|s| {
+                    s.iter()
                         .map(|s| (s.person_id.clone(), s.kind.clone()))
-                        .collect();
-                    store.replace_suppressions(&people, bad)?;
-                }
+                        .collect()
+                });
+                let suppressions = match (&people, &reply.bad_phone_refs) {
+                    (Some(p), Some(b)) => Some((p.as_slice(), b.as_slice())),
+                    _ => None,
+                };
+                store.finish_sync_round(&heads, suppressions)?;
             }
             summary.rounds = round;
             progress(&SyncProgress {

@@ -9,6 +9,10 @@ use rusqlite::{OptionalExtension, params};
 use crate::results::{DocumentError, MergeOutcome};
 use crate::store::{DeviceStore, StoreError};
 
+/// What the server says about the rest of the campaign: (person, final
+/// status kind) pairs and refs of wrong numbers.
+pub type Suppressions<'a> = (&'a [(String, String)], &'a [String]);
+
 impl DeviceStore {
     fn sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, StoreError> {
         let key = (doc_id.to_string(), peer.to_string());
@@ -35,12 +39,9 @@ impl DeviceStore {
         peer: &str,
         state: State,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
-            params![doc_id, peer, state.encode()],
-        )?;
-        self.sync_states
-            .insert((doc_id.to_string(), peer.to_string()), state);
+        let key = (doc_id.to_string(), peer.to_string());
+        self.dirty_sync_states.insert(key.clone());
+        self.sync_states.insert(key, state);
         Ok(())
     }
 
@@ -112,19 +113,34 @@ impl DeviceStore {
     }
 
     /// Remembers the heads the server said it has persisted for a document.
-    pub fn record_server_heads(
+    /// Writes the sync states changed since the last flush, in one relaxed
+    /// transaction. Called once per request or round, not per document.
+    pub fn flush_sync_states(&mut self) -> Result<(), StoreError> {
+        self.relaxed(|_| Ok(()))
+    }
+
+    /// Ends a round on the device: the heads the server confirmed, what it
+    /// said about the rest of the campaign, and the sync states, in one write.
+    pub fn finish_sync_round(
         &mut self,
-        doc_id: &str,
-        heads: &[String],
+        server_heads: &[(String, Vec<String>)],
+        suppressions: Option<Suppressions<'_>>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO server_heads (doc_id, heads) VALUES (?1, ?2)",
-            params![
-                doc_id,
-                serde_json::to_string(heads).expect("strings serialise")
-            ],
-        )?;
-        Ok(())
+        self.relaxed(|tx| {
+            for (doc_id, heads) in server_heads {
+                tx.execute(
+                    "INSERT OR REPLACE INTO server_heads (doc_id, heads) VALUES (?1, ?2)",
+                    params![
+                        doc_id,
+                        serde_json::to_string(heads).expect("strings serialise")
+                    ],
+                )?;
+            }
+            if let Some((people, bad)) = suppressions {
+                crate::store::write_suppressions(tx, people, bad)?;
+            }
+            Ok(())
+        })
     }
 
     /// Results recorded here (or received from elsewhere) that the server

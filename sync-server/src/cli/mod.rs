@@ -1,6 +1,7 @@
 //! The command line: one subcommand per admin task, one function per subcommand.
 
 mod admin;
+mod bench;
 mod demo;
 mod error;
 mod generate;
@@ -34,6 +35,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Campaign administration: create campaigns, assign, invite, revoke.
     Admin(admin::AdminArgs),
+    /// Benchmark sync end to end: devices x attempts over loopback HTTP.
+    BenchSync(bench::BenchArgs),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
@@ -42,5 +45,6 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Admin(args) => admin::run(&args),
+        Command::BenchSync(args) => bench::run(&args),
     }
 }

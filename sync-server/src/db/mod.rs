@@ -287,8 +287,11 @@ impl ServerDb {
     }
 
     pub fn touch_device(&self, token: &str) -> Result<(), DbError> {
+        // At most once a minute per device: a write (and its fsync) on every
+        // request would cost more than the request.
         self.conn.execute(
-            "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1",
+            "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1
+             AND (last_seen_ms IS NULL OR last_seen_ms < ?2 - 60000)",
             params![hash_secret(token), Utc::now().timestamp_millis()],
         )?;
         Ok(())

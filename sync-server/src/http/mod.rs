@@ -30,7 +30,43 @@ pub struct AppState {
     /// How long a claimed phone-bank batch stays with a device.
     pub claim_lease: chrono::Duration,
     /// Parsed campaign data by id, with the revision it was read at.
-    campaigns: Mutex<HashMap<String, (i64, Arc<walkbook_core::model::ReferenceData>)>>,
+    campaigns: Mutex<HashMap<String, (i64, Arc<CampaignView>)>>,
+}
+
+/// A campaign's reference data with the lookups every request needs.
+pub struct CampaignView {
+    pub data: walkbook_core::model::ReferenceData,
+    /// Unit document id ("turf:<id>", "calls:<id>") → the people on it.
+    pub people_by_unit: HashMap<String, Vec<String>>,
+}
+
+impl CampaignView {
+    fn new(data: walkbook_core::model::ReferenceData) -> Self {
+        let mut by_household: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in &data.people {
+            by_household
+                .entry(p.household_id.as_str())
+                .or_default()
+                .push(p.id.as_str());
+        }
+        let mut people_by_unit = HashMap::new();
+        for t in &data.turfs {
+            let people = t
+                .household_ids
+                .iter()
+                .flat_map(|h| by_household.get(h.as_str()).into_iter().flatten())
+                .map(|p| p.to_string())
+                .collect();
+            people_by_unit.insert(format!("turf:{}", t.id), people);
+        }
+        for l in &data.call_lists {
+            people_by_unit.insert(format!("calls:{}", l.id), l.person_ids.clone());
+        }
+        CampaignView {
+            data,
+            people_by_unit,
+        }
+    }
 }
 
 /// Server settings with their defaults.
@@ -83,17 +119,17 @@ impl AppState {
         &self,
         db: &ServerDb,
         campaign_id: &str,
-    ) -> Result<Arc<walkbook_core::model::ReferenceData>, crate::db::DbError> {
+    ) -> Result<Arc<CampaignView>, crate::db::DbError> {
         let revision = db.campaign_revision(campaign_id)?;
         let mut cache = self.campaigns.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((r, data)) = cache.get(campaign_id)
+        if let Some((r, view)) = cache.get(campaign_id)
             && *r == revision
         {
-            return Ok(data.clone());
+            return Ok(view.clone());
         }
-        let data = Arc::new(db.campaign(campaign_id)?);
-        cache.insert(campaign_id.to_string(), (revision, data.clone()));
-        Ok(data)
+        let view = Arc::new(CampaignView::new(db.campaign(campaign_id)?));
+        cache.insert(campaign_id.to_string(), (revision, view.clone()));
+        Ok(view)
     }
 
     pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {

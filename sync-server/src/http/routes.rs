@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use std::collections::HashSet;
 
-use walkbook_core::model::{AssignmentKind, ReferenceData};
+use walkbook_core::model::AssignmentKind;
 use walkbook_core::sync::*;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, CampaignView};
 use crate::db::{Device, InviteProblem};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -77,13 +77,13 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
 fn assignments_for(
     state: &AppState,
     device: &Device,
-) -> Result<(Arc<ReferenceData>, Vec<AssignmentInfo>), ApiError> {
+) -> Result<(Arc<CampaignView>, Vec<AssignmentInfo>), ApiError> {
     let db = lock(&state.db);
     let data = state
         .campaign_data(&db, &device.campaign_id)
         .map_err(ApiError::internal)?;
     let mut out = Vec::new();
-    for a in &data.assignments {
+    for a in &data.data.assignments {
         if device.role == Role::Volunteer && a.volunteer_id != device.volunteer_id {
             continue;
         }
@@ -154,7 +154,7 @@ pub async fn join(
         Ok(Json(JoinResponse {
             token,
             campaign_id: device.campaign_id.clone(),
-            campaign_name: data.campaign.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            campaign_name: data.data.campaign.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
             volunteer_id: device.volunteer_id,
             role: device.role,
             assignments,
@@ -274,6 +274,8 @@ pub async fn sync(
             let persisted_heads = store.heads_hex(&d.doc_id).map_err(ApiError::internal)?;
             replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads });
         }
+        // Sync states: bookkeeping, written once per request without an fsync.
+        store.flush_sync_states().map_err(ApiError::internal)?;
         // What the rest of the campaign says about this device's people.
         let people = people_of(&data, &assignments);
         let suppressions = store
@@ -289,30 +291,13 @@ pub async fn sync(
 }
 
 /// Everyone on the turfs and call lists of these assignments.
-fn people_of(data: &ReferenceData, assignments: &[AssignmentInfo]) -> HashSet<String> {
-    let mut people = HashSet::new();
-    for info in assignments {
-        let a = &info.assignment;
-        match a.kind {
-            AssignmentKind::CallList => {
-                if let Some(l) = data.call_lists.iter().find(|l| l.id == a.unit_id) {
-                    people.extend(l.person_ids.iter().cloned());
-                }
-            }
-            AssignmentKind::Turf => {
-                if let Some(t) = data.turfs.iter().find(|t| t.id == a.unit_id) {
-                    let homes: HashSet<&str> = t.household_ids.iter().map(String::as_str).collect();
-                    people.extend(
-                        data.people
-                            .iter()
-                            .filter(|p| homes.contains(p.household_id.as_str()))
-                            .map(|p| p.id.clone()),
-                    );
-                }
-            }
-        }
-    }
-    people
+fn people_of(view: &CampaignView, assignments: &[AssignmentInfo]) -> HashSet<String> {
+    assignments
+        .iter()
+        .filter_map(|a| view.people_by_unit.get(&a.doc_id))
+        .flatten()
+        .cloned()
+        .collect()
 }
 
 /// Claims a batch of contacts from a shared call list for this device.
@@ -341,6 +326,7 @@ pub async fn claim(
             ));
         }
         let list = data
+            .data
             .call_lists
             .iter()
             .find(|l| l.id == req.list_id)
@@ -351,7 +337,7 @@ pub async fn claim(
             let store = lock(&store);
             store.final_statuses_of(&listed).map_err(ApiError::internal)?.into_iter().map(|(p, _)| p).collect()
         };
-        excluded.extend(data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
+        excluded.extend(data.data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
         let (claim_id, person_ids, expires_at_ms) = lock(&state.db)
             .claim(
                 &device.campaign_id,
