@@ -16,15 +16,7 @@ fn send(
 }
 
 fn person_status(d: &common::Device, person: &str) -> Status {
-    let doors = d.store.walk_list("T1").unwrap();
-    doors
-        .iter()
-        .flat_map(|d| &d.people)
-        .find(|p| p.person.id == person)
-        .unwrap()
-        .status
-        .status
-        .clone()
+    common::door_status(&d.store, person)
 }
 
 #[test]

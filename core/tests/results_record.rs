@@ -7,15 +7,7 @@ use walkbook_core::results::{NewAttempt, Status, pick_next_call, pick_next_door}
 use walkbook_core::store::StoreError;
 
 fn status_of(d: &mut common::Device, person: &str) -> Status {
-    let doors = d.store.walk_list("T1").unwrap();
-    doors
-        .iter()
-        .flat_map(|d| &d.people)
-        .find(|p| p.person.id == person)
-        .unwrap()
-        .status
-        .status
-        .clone()
+    common::door_status(&d.store, person)
 }
 
 #[test]

@@ -77,6 +77,16 @@ impl TestServer {
         .unwrap()
     }
 
+    /// A new device that joined as `volunteer`.
+    pub async fn device(&self, volunteer: &str) -> TestDevice {
+        let d = TestDevice::new(&self.url);
+        d.client
+            .join(&self.invite(volunteer, Role::Volunteer))
+            .await
+            .unwrap();
+        d
+    }
+
     pub fn volunteers(&self) -> Vec<String> {
         self.campaign
             .volunteers

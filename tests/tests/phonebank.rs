@@ -8,8 +8,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use walkbook_core::model::{AssignmentKind, CallList};
 use walkbook_core::results::{NewAttempt, Status};
-use walkbook_core::sync::Role;
-use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_e2e::TestServer;
 use walkbook_server::http::ServerOptions;
 
 fn share_list(server: &TestServer, list: &str, volunteers: &[String]) {
@@ -34,11 +33,7 @@ async fn many_phone_bankers_claiming_at_once_never_get_the_same_contact() {
     share_list(&server, &list.id, &vols);
     let mut devices = Vec::new();
     for i in 0..8 {
-        let d = TestDevice::new(&server.url);
-        d.client
-            .join(&server.invite(&vols[i % 2], Role::Volunteer))
-            .await
-            .unwrap();
+        let d = server.device(&vols[i % 2]).await;
         devices.push(Arc::new(d));
     }
     // Every device claims batches of 7 at the same time until the pool is dry.
@@ -95,16 +90,8 @@ async fn expired_and_released_claims_go_back_to_the_pool() {
     let list = server.campaign.call_lists[0].clone();
     let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
     share_list(&server, &list.id, &vols);
-    let a = TestDevice::new(&server.url);
-    a.client
-        .join(&server.invite(&vols[0], Role::Volunteer))
-        .await
-        .unwrap();
-    let b = TestDevice::new(&server.url);
-    b.client
-        .join(&server.invite(&vols[1], Role::Volunteer))
-        .await
-        .unwrap();
+    let a = server.device(&vols[0]).await;
+    let b = server.device(&vols[1]).await;
 
     let first = a.client.claim_batch(&list.id, 5).await.unwrap();
     assert_eq!(first.person_ids.len(), 5);
@@ -213,16 +200,8 @@ async fn do_not_call_wrong_numbers_and_finished_people_reach_every_list_after_sy
     share_list(&server, &first.id, &vols[..1]);
     share_list(&server, "calls-overlap", &vols[1..2]);
 
-    let a = TestDevice::new(&server.url);
-    a.client
-        .join(&server.invite(&vols[0], Role::Volunteer))
-        .await
-        .unwrap();
-    let b = TestDevice::new(&server.url);
-    b.client
-        .join(&server.invite(&vols[1], Role::Volunteer))
-        .await
-        .unwrap();
+    let a = server.device(&vols[0]).await;
+    let b = server.device(&vols[1]).await;
     let aid = a
         .store()
         .assignments()

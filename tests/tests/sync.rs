@@ -57,16 +57,8 @@ async fn volunteers_recording_offline_all_reach_the_server_exactly_once() {
 async fn an_organizer_reads_every_document_of_the_campaign() {
     let server = TestServer::start(300).await;
     let vols = server.volunteers();
-    let a = TestDevice::new(&server.url);
-    a.client
-        .join(&server.invite(&vols[0], Role::Volunteer))
-        .await
-        .unwrap();
-    let b = TestDevice::new(&server.url);
-    b.client
-        .join(&server.invite(&vols[1], Role::Volunteer))
-        .await
-        .unwrap();
+    let a = server.device(&vols[0]).await;
+    let b = server.device(&vols[1]).await;
     let mut all: BTreeSet<String> = a.canvass(5).into_iter().collect();
     all.extend(b.canvass(7));
     a.client.sync_now(|_| {}).await.unwrap();
@@ -108,11 +100,7 @@ async fn an_organizer_reads_every_document_of_the_campaign() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unchanged_packet_is_not_downloaded_again() {
     let server = TestServer::start(200).await;
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     let installed = d.store().assignments().unwrap().len();
     assert!(installed > 0);
     assert_eq!(d.client.download_packets().await.unwrap(), 0);
@@ -189,11 +177,7 @@ async fn a_volunteer_cannot_sync_someone_elses_turf() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_device_is_told_and_wipes_the_campaign() {
     let server = TestServer::start(200).await;
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     d.canvass(3);
     d.client.sync_now(|_| {}).await.unwrap();
     let device_id = d.store().device_id().to_string();
@@ -225,11 +209,7 @@ async fn a_revoked_device_is_told_and_wipes_the_campaign() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_syncs_at_once_on_one_device_take_turns_and_both_succeed() {
     let server = TestServer::start(200).await;
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     let ids = d.canvass(8);
     let (a, b) = tokio::join!(d.client.sync_now(|_| {}), d.client.sync_now(|_| {}));
     a.unwrap();
@@ -300,11 +280,7 @@ async fn sync_survives_refused_connections_and_lost_responses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_server_is_a_clear_error_and_nothing_is_lost() {
     let server = TestServer::start(100).await;
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     let ids = d.canvass(4);
     let url = server.url.clone();
     server.stop().await;

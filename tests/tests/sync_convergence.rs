@@ -5,8 +5,7 @@
 use chrono::{Duration, Utc};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::{NewAttempt, derive_unit_status};
-use walkbook_core::sync::Role;
-use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_e2e::TestServer;
 
 fn statuses(store: &walkbook_core::store::DeviceStore, turf: &str) -> Vec<String> {
     store
@@ -39,11 +38,7 @@ async fn three_devices_on_one_turf_converge_with_the_server() {
     }
     let mut devices = Vec::new();
     for v in &vols {
-        let d = TestDevice::new(&server.url);
-        d.client
-            .join(&server.invite(v, Role::Volunteer))
-            .await
-            .unwrap();
+        let d = server.device(v).await;
         devices.push(d);
     }
     let aid = |v: &str| format!("turf-{turf}-{v}");

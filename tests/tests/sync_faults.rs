@@ -97,11 +97,7 @@ async fn duplicated_and_reordered_messages_change_nothing_twice() {
 async fn a_connection_cut_mid_body_is_retried() {
     let server = TestServer::start(200).await;
     let upstream: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     let ids: BTreeSet<String> = d.canvass(10).into_iter().collect();
     let proxy = FlakyProxy::start(
         upstream,
@@ -133,11 +129,7 @@ async fn a_connection_cut_mid_body_is_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_client_sync_state_recovers_in_a_few_round_trips() {
     let server = TestServer::start(200).await;
-    let d = TestDevice::new(&server.url);
-    d.client
-        .join(&server.invite(&server.volunteers()[0], Role::Volunteer))
-        .await
-        .unwrap();
+    let d = server.device(&server.volunteers()[0]).await;
     let mut ids: BTreeSet<String> = d.canvass(10).into_iter().collect();
     d.client.sync_now(|_| {}).await.unwrap();
 

@@ -362,3 +362,19 @@ pub fn index_rows(conn: &rusqlite::Connection, doc_id: &str) -> Vec<String> {
     out.sort();
     out
 }
+
+/// A person's status as the walk list of turf T1 shows it.
+pub fn door_status(
+    store: &walkbook_core::store::DeviceStore,
+    person: &str,
+) -> walkbook_core::results::Status {
+    let doors = store.walk_list("T1").unwrap();
+    doors
+        .iter()
+        .flat_map(|d| &d.people)
+        .find(|p| p.person.id == person)
+        .unwrap()
+        .status
+        .status
+        .clone()
+}
