@@ -206,3 +206,192 @@ pub async fn bench_sync(
         store_receive_time,
     })
 }
+
+/// `walkbook-server bench-store`: the device store's design targets.
+#[derive(Debug, Clone)]
+pub struct StoreBenchReport {
+    pub households: usize,
+    pub install_5000: Duration,
+    pub bytes_per_household: f64,
+    pub walk_list_500: Duration,
+    pub open_and_next_door_500: Duration,
+    pub record_attempt: Duration,
+    pub bare_commit: Duration,
+    pub bytes_per_attempt_compacted: f64,
+    pub load_2000: Duration,
+    pub campaign_storage_bytes: u64,
+}
+
+fn db_bytes(path: &Path) -> u64 {
+    ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn checkpoint(path: &Path) -> Result<(), DemoError> {
+    let c = rusqlite::Connection::open(path).map_err(|e| std::io::Error::other(e.to_string()))?;
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(())
+}
+
+/// One turf holding the first `n` households of `data`, in walk order, as
+/// the only assignment.
+fn single_turf(
+    data: &walkbook_core::model::ReferenceData,
+    n: usize,
+) -> walkbook_core::model::ReferenceData {
+    let mut d = data.clone();
+    d.households.truncate(n);
+    let ids: std::collections::HashSet<String> =
+        d.households.iter().map(|h| h.id.clone()).collect();
+    d.people.retain(|p| ids.contains(&p.household_id));
+    let order: Vec<String> = walkbook_core::walk::walk_order(&d.households)
+        .into_iter()
+        .map(|h| h.id.clone())
+        .collect();
+    d.turfs = vec![walkbook_core::model::Turf {
+        id: "bench".into(),
+        name: "Bench".into(),
+        household_ids: order,
+    }];
+    d.call_lists.clear();
+    let mut a = d
+        .assignments
+        .iter()
+        .find(|a| a.kind == AssignmentKind::Turf)
+        .cloned()
+        .expect("a turf assignment");
+    a.id = "bench".into();
+    a.unit_id = "bench".into();
+    d.assignments = vec![a];
+    d
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
+    let io = |e: walkbook_core::packet::PacketError| std::io::Error::other(e.to_string());
+    let data = generate_campaign(&GenerateOptions {
+        households: 5000,
+        seed: 1,
+    });
+    let now = Utc::now();
+
+    // Install a 5,000-household packet.
+    let big = single_turf(&data, 5000);
+    let (_, packet) = walkbook_core::packet::build_packet(&big, "bench", 1, now).map_err(io)?;
+    let mut installs = Vec::new();
+    let mut path = root.join("install-0.db");
+    for i in 0..3 {
+        path = root.join(format!("install-{i}.db"));
+        let mut store = DeviceStore::open(&path, None)?;
+        let t = Instant::now();
+        store.install_packet(&packet)?;
+        installs.push(t.elapsed());
+    }
+    checkpoint(&path)?;
+    let bytes_per_household = db_bytes(&path) as f64 / 5000.0;
+
+    // A 500-door turf: walk list, and open + next door.
+    let small = single_turf(&data, 500);
+    let (_, packet) = walkbook_core::packet::build_packet(&small, "bench", 1, now).map_err(io)?;
+    let turf_path = root.join("turf-500.db");
+    DeviceStore::open(&turf_path, None)?.install_packet(&packet)?;
+    let mut walks = Vec::new();
+    let mut opens = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let store = DeviceStore::open(&turf_path, None)?;
+        let t_open = Instant::now();
+        let doors = store.walk_list("bench")?;
+        walks.push(t_open.elapsed());
+        std::hint::black_box(walkbook_core::results::pick_next_door(
+            &doors,
+            now.timestamp_millis(),
+        ));
+        opens.push(t.elapsed());
+    }
+
+    // Durable record_attempt vs a bare synchronous=FULL insert + commit.
+    let mut store = DeviceStore::open(&turf_path, None)?;
+    let doors = store.walk_list("bench")?;
+    let mut records = Vec::new();
+    for k in 0..2000 {
+        let door = &doors[k % doors.len()];
+        let attempt = NewAttempt {
+            household_id: Some(door.household.id.clone()),
+            result: Some("not_home".into()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        store.record_attempt("bench", attempt)?;
+        records.push(t.elapsed());
+    }
+    let bare_path = root.join("bare.db");
+    let bare =
+        rusqlite::Connection::open(&bare_path).map_err(|e| std::io::Error::other(e.to_string()))?;
+    bare.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id TEXT PRIMARY KEY, body BLOB);")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut commits = Vec::new();
+    for k in 0..500 {
+        let t = Instant::now();
+        bare.execute(
+            "INSERT INTO t (id, body) VALUES (?1, ?2)",
+            rusqlite::params![format!("row-{k}"), vec![7u8; 400]],
+        )
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+        commits.push(t.elapsed());
+    }
+
+    // 2,000 attempts compacted: bytes per attempt, and load time.
+    store.compact("turf:bench")?;
+    let snapshot: i64 = rusqlite::Connection::open(&turf_path)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT length(snapshot) FROM result_docs WHERE doc_id = 'turf:bench'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        let fresh = DeviceStore::open(&turf_path, None)?;
+        let t = Instant::now();
+        std::hint::black_box(fresh.load_document("turf:bench")?);
+        loads.push(t.elapsed());
+    }
+
+    // A phone holding every turf packet of a 5,000-door campaign.
+    let campaign_path = root.join("campaign.db");
+    let mut phone = DeviceStore::open(&campaign_path, None)?;
+    for a in data
+        .assignments
+        .iter()
+        .filter(|a| a.kind == AssignmentKind::Turf)
+    {
+        let (_, p) = walkbook_core::packet::build_packet(&data, &a.id, 1, now).map_err(io)?;
+        phone.install_packet(&p)?;
+    }
+    drop(phone);
+    checkpoint(&campaign_path)?;
+
+    Ok(StoreBenchReport {
+        households: 5000,
+        install_5000: median(installs),
+        bytes_per_household,
+        walk_list_500: median(walks),
+        open_and_next_door_500: median(opens),
+        record_attempt: median(records),
+        bare_commit: median(commits),
+        bytes_per_attempt_compacted: snapshot as f64 / 2000.0,
+        load_2000: median(loads),
+        campaign_storage_bytes: db_bytes(&campaign_path),
+    })
+}

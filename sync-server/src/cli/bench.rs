@@ -1,7 +1,7 @@
 //! `walkbook-server bench-sync`: end-to-end sync benchmark (see ADR and README).
 
 use clap::Args;
-use walkbook_server::bench::bench_sync;
+use walkbook_server::bench::{bench_store, bench_sync};
 
 use super::CliError;
 
@@ -61,6 +61,54 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         } else {
             "over"
         }
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct StoreBenchArgs {}
+
+pub fn run_store(_args: &StoreBenchArgs) -> Result<(), CliError> {
+    let root = std::env::temp_dir().join(format!("walkbook-bench-store-{}", std::process::id()));
+    std::fs::create_dir_all(&root)?;
+    let r = bench_store(&root);
+    let _ = std::fs::remove_dir_all(&root);
+    let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "install a {}-household packet:      {:.1} ms",
+        r.households,
+        ms(r.install_5000)
+    );
+    println!(
+        "database size per household:         {:.0} bytes",
+        r.bytes_per_household
+    );
+    println!(
+        "walk list of a 500-door turf:         {:.2} ms",
+        ms(r.walk_list_500)
+    );
+    println!(
+        "open store + walk list + next door:   {:.2} ms (target < 50 ms)",
+        ms(r.open_and_next_door_500)
+    );
+    println!(
+        "record_attempt (durable):             {:.3} ms vs bare FULL insert+commit {:.3} ms: {:.2}x (target <= 3x)",
+        ms(r.record_attempt),
+        ms(r.bare_commit),
+        r.record_attempt.as_secs_f64() / r.bare_commit.as_secs_f64()
+    );
+    println!(
+        "compacted document, 2,000 attempts:   {:.0} bytes per attempt",
+        r.bytes_per_attempt_compacted
+    );
+    println!(
+        "load a 2,000-attempt document:        {:.1} ms",
+        ms(r.load_2000)
+    );
+    println!(
+        "phone with every turf of a 5,000-door campaign: {:.1} MB (target < 20 MB)",
+        r.campaign_storage_bytes as f64 / 1e6
     );
     Ok(())
 }

@@ -37,6 +37,8 @@ pub enum Command {
     Admin(admin::AdminArgs),
     /// Benchmark sync end to end: devices x attempts over loopback HTTP.
     BenchSync(bench::BenchArgs),
+    /// Benchmark the device store: packet install, walk list, durable record, storage.
+    BenchStore(bench::StoreBenchArgs),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
@@ -46,5 +48,6 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(&args),
         Command::Admin(args) => admin::run(&args),
         Command::BenchSync(args) => bench::run(&args),
+        Command::BenchStore(args) => bench::run_store(&args),
     }
 }
