@@ -1,0 +1,87 @@
+use walkbook_core::store::StoreError;
+use walkbook_core::sync::SyncError;
+
+/// The one error the apps see. Every message is written for a person: what
+/// went wrong and what to do.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum WalkbookError {
+    /// The input was refused (bad answer, unknown person, wrong result code...).
+    #[error("{message}")]
+    InvalidInput { message: String },
+    #[error("{message}")]
+    NotFound { message: String },
+    /// Not now: the contact's calling hours are closed until `opens_at_ms`.
+    #[error("{message}")]
+    OutsideCallingHours { message: String, opens_at_ms: i64 },
+    /// The phone's database could not be read or written.
+    #[error("{message}")]
+    Storage { message: String },
+    /// The server could not be reached; everything stays safe on the phone.
+    #[error("{message}")]
+    Network { message: String },
+    /// An organizer removed this device; the campaign's data was wiped.
+    #[error("{message}")]
+    DeviceRevoked { message: String },
+    #[error("{message}")]
+    NotJoined { message: String },
+    /// A bug in walkbook (including a panic caught at the boundary).
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl From<StoreError> for WalkbookError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            StoreError::InvalidAttempt(_) | StoreError::Packet(_) | StoreError::Reference(_) => {
+                WalkbookError::InvalidInput { message }
+            }
+            StoreError::OlderPacket { .. }
+            | StoreError::PacketVersionConflict { .. }
+            | StoreError::OtherCampaign { .. } => WalkbookError::InvalidInput { message },
+            StoreError::NotFound { .. } => WalkbookError::NotFound { message },
+            StoreError::OutsideCallingHours { opens_at, .. } => {
+                WalkbookError::OutsideCallingHours {
+                    message,
+                    opens_at_ms: opens_at.timestamp_millis(),
+                }
+            }
+            StoreError::Document { .. } => WalkbookError::InvalidInput { message },
+            _ => WalkbookError::Storage { message },
+        }
+    }
+}
+
+impl From<SyncError> for WalkbookError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        match e {
+            SyncError::Network(_) | SyncError::TooManyRounds => WalkbookError::Network { message },
+            SyncError::Revoked(_) => WalkbookError::DeviceRevoked { message },
+            SyncError::NotJoined => WalkbookError::NotJoined { message },
+            SyncError::Server { status, .. } if (400..500).contains(&status) => {
+                WalkbookError::InvalidInput { message }
+            }
+            SyncError::Server { .. } => WalkbookError::Network { message },
+            SyncError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into `WalkbookError::Internal` so no panic ever
+/// unwinds into Kotlin or Swift.
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, WalkbookError>) -> Result<T, WalkbookError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(WalkbookError::Internal {
+                message: format!("walkbook hit an internal error ({what}); please report it"),
+            })
+        }
+    }
+}
