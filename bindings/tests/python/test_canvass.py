@@ -1,0 +1,55 @@
+"""A small canvass through the Python bindings against a real walkbook-server."""
+
+import asyncio
+import os
+import tempfile
+
+import pytest
+
+import walkbook_ffi as wb
+
+
+def invite(volunteer):
+    """Takes the last unused invite for the volunteer (Kotlin takes from the front)."""
+    path = os.environ["WALKBOOK_TEST_INVITES_PY"]
+    with open(path) as f:
+        lines = [l.split() for l in f if l.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i][0] == volunteer:
+            code = lines.pop(i)[1]
+            with open(path, "w") as f:
+                f.write("".join(f"{v} {c}\n" for v, c in lines))
+            return code
+    raise RuntimeError(f"no invite left for {volunteer}")
+
+
+def test_a_canvass_records_offline_and_syncs_to_the_server():
+    async def run():
+        book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+        joined = await book.join(os.environ["WALKBOOK_TEST_SERVER"], invite("vol-03"))
+        assert joined.volunteer_id == "vol-03"
+        turf = next(a for a in book.assignments() if a.kind == wb.UnitKind.TURF)
+        door = book.next_door(turf.unit_id, None)
+        person = door.people[0]
+        script = book.script_for(turf.id, person.language)
+        assert script.questions[0].id == "support"
+        book.record_attempt(turf.id, wb.AttemptInput(
+            person_id=person.id, household_id=None, result=None, answers={"support": "3"}, notes="",
+            callback_at_ms=None, duration_s=None, lat=None, lon=None, accuracy_m=None))
+        second = book.next_door(turf.unit_id, None)
+        assert second.household_id != door.household_id
+        assert book.pending_upload_count() == 1
+        summary = await book.sync_now()
+        assert summary.pending_upload == 0
+        assert book.walk_list(turf.unit_id, None)[0].people[0].status.kind == wb.StatusKind.CONTACTED
+
+    asyncio.run(run())
+
+
+def test_bad_input_raises_a_readable_error():
+    book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+    with pytest.raises(wb.WalkbookError.NotFound):
+        book.walk_list("nowhere", None)
+    with pytest.raises(wb.WalkbookError.Internal) as e:
+        book.debug_panic()
+    assert "deliberate panic" in str(e.value)
