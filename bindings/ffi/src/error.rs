@@ -6,27 +6,27 @@ use walkbook_core::sync::SyncError;
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum WalkbookError {
     /// The input was refused (bad answer, unknown person, wrong result code...).
-    #[error("{message}")]
-    InvalidInput { message: String },
-    #[error("{message}")]
-    NotFound { message: String },
+    #[error("{detail}")]
+    InvalidInput { detail: String },
+    #[error("{detail}")]
+    NotFound { detail: String },
     /// Not now: the contact's calling hours are closed until `opens_at_ms`.
-    #[error("{message}")]
-    OutsideCallingHours { message: String, opens_at_ms: i64 },
+    #[error("{detail}")]
+    OutsideCallingHours { detail: String, opens_at_ms: i64 },
     /// The phone's database could not be read or written.
-    #[error("{message}")]
-    Storage { message: String },
+    #[error("{detail}")]
+    Storage { detail: String },
     /// The server could not be reached; everything stays safe on the phone.
-    #[error("{message}")]
-    Network { message: String },
+    #[error("{detail}")]
+    Network { detail: String },
     /// An organizer removed this device; the campaign's data was wiped.
-    #[error("{message}")]
-    DeviceRevoked { message: String },
-    #[error("{message}")]
-    NotJoined { message: String },
+    #[error("{detail}")]
+    DeviceRevoked { detail: String },
+    #[error("{detail}")]
+    NotJoined { detail: String },
     /// A bug in walkbook (including a panic caught at the boundary).
-    #[error("{message}")]
-    Internal { message: String },
+    #[error("{detail}")]
+    Internal { detail: String },
 }
 
 impl From<StoreError> for WalkbookError {
@@ -34,20 +34,20 @@ impl From<StoreError> for WalkbookError {
         let message = e.to_string();
         match e {
             StoreError::InvalidAttempt(_) | StoreError::Packet(_) | StoreError::Reference(_) => {
-                WalkbookError::InvalidInput { message }
+                WalkbookError::InvalidInput { detail: message }
             }
             StoreError::OlderPacket { .. }
             | StoreError::PacketVersionConflict { .. }
-            | StoreError::OtherCampaign { .. } => WalkbookError::InvalidInput { message },
-            StoreError::NotFound { .. } => WalkbookError::NotFound { message },
+            | StoreError::OtherCampaign { .. } => WalkbookError::InvalidInput { detail: message },
+            StoreError::NotFound { .. } => WalkbookError::NotFound { detail: message },
             StoreError::OutsideCallingHours { opens_at, .. } => {
                 WalkbookError::OutsideCallingHours {
-                    message,
+                    detail: message,
                     opens_at_ms: opens_at.timestamp_millis(),
                 }
             }
-            StoreError::Document { .. } => WalkbookError::InvalidInput { message },
-            _ => WalkbookError::Storage { message },
+            StoreError::Document { .. } => WalkbookError::InvalidInput { detail: message },
+            _ => WalkbookError::Storage { detail: message },
         }
     }
 }
@@ -56,13 +56,15 @@ impl From<SyncError> for WalkbookError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
         match e {
-            SyncError::Network(_) | SyncError::TooManyRounds => WalkbookError::Network { message },
-            SyncError::Revoked(_) => WalkbookError::DeviceRevoked { message },
-            SyncError::NotJoined => WalkbookError::NotJoined { message },
-            SyncError::Server { status, .. } if (400..500).contains(&status) => {
-                WalkbookError::InvalidInput { message }
+            SyncError::Network(_) | SyncError::TooManyRounds => {
+                WalkbookError::Network { detail: message }
             }
-            SyncError::Server { .. } => WalkbookError::Network { message },
+            SyncError::Revoked(_) => WalkbookError::DeviceRevoked { detail: message },
+            SyncError::NotJoined => WalkbookError::NotJoined { detail: message },
+            SyncError::Server { status, .. } if (400..500).contains(&status) => {
+                WalkbookError::InvalidInput { detail: message }
+            }
+            SyncError::Server { .. } => WalkbookError::Network { detail: message },
             SyncError::Store(s) => s.into(),
         }
     }
@@ -80,7 +82,7 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, WalkbookError>) -> Result<T
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             Err(WalkbookError::Internal {
-                message: format!("walkbook hit an internal error ({what}); please report it"),
+                detail: format!("walkbook hit an internal error ({what}); please report it"),
             })
         }
     }

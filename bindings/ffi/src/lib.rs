@@ -159,12 +159,12 @@ impl Walkbook {
         guard(|| {
             let dir = PathBuf::from(&data_dir);
             std::fs::create_dir_all(&dir).map_err(|e| WalkbookError::Storage {
-                message: format!("cannot create the data directory {data_dir}: {e}"),
+                detail: format!("cannot create the data directory {data_dir}: {e}"),
             })?;
             let key = key
                 .map(|k| DatabaseKey::from_slice(&k))
                 .transpose()
-                .map_err(|message| WalkbookError::InvalidInput { message })?;
+                .map_err(|message| WalkbookError::InvalidInput { detail: message })?;
             let store = DeviceStore::open(dir.join("campaign.db"), key.as_ref())?;
             Ok(Arc::new(Walkbook {
                 store: Arc::new(Mutex::new(store)),
@@ -193,7 +193,7 @@ impl Walkbook {
         let url = server_url.trim().to_string();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(WalkbookError::InvalidInput {
-                message: format!("{url:?} is not a server address; it starts with https://"),
+                detail: format!("{url:?} is not a server address; it starts with https://"),
             });
         }
         let client = Arc::new(SyncClient::new(&url, self.store.clone())?);
@@ -350,7 +350,7 @@ impl Walkbook {
             let s = store.script(&a.assignment.script_id, None)?;
             if s.question(&question_id).is_none() {
                 return Err(WalkbookError::InvalidInput {
-                    message: format!("question {question_id} is not in the script"),
+                    detail: format!("question {question_id} is not in the script"),
                 });
             }
             Ok(s.next_question(&question_id, &answer).map(|q| q.id.clone()))
