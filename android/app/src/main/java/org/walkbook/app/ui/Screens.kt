@@ -1,0 +1,216 @@
+package org.walkbook.app.ui
+
+import androidx.compose.foundation.Canvas
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.geometry.Offset
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import kotlinx.coroutines.launch
+import org.walkbook.app.BadgeTone
+import org.walkbook.app.CallModel
+import org.walkbook.app.CallScreenState
+import org.walkbook.app.DoorModel
+import org.walkbook.app.JoinLink
+import org.walkbook.app.TurfModel
+import org.walkbook.app.syncBadge
+import org.walkbook.core.AssignmentView
+import org.walkbook.core.SyncState
+import org.walkbook.core.UnitKind
+import org.walkbook.core.Walkbook
+import org.walkbook.core.WalkbookException
+
+/** Where the app is. Screens only render state and forward taps. */
+sealed interface AppScreen {
+    data class Join(val link: JoinLink?) : AppScreen
+    data object Assignments : AppScreen
+    data class Turf(val assignment: AssignmentView) : AppScreen
+    data class Door(val assignment: AssignmentView, val householdId: String) : AppScreen
+    data class Calls(val assignment: AssignmentView) : AppScreen
+}
+
+/** Status tones with text and icon alongside: high contrast, never colour alone. */
+private fun toneColor(tone: String): Color = when (tone) {
+    "done" -> Color(0xFF1B5E20)
+    "retry" -> Color(0xFF8A4B00)
+    "stop", "problem" -> Color(0xFFB00020)
+    else -> Color(0xFF37474F)
+}
+
+@Composable
+fun WalkbookUi(core: Walkbook, screen: AppScreen, navigate: (AppScreen) -> Unit, dial: (String) -> Unit) {
+    MaterialTheme {
+        Column(Modifier.fillMaxSize().padding(16.dp)) {
+            SyncBar(core)
+            when (screen) {
+                is AppScreen.Join -> JoinScreen(core, screen.link) { navigate(AppScreen.Assignments) }
+                AppScreen.Assignments -> AssignmentsScreen(core) { a ->
+                    navigate(if (a.kind == UnitKind.TURF) AppScreen.Turf(a) else AppScreen.Calls(a))
+                }
+                is AppScreen.Turf -> TurfScreen(core, screen.assignment) { navigate(AppScreen.Door(screen.assignment, it)) }
+                is AppScreen.Door -> DoorScreen(core, screen.assignment, screen.householdId) { navigate(AppScreen.Turf(screen.assignment)) }
+                is AppScreen.Calls -> CallScreen(core, screen.assignment, dial)
+            }
+        }
+    }
+}
+
+@Composable
+fun SyncBar(core: Walkbook) {
+    val scope = rememberCoroutineScope()
+    var state by remember { mutableStateOf<SyncState?>(null) }
+    var pending by remember { mutableStateOf(core.pendingUploadCount().toLong()) }
+    val badge = syncBadge(pending, state)
+    Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.contentDescription }) {
+        Text(
+            (if (badge.tone == BadgeTone.Good) "✓ " else "• ") + badge.text,
+            color = if (badge.tone == BadgeTone.Problem) Color(0xFFB00020) else Color.Unspecified,
+        )
+        Button(onClick = {
+            scope.launch {
+                runCatching { core.syncNow() }.onFailure { e ->
+                    state = SyncState(false, 0u, 0u, 0uL, 0uL, 0uL, (e as? WalkbookException)?.message ?: e.toString())
+                }
+                pending = core.pendingUploadCount().toLong()
+            }
+        }, modifier = Modifier.semantics { contentDescription = "Sync now" }) { Text("Sync") }
+    }
+}
+
+@Composable
+fun JoinScreen(core: Walkbook, link: JoinLink?, joined: () -> Unit) {
+    val scope = rememberCoroutineScope()
+    var server by remember { mutableStateOf(link?.serverUrl ?: "https://") }
+    var code by remember { mutableStateOf(link?.inviteCode ?: "") }
+    var error by remember { mutableStateOf<String?>(null) }
+    Column {
+        Text("Join your campaign", style = MaterialTheme.typography.headlineSmall)
+        OutlinedTextField(server, { server = it }, label = { Text("Server") })
+        OutlinedTextField(code, { code = it }, label = { Text("Invite code (or scan the QR code)") })
+        Button(onClick = {
+            scope.launch {
+                runCatching { core.join(server, code) }.onSuccess { joined() }.onFailure { error = it.message }
+            }
+        }) { Text("Join") }
+        error?.let { Text(it, color = Color(0xFFB00020)) }
+    }
+}
+
+@Composable
+fun AssignmentsScreen(core: Walkbook, open: (AssignmentView) -> Unit) {
+    LazyColumn {
+        items(core.assignments()) { a ->
+            val progress = if (a.kind == UnitKind.TURF) core.turfProgress(a.unitId).let { "${it.doorsKnocked}/${it.doorsTotal} doors" } else "call list"
+            Text(
+                "${a.unitId} · $progress · until ${java.time.Instant.ofEpochMilli(a.expiresAtMs)}",
+                Modifier.fillMaxWidth().clickable { open(a) }.padding(vertical = 12.dp),
+            )
+        }
+    }
+}
+
+@Composable
+fun TurfScreen(core: Walkbook, assignment: AssignmentView, openDoor: (String) -> Unit) {
+    val state = remember(assignment) { TurfModel(core, assignment.unitId).load() }
+    Column {
+        Text(state.progressText)
+        Button(onClick = { state.nextDoor?.let(openDoor) }, enabled = state.nextDoor != null) { Text("Next door") }
+        DoorMap(state.mapPoints, state.doorsWithoutCoordinates)
+        LazyColumn {
+            items(state.doors) { d ->
+                Text(
+                    "${d.address} — ${d.style.label}",
+                    color = toneColor(d.style.tone),
+                    modifier = Modifier.fillMaxWidth().clickable { openDoor(d.householdId) }.padding(vertical = 8.dp)
+                        .semantics { contentDescription = "${d.address}, ${d.style.label}, ${d.peopleCount} people" },
+                )
+            }
+        }
+    }
+}
+
+/** A simple map: door coordinates as dots, no tile server. */
+@Composable
+fun DoorMap(points: List<Pair<Double, Double>>, missing: Int) {
+    if (points.isEmpty()) return
+    val minLat = points.minOf { it.first }; val maxLat = points.maxOf { it.first }
+    val minLon = points.minOf { it.second }; val maxLon = points.maxOf { it.second }
+    Canvas(Modifier.fillMaxWidth().height(180.dp).semantics { contentDescription = "Map of ${points.size} doors" }) {
+        for ((lat, lon) in points) {
+            val x = ((lon - minLon) / (maxLon - minLon).coerceAtLeast(1e-9)) * size.width
+            val y = (1 - (lat - minLat) / (maxLat - minLat).coerceAtLeast(1e-9)) * size.height
+            drawCircle(Color(0xFF37474F), radius = 6f, center = Offset(x.toFloat(), y.toFloat()))
+        }
+    }
+    if (missing > 0) Text("$missing doors have no coordinates")
+}
+
+@Composable
+fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, done: () -> Unit) {
+    val model = remember(householdId) { DoorModel(core, assignment.id, householdId) }
+    var person by remember { mutableStateOf(model.household.people.firstOrNull()?.id) }
+    var question by remember { mutableStateOf(model.current) }
+    var spanish by remember { mutableStateOf(false) }
+    LaunchedEffect(person) { person?.let { model.startFor(it); question = model.current } }
+    Column {
+        Text(model.household.address, style = MaterialTheme.typography.titleLarge)
+        model.household.people.forEach { p ->
+            Text("${p.name} — ${p.status.label}", Modifier.clickable { person = p.id })
+        }
+        Row { Text("Script in Spanish"); Switch(spanish, { spanish = it; model.useLanguage(if (it) "es" else "en"); question = model.current }) }
+        question?.let { q ->
+            Text(q.prompt)
+            q.options.forEach { o -> Button(onClick = { model.answer(o.id); question = model.current }) { Text(o.label) } }
+        }
+        Button(onClick = { person?.let { model.saveConversation(it) }; done() }, enabled = model.answered.isNotEmpty()) { Text("Save") }
+        model.resultCodes.filter { !it.needsTime }.forEach { r ->
+            Button(onClick = { model.saveResult(null, r.id); done() }) { Text(r.label) }
+        }
+    }
+}
+
+@Composable
+fun CallScreen(core: Walkbook, assignment: AssignmentView, dial: (String) -> Unit) {
+    val model = remember(assignment) { CallModel(core, assignment.id, assignment.unitId) }
+    var state by remember { mutableStateOf(model.next()) }
+    var message by remember { mutableStateOf<String?>(null) }
+    when (val s = state) {
+        is CallScreenState.Contact -> Column {
+            Text(s.name, style = MaterialTheme.typography.titleLarge)
+            Button(onClick = {
+                runCatching { dial(model.dialUri(s.personId)) }.onFailure { message = it.message }
+            }, modifier = Modifier.semantics { contentDescription = "Call ${s.name} with your phone's dialler" }) { Text("Call") }
+            core.resultCodes(assignment.id).forEach { r ->
+                Button(onClick = {
+                    model.record(s.personId, r.id, 0u, if (r.needsTime) System.currentTimeMillis() + 3_600_000 else null)
+                    state = model.next()
+                }) { Text(r.label) }
+            }
+        }
+        is CallScreenState.Wait -> Text(s.text)
+        CallScreenState.Done -> Text("Everyone on your list is done. Thank you!")
+    }
+    message?.let { Text(it, color = Color(0xFFB00020)) }
+}

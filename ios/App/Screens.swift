@@ -1,0 +1,185 @@
+import SwiftUI
+import WalkbookApp
+import WalkbookCore
+
+struct RootView: View {
+    let core: Walkbook
+    @State private var joined = false
+
+    var body: some View {
+        NavigationStack {
+            VStack {
+                SyncBar(core: core)
+                if joined || !((try? core.assignments()) ?? []).isEmpty {
+                    AssignmentsView(core: core)
+                } else {
+                    JoinView(core: core) { joined = true }
+                }
+            }
+        }
+        .onOpenURL { url in _ = parseJoinLink(url.absoluteString) }
+    }
+}
+
+struct SyncBar: View {
+    let core: Walkbook
+    @State private var state: SyncState?
+    @State private var pending: UInt64 = 0
+
+    var body: some View {
+        let badge = syncBadge(pending: pending, state: state)
+        HStack {
+            Label(badge.text, systemImage: badge.tone == .good ? "checkmark.circle" : "arrow.triangle.2.circlepath")
+            Button("Sync") {
+                Task {
+                    do { _ = try await core.syncNow() } catch {
+                        state = SyncState(running: false, round: 0, documents: 0, bytesSent: 0, bytesReceived: 0,
+                                          pendingUpload: pending, lastError: "\(error)")
+                    }
+                    pending = (try? core.pendingUploadCount()) ?? pending
+                }
+            }
+        }
+        .accessibilityElement(children: .combine)
+        .accessibilityLabel(badge.accessibilityLabel)
+        .onAppear { pending = (try? core.pendingUploadCount()) ?? 0 }
+    }
+}
+
+struct JoinView: View {
+    let core: Walkbook
+    let joined: () -> Void
+    @State private var server = "https://"
+    @State private var code = ""
+    @State private var error: String?
+
+    var body: some View {
+        Form {
+            TextField("Server", text: $server).textContentType(.URL)
+            TextField("Invite code", text: $code)
+            Button("Join") {
+                Task {
+                    do { _ = try await core.join(serverUrl: server, inviteCode: code); joined() } catch { self.error = "\(error)" }
+                }
+            }
+            if let error { Text(error).foregroundStyle(.red) }
+        }
+    }
+}
+
+struct AssignmentsView: View {
+    let core: Walkbook
+
+    var body: some View {
+        List((try? core.assignments()) ?? [], id: \.id) { a in
+            NavigationLink(a.unitId) {
+                if a.kind == .turf { TurfView(core: core, assignment: a) } else { CallView(core: core, assignment: a) }
+            }
+        }
+    }
+}
+
+struct TurfView: View {
+    let core: Walkbook
+    let assignment: AssignmentView
+
+    var body: some View {
+        let state = try? TurfModel(core: core, turfId: assignment.unitId).load()
+        List {
+            if let state {
+                Text(state.progressText)
+                if let next = state.nextDoor {
+                    NavigationLink("Next door") { DoorView(core: core, assignment: assignment, householdId: next) }
+                }
+                DoorMap(points: state.mapPoints).frame(height: 180).accessibilityLabel("Map of \(state.mapPoints.count) doors")
+                ForEach(state.doors) { d in
+                    NavigationLink("\(d.address) — \(d.statusLabel)") {
+                        DoorView(core: core, assignment: assignment, householdId: d.householdId)
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct DoorMap: View {
+    let points: [(Double, Double)]
+
+    var body: some View {
+        Canvas { ctx, size in
+            guard let minLat = points.map(\.0).min(), let maxLat = points.map(\.0).max(),
+                  let minLon = points.map(\.1).min(), let maxLon = points.map(\.1).max() else { return }
+            for (lat, lon) in points {
+                let x = (lon - minLon) / max(maxLon - minLon, 1e-9) * size.width
+                let y = (1 - (lat - minLat) / max(maxLat - minLat, 1e-9)) * size.height
+                ctx.fill(Path(ellipseIn: CGRect(x: x - 3, y: y - 3, width: 6, height: 6)), with: .color(.primary))
+            }
+        }
+    }
+}
+
+struct DoorView: View {
+    let core: Walkbook
+    let assignment: AssignmentView
+    let householdId: String
+    @State private var model: DoorModel?
+    @State private var question: QuestionView?
+    @State private var person: String?
+
+    var body: some View {
+        Form {
+            if let model {
+                Section(model.household.address) {
+                    ForEach(model.household.people, id: \.id) { p in
+                        Button("\(p.name) — \(p.status.label)") { person = p.id; try? model.startFor(personId: p.id); question = model.current }
+                    }
+                }
+                if let q = question {
+                    Section(q.prompt) {
+                        ForEach(q.options, id: \.id) { o in Button(o.label) { try? model.answer(o.id); question = model.current } }
+                    }
+                }
+                Button("Save") { if let person { _ = try? model.saveConversation(personId: person) } }
+                ForEach(model.resultCodes.filter { !$0.needsTime }, id: \.id) { r in
+                    Button(r.label) { _ = try? model.saveResult(personId: nil, resultCode: r.id) }
+                }
+            }
+        }
+        .onAppear {
+            model = try? DoorModel(core: core, assignmentId: assignment.id, householdId: householdId)
+            question = model?.current
+        }
+    }
+}
+
+struct CallView: View {
+    let core: Walkbook
+    let assignment: AssignmentView
+    @Environment(\.openURL) private var openURL
+    @State private var state: CallScreenState = .done
+    @State private var message: String?
+
+    var body: some View {
+        let model = CallModel(core: core, assignmentId: assignment.id, listId: assignment.unitId)
+        VStack {
+            switch state {
+            case let .contact(personId, name, _, _):
+                Text(name).font(.title)
+                Button("Call") {
+                    do { if let url = try model.dialURL(personId: personId) { openURL(url) } } catch { message = "\(error)" }
+                }.accessibilityLabel("Call \(name) with your phone")
+                ForEach((try? core.resultCodes(assignmentId: assignment.id)) ?? [], id: \.id) { r in
+                    Button(r.label) {
+                        _ = try? model.record(personId: personId, resultCode: r.id, durationS: 0,
+                                              callBackAtMs: r.needsTime ? Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000 : nil)
+                        state = (try? model.next()) ?? .done
+                    }
+                }
+            case let .wait(untilMs): Text("Nobody can be called right now; next at \(Date(timeIntervalSince1970: Double(untilMs) / 1000))")
+            case .done: Text("Everyone on your list is done. Thank you!")
+            }
+            if let message { Text(message).foregroundStyle(.red) }
+        }
+        .onAppear { state = (try? model.next()) ?? .done }
+    }
+}
