@@ -53,3 +53,15 @@ def test_bad_input_raises_a_readable_error():
     with pytest.raises(wb.WalkbookError.Internal) as e:
         book.debug_panic()
     assert "deliberate panic" in str(e.value)
+
+
+def test_a_wrong_key_and_calls_after_wipe_are_typed_errors():
+    d = tempfile.mkdtemp()
+    wb.Walkbook.open(d, bytes([1] * 32)).device_id()
+    with pytest.raises(wb.WalkbookError.Storage) as e:
+        wb.Walkbook.open(d, bytes([2] * 32))
+    assert "encryption key is wrong" in str(e.value)
+    book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+    book.wipe()
+    with pytest.raises(wb.WalkbookError.NotFound):
+        book.walk_list("turf-1", None)
