@@ -3,6 +3,7 @@
 //! SQLite; results are automerge documents stored durably on the device.
 
 pub mod calls;
+pub mod export;
 pub mod generate;
 pub mod model;
 pub mod packet;

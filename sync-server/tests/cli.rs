@@ -121,6 +121,24 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
         .unwrap();
     assert_eq!(gone.status(), 401);
 
+    let export = tmp.path().join("results.csv");
+    let wrote = ok(admin(
+        &data,
+        &[
+            "export",
+            "--campaign",
+            "demo-3",
+            "--out",
+            export.to_str().unwrap(),
+        ],
+    ));
+    assert!(wrote.contains("wrote 0 rows"), "{wrote}");
+    assert!(
+        std::fs::read_to_string(&export)
+            .unwrap()
+            .starts_with("person_id,contact_type,result_code")
+    );
+
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -81,6 +81,13 @@ pub enum AdminCommand {
         #[arg(long)]
         campaign: String,
     },
+    /// Export synced results as a voter-file bulk-upload CSV.
+    Export {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub fn run(args: &AdminArgs) -> Result<(), CliError> {
@@ -148,6 +155,20 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
         } => {
             ops::revoke_device(&dir, campaign, device, reason)?;
             println!("device {device} revoked; it will wipe campaign {campaign} at its next sync");
+        }
+        AdminCommand::Export { campaign, out } => {
+            dir.server_db()?
+                .campaign(campaign)
+                .map_err(ops::AdminError::from)?;
+            let file = std::fs::File::create(out).map_err(|source| CliError::WriteFile {
+                path: out.clone(),
+                source,
+            })?;
+            let mut store = dir.campaign_store(campaign)?;
+            let rows =
+                walkbook_core::export::export_results(&mut store, std::io::BufWriter::new(file))
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("wrote {rows} rows to {}", out.display());
         }
         AdminCommand::Devices { campaign } => {
             for d in dir
