@@ -84,6 +84,8 @@ pub struct DemoReport {
     pub missing: Vec<String>,
     /// Attempts on the server no device recorded (must be empty).
     pub unexpected: Vec<String>,
+    /// An organizer's token for the dashboard (`/dashboard/login`).
+    pub organizer_token: String,
 }
 
 impl DemoReport {
@@ -248,6 +250,23 @@ pub async fn run_demo(
         reports.push(report);
     }
 
+    // An organizer joins too, for the dashboard.
+    let org_store = Arc::new(Mutex::new(DeviceStore::open(
+        root.join("organizer.db"),
+        None,
+    )?));
+    let org_code = admin::create_invite(
+        &dir,
+        &campaign_id,
+        "organizer",
+        Role::Organizer,
+        Duration::hours(12),
+    )?;
+    SyncClient::new(&url, org_store.clone())?
+        .join(&org_code)
+        .await?;
+    let organizer_token = lock(&org_store).meta("token")?.unwrap_or_default();
+
     let mut server_store = dir.campaign_store(&campaign_id)?;
     let mut on_server = Vec::new();
     for doc in server_store.result_doc_ids()? {
@@ -262,6 +281,7 @@ pub async fn run_demo(
         on_server: on_server.len(),
         missing: recorded.difference(&server_set).cloned().collect(),
         unexpected: server_set.difference(&recorded).cloned().collect(),
+        organizer_token,
     };
     Ok((report, server))
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod faults;

@@ -2,6 +2,7 @@
 //! the installed packets (reference data) and, from `crate::results`, the
 //! results documents and their index tables.
 
+mod dashboard;
 mod error;
 mod install;
 mod meta;
@@ -10,6 +11,7 @@ mod open;
 mod phonebank;
 mod queries;
 
+pub use dashboard::ConflictRow;
 pub use error::StoreError;
 pub use install::InstallOutcome;
 pub use open::{DatabaseKey, open_database, open_database_with};

@@ -55,6 +55,10 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             );
         }
         println!("health:    {}/health", report.url);
+        println!(
+            "dashboard: {}/dashboard/login  (organizer token: {})",
+            report.url, report.organizer_token
+        );
         println!("data dir:  {}", root.display());
         if args.keep_running {
             println!("\nserver keeps running; press Ctrl-C to stop");

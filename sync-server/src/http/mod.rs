@@ -153,6 +153,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/sync", post(routes::sync))
         .route("/v1/claims", post(routes::claim))
         .route("/v1/claims/{claim_id}/release", post(routes::release))
+        .merge(crate::dashboard::router())
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -1,0 +1,101 @@
+//! Read-only questions an organizer asks of a campaign's store (on the
+//! server, where every result document is synced).
+
+use std::collections::BTreeMap;
+
+use rusqlite::params;
+
+use super::{DeviceStore, StoreError};
+use crate::results::{Attempt, StatusSummary};
+
+/// One person whose results disagree, with the attempts in question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    pub doc_id: String,
+    pub person_id: String,
+    pub attempts: Vec<Attempt>,
+}
+
+impl DeviceStore {
+    /// Every attempt on this store (all documents), oldest first.
+    pub fn all_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT body FROM attempts ORDER BY at_ms, id")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for body in rows {
+            out.push(
+                serde_json::from_str(&body?)
+                    .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Count of people per status kind, all documents together.
+    pub fn status_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT kind, count(*) FROM person_status GROUP BY kind")?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Answers given per question and option (people whose status is contacted).
+    pub fn answer_tallies(&self) -> Result<BTreeMap<String, BTreeMap<String, u64>>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT question_id, answer, count(*) FROM person_answers GROUP BY question_id, answer",
+        )?;
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for row in st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (q, a, n) = row?;
+            out.entry(q).or_default().insert(a, n as u64);
+        }
+        Ok(out)
+    }
+
+    /// People with conflicting results, with the attempts that disagree.
+    pub fn conflicts(&self) -> Result<Vec<ConflictRow>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT doc_id, person_id, summary FROM person_status WHERE kind = 'conflict' ORDER BY doc_id, person_id",
+        )?;
+        let rows: Vec<(String, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut get = self
+            .conn
+            .prepare_cached("SELECT body FROM attempts WHERE doc_id = ?1 AND id = ?2")?;
+        let mut out = Vec::new();
+        for (doc_id, person_id, summary) in rows {
+            let summary: StatusSummary = serde_json::from_str(&summary)
+                .map_err(|e| StoreError::Corrupt(format!("status of {person_id}: {e}")))?;
+            let ids = match summary.status {
+                crate::results::Status::Conflict { attempt_ids } => attempt_ids,
+                _ => Vec::new(),
+            };
+            let mut attempts = Vec::new();
+            for id in ids {
+                let body: String = get.query_row(params![doc_id, id], |r| r.get(0))?;
+                attempts.push(
+                    serde_json::from_str(&body)
+                        .map_err(|e| StoreError::Corrupt(format!("attempt {id}: {e}")))?,
+                );
+            }
+            out.push(ConflictRow {
+                doc_id,
+                person_id,
+                attempts,
+            });
+        }
+        Ok(out)
+    }
+}

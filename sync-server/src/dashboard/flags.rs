@@ -1,0 +1,131 @@
+//! Suspicious-data flags: pure checks over a campaign's attempts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Timelike, Utc};
+use walkbook_core::model::{Channel, Household};
+use walkbook_core::results::Attempt;
+
+/// Two door results this close together (different doors) are hard to believe.
+pub const RAPID_SECONDS: i64 = 15;
+/// A volunteer with this many rapid pairs is flagged.
+pub const RAPID_PAIRS: usize = 5;
+/// A result recorded this far from the door's address is flagged.
+pub const FAR_METRES: f64 = 250.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flag {
+    RapidDoors {
+        volunteer_id: String,
+        pairs: usize,
+    },
+    FarFromAddress {
+        attempt_id: String,
+        volunteer_id: String,
+        household_id: String,
+        metres: f64,
+    },
+    OutsideHours {
+        attempt_id: String,
+        volunteer_id: String,
+        local_time: String,
+    },
+}
+
+impl Flag {
+    pub fn describe(&self) -> String {
+        match self {
+            Flag::RapidDoors {
+                volunteer_id,
+                pairs,
+            } => {
+                format!(
+                    "{volunteer_id}: {pairs} doors recorded less than {RAPID_SECONDS} s after the previous one"
+                )
+            }
+            Flag::FarFromAddress {
+                volunteer_id,
+                household_id,
+                metres,
+                ..
+            } => {
+                format!(
+                    "{volunteer_id}: result for {household_id} recorded {metres:.0} m from the address"
+                )
+            }
+            Flag::OutsideHours {
+                volunteer_id,
+                local_time,
+                ..
+            } => {
+                format!("{volunteer_id}: result recorded at {local_time}, outside 8:00–21:00")
+            }
+        }
+    }
+}
+
+pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().asin()
+}
+
+pub fn flags(
+    attempts: &[Attempt],
+    households: &HashMap<String, Household>,
+    tz: chrono_tz::Tz,
+) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let mut by_volunteer: BTreeMap<&str, Vec<&Attempt>> = BTreeMap::new();
+    for a in attempts.iter().filter(|a| a.channel == Channel::Door) {
+        by_volunteer.entry(&a.volunteer_id).or_default().push(a);
+    }
+    for (v, mut list) in by_volunteer {
+        list.sort_by_key(|a| a.at_ms);
+        let pairs = list
+            .windows(2)
+            .filter(|w| {
+                w[0].household_id != w[1].household_id
+                    && w[1].at_ms - w[0].at_ms < RAPID_SECONDS * 1000
+            })
+            .count();
+        if pairs >= RAPID_PAIRS {
+            out.push(Flag::RapidDoors {
+                volunteer_id: v.to_string(),
+                pairs,
+            });
+        }
+    }
+    for a in attempts {
+        if let (Some(lat), Some(lon), Some(h)) = (a.lat, a.lon, households.get(&a.household_id))
+            && let (Some(hl), Some(ho)) = (h.lat, h.lon)
+        {
+            let metres = haversine_m((lat, lon), (hl, ho));
+            if metres > FAR_METRES {
+                out.push(Flag::FarFromAddress {
+                    attempt_id: a.id.clone(),
+                    volunteer_id: a.volunteer_id.clone(),
+                    household_id: a.household_id.clone(),
+                    metres,
+                });
+            }
+        }
+        if let Some(t) = DateTime::<Utc>::from_timestamp_millis(a.at_ms) {
+            let local = t.with_timezone(&tz);
+            if local.hour() < 8 || local.hour() >= 21 {
+                out.push(Flag::OutsideHours {
+                    attempt_id: a.id.clone(),
+                    volunteer_id: a.volunteer_id.clone(),
+                    local_time: local.format("%a %H:%M").to_string(),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,519 @@
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::Status;
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::Role;
+
+use super::flags::flags;
+use crate::db::Device;
+use crate::http::AppState;
+
+const COOKIE: &str = "wb_session";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} · walkbook</title>\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #999;padding:.25rem .5rem;text-align:left}}nav a{{margin-right:1rem}}\
+         .done{{fill:#1b5e20}}.retry{{fill:#e08a00}}.none{{fill:#607d8b}}.stop{{fill:#b00020}}.problem{{fill:#6a1b9a}}</style>\
+         </head><body><nav><a href=\"/dashboard\">Overview</a><a href=\"/dashboard/volunteers\">Volunteers</a>\
+         <a href=\"/dashboard/conflicts\">Conflicts</a><a href=\"/dashboard/export.csv\">Export CSV</a></nav>\
+         <h1>{t}</h1>{body}</body></html>",
+        t = esc(title)
+    ))
+}
+
+fn token(headers: &HeaderMap) -> Option<String> {
+    if let Some(b) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(b.trim().to_string());
+    }
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| {
+            c.split(';').find_map(|kv| {
+                kv.trim()
+                    .strip_prefix(&format!("{COOKIE}="))
+                    .map(str::to_string)
+            })
+        })
+}
+
+/// The signed-in organizer, or the response that refuses the request.
+/// A refusal, boxed: responses are large and the happy path should not pay.
+type Refused = Box<Response>;
+
+fn organizer(state: &AppState, headers: &HeaderMap) -> Result<Device, Refused> {
+    let Some(t) = token(headers) else {
+        return Err(Box::new(Redirect::to("/dashboard/login").into_response()));
+    };
+    let device = state
+        .db
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .device_for_token(&t)
+        .map_err(|_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response()))?;
+    match device {
+        None => Err(Box::new((StatusCode::UNAUTHORIZED, page("Not signed in", "<p>This token is not valid. <a href=\"/dashboard/login\">Sign in</a> with an organizer token.</p>")).into_response())),
+        Some(d) if d.revoked.is_some() => Err(Box::new((StatusCode::UNAUTHORIZED, page("Access removed", "<p>This token was revoked.</p>")).into_response())),
+        Some(d) if d.role != Role::Organizer => Err(Box::new((
+            StatusCode::FORBIDDEN,
+            page("Organizers only", "<p>The dashboard is for organizers; a volunteer token cannot open it.</p>"),
+        )
+            .into_response())),
+        Some(d) => Ok(d),
+    }
+}
+
+fn with_store<T>(
+    state: &AppState,
+    campaign: &str,
+    f: impl FnOnce(&mut DeviceStore) -> T,
+) -> Result<T, Refused> {
+    let store = state
+        .campaign_store(campaign)
+        .map_err(|_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response()))?;
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(f(&mut guard))
+}
+
+pub async fn login_form() -> Html<String> {
+    page(
+        "Organizer sign-in",
+        "<form method=\"post\" action=\"/dashboard/login\"><label>Organizer token \
+         <input name=\"token\" type=\"password\" autocomplete=\"off\" required></label> \
+         <button type=\"submit\">Sign in</button></form>\
+         <p>Get a token by joining with an organizer invite (<code>walkbook-server admin invite --organizer</code>).</p>",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+pub async fn login(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) -> Response {
+    let mut headers = HeaderMap::new();
+    let t = form.token.trim().to_string();
+    headers.insert(
+        header::AUTHORIZATION,
+        format!("Bearer {t}")
+            .parse()
+            .unwrap_or(header::HeaderValue::from_static("")),
+    );
+    match organizer(&state, &headers) {
+        Ok(_) => (
+            StatusCode::SEE_OTHER,
+            [
+                (
+                    header::SET_COOKIE,
+                    format!("{COOKIE}={t}; HttpOnly; SameSite=Strict; Path=/dashboard"),
+                ),
+                (header::LOCATION, "/dashboard".to_string()),
+            ],
+        )
+            .into_response(),
+        Err(r) => *r,
+    }
+}
+
+/// The numbers of the overview, also served as JSON for the live refresh.
+#[derive(Debug, serde::Serialize)]
+pub struct Overview {
+    pub attempts: usize,
+    pub doors_knocked: usize,
+    pub contacts: u64,
+    pub contact_rate: f64,
+    pub support: BTreeMap<String, u64>,
+    pub per_day: BTreeMap<String, (u64, u64)>,
+    pub conflicts: u64,
+}
+
+fn overview_of(store: &mut DeviceStore, tz: chrono_tz::Tz) -> Result<Overview, Refused> {
+    let err = |_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    let attempts = store.all_attempts().map_err(err)?;
+    let counts = store.status_counts().map_err(err)?;
+    let tallies = store.answer_tallies().map_err(err)?;
+    let doors: std::collections::HashSet<&str> = attempts
+        .iter()
+        .filter(|a| a.channel == walkbook_core::model::Channel::Door)
+        .map(|a| a.household_id.as_str())
+        .collect();
+    let mut per_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for a in &attempts {
+        let day = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let e = per_day.entry(day).or_default();
+        e.0 += 1;
+        if !a.responses.is_empty() {
+            e.1 += 1;
+        }
+    }
+    let contacts = counts.get("contacted").copied().unwrap_or(0);
+    let attempted: u64 = counts
+        .iter()
+        .filter(|(k, _)| k.as_str() != "not_attempted")
+        .map(|(_, v)| v)
+        .sum();
+    Ok(Overview {
+        attempts: attempts.len(),
+        doors_knocked: doors.len(),
+        contacts,
+        contact_rate: if attempted == 0 {
+            0.0
+        } else {
+            contacts as f64 / attempted as f64
+        },
+        support: tallies.get("support").cloned().unwrap_or_default(),
+        per_day,
+        conflicts: counts.get("conflict").copied().unwrap_or(0),
+    })
+}
+
+fn campaign_tz(state: &AppState, campaign: &str) -> chrono_tz::Tz {
+    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    state
+        .campaign_data(&db, campaign)
+        .ok()
+        .and_then(|v| {
+            v.data
+                .campaign
+                .as_ref()
+                .and_then(|c| c.time_zone.parse().ok())
+        })
+        .unwrap_or(chrono_tz::UTC)
+}
+
+pub async fn overview_json(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let tz = campaign_tz(&state, &me.campaign_id);
+    match with_store(&state, &me.campaign_id, |s| overview_of(s, tz)) {
+        Ok(Ok(o)) => axum::Json(o).into_response(),
+        Ok(Err(r)) | Err(r) => *r,
+    }
+}
+
+pub async fn overview(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let tz = campaign_tz(&state, &me.campaign_id);
+    let view = {
+        let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+        match state.campaign_data(&db, &me.campaign_id) {
+            Ok(v) => v,
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    };
+    let households: HashMap<String, walkbook_core::model::Household> = view
+        .data
+        .households
+        .iter()
+        .map(|h| (h.id.clone(), h.clone()))
+        .collect();
+    let result = with_store(&state, &me.campaign_id, |s| {
+        let o = overview_of(s, tz)?;
+        let attempts = s
+            .all_attempts()
+            .map_err(|_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response()))?;
+        let mut turfs = String::new();
+        for a in view
+            .data
+            .assignments
+            .iter()
+            .filter(|a| a.kind == AssignmentKind::Turf)
+        {
+            if turfs.contains(&format!("/turfs/{}\"", esc(&a.unit_id))) {
+                continue;
+            }
+            if let Ok(doors) = s.walk_list(&a.unit_id) {
+                let knocked = doors
+                    .iter()
+                    .filter(|d| d.household_status.door_attempts > 0)
+                    .count();
+                turfs.push_str(&format!(
+                    "<tr><td><a href=\"/dashboard/turfs/{id}\">{id}</a></td><td>{knocked} / {total}</td></tr>",
+                    id = esc(&a.unit_id),
+                    total = doors.len()
+                ));
+            }
+        }
+        Ok::<_, Refused>((o, flags(&attempts, &households, tz), turfs))
+    });
+    let (o, flags, turfs) = match result {
+        Ok(Ok(x)) => x,
+        Ok(Err(r)) | Err(r) => return *r,
+    };
+    let support: String = (1..=5)
+        .map(|k| {
+            format!(
+                "<tr><td>{k}</td><td id=\"support-{k}\">{}</td></tr>",
+                o.support.get(&k.to_string()).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let days: String = o
+        .per_day
+        .iter()
+        .map(|(d, (a, c))| format!("<tr><td>{}</td><td>{a}</td><td>{c}</td></tr>", esc(d)))
+        .collect();
+    let flag_items: String = flags
+        .iter()
+        .map(|f| format!("<li>{}</li>", esc(&f.describe())))
+        .collect();
+    let name = view
+        .data
+        .campaign
+        .as_ref()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    page(
+        &format!("{name}: overview"),
+        &format!(
+            "<p id=\"totals\"><span id=\"doors\">{}</span> doors knocked · <span id=\"contacts\">{}</span> conversations · \
+             contact rate {:.0}% · {} attempts · <a href=\"/dashboard/conflicts\">{} conflicts</a></p>\
+             <h2>Support ID</h2><table><tr><th>Answer</th><th>People</th></tr>{support}</table>\
+             <h2>Per day</h2><table><tr><th>Day</th><th>Attempts</th><th>Conversations</th></tr>{days}</table>\
+             <h2>Turfs</h2><table><tr><th>Turf</th><th>Doors knocked</th></tr>{turfs}</table>\
+             <h2>Suspicious data</h2><ul id=\"flags\">{}</ul>\
+             <script>setInterval(async()=>{{const r=await fetch('/dashboard/overview.json');if(r.ok){{const o=await r.json();\
+             document.getElementById('doors').textContent=o.doors_knocked;document.getElementById('contacts').textContent=o.contacts;}}}},15000)</script>",
+            o.doors_knocked,
+            o.contacts,
+            o.contact_rate * 100.0,
+            o.attempts,
+            o.conflicts,
+            if flag_items.is_empty() { "<li>None</li>".to_string() } else { flag_items }
+        ),
+    )
+    .into_response()
+}
+
+fn tone(status: &Status) -> (&'static str, &'static str) {
+    match status {
+        Status::NotAttempted => ("none", "not yet"),
+        Status::NotHome | Status::ComeBack { .. } | Status::WrongNumber => ("retry", "try again"),
+        Status::Contacted { .. } | Status::Refused | Status::Moved | Status::Deceased => {
+            ("done", "done")
+        }
+        Status::DoNotContact => ("stop", "do not contact"),
+        Status::Conflict { .. } => ("problem", "conflict"),
+    }
+}
+
+pub async fn turf(
+    State(state): State<Arc<AppState>>,
+    Path(turf_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let doors = match with_store(&state, &me.campaign_id, |s| s.walk_list(&turf_id)) {
+        Ok(Ok(d)) => d,
+        Ok(Err(_)) => {
+            return (
+                StatusCode::NOT_FOUND,
+                page("No such turf", "<p>This turf is not in your campaign.</p>"),
+            )
+                .into_response();
+        }
+        Err(r) => return *r,
+    };
+    let located: Vec<(f64, f64)> = doors
+        .iter()
+        .filter_map(|d| Some((d.household.lat?, d.household.lon?)))
+        .collect();
+    let (min_lat, max_lat) = located
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (min_lon, max_lon) = located
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (w, h) = (600.0, 400.0);
+    let mut dots = String::new();
+    let mut rows = String::new();
+    let mut missing = 0;
+    for d in &doors {
+        let worst = d
+            .people
+            .iter()
+            .map(|p| &p.status.status)
+            .find(|s| !s.is_final())
+            .or(d.people.first().map(|p| &p.status.status));
+        let (class, label) = worst.map(tone).unwrap_or(("none", "no one listed"));
+        match (d.household.lat, d.household.lon) {
+            (Some(lat), Some(lon)) => {
+                let x = 10.0 + (lon - min_lon) / (max_lon - min_lon).max(1e-9) * (w - 20.0);
+                let y = 10.0 + (1.0 - (lat - min_lat) / (max_lat - min_lat).max(1e-9)) * (h - 20.0);
+                dots.push_str(&format!(
+                    "<circle class=\"door {class}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\"><title>{} — {label}</title></circle>",
+                    esc(&d.household.address_line())
+                ));
+            }
+            _ => missing += 1,
+        }
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{label}</td></tr>",
+            esc(&d.household.address_line()),
+            d.people
+                .iter()
+                .map(|p| format!(
+                    "{} ({})",
+                    esc(&p.person.full_name()),
+                    p.status.status.kind()
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    page(
+        &format!("Turf {turf_id}"),
+        &format!(
+            "<svg id=\"map\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Map of {} doors coloured by status\">{dots}</svg>\
+             <p>{missing} doors without coordinates are not drawn. Legend: green done, orange try again, grey not yet, red do not contact, purple conflict.</p>\
+             <table><tr><th>Door</th><th>People</th><th>Status</th></tr>{rows}</table>",
+            located.len()
+        ),
+    )
+    .into_response()
+}
+
+pub async fn volunteers(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let attempts = match with_store(&state, &me.campaign_id, |s| s.all_attempts()) {
+        Ok(Ok(a)) => a,
+        _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let mut by: BTreeMap<&str, (u64, u64, i64, i64)> = BTreeMap::new();
+    for a in &attempts {
+        let e = by
+            .entry(&a.volunteer_id)
+            .or_insert((0, 0, i64::MAX, i64::MIN));
+        e.0 += 1;
+        if !a.responses.is_empty() {
+            e.1 += 1;
+        }
+        e.2 = e.2.min(a.at_ms);
+        e.3 = e.3.max(a.at_ms);
+    }
+    let fmt = |ms: i64| {
+        DateTime::<Utc>::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    let rows: String = by
+        .iter()
+        .map(|(v, (n, c, first, last))| {
+            format!(
+                "<tr><td>{}</td><td>{n}</td><td>{c}</td><td>{}</td><td>{}</td></tr>",
+                esc(v),
+                fmt(*first),
+                fmt(*last)
+            )
+        })
+        .collect();
+    page(
+        "Volunteers",
+        &format!("<table id=\"volunteers\"><tr><th>Volunteer</th><th>Attempts</th><th>Conversations</th><th>First</th><th>Last</th></tr>{rows}</table>"),
+    )
+    .into_response()
+}
+
+pub async fn conflicts(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let list = match with_store(&state, &me.campaign_id, |s| s.conflicts()) {
+        Ok(Ok(c)) => c,
+        _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let mut body = String::from(
+        "<p>The same person, outcomes that disagree. Settle each by recording a correction that supersedes both.</p><ul id=\"conflicts\">",
+    );
+    for c in &list {
+        let parts: Vec<String> = c
+            .attempts
+            .iter()
+            .map(|a| {
+                let what = a.result.clone().unwrap_or_else(|| {
+                    a.responses
+                        .iter()
+                        .map(|(q, v)| format!("{q}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                });
+                format!(
+                    "{} by {} ({})",
+                    esc(&what),
+                    esc(&a.volunteer_id),
+                    esc(&a.id)
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            "<li class=\"conflict\">{} in {}: {}</li>",
+            esc(&c.person_id),
+            esc(&c.doc_id),
+            parts.join(" vs ")
+        ));
+    }
+    body.push_str("</ul>");
+    page("Conflict inbox", &body).into_response()
+}
+
+pub async fn export(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let mut out = Vec::new();
+    match with_store(&state, &me.campaign_id, |s| {
+        walkbook_core::export::export_results(s, &mut out)
+    }) {
+        Ok(Ok(_)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}-results.csv\"", me.campaign_id),
+                ),
+            ],
+            out,
+        )
+            .into_response(),
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

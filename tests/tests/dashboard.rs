@@ -1,0 +1,250 @@
+//! The organizer dashboard over HTTP against a real server: access rules,
+//! overview numbers, the turf map, the conflict inbox and the export.
+
+use chrono::{Duration, Utc};
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::NewAttempt;
+use walkbook_core::sync::Role;
+use walkbook_e2e::{TestDevice, TestServer};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn organizer_token(server: &TestServer, campaign: &str) -> String {
+    let code = walkbook_server::admin::create_invite(
+        &server.dir,
+        campaign,
+        "organizer-1",
+        Role::Organizer,
+        Duration::hours(1),
+    )
+    .unwrap();
+    let body =
+        serde_json::json!({ "invite_code": code, "device_id": format!("laptop-{campaign}") });
+    let joined: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/join", server.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    joined["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
+    let server = TestServer::start(200).await;
+    let http = no_redirects();
+    let anon = http
+        .get(format!("{}/dashboard", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 303);
+    assert_eq!(anon.headers()["location"], "/dashboard/login");
+
+    let volunteer = server.device(&server.volunteers()[0]).await;
+    let token = volunteer.store().meta("token").unwrap().unwrap();
+    let refused = http
+        .get(format!("{}/dashboard", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("for organizers"));
+    let forged = http
+        .get(format!("{}/dashboard/export.csv", server.url))
+        .bearer_auth("forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+
+    // A second campaign on the same server: its organizer sees only it.
+    let other = generate_campaign(&GenerateOptions {
+        households: 120,
+        seed: 77,
+    });
+    let other_id = walkbook_server::admin::create_campaign(&server.dir, &other).unwrap();
+    let other_org = organizer_token(&server, &other_id).await;
+    // Turf ids are per campaign; take one the other campaign does not have.
+    let turf_of_first = &server
+        .campaign
+        .turfs
+        .iter()
+        .find(|t| !other.turfs.iter().any(|o| o.id == t.id))
+        .unwrap()
+        .id;
+    let hidden = http
+        .get(format!("{}/dashboard/turfs/{turf_of_first}", server.url))
+        .bearer_auth(&other_org)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 404);
+    let overview = http
+        .get(format!("{}/dashboard", server.url))
+        .bearer_auth(&other_org)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        overview.contains(&other.campaign.unwrap().name),
+        "{overview}"
+    );
+
+    // The login form sets an HttpOnly session cookie.
+    let org = organizer_token(&server, &server.campaign_id).await;
+    let login = http
+        .post(format!("{}/dashboard/login", server.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={org}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("{}/dashboard", server.url))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
+    let server = TestServer::start(300).await;
+    let turf = server.campaign.turfs[0].clone();
+    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
+    for v in &vols {
+        walkbook_server::admin::assign(
+            &server.dir,
+            &server.campaign_id,
+            AssignmentKind::Turf,
+            &turf.id,
+            v,
+            Utc::now() + Duration::days(1),
+        )
+        .unwrap();
+    }
+    let a: TestDevice = server.device(&vols[0]).await;
+    let b: TestDevice = server.device(&vols[1]).await;
+    let person = a.store().walk_list(&turf.id).unwrap()[0].people[0]
+        .person
+        .id
+        .clone();
+    for (d, v, support) in [(&a, &vols[0], "1"), (&b, &vols[1], "5")] {
+        let aid = format!("turf-{}-{v}", turf.id);
+        let answers = [("support".to_string(), support.to_string())].into();
+        d.store()
+            .record_attempt(
+                &aid,
+                NewAttempt {
+                    person_id: Some(person.clone()),
+                    answers,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let aid = format!("turf-{}-{}", turf.id, vols[0]);
+    let doors = a.store().walk_list(&turf.id).unwrap();
+    for door in doors.iter().skip(1).take(3) {
+        a.store()
+            .record_attempt(
+                &aid,
+                NewAttempt {
+                    household_id: Some(door.household.id.clone()),
+                    result: Some("not_home".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+
+    let org = organizer_token(&server, &server.campaign_id).await;
+    let http = no_redirects();
+    let get = |path: &str| {
+        http.get(format!("{}{path}", server.url))
+            .bearer_auth(&org)
+            .send()
+    };
+    let overview = get("/dashboard").await.unwrap().text().await.unwrap();
+    assert!(
+        overview.contains("<span id=\"doors\">4</span> doors knocked"),
+        "{overview}"
+    );
+    assert!(overview.contains("1 conflicts"), "{overview}");
+    let json: serde_json::Value = get("/dashboard/overview.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["doors_knocked"], 4);
+
+    let map = get(&format!("/dashboard/turfs/{}", turf.id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        map.matches("<circle class=\"door").count(),
+        turf.household_ids.len(),
+        "one marker per door"
+    );
+    assert_eq!(map.matches("class=\"door retry\"").count(), 3);
+
+    let inbox = get("/dashboard/conflicts")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains(&person) && inbox.contains("support=1") && inbox.contains("support=5"),
+        "{inbox}"
+    );
+
+    let volunteers = get("/dashboard/volunteers")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(volunteers.contains(&vols[0]) && volunteers.contains(&vols[1]));
+
+    let export = get("/dashboard/export.csv").await.unwrap();
+    assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = export.text().await.unwrap();
+    assert!(csv.starts_with(
+        "person_id,contact_type,result_code,question,answer,date,canvasser,attempt_id"
+    ));
+    assert!(
+        csv.lines()
+            .filter(|l| l.contains(&format!("{person},walk,,support,")))
+            .count()
+            == 2,
+        "{csv}"
+    );
+    server.stop().await;
+}
