@@ -34,5 +34,19 @@ async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {
         .await
         .unwrap();
     assert!(health.status().is_success());
+    let overview: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/dashboard/overview.json", report.url))
+        .bearer_auth(&report.organizer_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        overview["attempts"].as_u64().unwrap() as usize,
+        report.recorded,
+        "the dashboard shows the simulated results"
+    );
     server.stop().await.unwrap();
 }
