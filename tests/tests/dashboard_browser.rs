@@ -1,0 +1,276 @@
+//! The dashboard in a real headless Chromium (Debian `chromium` +
+//! `chromium-driver`, spoken to over WebDriver): sign in, the overview, a
+//! turf map with one marker per door, the conflict inbox, the export.
+//! Screenshots land in target/dashboard-screenshots/ for people to look at.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::Utc;
+use serde_json::{Value, json};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::NewAttempt;
+use walkbook_core::sync::Role;
+use walkbook_e2e::TestServer;
+
+/// The W3C WebDriver key of an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    async fn start() -> (Browser, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed by ./scripts/test (Debian chromium-driver)");
+        let b = Browser {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
+        for _ in 0..100 {
+            if let Ok(r) = b.http.get(format!("{}/status", b.base)).send().await
+                && r.json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": { "browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1000"] } } } });
+        let session: Value = b
+            .http
+            .post(format!("{}/session", b.base))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {session}"))
+            .to_string();
+        (b, id)
+    }
+
+    async fn cmd(&self, session: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{session}{path}", self.base);
+        let request = self.http.request(method, url);
+        let request = if body.is_null() {
+            request
+        } else {
+            request.json(&body)
+        };
+        let r = request.send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert!(v["value"].get("error").is_none(), "webdriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn go(&self, s: &str, url: &str) {
+        self.cmd(s, reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    async fn find(&self, s: &str, css: &str) -> String {
+        let v = self
+            .cmd(
+                s,
+                reqwest::Method::POST,
+                "/element",
+                json!({ "using": "css selector", "value": css }),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("element {css}: {v}"))
+            .to_string()
+    }
+
+    async fn run(&self, s: &str, script: &str) -> Value {
+        self.cmd(
+            s,
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+        .await
+    }
+
+    async fn screenshot(&self, s: &str, name: &str) {
+        let v = self
+            .cmd(s, reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/dashboard-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_walks_through_the_dashboard_in_chromium() {
+    let server = TestServer::start(300).await;
+    let turf = server.campaign.turfs[0].clone();
+    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
+    for v in &vols {
+        walkbook_server::admin::assign(
+            &server.dir,
+            &server.campaign_id,
+            AssignmentKind::Turf,
+            &turf.id,
+            v,
+            Utc::now() + chrono::Duration::days(1),
+        )
+        .unwrap();
+    }
+    // Two canvassers disagree about one voter: a conflict for the inbox.
+    let a = server.device(&vols[0]).await;
+    let b = server.device(&vols[1]).await;
+    let person = a.store().walk_list(&turf.id).unwrap()[0].people[0]
+        .person
+        .id
+        .clone();
+    for (d, v, s) in [(&a, &vols[0], "1"), (&b, &vols[1], "5")] {
+        let answers = [("support".to_string(), s.to_string())].into();
+        d.store()
+            .record_attempt(
+                &format!("turf-{}-{v}", turf.id),
+                NewAttempt {
+                    person_id: Some(person.clone()),
+                    answers,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    let code = walkbook_server::admin::create_invite(
+        &server.dir,
+        &server.campaign_id,
+        "organizer-1",
+        Role::Organizer,
+        chrono::Duration::hours(1),
+    )
+    .unwrap();
+    let joined: Value = reqwest::Client::new()
+        .post(format!("{}/v1/join", server.url))
+        .json(&json!({ "invite_code": code, "device_id": "organizer-laptop" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = joined["token"].as_str().unwrap();
+
+    let (browser, s) = Browser::start().await;
+    browser.go(&s, &format!("{}/dashboard", server.url)).await;
+    assert!(
+        browser
+            .run(&s, "return location.pathname")
+            .await
+            .as_str()
+            .unwrap()
+            .ends_with("/dashboard/login")
+    );
+    browser.screenshot(&s, "login").await;
+    let field = browser.find(&s, "input[name=token]").await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{field}/value"),
+            json!({ "text": token }),
+        )
+        .await;
+    let button = browser.find(&s, "button[type=submit]").await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{button}/click"),
+            json!({}),
+        )
+        .await;
+
+    let heading = browser
+        .run(&s, "return document.querySelector('h1').textContent")
+        .await;
+    assert!(heading.as_str().unwrap().ends_with("overview"), "{heading}");
+    assert_eq!(
+        browser
+            .run(&s, "return document.getElementById('doors').textContent")
+            .await,
+        "1"
+    );
+    browser.screenshot(&s, "overview").await;
+
+    browser
+        .go(&s, &format!("{}/dashboard/turfs/{}", server.url, turf.id))
+        .await;
+    let markers = browser
+        .run(
+            &s,
+            "return document.querySelectorAll('#map circle.door').length",
+        )
+        .await;
+    assert_eq!(markers.as_u64().unwrap() as usize, turf.household_ids.len());
+    browser.screenshot(&s, "turf").await;
+
+    browser
+        .go(&s, &format!("{}/dashboard/conflicts", server.url))
+        .await;
+    let conflicts = browser
+        .run(
+            &s,
+            "return Array.from(document.querySelectorAll('li.conflict')).map(e => e.textContent)",
+        )
+        .await;
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    assert!(conflicts[0].as_str().unwrap().contains(&person));
+    browser.screenshot(&s, "conflicts").await;
+
+    // The export, downloaded by the browser with its session cookie.
+    let csv = browser
+        .cmd(&s, reqwest::Method::POST, "/execute/async", json!({
+            "script": "const done = arguments[arguments.length - 1]; fetch('/dashboard/export.csv').then(r => r.text()).then(done);",
+            "args": [] }))
+        .await;
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("person_id,contact_type"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "header + two answers: {csv}");
+    browser
+        .cmd(&s, reqwest::Method::DELETE, "", Value::Null)
+        .await;
+    server.stop().await;
+}
