@@ -122,6 +122,17 @@ impl Browser {
         .await
     }
 
+    /// Polls `script` until it returns true: clicks navigate asynchronously.
+    async fn wait_for(&self, s: &str, script: &str) {
+        for _ in 0..100 {
+            if self.run(s, script).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {script}");
+    }
+
     async fn screenshot(&self, s: &str, name: &str) {
         let v = self
             .cmd(s, reqwest::Method::GET, "/screenshot", Value::Null)
@@ -220,6 +231,12 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
             reqwest::Method::POST,
             &format!("/element/{button}/click"),
             json!({}),
+        )
+        .await;
+    browser
+        .wait_for(
+            &s,
+            "return location.pathname === '/dashboard' && document.readyState === 'complete'",
         )
         .await;
 
