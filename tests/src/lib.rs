@@ -87,6 +87,61 @@ impl TestServer {
         d
     }
 
+    /// Gives the first turf to two volunteers, whose devices then disagree
+    /// about its first voter (support 1 vs 5) and sync: a conflict on the
+    /// server. Returns the turf, the person and both devices (not yet synced
+    /// again after the conflict was recorded: the caller syncs when it wants).
+    pub async fn conflict_on_first_turf(
+        &self,
+    ) -> (walkbook_core::model::Turf, String, [TestDevice; 2]) {
+        let turf = self.campaign.turfs[0].clone();
+        let vols: Vec<String> = self.volunteers().into_iter().take(2).collect();
+        for v in &vols {
+            let expires = chrono::Utc::now() + Duration::days(1);
+            admin::assign(
+                &self.dir,
+                &self.campaign_id,
+                walkbook_core::model::AssignmentKind::Turf,
+                &turf.id,
+                v,
+                expires,
+            )
+            .unwrap();
+        }
+        let devices = [self.device(&vols[0]).await, self.device(&vols[1]).await];
+        let person = devices[0].store().walk_list(&turf.id).unwrap()[0].people[0]
+            .person
+            .id
+            .clone();
+        for (d, (v, support)) in devices.iter().zip([(&vols[0], "1"), (&vols[1], "5")]) {
+            let answers = [("support".to_string(), support.to_string())].into();
+            let attempt = walkbook_core::results::NewAttempt {
+                person_id: Some(person.clone()),
+                answers,
+                ..Default::default()
+            };
+            d.store()
+                .record_attempt(&format!("turf-{}-{v}", turf.id), attempt)
+                .unwrap();
+        }
+        (turf, person, devices)
+    }
+
+    /// A bearer token of an organizer of `campaign` (an organizer's laptop joins).
+    pub async fn organizer_token(&self, campaign: &str) -> String {
+        let code = admin::create_invite(
+            &self.dir,
+            campaign,
+            "organizer-1",
+            Role::Organizer,
+            Duration::hours(1),
+        )
+        .unwrap();
+        let laptop = TestDevice::new(&self.url);
+        laptop.client.join(&code).await.unwrap();
+        laptop.store().meta("token").unwrap().unwrap()
+    }
+
     pub fn volunteers(&self) -> Vec<String> {
         self.campaign
             .volunteers

@@ -1,41 +1,15 @@
 //! The organizer dashboard over HTTP against a real server: access rules,
 //! overview numbers, the turf map, the conflict inbox and the export.
 
-use chrono::{Duration, Utc};
 use walkbook_core::generate::{GenerateOptions, generate_campaign};
-use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::NewAttempt;
-use walkbook_core::sync::Role;
-use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_e2e::TestServer;
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-async fn organizer_token(server: &TestServer, campaign: &str) -> String {
-    let code = walkbook_server::admin::create_invite(
-        &server.dir,
-        campaign,
-        "organizer-1",
-        Role::Organizer,
-        Duration::hours(1),
-    )
-    .unwrap();
-    let body =
-        serde_json::json!({ "invite_code": code, "device_id": format!("laptop-{campaign}") });
-    let joined: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/v1/join", server.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    joined["token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +48,7 @@ async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
         seed: 77,
     });
     let other_id = walkbook_server::admin::create_campaign(&server.dir, &other).unwrap();
-    let other_org = organizer_token(&server, &other_id).await;
+    let other_org = server.organizer_token(&other_id).await;
     // Turf ids are per campaign; take one the other campaign does not have.
     let turf_of_first = &server
         .campaign
@@ -105,7 +79,7 @@ async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
     );
 
     // The login form sets an HttpOnly session cookie.
-    let org = organizer_token(&server, &server.campaign_id).await;
+    let org = server.organizer_token(&server.campaign_id).await;
     let login = http
         .post(format!("{}/dashboard/login", server.url))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -130,39 +104,8 @@ async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
     let server = TestServer::start(300).await;
-    let turf = server.campaign.turfs[0].clone();
+    let (turf, person, [a, b]) = server.conflict_on_first_turf().await;
     let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
-    for v in &vols {
-        walkbook_server::admin::assign(
-            &server.dir,
-            &server.campaign_id,
-            AssignmentKind::Turf,
-            &turf.id,
-            v,
-            Utc::now() + Duration::days(1),
-        )
-        .unwrap();
-    }
-    let a: TestDevice = server.device(&vols[0]).await;
-    let b: TestDevice = server.device(&vols[1]).await;
-    let person = a.store().walk_list(&turf.id).unwrap()[0].people[0]
-        .person
-        .id
-        .clone();
-    for (d, v, support) in [(&a, &vols[0], "1"), (&b, &vols[1], "5")] {
-        let aid = format!("turf-{}-{v}", turf.id);
-        let answers = [("support".to_string(), support.to_string())].into();
-        d.store()
-            .record_attempt(
-                &aid,
-                NewAttempt {
-                    person_id: Some(person.clone()),
-                    answers,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-    }
     let aid = format!("turf-{}-{}", turf.id, vols[0]);
     let doors = a.store().walk_list(&turf.id).unwrap();
     for door in doors.iter().skip(1).take(3) {
@@ -180,7 +123,7 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
     a.client.sync_now(|_| {}).await.unwrap();
     b.client.sync_now(|_| {}).await.unwrap();
 
-    let org = organizer_token(&server, &server.campaign_id).await;
+    let org = server.organizer_token(&server.campaign_id).await;
     let http = no_redirects();
     let get = |path: &str| {
         http.get(format!("{}{path}", server.url))

@@ -7,11 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
-use chrono::Utc;
 use serde_json::{Value, json};
-use walkbook_core::model::AssignmentKind;
-use walkbook_core::results::NewAttempt;
-use walkbook_core::sync::Role;
 use walkbook_e2e::TestServer;
 
 /// The W3C WebDriver key of an element reference.
@@ -150,59 +146,12 @@ impl Browser {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organizer_walks_through_the_dashboard_in_chromium() {
     let server = TestServer::start(300).await;
-    let turf = server.campaign.turfs[0].clone();
-    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
-    for v in &vols {
-        walkbook_server::admin::assign(
-            &server.dir,
-            &server.campaign_id,
-            AssignmentKind::Turf,
-            &turf.id,
-            v,
-            Utc::now() + chrono::Duration::days(1),
-        )
-        .unwrap();
-    }
     // Two canvassers disagree about one voter: a conflict for the inbox.
-    let a = server.device(&vols[0]).await;
-    let b = server.device(&vols[1]).await;
-    let person = a.store().walk_list(&turf.id).unwrap()[0].people[0]
-        .person
-        .id
-        .clone();
-    for (d, v, s) in [(&a, &vols[0], "1"), (&b, &vols[1], "5")] {
-        let answers = [("support".to_string(), s.to_string())].into();
-        d.store()
-            .record_attempt(
-                &format!("turf-{}-{v}", turf.id),
-                NewAttempt {
-                    person_id: Some(person.clone()),
-                    answers,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-    }
+    let (turf, person, [a, b]) = server.conflict_on_first_turf().await;
     a.client.sync_now(|_| {}).await.unwrap();
     b.client.sync_now(|_| {}).await.unwrap();
-    let code = walkbook_server::admin::create_invite(
-        &server.dir,
-        &server.campaign_id,
-        "organizer-1",
-        Role::Organizer,
-        chrono::Duration::hours(1),
-    )
-    .unwrap();
-    let joined: Value = reqwest::Client::new()
-        .post(format!("{}/v1/join", server.url))
-        .json(&json!({ "invite_code": code, "device_id": "organizer-laptop" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = joined["token"].as_str().unwrap();
+    let token = server.organizer_token(&server.campaign_id).await;
+    let token = token.as_str();
 
     let (browser, s) = Browser::start().await;
     browser.go(&s, &format!("{}/dashboard", server.url)).await;
