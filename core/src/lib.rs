@@ -5,6 +5,7 @@
 pub mod calls;
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod model;
 pub mod packet;
 pub mod results;

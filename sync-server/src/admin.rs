@@ -273,3 +273,32 @@ pub fn revoke_device(
     }
     Ok(n)
 }
+
+/// Imports a voter file into a campaign (people by id, households by
+/// normalised address) and republishes changed packets. Returns the report;
+/// nothing is saved when the file as a whole is unusable.
+pub fn import_voter_file(
+    dir: &DataDir,
+    campaign_id: &str,
+    path: &Path,
+    delimiter: walkbook_core::import::Delimiter,
+    progress: impl FnMut(u64),
+) -> Result<walkbook_core::import::ImportReport, AdminError> {
+    let db = dir.server_db()?;
+    let mut data = db.campaign(campaign_id)?;
+    let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let report = walkbook_core::import::import_voters(&mut data, file, delimiter, progress)
+        .map_err(|e| AdminError::BadCampaignFile {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        })?;
+    db.update_campaign(&data).map_err(|e| match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    })?;
+    publish_packets(dir, &db, campaign_id)?;
+    Ok(report)
+}

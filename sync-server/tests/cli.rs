@@ -121,6 +121,41 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
         .unwrap();
     assert_eq!(gone.status(), 401);
 
+    // The generator's voter file imports back: everyone is already there.
+    let voters = gen_dir.join("voters.csv");
+    let imported = ok(admin(
+        &data,
+        &[
+            "import",
+            "--campaign",
+            "demo-3",
+            "--file",
+            voters.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        imported.contains(" 0 imported")
+            && imported.contains(" 0 rejected")
+            && imported.contains(" 0 new households"),
+        "{imported}"
+    );
+    let messy = tmp.path().join("messy.tsv");
+    std::fs::write(&messy, "VanID\tFirstName\tLastName\tAddress\tZip\nN1\tNew\tVoter\t99 Nowhere St Apt 1\t60622\nN2\tNo\tAddress\t\t60622\n").unwrap();
+    let imported = ok(admin(
+        &data,
+        &[
+            "import",
+            "--campaign",
+            "demo-3",
+            "--file",
+            messy.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        imported.contains("2 rows: 1 imported") && imported.contains("line 3: no address"),
+        "{imported}"
+    );
+
     let export = tmp.path().join("results.csv");
     let wrote = ok(admin(
         &data,

@@ -81,6 +81,16 @@ pub enum AdminCommand {
         #[arg(long)]
         campaign: String,
     },
+    /// Import a voter file (CSV or tab-separated) into a campaign.
+    Import {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// auto, comma or tab.
+        #[arg(long, default_value = "auto")]
+        delimiter: String,
+    },
     /// Export synced results as a voter-file bulk-upload CSV.
     Export {
         #[arg(long)]
@@ -155,6 +165,39 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
         } => {
             ops::revoke_device(&dir, campaign, device, reason)?;
             println!("device {device} revoked; it will wipe campaign {campaign} at its next sync");
+        }
+        AdminCommand::Import {
+            campaign,
+            file,
+            delimiter,
+        } => {
+            let delimiter = match delimiter.as_str() {
+                "auto" => walkbook_core::import::Delimiter::Auto,
+                "comma" => walkbook_core::import::Delimiter::Comma,
+                "tab" => walkbook_core::import::Delimiter::Tab,
+                other => {
+                    return Err(CliError::Usage(format!(
+                        "--delimiter {other:?}: use auto, comma or tab"
+                    )));
+                }
+            };
+            let r = ops::import_voter_file(&dir, campaign, file, delimiter, |rows| {
+                eprint!("\rimporting… {rows} rows")
+            })?;
+            eprintln!();
+            println!(
+                "{} rows: {} imported, {} updated, {} rejected; {} new households ({} merged into existing ones, {} without coordinates)",
+                r.rows,
+                r.imported,
+                r.updated,
+                r.rejected.len(),
+                r.households_created,
+                r.merged_into_households,
+                r.without_coordinates
+            );
+            for x in &r.rejected {
+                println!("  line {}: {}", x.line, x.reason);
+            }
         }
         AdminCommand::Export { campaign, out } => {
             dir.server_db()?

@@ -1,0 +1,263 @@
+//! Which column is which: common voter-file names mapped to our fields.
+
+use csv::ByteRecord;
+
+use super::ImportError;
+use super::address::{normalize_unit, parse_address_line};
+use crate::model::{Household, PhoneKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Column {
+    Id,
+    First,
+    Last,
+    BirthYear,
+    Language,
+    Party,
+    Support,
+    Phone,
+    PhoneType,
+    Phone2,
+    Phone2Type,
+    Cell,
+    HouseNumber,
+    Street,
+    Address,
+    Unit,
+    City,
+    Zip,
+    Precinct,
+    Lat,
+    Lon,
+    DoNotContact,
+}
+
+const NAMES: &[(Column, &[&str])] = &[
+    (
+        Column::Id,
+        &[
+            "voterid",
+            "vanid",
+            "stateid",
+            "stateVoterId",
+            "id",
+            "personid",
+            "sosid",
+        ],
+    ),
+    (Column::First, &["firstname", "first", "fname"]),
+    (Column::Last, &["lastname", "last", "lname", "surname"]),
+    (Column::BirthYear, &["birthyear", "yob", "yearofbirth"]),
+    (Column::Language, &["language", "lang", "preferredlanguage"]),
+    (Column::Party, &["party"]),
+    (Column::Support, &["supportscore", "support"]),
+    (
+        Column::Phone,
+        &["phone", "phone1", "homephone", "phonenumber", "landline"],
+    ),
+    (Column::PhoneType, &["phonetype", "phone1type"]),
+    (Column::Phone2, &["phone2"]),
+    (Column::Phone2Type, &["phone2type"]),
+    (
+        Column::Cell,
+        &["cell", "cellphone", "mobile", "mobilephone"],
+    ),
+    (
+        Column::HouseNumber,
+        &["housenumber", "streetnumber", "streetno", "houseno"],
+    ),
+    (Column::Street, &["streetname", "street"]),
+    (
+        Column::Address,
+        &["address", "address1", "streetaddress", "addressline1"],
+    ),
+    (
+        Column::Unit,
+        &["unit", "apt", "apartment", "address2", "unitnumber"],
+    ),
+    (Column::City, &["city"]),
+    (
+        Column::Zip,
+        &["zip", "zipcode", "zip5", "postalcode", "postcode"],
+    ),
+    (Column::Precinct, &["precinct", "precinctname"]),
+    (Column::Lat, &["lat", "latitude"]),
+    (Column::Lon, &["lon", "lng", "long", "longitude"]),
+    (Column::DoNotContact, &["donotcontact", "dnc"]),
+];
+
+fn key(name: &[u8]) -> String {
+    String::from_utf8_lossy(name)
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+pub(crate) struct ColumnMap {
+    index: Vec<(Column, usize)>,
+}
+
+/// One row, checked and typed.
+pub(crate) struct Row {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_year: Option<u16>,
+    pub language: String,
+    pub party: Option<String>,
+    pub support_score: Option<u8>,
+    pub phones: Vec<(String, PhoneKind)>,
+    pub household: Household,
+    pub do_not_contact: bool,
+}
+
+impl ColumnMap {
+    pub(crate) fn new(header: &ByteRecord) -> Result<Self, ImportError> {
+        let mut index = Vec::new();
+        for (i, name) in header.iter().enumerate() {
+            let k = key(name);
+            if let Some((col, _)) = NAMES
+                .iter()
+                .find(|(_, names)| names.iter().any(|n| n.to_lowercase() == k))
+                && !index.iter().any(|(c, _)| c == col)
+            {
+                index.push((*col, i));
+            }
+        }
+        let map = ColumnMap { index };
+        let names = |c: Column| {
+            NAMES
+                .iter()
+                .find(|(x, _)| *x == c)
+                .map(|(_, n)| n.join(", "))
+                .unwrap_or_default()
+        };
+        if !map.has(Column::Id) {
+            return Err(ImportError::MissingColumn("voter id", names(Column::Id)));
+        }
+        let split_address = map.has(Column::HouseNumber) && map.has(Column::Street);
+        if !(map.has(Column::Address) || split_address) {
+            return Err(ImportError::MissingColumn(
+                "address",
+                names(Column::Address),
+            ));
+        }
+        Ok(map)
+    }
+
+    fn has(&self, c: Column) -> bool {
+        self.index.iter().any(|(x, _)| *x == c)
+    }
+
+    /// The text of a column in a row; non-UTF-8 bytes are an error for the row.
+    fn get(&self, r: &ByteRecord, c: Column) -> Result<Option<String>, String> {
+        let Some((_, i)) = self.index.iter().find(|(x, _)| *x == c) else {
+            return Ok(None);
+        };
+        let Some(bytes) = r.get(*i) else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            "the row has bytes that are not UTF-8 text; save the file as UTF-8 and import again"
+                .to_string()
+        })?;
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok((!text.is_empty()).then_some(text))
+    }
+
+    pub(crate) fn row(&self, r: &ByteRecord) -> Result<Row, String> {
+        let id = self.get(r, Column::Id)?.ok_or("the voter id is empty")?;
+        let (house_number, street_name, mut unit) = match (
+            self.get(r, Column::HouseNumber)?,
+            self.get(r, Column::Street)?,
+        ) {
+            (Some(n), Some(s)) => {
+                let n: u32 = n
+                    .parse()
+                    .map_err(|_| format!("house number {n:?} is not a number"))?;
+                (n, s, None)
+            }
+            _ => match self.get(r, Column::Address)? {
+                Some(a) => parse_address_line(&a)
+                    .ok_or_else(|| format!("address {a:?} has no house number and street"))?,
+                None => return Err(
+                    "no address (house number and street); the voter cannot be placed at a door"
+                        .into(),
+                ),
+            },
+        };
+        if let Some(u) = self.get(r, Column::Unit)? {
+            unit = normalize_unit(&u);
+        }
+        let lat = self
+            .get(r, Column::Lat)?
+            .map(|v| v.parse::<f64>())
+            .transpose()
+            .map_err(|_| "latitude is not a number")?;
+        let lon = self
+            .get(r, Column::Lon)?
+            .map(|v| v.parse::<f64>())
+            .transpose()
+            .map_err(|_| "longitude is not a number")?;
+        let (lat, lon) = match (lat, lon) {
+            (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
+                (Some(a), Some(o))
+            }
+            (None, None) => (None, None),
+            _ => return Err("coordinates are incomplete or out of range".into()),
+        };
+        let kind = |t: Option<String>, default: PhoneKind| {
+            t.and_then(|t| PhoneKind::parse(&t.to_lowercase()))
+                .unwrap_or(default)
+        };
+        let mut phones = Vec::new();
+        if let Some(p) = self.get(r, Column::Cell)? {
+            phones.push((p, PhoneKind::Mobile));
+        }
+        if let Some(p) = self.get(r, Column::Phone)? {
+            phones.push((p, kind(self.get(r, Column::PhoneType)?, PhoneKind::Unknown)));
+        }
+        if let Some(p) = self.get(r, Column::Phone2)? {
+            phones.push((
+                p,
+                kind(self.get(r, Column::Phone2Type)?, PhoneKind::Unknown),
+            ));
+        }
+        let flag = |v: Option<String>| {
+            v.is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "yes" | "y" | "1" | "x"))
+        };
+        Ok(Row {
+            first_name: self.get(r, Column::First)?.unwrap_or_default(),
+            last_name: self.get(r, Column::Last)?.unwrap_or_default(),
+            birth_year: self
+                .get(r, Column::BirthYear)?
+                .and_then(|y| y.parse().ok())
+                .filter(|y| (1880..=2030).contains(y)),
+            language: self
+                .get(r, Column::Language)?
+                .map(|l| l.to_lowercase())
+                .unwrap_or_else(|| "en".into()),
+            party: self.get(r, Column::Party)?,
+            support_score: self
+                .get(r, Column::Support)?
+                .and_then(|s| s.parse().ok())
+                .filter(|s| (1..=5).contains(s)),
+            phones,
+            household: Household {
+                id: String::new(),
+                house_number,
+                street_name,
+                unit,
+                city: self.get(r, Column::City)?.unwrap_or_default(),
+                postal_code: self.get(r, Column::Zip)?.unwrap_or_default(),
+                precinct: self.get(r, Column::Precinct)?,
+                lat,
+                lon,
+            },
+            do_not_contact: flag(self.get(r, Column::DoNotContact)?),
+            id,
+        })
+    }
+}

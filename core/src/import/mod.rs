@@ -1,0 +1,221 @@
+//! Voter-file import: CSV or tab-separated files with the usual column names
+//! (VanID/FirstName/LastName/Address/City/Zip/Phone/Lat/Lon, or the
+//! generator's own header), streamed row by row into a campaign's reference
+//! data. Bad rows are reported with their line number and reason, never
+//! imported half-way; people sharing a normalised address share a household;
+//! re-importing updates people by id instead of duplicating them.
+
+mod address;
+mod columns;
+
+pub use address::{household_key, normalize_unit, parse_address_line};
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Person, Phone, ReferenceData, normalize_phone};
+use columns::ColumnMap;
+
+/// Which separator the file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    Auto,
+    Comma,
+    Tab,
+}
+
+/// A row that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub imported: u64,
+    /// People already in the campaign (same id) whose record was updated.
+    pub updated: u64,
+    pub rejected: Vec<RejectedRow>,
+    pub households_created: u64,
+    /// Rows placed in a household that already existed (same normalised address).
+    pub merged_into_households: u64,
+    pub without_coordinates: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file has no header row; the first line must name the columns")]
+    NoHeader,
+    #[error("the header has no {0} column; add one (accepted names: {1})")]
+    MissingColumn(&'static str, String),
+    #[error("the file cannot be read: {0}")]
+    Read(String),
+}
+
+fn sniff(first: &[u8]) -> u8 {
+    let line = first.split(|b| *b == b'\n').next().unwrap_or(first);
+    let tabs = line.iter().filter(|b| **b == b'\t').count();
+    let commas = line.iter().filter(|b| **b == b',').count();
+    if tabs > commas { b'\t' } else { b',' }
+}
+
+fn household_id(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    format!("H-{}", &hex::encode(digest)[..12])
+}
+
+/// Imports voters from `input` into `data`, calling `progress(rows)` every
+/// 10,000 rows. Rows are read one at a time; a bad row is reported and skipped.
+pub fn import_voters<R: Read>(
+    data: &mut ReferenceData,
+    input: R,
+    delimiter: Delimiter,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    let mut input = std::io::BufReader::new(input);
+    let peek = {
+        use std::io::BufRead;
+        input
+            .fill_buf()
+            .map_err(|e| ImportError::Read(e.to_string()))?
+            .to_vec()
+    };
+    let sep = match delimiter {
+        Delimiter::Comma => b',',
+        Delimiter::Tab => b'\t',
+        Delimiter::Auto => sniff(&peek),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(input);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .clone();
+    if header.is_empty() {
+        return Err(ImportError::NoHeader);
+    }
+    let columns = ColumnMap::new(&header)?;
+
+    let mut by_key: HashMap<String, String> = data
+        .households
+        .iter()
+        .map(|h| (household_key(h), h.id.clone()))
+        .collect();
+    let mut person_index: HashMap<String, usize> = data
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    let mut seen_in_file: HashMap<String, u64> = HashMap::new();
+    let mut report = ImportReport::default();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(report.rows + 2);
+                report.rows += 1;
+                report.rejected.push(RejectedRow {
+                    line,
+                    reason: format!("the row cannot be read: {e}"),
+                });
+                continue;
+            }
+        }
+        report.rows += 1;
+        if report.rows % 10_000 == 0 {
+            progress(report.rows);
+        }
+        let line = record
+            .position()
+            .map(|p| p.line())
+            .unwrap_or(report.rows + 1);
+        match columns.row(&record) {
+            Err(reason) => report.rejected.push(RejectedRow { line, reason }),
+            Ok(row) => {
+                if let Some(first) = seen_in_file.insert(row.id.clone(), line) {
+                    report.rejected.push(RejectedRow {
+                        line,
+                        reason: format!("voter {} appears again (first on line {first}); only the first row is kept", row.id),
+                    });
+                    continue;
+                }
+                let mut phones = Vec::new();
+                let mut bad_phone = None;
+                for (raw, kind) in &row.phones {
+                    match normalize_phone(raw) {
+                        Ok(n) if !phones.iter().any(|p: &Phone| p.number == n) => {
+                            phones.push(Phone {
+                                number: n,
+                                kind: *kind,
+                            })
+                        }
+                        Ok(_) => {}
+                        Err(e) => bad_phone = Some(e.to_string()),
+                    }
+                }
+                if let Some(reason) = bad_phone {
+                    report.rejected.push(RejectedRow { line, reason });
+                    continue;
+                }
+                let mut household = row.household;
+                let key = household_key(&household);
+                let hid = match by_key.get(&key) {
+                    Some(id) => {
+                        report.merged_into_households += 1;
+                        id.clone()
+                    }
+                    None => {
+                        household.id = household_id(&key);
+                        by_key.insert(key, household.id.clone());
+                        report.households_created += 1;
+                        if household.lat.is_none() {
+                            report.without_coordinates += 1;
+                        }
+                        let id = household.id.clone();
+                        data.households.push(household);
+                        id
+                    }
+                };
+                let person = Person {
+                    id: row.id.clone(),
+                    household_id: hid,
+                    first_name: row.first_name,
+                    last_name: row.last_name,
+                    birth_year: row.birth_year,
+                    language: row.language,
+                    phones,
+                    party: row.party,
+                    support_score: row.support_score,
+                    attributes: Default::default(),
+                    do_not_contact: row.do_not_contact,
+                };
+                match person_index.get(&row.id) {
+                    Some(i) => {
+                        data.people[*i] = person;
+                        report.updated += 1;
+                    }
+                    None => {
+                        person_index.insert(row.id, data.people.len());
+                        data.people.push(person);
+                        report.imported += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Households emptied by re-imports (people who moved) stay: turfs may list them.
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,157 @@
+use super::*;
+use crate::generate::{GenerateOptions, generate_campaign, write_voter_csv};
+use crate::model::validate_reference_data;
+
+fn empty() -> ReferenceData {
+    let mut d = generate_campaign(&GenerateOptions {
+        households: 1,
+        seed: 1,
+    });
+    d.households.clear();
+    d.people.clear();
+    d.turfs.clear();
+    d.call_lists.clear();
+    d.assignments.clear();
+    d
+}
+
+fn import(data: &mut ReferenceData, text: &[u8]) -> ImportReport {
+    import_voters(data, text, Delimiter::Auto, |_| {}).unwrap()
+}
+
+#[test]
+fn the_generators_voter_file_imports_back_into_the_same_people_and_doors() {
+    let source = generate_campaign(&GenerateOptions {
+        households: 120,
+        seed: 4,
+    });
+    let mut csv = Vec::new();
+    write_voter_csv(&source, &mut csv).unwrap();
+    let mut data = empty();
+    let r = import(&mut data, &csv);
+    assert_eq!(r.imported as usize, source.people.len());
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.households_created as usize, source.households.len());
+    validate_reference_data(&data).unwrap();
+}
+
+#[test]
+fn a_messy_file_gives_a_report_with_lines_and_reasons() {
+    let text = "\u{feff}VanID,FirstName,LastName,Address,City,Zip,Phone\n\
+        101,Ana,\"Reyes, Jr.\",\"12 Elm  Street Apt 4\",Springfield,62704,(312) 555-0101\n\
+        102,Luis,Reyes,12 ELM ST #4,Springfield,62704-1234,\n\
+        103,Mai,Nguyen,,Springfield,62704,\n\
+        101,Ana,Again,12 Elm St,Springfield,62704,\n\
+        104,Tom,Bad,14 Elm St,Springfield,62704,call me maybe\n\
+        105,Wei,Chen,16 Elm St,Springfield,62704\n";
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.extend_from_slice(b"106,Jos\xe9,Garc\xeda,18 Elm St,Springfield,62704,\n");
+    let mut data = empty();
+    let r = import(&mut data, &bytes);
+    assert_eq!(r.rows, 7);
+    assert_eq!(r.imported, 3, "{r:?}");
+    let reasons: Vec<(u64, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.line, x.reason.as_str()))
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|(l, m)| *l == 4 && m.contains("no address")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(l, m)| *l == 5 && m.contains("first on line 2")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(l, m)| *l == 6 && m.contains("call me maybe")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|(l, m)| *l == 8 && m.contains("UTF-8")),
+        "{reasons:?}"
+    );
+    // "12 Elm  Street Apt 4" and "12 ELM ST #4" are one door.
+    assert_eq!(r.merged_into_households, 1);
+    let ana = data.people.iter().find(|p| p.id == "101").unwrap();
+    let luis = data.people.iter().find(|p| p.id == "102").unwrap();
+    assert_eq!(ana.household_id, luis.household_id);
+    assert_eq!(ana.last_name, "Reyes, Jr.");
+    assert_eq!(ana.phones[0].number, "+13125550101");
+    assert_eq!(r.without_coordinates, 2);
+    validate_reference_data(&data).unwrap();
+}
+
+#[test]
+fn a_tab_separated_file_with_other_column_names_works() {
+    let text = "voter_id\tfirst_name\tlast_name\thouse_number\tstreet_name\tunit\tzip\tcell\tlat\tlon\n\
+        V1\tKim\tPark\t7\tOak Ave\t\t60622\t312-555-0177\t41.9\t-87.67\n";
+    let mut data = empty();
+    let r = import(&mut data, text.as_bytes());
+    assert_eq!(r.imported, 1, "{r:?}");
+    assert_eq!(
+        data.people[0].phones[0].kind,
+        crate::model::PhoneKind::Mobile
+    );
+    assert_eq!(data.households[0].lat, Some(41.9));
+}
+
+#[test]
+fn re_importing_updates_people_instead_of_duplicating_them() {
+    let mut data = empty();
+    import(&mut data, b"VanID,FirstName,LastName,Address,Zip\n1,Ana,Reyes,12 Elm St,62704\n2,Luis,Reyes,12 Elm St,62704\n");
+    let r = import(&mut data, b"VanID,FirstName,LastName,Address,Zip\n1,Ana,Reyes-Smith,40 Oak Ave,62704\n2,Luis,Reyes,12 Elm St,62704\n");
+    assert_eq!((r.imported, r.updated), (0, 2));
+    assert_eq!(data.people.len(), 2);
+    let ana = data.people.iter().find(|p| p.id == "1").unwrap();
+    assert_eq!(ana.last_name, "Reyes-Smith");
+    assert_ne!(
+        ana.household_id,
+        data.people
+            .iter()
+            .find(|p| p.id == "2")
+            .unwrap()
+            .household_id,
+        "Ana moved"
+    );
+}
+
+#[test]
+fn a_file_without_an_id_or_address_column_is_refused_before_any_row() {
+    let mut data = empty();
+    let e = import_voters(
+        &mut data,
+        &b"Name,City\nAna,Springfield\n"[..],
+        Delimiter::Auto,
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no voter id column"), "{e}");
+    let e = import_voters(
+        &mut data,
+        &b"VanID,City\n1,Springfield\n"[..],
+        Delimiter::Auto,
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no address column"), "{e}");
+    assert!(data.people.is_empty());
+}
+
+#[test]
+fn unit_spellings_normalise_to_one() {
+    for u in ["APT 4", "#4", "Unit 4", "apt. 4", " 4 "] {
+        assert_eq!(normalize_unit(u).as_deref(), Some("4"), "{u}");
+    }
+    assert_eq!(
+        parse_address_line("1234 N Maple Ave Apt 2B"),
+        Some((1234, "N Maple Ave".into(), Some("2B".into())))
+    );
+    assert_eq!(parse_address_line("Maple Ave"), None);
+}
