@@ -11,4 +11,5 @@ pub mod packet;
 pub mod results;
 pub mod store;
 pub mod sync;
+pub mod turfcut;
 pub mod walk;

@@ -302,3 +302,48 @@ pub fn import_voter_file(
     publish_packets(dir, &db, campaign_id)?;
     Ok(report)
 }
+
+/// Cuts turfs of about `doors` doors for every household not yet in a turf
+/// (e.g. just imported). Existing turfs and their assignments stay as they
+/// are. Returns the new turfs' ids.
+pub fn cut_turfs(
+    dir: &DataDir,
+    campaign_id: &str,
+    doors: usize,
+) -> Result<Vec<String>, AdminError> {
+    if doors == 0 {
+        return Err(AdminError::Invalid("--doors must be at least 1".into()));
+    }
+    let db = dir.server_db()?;
+    let mut data = db.campaign(campaign_id)?;
+    let in_turf: std::collections::HashSet<&str> = data
+        .turfs
+        .iter()
+        .flat_map(|t| t.household_ids.iter().map(String::as_str))
+        .collect();
+    let loose: Vec<walkbook_core::model::Household> = data
+        .households
+        .iter()
+        .filter(|h| !in_turf.contains(h.id.as_str()))
+        .cloned()
+        .collect();
+    let mut next = data.turfs.len() + 1;
+    let mut created = Vec::new();
+    for household_ids in walkbook_core::turfcut::cut_turfs(&loose, doors) {
+        while data.turfs.iter().any(|t| t.id == format!("turf-{next}")) {
+            next += 1;
+        }
+        let id = format!("turf-{next}");
+        data.turfs.push(walkbook_core::model::Turf {
+            id: id.clone(),
+            name: format!("Cut turf {next} ({} doors)", household_ids.len()),
+            household_ids,
+        });
+        created.push(id);
+    }
+    db.update_campaign(&data).map_err(|e| match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    })?;
+    Ok(created)
+}

@@ -156,6 +156,14 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
         "{imported}"
     );
 
+    let cut = ok(admin(
+        &data,
+        &["cut-turfs", "--campaign", "demo-3", "--doors", "60"],
+    ));
+    assert!(cut.contains("cut 1 new turfs"), "{cut}");
+    let again = ok(admin(&data, &["cut-turfs", "--campaign", "demo-3"]));
+    assert!(again.contains("cut 0 new turfs"), "{again}");
+
     let export = tmp.path().join("results.csv");
     let wrote = ok(admin(
         &data,

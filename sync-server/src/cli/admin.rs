@@ -91,6 +91,13 @@ pub enum AdminCommand {
         #[arg(long, default_value = "auto")]
         delimiter: String,
     },
+    /// Cut turfs of about N doors for households not yet in a turf.
+    CutTurfs {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long, default_value_t = 60)]
+        doors: usize,
+    },
     /// Export synced results as a voter-file bulk-upload CSV.
     Export {
         #[arg(long)]
@@ -198,6 +205,10 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             for x in &r.rejected {
                 println!("  line {}: {}", x.line, x.reason);
             }
+        }
+        AdminCommand::CutTurfs { campaign, doors } => {
+            let created = ops::cut_turfs(&dir, campaign, *doors)?;
+            println!("cut {} new turfs: {}", created.len(), created.join(", "));
         }
         AdminCommand::Export { campaign, out } => {
             dir.server_db()?
