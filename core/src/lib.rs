@@ -9,6 +9,7 @@ pub mod import;
 pub mod model;
 pub mod packet;
 pub mod results;
+pub mod scriptfile;
 pub mod store;
 pub mod sync;
 pub mod turfcut;

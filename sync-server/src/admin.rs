@@ -347,3 +347,27 @@ pub fn cut_turfs(
     })?;
     Ok(created)
 }
+
+/// Adds a script authored in TOML to a campaign (a changed script becomes
+/// its next version) and republishes the packets that use it.
+pub fn add_script_file(
+    dir: &DataDir,
+    campaign_id: &str,
+    path: &Path,
+) -> Result<walkbook_core::scriptfile::AddedScript, AdminError> {
+    let db = dir.server_db()?;
+    let mut data = db.campaign(campaign_id)?;
+    let text = std::fs::read_to_string(path).map_err(|source| AdminError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let added =
+        walkbook_core::scriptfile::add_script(&mut data, &path.display().to_string(), &text)
+            .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    db.update_campaign(&data).map_err(|e| match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    })?;
+    publish_packets(dir, &db, campaign_id)?;
+    Ok(added)
+}

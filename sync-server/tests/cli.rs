@@ -164,6 +164,37 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
     let again = ok(admin(&data, &["cut-turfs", "--campaign", "demo-3"]));
     assert!(again.contains("cut 0 new turfs"), "{again}");
 
+    let script = tmp.path().join("script.toml");
+    std::fs::write(&script, "id = \"door-canvass\"\nkind = \"canvass\"\ntitle = \"Short\"\n\n[[questions]]\nid = \"support\"\nprompt = \"Support?\"\nkind = \"choice\"\noptions = [{ id = \"1\", label = \"Yes\" }]\n").unwrap();
+    let added = ok(admin(
+        &data,
+        &[
+            "add-script",
+            "--campaign",
+            "demo-3",
+            "--file",
+            script.to_str().unwrap(),
+        ],
+    ));
+    assert!(added.contains("script door-canvass is now v2"), "{added}");
+    std::fs::write(&script, "id = \"x\"\nkind = \"canvass\"\ntitle = \"T\"\n[[questions]]\nid = \"q\"\nprompt = \"?\"\nkind = \"choice\"\noptions = []\n").unwrap();
+    let bad = admin(
+        &data,
+        &[
+            "add-script",
+            "--campaign",
+            "demo-3",
+            "--file",
+            script.to_str().unwrap(),
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line 5"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+
     let export = tmp.path().join("results.csv");
     let wrote = ok(admin(
         &data,

@@ -91,6 +91,13 @@ pub enum AdminCommand {
         #[arg(long, default_value = "auto")]
         delimiter: String,
     },
+    /// Add a script written in TOML (a changed script becomes a new version).
+    AddScript {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Cut turfs of about N doors for households not yet in a turf.
     CutTurfs {
         #[arg(long)]
@@ -204,6 +211,18 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             );
             for x in &r.rejected {
                 println!("  line {}: {}", x.line, x.reason);
+            }
+        }
+        AdminCommand::AddScript { campaign, file } => {
+            use walkbook_core::scriptfile::AddedScript;
+            match ops::add_script_file(&dir, campaign, file)? {
+                AddedScript::New { id, version } => println!("added script {id} v{version}"),
+                AddedScript::NewVersion { id, version } => {
+                    println!("script {id} is now v{version} (older versions kept)")
+                }
+                AddedScript::Unchanged { id, version } => {
+                    println!("script {id} v{version} is unchanged")
+                }
             }
         }
         AdminCommand::CutTurfs { campaign, doors } => {
