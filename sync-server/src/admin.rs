@@ -371,3 +371,33 @@ pub fn add_script_file(
     publish_packets(dir, &db, campaign_id)?;
     Ok(added)
 }
+
+/// Joins coordinates from a second file into a campaign's households and
+/// republishes packets whose doors moved.
+pub fn join_coordinates(
+    dir: &DataDir,
+    campaign_id: &str,
+    path: &Path,
+) -> Result<walkbook_core::import::CoordinateReport, AdminError> {
+    let db = dir.server_db()?;
+    let mut data = db.campaign(campaign_id)?;
+    let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let report = walkbook_core::import::join_coordinates(
+        &mut data,
+        file,
+        walkbook_core::import::Delimiter::Auto,
+    )
+    .map_err(|e| AdminError::BadCampaignFile {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    db.update_campaign(&data).map_err(|e| match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    })?;
+    publish_packets(dir, &db, campaign_id)?;
+    Ok(report)
+}

@@ -261,3 +261,89 @@ impl ColumnMap {
         })
     }
 }
+
+/// Columns of a coordinate file: a voter id or an address, and Lat/Lon.
+pub(crate) struct CoordinateColumns(ColumnMap);
+
+impl CoordinateColumns {
+    pub(crate) fn new(header: &ByteRecord) -> Result<Self, ImportError> {
+        let mut index = Vec::new();
+        for (i, name) in header.iter().enumerate() {
+            let k = key(name);
+            if let Some((col, _)) = NAMES
+                .iter()
+                .find(|(_, names)| names.iter().any(|n| n.to_lowercase() == k))
+                && !index.iter().any(|(c, _)| c == col)
+            {
+                index.push((*col, i));
+            }
+        }
+        let map = ColumnMap { index };
+        if !(map.has(Column::Lat) && map.has(Column::Lon)) {
+            return Err(ImportError::MissingColumn(
+                "latitude and longitude",
+                "lat/latitude, lon/lng/longitude".into(),
+            ));
+        }
+        let split_address = map.has(Column::HouseNumber) && map.has(Column::Street);
+        if !(map.has(Column::Id) || map.has(Column::Address) || split_address) {
+            return Err(ImportError::MissingColumn(
+                "voter id or address",
+                "VanID/voter_id, or Address/house number + street".into(),
+            ));
+        }
+        Ok(CoordinateColumns(map))
+    }
+
+    /// (voter id, household key, lat, lon) of a row.
+    pub(crate) fn row(
+        &self,
+        r: &ByteRecord,
+    ) -> Result<(Option<String>, Option<String>, f64, f64), String> {
+        let m = &self.0;
+        let lat: f64 = m
+            .get(r, Column::Lat)?
+            .ok_or("latitude is empty")?
+            .parse()
+            .map_err(|_| "latitude is not a number")?;
+        let lon: f64 = m
+            .get(r, Column::Lon)?
+            .ok_or("longitude is empty")?
+            .parse()
+            .map_err(|_| "longitude is not a number")?;
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return Err(format!("coordinates ({lat}, {lon}) are out of range"));
+        }
+        let id = m.get(r, Column::Id)?;
+        let address = match (
+            m.get(r, Column::HouseNumber)?,
+            m.get(r, Column::Street)?,
+            m.get(r, Column::Address)?,
+        ) {
+            (Some(n), Some(s), _) => n.parse::<u32>().ok().map(|n| (n, s, None)),
+            (_, _, Some(a)) => parse_address_line(&a),
+            _ => None,
+        };
+        let key = address.map(|(n, street, unit)| {
+            let unit = m
+                .get(r, Column::Unit)
+                .ok()
+                .flatten()
+                .and_then(|u| normalize_unit(&u))
+                .or(unit);
+            let h = Household {
+                id: String::new(),
+                house_number: n,
+                street_name: street,
+                unit,
+                city: String::new(),
+                postal_code: m.get(r, Column::Zip).ok().flatten().unwrap_or_default(),
+                precinct: None,
+                lat: None,
+                lon: None,
+            };
+            super::address::household_key(&h)
+        });
+        Ok((id, key, lat, lon))
+    }
+}

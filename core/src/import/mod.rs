@@ -219,3 +219,102 @@ pub fn import_voters<R: Read>(
 
 #[cfg(test)]
 mod tests;
+
+/// What a coordinate join did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoordinateReport {
+    pub rows: u64,
+    /// Households that got (or changed) coordinates.
+    pub located: u64,
+    /// Rows matching no household (by voter id or address).
+    pub unmatched: Vec<RejectedRow>,
+}
+
+/// Joins coordinates from a second file: each row names a voter id (the
+/// household of that voter gets the point) or an address, plus Lat/Lon.
+pub fn join_coordinates<R: Read>(
+    data: &mut ReferenceData,
+    input: R,
+    delimiter: Delimiter,
+) -> Result<CoordinateReport, ImportError> {
+    let mut input = std::io::BufReader::new(input);
+    let peek = {
+        use std::io::BufRead;
+        input
+            .fill_buf()
+            .map_err(|e| ImportError::Read(e.to_string()))?
+            .to_vec()
+    };
+    let sep = match delimiter {
+        Delimiter::Comma => b',',
+        Delimiter::Tab => b'\t',
+        Delimiter::Auto => sniff(&peek),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(input);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .clone();
+    let columns = columns::CoordinateColumns::new(&header)?;
+    let by_key: HashMap<String, usize> = data
+        .households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (household_key(h), i))
+        .collect();
+    let by_id: HashMap<&str, usize> = data
+        .households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id.as_str(), i))
+        .collect();
+    let household_of: HashMap<String, usize> = data
+        .people
+        .iter()
+        .filter_map(|p| {
+            by_id
+                .get(p.household_id.as_str())
+                .map(|i| (p.id.clone(), *i))
+        })
+        .collect();
+    let mut report = CoordinateReport::default();
+    let mut record = csv::ByteRecord::new();
+    let mut updates = Vec::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| ImportError::Read(e.to_string()))?
+    {
+        report.rows += 1;
+        let line = record
+            .position()
+            .map(|p| p.line())
+            .unwrap_or(report.rows + 1);
+        match columns.row(&record) {
+            Err(reason) => report.unmatched.push(RejectedRow { line, reason }),
+            Ok((id, address, lat, lon)) => {
+                let target = id
+                    .and_then(|v| household_of.get(&v).copied())
+                    .or_else(|| address.and_then(|k| by_key.get(&k).copied()));
+                match target {
+                    Some(i) => updates.push((i, lat, lon)),
+                    None => report.unmatched.push(RejectedRow {
+                        line,
+                        reason: "no voter or household matches this row".into(),
+                    }),
+                }
+            }
+        }
+    }
+    for (i, lat, lon) in updates {
+        let h = &mut data.households[i];
+        if h.lat != Some(lat) || h.lon != Some(lon) {
+            h.lat = Some(lat);
+            h.lon = Some(lon);
+            report.located += 1;
+        }
+    }
+    Ok(report)
+}

@@ -155,3 +155,19 @@ fn unit_spellings_normalise_to_one() {
     );
     assert_eq!(parse_address_line("Maple Ave"), None);
 }
+
+#[test]
+fn coordinates_join_from_a_second_file_by_id_or_address() {
+    let mut data = empty();
+    import(&mut data, b"VanID,FirstName,LastName,Address,Zip\n1,Ana,Reyes,12 Elm St Apt 4,62704\n2,Tom,Ko,14 Elm St,62704\n");
+    assert!(data.households.iter().all(|h| h.lat.is_none()));
+    let coords = b"VanID,Lat,Lon\n1,39.78,-89.65\n999,1,1\n";
+    let r = join_coordinates(&mut data, &coords[..], Delimiter::Auto).unwrap();
+    assert_eq!((r.rows, r.located, r.unmatched.len()), (2, 1, 1));
+    let by_address =
+        b"Address\tZip\tLatitude\tLongitude\n14 ELM STREET\t62704\t39.7801\t-89.6501\n";
+    let r = join_coordinates(&mut data, &by_address[..], Delimiter::Auto).unwrap();
+    assert_eq!(r.located, 1, "{r:?}");
+    assert!(data.households.iter().all(|h| h.lat.is_some()));
+    validate_reference_data(&data).unwrap();
+}

@@ -91,6 +91,13 @@ pub enum AdminCommand {
         #[arg(long, default_value = "auto")]
         delimiter: String,
     },
+    /// Join coordinates from a file of voter id or address + Lat/Lon.
+    JoinCoordinates {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Add a script written in TOML (a changed script becomes a new version).
     AddScript {
         #[arg(long)]
@@ -210,6 +217,18 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 r.without_coordinates
             );
             for x in &r.rejected {
+                println!("  line {}: {}", x.line, x.reason);
+            }
+        }
+        AdminCommand::JoinCoordinates { campaign, file } => {
+            let r = ops::join_coordinates(&dir, campaign, file)?;
+            println!(
+                "{} rows: {} households located, {} unmatched",
+                r.rows,
+                r.located,
+                r.unmatched.len()
+            );
+            for x in &r.unmatched {
                 println!("  line {}: {}", x.line, x.reason);
             }
         }
