@@ -395,3 +395,196 @@ pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
         campaign_storage_bytes: db_bytes(&campaign_path),
     })
 }
+
+/// `walkbook-server bench-organizer`: import, turf cutting, dashboard.
+#[derive(Debug, Clone)]
+pub struct OrganizerBenchReport {
+    pub import_rows: u64,
+    pub import_time: Duration,
+    pub import_peak_rss_mb: f64,
+    pub baseline_rss_mb: f64,
+    pub cut_households: usize,
+    pub cut_time: Duration,
+    pub turfs: usize,
+    pub dashboard_attempts: usize,
+    pub overview_time: Duration,
+}
+
+fn vm_hwm_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoError> {
+    let io = |e: String| std::io::Error::other(e);
+    // 100,000 voters, written by a separate process so its memory is not ours.
+    let gen_dir = root.join("gen");
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(["generate", "--households", "45500", "--seed", "5", "--out"])
+        .arg(&gen_dir)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err(io("generating the voter file failed".into()).into());
+    }
+    let baseline_rss_mb = vm_hwm_mb();
+    let mut data = walkbook_core::model::ReferenceData {
+        campaign: generate_campaign(&GenerateOptions {
+            households: 1,
+            seed: 1,
+        })
+        .campaign,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let file = std::fs::File::open(gen_dir.join("voters.csv"))?;
+    let report = walkbook_core::import::import_voters(
+        &mut data,
+        file,
+        walkbook_core::import::Delimiter::Auto,
+        |_| {},
+    )
+    .map_err(|e| io(e.to_string()))?;
+    let import_time = t.elapsed();
+    let import_peak_rss_mb = vm_hwm_mb();
+
+    let t = Instant::now();
+    let turfs = walkbook_core::turfcut::cut_turfs(
+        &data.households[..data.households.len().min(100_000)],
+        60,
+    );
+    let cut_time = t.elapsed();
+    let cut_households = data.households.len();
+    drop(data);
+
+    // Dashboard: a campaign with 50,000 attempts in its store.
+    let campaign = generate_campaign(&GenerateOptions {
+        households: 6000,
+        seed: 8,
+    });
+    let dir = DataDir::open(root.join("server"))?;
+    let campaign_id = admin::create_campaign(&dir, &campaign)?;
+    let mut attempts = 0;
+    {
+        let mut store = dir.campaign_store(&campaign_id)?;
+        let turf_assignments: Vec<_> = campaign
+            .assignments
+            .iter()
+            .filter(|a| a.kind == AssignmentKind::Turf)
+            .cloned()
+            .collect();
+        'fill: for round in 0.. {
+            for a in &turf_assignments {
+                let doors = store.walk_list(&a.unit_id)?;
+                for (k, d) in doors.iter().enumerate() {
+                    if attempts >= 50_000 {
+                        break 'fill;
+                    }
+                    let attempt = if (k + round) % 4 == 0 {
+                        NewAttempt {
+                            person_id: Some(d.people[0].person.id.clone()),
+                            answers: [("support".to_string(), (((k + round) % 5) + 1).to_string())]
+                                .into(),
+                            ..Default::default()
+                        }
+                    } else {
+                        NewAttempt {
+                            household_id: Some(d.household.id.clone()),
+                            result: Some("not_home".into()),
+                            ..Default::default()
+                        }
+                    };
+                    store.record_attempt(&a.id, attempt)?;
+                    attempts += 1;
+                }
+            }
+        }
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(
+        listener,
+        AppState::new(dir.clone())?,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    let org = Arc::new(Mutex::new(DeviceStore::open(
+        root.join("organizer.db"),
+        None,
+    )?));
+    let code = admin::create_invite(
+        &dir,
+        &campaign_id,
+        "organizer",
+        Role::Organizer,
+        chrono::Duration::hours(1),
+    )?;
+    SyncClient::new(&url, org.clone())?.join(&code).await?;
+    let token = org
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .meta("token")?
+        .unwrap_or_default();
+    let overview_url = format!("{url}/dashboard");
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let status = tokio::task::spawn_blocking({
+            let u = overview_url.clone();
+            let tok = token.clone();
+            move || http_get_status(&u, &tok)
+        })
+        .await
+        .map_err(|e| io(e.to_string()))??;
+        times.push(t.elapsed());
+        if status != 200 {
+            return Err(io(format!("the overview answered {status}")).into());
+        }
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    Ok(OrganizerBenchReport {
+        import_rows: report.rows,
+        import_time,
+        import_peak_rss_mb,
+        baseline_rss_mb,
+        cut_households,
+        cut_time,
+        turfs: turfs.len(),
+        dashboard_attempts: attempts,
+        overview_time: median(times),
+    })
+}
+
+/// A minimal blocking HTTP GET over loopback (the server crate has no HTTP
+/// client outside tests): returns the status code, reading the whole body.
+fn http_get_status(url: &str, token: &str) -> std::io::Result<u16> {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host)?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut body = Vec::new();
+    s.read_to_end(&mut body)?;
+    let text = String::from_utf8_lossy(&body);
+    Ok(text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
+}

@@ -1,7 +1,7 @@
 //! `walkbook-server bench-sync`: end-to-end sync benchmark (see ADR and README).
 
 use clap::Args;
-use walkbook_server::bench::{bench_store, bench_sync};
+use walkbook_server::bench::{bench_organizer, bench_store, bench_sync};
 
 use super::CliError;
 
@@ -109,6 +109,38 @@ pub fn run_store(_args: &StoreBenchArgs) -> Result<(), CliError> {
     println!(
         "phone with every turf of a 5,000-door campaign: {:.1} MB (target < 20 MB)",
         r.campaign_storage_bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct OrganizerBenchArgs {}
+
+pub fn run_organizer(_args: &OrganizerBenchArgs) -> Result<(), CliError> {
+    super::serve::init_logs(super::serve::LogFormat::Text, "warn");
+    let root = std::env::temp_dir().join(format!("walkbook-bench-org-{}", std::process::id()));
+    std::fs::create_dir_all(&root)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let r = rt.block_on(bench_organizer(&root));
+    let _ = std::fs::remove_dir_all(&root);
+    let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
+    println!(
+        "import {} voter rows: {:.2} s; peak memory {:.0} MB (process before import {:.0} MB)",
+        r.import_rows,
+        r.import_time.as_secs_f64(),
+        r.import_peak_rss_mb,
+        r.baseline_rss_mb
+    );
+    println!(
+        "cut {} households into {} turfs: {:.2} s",
+        r.cut_households,
+        r.turfs,
+        r.cut_time.as_secs_f64()
+    );
+    println!(
+        "dashboard overview with {} attempts: {:.0} ms (median of 5, over HTTP)",
+        r.dashboard_attempts,
+        r.overview_time.as_secs_f64() * 1000.0
     );
     Ok(())
 }

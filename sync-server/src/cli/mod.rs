@@ -39,6 +39,8 @@ pub enum Command {
     BenchSync(bench::BenchArgs),
     /// Benchmark the device store: packet install, walk list, durable record, storage.
     BenchStore(bench::StoreBenchArgs),
+    /// Benchmark organizer tools: 100k-row import, turf cutting, dashboard with 50k attempts.
+    BenchOrganizer(bench::OrganizerBenchArgs),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
@@ -49,5 +51,6 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Admin(args) => admin::run(&args),
         Command::BenchSync(args) => bench::run(&args),
         Command::BenchStore(args) => bench::run_store(&args),
+        Command::BenchOrganizer(args) => bench::run_organizer(&args),
     }
 }
