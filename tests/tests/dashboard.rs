@@ -191,3 +191,62 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_prints_a_one_time_invite_with_a_qr_code_that_works() {
+    let server = TestServer::start(150).await;
+    let org = server.organizer_token(&server.campaign_id).await;
+    let http = no_redirects();
+    let form = http
+        .get(format!("{}/dashboard/invites", server.url))
+        .bearer_auth(&org)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("<select name=\"volunteer\">")
+    );
+    let volunteer = server.volunteers()[0].clone();
+    let page = http
+        .post(format!("{}/dashboard/invites", server.url))
+        .bearer_auth(&org)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("volunteer={volunteer}&hours=24"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "a QR code is drawn");
+    let code = page
+        .split("id=\"code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.contains(&format!("code={code}")),
+        "the link carries the code"
+    );
+    let device = walkbook_e2e::TestDevice::new(&server.url);
+    assert_eq!(
+        device.client.join(&code).await.unwrap().volunteer_id,
+        volunteer
+    );
+    // A volunteer cannot make invites.
+    let vol_token = device.store().meta("token").unwrap().unwrap();
+    let refused = http
+        .get(format!("{}/dashboard/invites", server.url))
+        .bearer_auth(&vol_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    server.stop().await;
+}

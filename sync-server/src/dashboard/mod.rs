@@ -27,4 +27,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard/volunteers", get(pages::volunteers))
         .route("/dashboard/conflicts", get(pages::conflicts))
         .route("/dashboard/export.csv", get(pages::export))
+        .route(
+            "/dashboard/invites",
+            get(pages::invite_form).post(pages::create_invite),
+        )
 }

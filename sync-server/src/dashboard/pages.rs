@@ -34,7 +34,7 @@ fn page(title: &str, body: &str) -> Html<String> {
          td,th{{border:1px solid #999;padding:.25rem .5rem;text-align:left}}nav a{{margin-right:1rem}}\
          .done{{fill:#1b5e20}}.retry{{fill:#e08a00}}.none{{fill:#607d8b}}.stop{{fill:#b00020}}.problem{{fill:#6a1b9a}}</style>\
          </head><body><nav><a href=\"/dashboard\">Overview</a><a href=\"/dashboard/volunteers\">Volunteers</a>\
-         <a href=\"/dashboard/conflicts\">Conflicts</a><a href=\"/dashboard/export.csv\">Export CSV</a></nav>\
+         <a href=\"/dashboard/conflicts\">Conflicts</a><a href=\"/dashboard/export.csv\">Export CSV</a><a href=\"/dashboard/invites\">Invite</a></nav>\
          <h1>{t}</h1>{body}</body></html>",
         t = esc(title)
     ))
@@ -516,4 +516,112 @@ pub async fn export(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
             .into_response(),
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+pub async fn invite_form(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let view = {
+        let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+        match state.campaign_data(&db, &me.campaign_id) {
+            Ok(v) => v,
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    };
+    let options: String = view
+        .data
+        .volunteers
+        .iter()
+        .map(|v| {
+            format!(
+                "<option value=\"{id}\">{name} ({id})</option>",
+                id = esc(&v.id),
+                name = esc(&v.display_name)
+            )
+        })
+        .collect();
+    page(
+        "Invite a volunteer",
+        &format!(
+            "<form method=\"post\" action=\"/dashboard/invites\"><label>Volunteer <select name=\"volunteer\">{options}</select></label> \
+             <label>Valid for <input name=\"hours\" type=\"number\" value=\"48\" min=\"1\" max=\"720\"> hours</label> \
+             <button type=\"submit\">Create a one-time invite</button></form>"
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    volunteer: String,
+    hours: i64,
+}
+
+/// A printable invite: the code in large type, the join link, and a QR code
+/// of the link that the app's scanner reads.
+pub async fn create_invite(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<InviteForm>,
+) -> Response {
+    let me = match organizer(&state, &headers) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let hours = form.hours.clamp(1, 720);
+    let code = match crate::admin::create_invite(
+        &state.dir,
+        &me.campaign_id,
+        &form.volunteer,
+        Role::Volunteer,
+        chrono::Duration::hours(hours),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                page(
+                    "Invite not created",
+                    &format!("<p>{}</p>", esc(&e.to_string())),
+                ),
+            )
+                .into_response();
+        }
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    let server = format!("{scheme}://{host}");
+    let link = format!(
+        "walkbook://join?server={}&code={code}",
+        server.replace(':', "%3A").replace('/', "%2F")
+    );
+    let qr = qrcode::QrCode::new(link.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color>()
+                .min_dimensions(240, 240)
+                .build()
+        })
+        .unwrap_or_default();
+    page(
+        "Join walkbook",
+        &format!(
+            "<p>Volunteer: <strong>{}</strong> · one use · valid {hours} h</p>\
+             <div id=\"qr\" aria-label=\"QR code of the join link\">{qr}</div>\
+             <p style=\"font-size:2.5rem;font-family:monospace\" id=\"code\">{code}</p>\
+             <p>Server: <code>{}</code></p><p>Link: <code id=\"link\">{}</code></p>\
+             <p><button onclick=\"window.print()\">Print</button></p>",
+            esc(&form.volunteer),
+            esc(&server),
+            esc(&link)
+        ),
+    )
+    .into_response()
 }
