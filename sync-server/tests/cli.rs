@@ -95,10 +95,15 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
         .await
         .unwrap();
     assert_eq!(joined["volunteer_id"], "vol-01");
+    // The server issues the device id; the one the client proposed is ignored.
+    let device_id = joined["device_id"].as_str().unwrap().to_string();
+    assert!(device_id.starts_with("dev-"), "{joined}");
 
     let devices = ok(admin(&data, &["devices", "--campaign", "demo-3"]));
     assert!(
-        devices.contains("test-device-1") && devices.contains("active"),
+        devices.contains(&device_id)
+            && devices.contains("active")
+            && !devices.contains("test-device-1"),
         "{devices}"
     );
     ok(admin(
@@ -108,7 +113,7 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
             "--campaign",
             "demo-3",
             "--device",
-            "test-device-1",
+            &device_id,
             "--reason",
             "lost",
         ],

@@ -56,7 +56,7 @@ impl From<SyncError> for WalkbookError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
         match e {
-            SyncError::Network(_) | SyncError::TooManyRounds => {
+            SyncError::Network(_) | SyncError::NotConverged(_) => {
                 WalkbookError::Network { detail: message }
             }
             SyncError::Revoked(_) => WalkbookError::DeviceRevoked { detail: message },

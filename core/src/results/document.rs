@@ -40,7 +40,7 @@ fn am(e: impl std::fmt::Display) -> DocumentError {
 /// would keep one and hide the other's attempts. So the root is one genesis
 /// change with an actor id and time derived from the unit name alone, byte
 /// for byte identical on every replica, and applying it twice is a no-op.
-pub(crate) fn init_document(doc: &mut Automerge, unit: &str) -> Result<(), DocumentError> {
+pub fn init_document(doc: &mut Automerge, unit: &str) -> Result<(), DocumentError> {
     if doc.get(ROOT, "attempts").map_err(am)?.is_some() {
         return Ok(());
     }

@@ -2,17 +2,25 @@
 //! one per turf or call list, stored durably on the device with index
 //! tables for the questions a canvasser asks ("next door", "who is left").
 
+mod admit;
 mod attempt;
 mod document;
 mod next;
 mod persist;
 mod record;
+mod refused;
+pub mod rules;
 mod status;
 
+pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
 pub use attempt::{Attempt, NewAttempt};
-pub use document::{DocumentError, RESULTS_SCHEMA, read_attempts, split_changes};
+pub use document::{
+    DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, read_attempts,
+    read_attempts_by_id, split_changes,
+};
 pub use next::{DoorState, NextCall, door_state, next_call, pick_next_call, pick_next_door};
 pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome};
+pub use refused::RefusedAttempt;
 pub use status::{
     HouseholdSummary, Status, StatusSummary, UnitStatus, derive_household, derive_status,
     derive_unit_status, person_at_door,

@@ -7,14 +7,14 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
 
 use super::document::{init_document, put_attempt};
+use super::rules::{Author, ExistingAttempt, UnitReference, check_attempt};
 use super::{Attempt, NewAttempt};
-use crate::model::{AssignmentKind, Channel, QuestionKind, ResultEffect};
+use crate::model::{
+    Assignment, AssignmentKind, Channel, QuestionKind, ResultCode, ResultEffect, Script,
+};
 use crate::store::{DeviceStore, StoreError};
 
-const MAX_NOTES: usize = 4000;
-const MAX_TEXT_ANSWER: usize = 2000;
-/// Calls longer than this are a broken clock or a typo, not a conversation.
-const MAX_CALL_SECONDS: u32 = 6 * 3600;
+use super::rules::MAX_TEXT_ANSWER;
 
 fn invalid<T>(problem: impl Into<String>) -> Result<T, StoreError> {
     Err(StoreError::InvalidAttempt(problem.into()))
@@ -187,71 +187,7 @@ impl DeviceStore {
             return invalid("every answer was empty; record a result code or at least one answer");
         }
 
-        if new.notes.chars().count() > MAX_NOTES {
-            return invalid(format!("notes are longer than {MAX_NOTES} characters"));
-        }
-        match (new.lat, new.lon) {
-            (Some(lat), Some(lon))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
-            (None, None) => {}
-            (Some(lat), Some(lon)) => {
-                return invalid(format!("location ({lat}, {lon}) is not on Earth"));
-            }
-            _ => return invalid("a location needs both latitude and longitude"),
-        }
-        if let Some(acc) = new.accuracy_m
-            && !(acc.is_finite() && acc >= 0.0)
-        {
-            return invalid(format!(
-                "location accuracy {acc} must be a non-negative number of metres"
-            ));
-        }
-        if let Some(d) = new.duration_s {
-            if channel == Channel::Door {
-                return invalid("call duration belongs to phone results");
-            }
-            if d > MAX_CALL_SECONDS {
-                return invalid(format!("a call of {d} seconds is not plausible"));
-            }
-        }
         let at_ms = new.at_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
-        if let Some(t) = new.callback_at_ms
-            && t < at_ms - 60_000
-        {
-            return invalid("the time to come back is in the past");
-        }
-
-        // Corrections: only of attempts about the same person or door.
-        for s in &new.supersedes {
-            let owner: Option<(Option<String>, String)> = self
-                .conn
-                .query_row(
-                    "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
-                    params![doc_id, s],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match owner {
-                None => {
-                    return invalid(format!(
-                        "attempt {s} to correct is not in this {}",
-                        a.kind.as_str()
-                    ));
-                }
-                Some((p, h)) => {
-                    let same = match &p {
-                        Some(p) => Some(p) == new.person_id.as_ref(),
-                        None => h == household_id,
-                    };
-                    if !same {
-                        return invalid(format!(
-                            "attempt {s} is about someone else; a correction must be about the same person"
-                        ));
-                    }
-                }
-            }
-        }
-
         // Which number was dialled, as a ref: the one `number_to_dial` gives
         // for this person now. Never the number itself.
         let phone_ref = match (&channel, &new.person_id) {
@@ -259,7 +195,13 @@ impl DeviceStore {
             _ => None,
         };
 
-        Ok(Attempt {
+        let volunteer_id = match new.volunteer_id {
+            Some(v) => v,
+            None => self
+                .meta("volunteer_id")?
+                .unwrap_or_else(|| a.volunteer_id.clone()),
+        };
+        let attempt = Attempt {
             id: uuid::Uuid::new_v4().to_string(),
             phone_ref,
             person_id: new.person_id,
@@ -274,14 +216,31 @@ impl DeviceStore {
             supersedes: new.supersedes,
             at_ms,
             duration_s: new.duration_s,
-            volunteer_id: new.volunteer_id.unwrap_or_else(|| a.volunteer_id.clone()),
+            volunteer_id,
             device_id: self.device_id().to_string(),
             lat: new.lat,
             lon: new.lon,
             accuracy_m: new.accuracy_m,
-            script_id: script.id,
+            script_id: script.id.clone(),
             script_version: script.version,
-        })
+        };
+        // The same rules the server applies to every attempt it receives.
+        let author = Author {
+            volunteer_id: attempt.volunteer_id.clone(),
+            device_id: self.device_id().to_string(),
+            organizer: self.meta("role")?.as_deref() == Some("organizer"),
+        };
+        let unit = InstalledUnit {
+            store: self,
+            assignment: a,
+            channel,
+            codes: self.result_codes(&a.id)?,
+            script,
+            doc_id: &doc_id,
+        };
+        check_attempt(&attempt, &unit, &author, Utc::now().timestamp_millis())
+            .map_err(|v| StoreError::InvalidAttempt(v.message))?;
+        Ok(attempt)
     }
 
     /// The household of a person on a turf or call list, if they are on it.
@@ -310,5 +269,76 @@ impl DeviceStore {
                 r.get(0)
             })
             .optional()?)
+    }
+}
+
+/// The rules' view of an installed assignment on the phone.
+struct InstalledUnit<'a> {
+    store: &'a DeviceStore,
+    assignment: &'a Assignment,
+    channel: Channel,
+    codes: Vec<ResultCode>,
+    script: Script,
+    doc_id: &'a str,
+}
+
+impl UnitReference for InstalledUnit<'_> {
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+    fn unit_label(&self) -> String {
+        format!(
+            "{} {}",
+            self.assignment.kind.as_str().replace('_', " "),
+            self.assignment.unit_id
+        )
+    }
+    fn household_of(&self, person_id: &str) -> Option<String> {
+        self.store
+            .unit_person_household(
+                &self.assignment.id,
+                self.assignment.kind,
+                &self.assignment.unit_id,
+                person_id,
+            )
+            .ok()
+            .flatten()
+    }
+    fn has_household(&self, household_id: &str) -> bool {
+        self.store
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)",
+                params![self.assignment.id, self.assignment.unit_id, household_id],
+                |r| r.get(0),
+            )
+            .unwrap_or(false)
+    }
+    fn result_effect(&self, code: &str) -> Option<ResultEffect> {
+        self.codes
+            .iter()
+            .find(|c| c.id == code && c.channel == self.channel)
+            .map(|c| c.effect)
+    }
+    fn script(&self, id: &str, version: u32) -> Option<&Script> {
+        (self.script.id == id && self.script.version == version).then_some(&self.script)
+    }
+    fn existing_attempt(&self, id: &str) -> Option<ExistingAttempt> {
+        self.store
+            .conn
+            .query_row(
+                "SELECT person_id, household_id, volunteer_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
+                params![self.doc_id, id],
+                |r| {
+                    Ok(ExistingAttempt {
+                        person_id: r.get(0)?,
+                        household_id: r.get(1)?,
+                        volunteer_id: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .ok()
+            .flatten()
     }
 }

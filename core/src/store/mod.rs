@@ -79,6 +79,16 @@ impl DeviceStore {
         &self.device_id
     }
 
+    /// Adopts the device id the server issued at join.
+    pub fn set_device_id(&mut self, device_id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('device_id', ?1)",
+            [device_id],
+        )?;
+        self.device_id = device_id.to_string();
+        Ok(())
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

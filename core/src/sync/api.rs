@@ -8,6 +8,8 @@ use crate::model::Assignment;
 
 /// Header carrying the packet version tag (also used as the ETag).
 pub const PACKET_VERSION_HEADER: &str = "x-walkbook-packet-version";
+/// Error code of a 422 sync reply in which a document refused a change.
+pub const ERROR_RESULTS_REFUSED: &str = "results_refused";
 /// Error code the server sends with 401 when the device was revoked.
 pub const ERROR_DEVICE_REVOKED: &str = "device_revoked";
 /// Most documents one sync request may carry.
@@ -27,7 +29,10 @@ pub enum Role {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinRequest {
     pub invite_code: String,
-    pub device_id: String,
+    /// Ignored since protocol 2: the server issues device ids (see
+    /// `JoinResponse::device_id`). Still accepted so old apps can join.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,6 +42,9 @@ pub struct JoinResponse {
     pub campaign_id: String,
     pub campaign_name: String,
     pub volunteer_id: String,
+    /// The id the server issued to this device: every attempt it records
+    /// carries it, and the server refuses attempts naming another.
+    pub device_id: String,
     pub role: Role,
     pub assignments: Vec<AssignmentInfo>,
 }
@@ -70,6 +78,12 @@ pub struct DocMessage {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncResponse {
+    /// `results_refused` when a document refused a change (status 422);
+    /// the per-document `refused` fields say which and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     pub docs: Vec<DocReply>,
     /// People of this device's assignments finished or barred elsewhere in
     /// the campaign: never call or knock them again. `None`: not sent.
@@ -119,6 +133,11 @@ pub struct DocReply {
     /// The server's heads for this document, written and fsync'd before
     /// this response was sent: everything they cover is safe on the server.
     pub persisted_heads: Vec<String>,
+    /// Set when a change the device sent for this document broke a rule:
+    /// that change and everything after it in the message were not stored.
+    /// The reply status is then 422 (`results_refused`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<crate::results::Refusal>,
 }
 
 /// Body of every error response.

@@ -14,6 +14,31 @@ const SERVER_PEER: &str = "server";
 /// A sync that has not converged after this many rounds stops and reports it.
 const MAX_ROUNDS: u32 = 16;
 const RETRIES: u32 = 4;
+/// How often a stalled sync starts over with the server before giving up.
+const MAX_RESETS: u32 = 2;
+
+/// What is still missing, per document, in words and hashes.
+fn describe_gap(doc_ids: &[String], position: &[(Vec<String>, Vec<String>)]) -> String {
+    let short = |h: &[String]| {
+        h.iter()
+            .map(|h| h.get(..12).unwrap_or(h))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    doc_ids
+        .iter()
+        .zip(position)
+        .filter(|(_, (mine, theirs))| mine != theirs)
+        .map(|(doc, (mine, theirs))| {
+            format!(
+                "{doc}: this phone is at [{}], the server at [{}]",
+                short(mine),
+                short(theirs)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -27,8 +52,10 @@ pub enum SyncError {
     Server { status: u16, message: String },
     #[error("this device has not joined a campaign yet; join with an invite code first")]
     NotJoined,
-    #[error("sync did not finish after {MAX_ROUNDS} rounds; try again")]
-    TooManyRounds,
+    /// The sync stopped making progress (after resetting its state with the
+    /// server) or ran out of rounds; the text says what is still missing.
+    #[error("sync did not converge: {0}; results stay safe on this phone, try again later")]
+    NotConverged(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -54,6 +81,9 @@ pub struct SyncSummary {
     /// Results the server has not yet confirmed (0 after a full sync).
     pub pending_upload: usize,
     pub packets_installed: usize,
+    /// Changes the server refused in this sync, now set aside (see
+    /// `DeviceStore::refused_attempts`).
+    pub refused: usize,
 }
 
 /// A device's connection to its campaign's server.
@@ -114,10 +144,9 @@ impl SyncClient {
     /// Joins the campaign with an invite code, keeps the token in the
     /// (encrypted) store, and downloads every assignment's packet.
     pub async fn join(&self, invite_code: &str) -> Result<JoinResponse, SyncError> {
-        let device_id = lock(&self.store).device_id().to_string();
         let body = JoinRequest {
             invite_code: invite_code.trim().to_string(),
-            device_id,
+            device_id: None,
         };
         let resp = self
             .http
@@ -132,10 +161,18 @@ impl SyncClient {
             .await
             .map_err(|e| SyncError::Network(e.to_string()))?;
         {
-            let store = lock(&self.store);
+            let mut store = lock(&self.store);
             store.set_meta("server_url", &self.base_url)?;
             store.set_meta("token", &joined.token)?;
             store.set_meta("volunteer_id", &joined.volunteer_id)?;
+            store.set_meta(
+                "role",
+                match joined.role {
+                    Role::Organizer => "organizer",
+                    Role::Volunteer => "volunteer",
+                },
+            )?;
+            store.set_device_id(&joined.device_id)?;
         }
         self.download_packets().await?;
         Ok(joined)
@@ -240,9 +277,15 @@ impl SyncClient {
     }
 
     /// Syncs every results document of this device with the server until
-    /// neither side has anything to send. Safe to call from several tasks:
-    /// calls run one after the other. Cancelling (dropping the future) is
-    /// safe: everything received so far is already durable.
+    /// both hold the same heads. Safe to call from several tasks: calls run
+    /// one after the other. Cancelling (dropping the future) is safe:
+    /// everything received so far is already durable.
+    ///
+    /// Each round is one request. A round whose request or reply is lost or
+    /// cut (even mid-body, after the server acted on it) is sent again;
+    /// applying a reply twice changes nothing. A round that makes no
+    /// progress twice in a row resets the sync state with the server (at
+    /// most `MAX_RESETS` times) before giving up with what is still missing.
     pub async fn sync_now(
         &self,
         mut progress: impl FnMut(&SyncProgress),
@@ -254,50 +297,55 @@ impl SyncClient {
             ..Default::default()
         };
         let url = format!("{}/v1/sync", self.base_url);
-        let mut quiet_rounds = 0;
+        let doc_ids: Vec<String> = {
+            let mut store = lock(&self.store);
+            let ids: Vec<String> = store
+                .assignments()?
+                .iter()
+                .map(|a| a.assignment.unit_doc_id())
+                .collect();
+            for d in &ids {
+                store.begin_sync_session(d, SERVER_PEER)?;
+            }
+            ids
+        };
+        let mut last_position: Option<Vec<(Vec<String>, Vec<String>)>> = None;
+        let mut stalled = 0;
+        let mut resets = 0;
         for round in 1..=MAX_ROUNDS {
             let request = {
                 let mut store = lock(&self.store);
-                let mut docs = Vec::new();
-                for a in store.assignments()? {
-                    let doc_id = a.assignment.unit_doc_id();
-                    let message = store.generate_sync_message(&doc_id, SERVER_PEER)?;
-                    docs.push(DocMessage { doc_id, message });
+                let mut docs = Vec::with_capacity(doc_ids.len());
+                for doc_id in &doc_ids {
+                    let message = store.generate_sync_message(doc_id, SERVER_PEER)?;
+                    docs.push(DocMessage {
+                        doc_id: doc_id.clone(),
+                        message,
+                    });
                 }
                 SyncRequest { docs }
             };
-            let we_spoke = request.docs.iter().any(|d| d.message.is_some());
             let body = serde_json::to_vec(&request).expect("requests serialise");
             summary.bytes_sent += body.len();
             summary.documents = request.docs.len();
-            let resp = self
-                .send(|| {
-                    self.http
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone())
-                })
-                .await?;
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| SyncError::Network(e.to_string()))?;
-            summary.bytes_received += bytes.len();
-            let reply: SyncResponse =
-                serde_json::from_slice(&bytes).map_err(|e| SyncError::Server {
-                    status: 200,
-                    message: format!("unreadable sync reply: {e}"),
-                })?;
-            let they_spoke = reply.docs.iter().any(|d| d.message.is_some());
-            {
+            let (reply, received) = self.sync_round_trip(&url, &token, body).await?;
+            summary.bytes_received += received;
+            let position = {
                 let mut store = lock(&self.store);
                 let mut heads = Vec::with_capacity(reply.docs.len());
                 for d in &reply.docs {
+                    if !doc_ids.contains(&d.doc_id) {
+                        continue; // not asked about: ignore rather than trust
+                    }
                     if let Some(m) = &d.message {
-                        summary.changes_received += store
-                            .receive_sync_message(&d.doc_id, SERVER_PEER, m)?
-                            .new_changes;
+                        let outcome = store.receive_sync_message(&d.doc_id, SERVER_PEER, m)?;
+                        summary.changes_received += outcome.new_changes;
+                    }
+                    if let Some(r) = &d.refused {
+                        // Move it aside; this device's later attempts go
+                        // again as new changes in the next round.
+                        store.set_aside_refused(&d.doc_id, r)?;
+                        summary.refused += 1;
                     }
                     heads.push((d.doc_id.clone(), d.persisted_heads.clone()));
                 }
@@ -311,7 +359,19 @@ impl SyncClient {
                     _ => None,
                 };
                 store.finish_sync_round(&heads, suppressions)?;
-            }
+                let mut position = Vec::with_capacity(doc_ids.len());
+                for doc_id in &doc_ids {
+                    let mine = store.heads_hex(doc_id)?;
+                    let mut theirs = heads
+                        .iter()
+                        .find(|(d, _)| d == doc_id)
+                        .map(|(_, h)| h.clone())
+                        .unwrap_or_default();
+                    theirs.sort();
+                    position.push((mine, theirs));
+                }
+                position
+            };
             summary.rounds = round;
             progress(&SyncProgress {
                 round,
@@ -319,17 +379,97 @@ impl SyncClient {
                 bytes_sent: summary.bytes_sent,
                 bytes_received: summary.bytes_received,
             });
-            if !we_spoke && !they_spoke {
-                quiet_rounds += 1;
-                if quiet_rounds >= 1 {
-                    summary.pending_upload = lock(&self.store).pending_upload_count()?;
-                    return Ok(summary);
-                }
-            } else {
-                quiet_rounds = 0;
+            if position.iter().all(|(mine, theirs)| mine == theirs) {
+                summary.pending_upload = lock(&self.store).pending_upload_count()?;
+                return Ok(summary);
             }
+            if last_position.as_ref() == Some(&position) {
+                stalled += 1;
+            } else {
+                stalled = 0;
+            }
+            if stalled >= 2 {
+                if resets >= MAX_RESETS {
+                    return Err(SyncError::NotConverged(describe_gap(&doc_ids, &position)));
+                }
+                resets += 1;
+                stalled = 0;
+                let mut store = lock(&self.store);
+                for (doc_id, (mine, theirs)) in doc_ids.iter().zip(&position) {
+                    if mine != theirs {
+                        tracing::warn!(doc = %doc_id, "sync made no progress; starting over with the server");
+                        store.forget_sync_state(doc_id, SERVER_PEER)?;
+                    }
+                }
+            }
+            last_position = Some(position);
         }
-        Err(SyncError::TooManyRounds)
+        let position: Vec<(Vec<String>, Vec<String>)> = {
+            let mut store = lock(&self.store);
+            let mut out = Vec::new();
+            for doc_id in &doc_ids {
+                out.push((
+                    store.heads_hex(doc_id)?,
+                    store.confirmed_server_heads(doc_id)?,
+                ));
+            }
+            out
+        };
+        Err(SyncError::NotConverged(format!(
+            "still exchanging after {MAX_ROUNDS} rounds; {}",
+            describe_gap(&doc_ids, &position)
+        )))
+    }
+
+    /// One sync round trip, sent again (with backoff) when the connection
+    /// fails, the server answers 5xx or the reply is cut or unreadable.
+    /// Returns the reply and its size in bytes.
+    async fn sync_round_trip(
+        &self,
+        url: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> Result<(SyncResponse, usize), SyncError> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 0;
+        loop {
+            let failure = match self
+                .http
+                .post(url)
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .send()
+                .await
+            {
+                Ok(resp) if resp.status().is_server_error() => {
+                    format!("the server answered {}", resp.status())
+                }
+                Ok(resp) => {
+                    // 422 results_refused still carries a whole sync reply.
+                    let resp = if resp.status() == StatusCode::UNPROCESSABLE_ENTITY {
+                        resp
+                    } else {
+                        self.check(resp).await?
+                    };
+                    match resp.bytes().await {
+                        Ok(bytes) => match serde_json::from_slice::<SyncResponse>(&bytes) {
+                            Ok(reply) => return Ok((reply, bytes.len())),
+                            Err(e) => format!("the reply was unreadable ({e})"),
+                        },
+                        Err(e) => format!("the reply was cut off ({e})"),
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            if attempt >= RETRIES {
+                return Err(SyncError::Network(failure));
+            }
+            tracing::debug!(%failure, attempt, "sync round failed; sending it again");
+            attempt += 1;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
     }
 
     /// Claims a batch of contacts from a shared call list; the device's call

@@ -1,9 +1,12 @@
 //! Sync between devices and the server: the wire types, the I/O-free sync
-//! step (shared with the server) and the HTTP client used by the apps.
+//! step (shared with the server), the sync state kept per peer, and the HTTP
+//! client used by the apps.
 
 mod api;
 mod client;
-mod step;
+mod peer;
+pub mod step;
 
 pub use api::*;
 pub use client::{SyncClient, SyncError, SyncProgress, SyncSummary};
+pub use peer::{DeviceReceipt, Suppressions};

@@ -1,177 +1,176 @@
-//! The I/O-free sync step: turn a document and a peer's sync state into the
-//! next message, and apply a received message durably. The device and the
-//! server both run exactly this code; only the transport differs.
+//! The I/O-free sync step: a document and a peer's sync state in, the next
+//! message out; a received message split into its changes (for the caller
+//! to judge and store) and the rest (what the peer told us about itself).
+//! The device, the server, the benchmarks and the property tests all run
+//! exactly this code; only storage and transport differ.
+//!
+//! Two rules make it converge on a lossy network (messages lost, duplicated,
+//! reordered, replies cut after the other side acted on the request):
+//!
+//! 1. **Only confirmed knowledge survives.** Before every message the state
+//!    forgets what it sent but the peer never confirmed (`sent_hashes`,
+//!    `in_flight`). What remains is what the peer *told* us: its heads, its
+//!    summary of what it has, and the heads both sides share. A lost reply
+//!    therefore costs a resend, never a stall.
+//! 2. **Changes travel with their missing ancestors.** The changes sent are
+//!    every change the peer is not known to have, in causal order, computed
+//!    from the heads it confirmed, so a peer hundreds of changes behind
+//!    catches up in one reply (as far as the size cap allows), never one
+//!    change per round.
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::{ChangeHash, ReadDoc};
-use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeSet;
 
-use crate::results::{DocumentError, MergeOutcome};
-use crate::store::{DeviceStore, StoreError};
+use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
 
-/// What the server says about the rest of the campaign: (person, final
-/// status kind) pairs and refs of wrong numbers.
-pub type Suppressions<'a> = (&'a [(String, String)], &'a [String]);
+use crate::results::{DocumentError, split_changes};
 
-impl DeviceStore {
-    fn sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, StoreError> {
-        let key = (doc_id.to_string(), peer.to_string());
-        if let Some(s) = self.sync_states.remove(&key) {
-            return Ok(s);
+/// Largest total size of the changes one sync message carries; the rest
+/// follows in the next round.
+pub const MAX_MESSAGE_CHANGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Forgets in-flight bookkeeping: what we sent that the peer has not
+/// confirmed. Called before every message, so nothing lost is ever assumed
+/// delivered.
+pub fn forget_in_flight(state: &mut State) {
+    state.sent_hashes.clear();
+    state.in_flight = false;
+}
+
+/// Keeps only what both sides confirmed (the shared heads), as stored
+/// between sessions. Equivalent to encoding and decoding the state.
+pub fn confirmed_only(state: &State) -> State {
+    let mut fresh = State::new();
+    fresh.shared_heads = state.shared_heads.clone();
+    fresh
+}
+
+/// The next message for the peer, or `None` when both sides are known to
+/// be level. `peer_known` are heads the peer confirmed by other means (the
+/// server's persisted heads, on a device), used before the peer has spoken
+/// in this session. At most `max_change_bytes` of changes (but always at
+/// least one change, so progress is made) ride in one message.
+pub fn next_message(
+    doc: &Automerge,
+    state: &mut State,
+    peer_known: &[ChangeHash],
+    max_change_bytes: usize,
+) -> Option<Message> {
+    forget_in_flight(state);
+    let mut message = doc.generate_sync_message(state)?;
+    let mut known: BTreeSet<ChangeHash> = BTreeSet::new();
+    known.extend(state.shared_heads.iter().copied());
+    known.extend(peer_known.iter().copied());
+    if let Some(heads) = &state.their_heads {
+        known.extend(heads.iter().copied());
+    }
+    if let Some(have) = &state.their_have {
+        for h in have {
+            known.extend(h.last_sync.iter().copied());
         }
-        let stored: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT state FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2",
-                params![doc_id, peer],
-                |r| r.get(0),
+    }
+    if state.their_heads.is_none() && peer_known.is_empty() {
+        // The peer has not said what it has: automerge's first message
+        // (heads and a summary, no changes) asks it to.
+        return Some(message);
+    }
+    let known: Vec<ChangeHash> = known
+        .into_iter()
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .collect();
+    let mut total = 0;
+    let mut chunks = Vec::new();
+    for change in doc.get_changes(&known) {
+        let bytes = change.raw_bytes();
+        if !chunks.is_empty() && total + bytes.len() > max_change_bytes {
+            break;
+        }
+        total += bytes.len();
+        chunks.push(bytes.to_vec());
+    }
+    message.changes = ChunkList::from(chunks);
+    message.version = MessageVersion::V1;
+    Some(message)
+}
+
+/// A received sync message, taken apart: the changes it carries, each
+/// checked strictly (a damaged change is an error, never silently skipped),
+/// and the message without them, for `receive_summary`.
+pub struct Incoming {
+    pub changes: Vec<Change>,
+    pub summary: Message,
+}
+
+/// Decodes a sync message from a peer. Change chunks and whole-document
+/// chunks are both accepted; anything damaged or truncated is an error.
+pub fn decode_message(bytes: &[u8]) -> Result<Incoming, DocumentError> {
+    let mut message = Message::decode(bytes)
+        .map_err(|e| DocumentError::BadChange(format!("the sync message is damaged ({e})")))?;
+    let mut changes = Vec::new();
+    for chunk in message.changes.iter() {
+        // Byte 8 of an automerge chunk is its type: 0 a document, 1 or 2 a change.
+        if chunk.len() > 8 && chunk[8] == 0 {
+            let doc = Automerge::load_with_options(
+                chunk,
+                LoadOptions::new().on_partial_load(OnPartialLoad::Error),
             )
-            .optional()?;
-        // A state that does not decode is only an optimisation lost: start over.
-        Ok(stored
-            .and_then(|b| State::decode(&b).ok())
-            .unwrap_or_default())
-    }
-
-    fn keep_sync_state(
-        &mut self,
-        doc_id: &str,
-        peer: &str,
-        state: State,
-    ) -> Result<(), StoreError> {
-        let key = (doc_id.to_string(), peer.to_string());
-        self.dirty_sync_states.insert(key.clone());
-        self.sync_states.insert(key, state);
-        Ok(())
-    }
-
-    /// The next sync message for `peer` about `doc_id`, or `None` when there
-    /// is nothing to say.
-    pub fn generate_sync_message(
-        &mut self,
-        doc_id: &str,
-        peer: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut state = self.sync_state(doc_id, peer)?;
-        let message = self.document(doc_id)?.generate_sync_message(&mut state);
-        self.keep_sync_state(doc_id, peer, state)?;
-        Ok(message.map(Message::encode))
-    }
-
-    /// Applies a sync message from `peer`. Any changes it carries are written
-    /// and fsync'd before this returns. A damaged message resets the sync
-    /// state with that peer (the next round starts over) and is an error.
-    pub fn receive_sync_message(
-        &mut self,
-        doc_id: &str,
-        peer: &str,
-        bytes: &[u8],
-    ) -> Result<MergeOutcome, StoreError> {
-        let message = match Message::decode(bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                self.forget_sync_state(doc_id, peer)?;
-                return Err(StoreError::Document {
-                    doc: doc_id.to_string(),
-                    source: DocumentError::BadChange(format!("the sync message is damaged ({e})")),
-                });
-            }
-        };
-        let mut state = self.sync_state(doc_id, peer)?;
-        let outcome = self.apply_remote(doc_id, true, |doc| {
-            doc.receive_sync_message(&mut state, message)
-                .map_err(|e| e.to_string())
-        });
-        match outcome {
-            Ok(o) => {
-                self.keep_sync_state(doc_id, peer, state)?;
-                Ok(o)
-            }
-            Err(e) => {
-                self.forget_sync_state(doc_id, peer)?;
-                Err(e)
-            }
+            .map_err(|e| DocumentError::BadChange(format!("a document chunk is damaged ({e})")))?;
+            changes.extend(doc.get_changes(&[]));
+        } else {
+            changes.extend(split_changes(chunk)?);
         }
     }
+    message.changes = ChunkList::empty();
+    Ok(Incoming {
+        changes,
+        summary: message,
+    })
+}
 
-    /// Drops the sync state with a peer, e.g. after a gap or a damaged message.
-    pub fn forget_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<(), StoreError> {
-        self.sync_states
-            .remove(&(doc_id.to_string(), peer.to_string()));
-        self.conn.execute(
-            "DELETE FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2",
-            params![doc_id, peer],
-        )?;
-        Ok(())
-    }
-
-    /// Current heads as hex strings (what the server reports as persisted).
-    pub fn heads_hex(&mut self, doc_id: &str) -> Result<Vec<String>, StoreError> {
-        let mut h: Vec<String> = self.heads(doc_id)?.iter().map(|h| h.to_string()).collect();
-        h.sort();
-        Ok(h)
-    }
-
-    /// Remembers the heads the server said it has persisted for a document.
-    /// Writes the sync states changed since the last flush, in one relaxed
-    /// transaction. Called once per request or round, not per document.
-    pub fn flush_sync_states(&mut self) -> Result<(), StoreError> {
-        self.relaxed(|_| Ok(()))
-    }
-
-    /// Ends a round on the device: the heads the server confirmed, what it
-    /// said about the rest of the campaign, and the sync states, in one write.
-    pub fn finish_sync_round(
-        &mut self,
-        server_heads: &[(String, Vec<String>)],
-        suppressions: Option<Suppressions<'_>>,
-    ) -> Result<(), StoreError> {
-        self.relaxed(|tx| {
-            for (doc_id, heads) in server_heads {
-                tx.execute(
-                    "INSERT OR REPLACE INTO server_heads (doc_id, heads) VALUES (?1, ?2)",
-                    params![
-                        doc_id,
-                        serde_json::to_string(heads).expect("strings serialise")
-                    ],
-                )?;
-            }
-            if let Some((people, bad)) = suppressions {
-                crate::store::write_suppressions(tx, people, bad)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Results recorded here (or received from elsewhere) that the server
-    /// has not confirmed as persisted: "N results not yet on the server".
-    pub fn pending_upload_count(&mut self) -> Result<usize, StoreError> {
-        let mut total = 0;
-        for doc_id in self.result_doc_ids()? {
-            let stored: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT heads FROM server_heads WHERE doc_id = ?1",
-                    [&doc_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let server: Vec<String> = stored
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default();
-            let doc = self.document(&doc_id)?;
-            let known: Vec<ChangeHash> = server
-                .iter()
-                .filter_map(|h| h.parse::<ChangeHash>().ok())
-                .filter(|h| doc.get_change_by_hash(h).is_some())
-                .collect();
-            // Every attempt is one change; the shared genesis is not a result.
-            total += doc
-                .get_changes(&known)
-                .iter()
-                .filter(|c| c.message() != Some("genesis"))
-                .count();
+/// The changes not yet in `doc`, in an order where each comes after the
+/// ones it depends on; changes whose dependencies are neither in `doc` nor
+/// in the batch are returned apart (they wait for a later round).
+pub fn new_changes_in_order(doc: &Automerge, changes: Vec<Change>) -> (Vec<Change>, Vec<Change>) {
+    let mut waiting: Vec<Change> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for c in changes {
+        if doc.get_change_by_hash(&c.hash()).is_none() && seen.insert(c.hash()) {
+            waiting.push(c);
         }
-        Ok(total)
     }
+    let mut ready = Vec::new();
+    let mut placed: BTreeSet<ChangeHash> = BTreeSet::new();
+    loop {
+        let before = waiting.len();
+        let mut still = Vec::new();
+        for c in waiting {
+            let deps_met = c
+                .deps()
+                .iter()
+                .all(|d| placed.contains(d) || doc.get_change_by_hash(d).is_some());
+            if deps_met {
+                placed.insert(c.hash());
+                ready.push(c);
+            } else {
+                still.push(c);
+            }
+        }
+        waiting = still;
+        if waiting.is_empty() || waiting.len() == before {
+            break;
+        }
+    }
+    (ready, waiting)
+}
+
+/// Takes in what the peer said about itself (heads, what it has, what it
+/// needs), after its changes were applied (or refused) separately.
+pub fn receive_summary(
+    doc: &mut Automerge,
+    state: &mut State,
+    summary: Message,
+) -> Result<(), DocumentError> {
+    debug_assert!(summary.changes.is_empty());
+    doc.receive_sync_message(state, summary)
+        .map_err(|e| DocumentError::Automerge(e.to_string()))
 }

@@ -217,11 +217,12 @@ impl ServerDb {
     }
 
     /// Uses a one-time invite and registers the device with its token hash,
-    /// in one transaction, so two devices can never both use one code.
+    /// in one transaction, so two devices can never both use one code. The
+    /// device id is issued here, never taken from the client: no device can
+    /// take over another's id (its claims, its revocation, its results).
     pub fn redeem_invite(
         &mut self,
         code: &str,
-        device_id: &str,
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<Device, InviteProblem>, DbError> {
@@ -245,6 +246,8 @@ impl ServerDb {
             return Ok(Err(InviteProblem::Expired));
         }
         let now_ms = now.timestamp_millis();
+        let device_id = format!("dev-{}", uuid::Uuid::new_v4());
+        let device_id = device_id.as_str();
         tx.execute(
             "UPDATE invites SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",
             params![hash_secret(code), now_ms, device_id],

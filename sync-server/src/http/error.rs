@@ -46,3 +46,27 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// Store errors sorted once: what the client sent wrong is a 4xx it must
+/// fix; anything else (disk, SQLite, a damaged store) is a 5xx the client
+/// retries, and it is logged here.
+impl From<walkbook_core::store::StoreError> for ApiError {
+    fn from(e: walkbook_core::store::StoreError) -> Self {
+        use walkbook_core::store::StoreError as E;
+        match &e {
+            E::Document { .. } | E::InvalidAttempt(_) => ApiError::bad_request(e.to_string()),
+            E::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy
+                    || f.code == rusqlite::ErrorCode::DatabaseLocked =>
+            {
+                tracing::warn!(error = %e, "store busy");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the server is busy; try again in a moment",
+                )
+            }
+            _ => ApiError::internal(e),
+        }
+    }
+}

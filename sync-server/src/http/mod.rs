@@ -11,6 +11,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
+use walkbook_core::model::Channel;
+use walkbook_core::results::rules::UnitData;
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::MAX_SYNC_BODY_BYTES;
 
@@ -38,6 +40,8 @@ pub struct CampaignView {
     pub data: walkbook_core::model::ReferenceData,
     /// Unit document id ("turf:<id>", "calls:<id>") → the people on it.
     pub people_by_unit: HashMap<String, Vec<String>>,
+    /// What the results rules need per unit, built on first use.
+    units: Mutex<HashMap<String, Arc<UnitData>>>,
 }
 
 impl CampaignView {
@@ -65,7 +69,60 @@ impl CampaignView {
         CampaignView {
             data,
             people_by_unit,
+            units: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The reference data the results rules check a unit's attempts against.
+    pub fn unit_data(&self, doc_id: &str) -> Option<Arc<UnitData>> {
+        let mut units = self.units.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = units.get(doc_id) {
+            return Some(u.clone());
+        }
+        let d = &self.data;
+        let household_of: HashMap<&str, &str> = d
+            .people
+            .iter()
+            .map(|p| (p.id.as_str(), p.household_id.as_str()))
+            .collect();
+        let mut unit = UnitData::default();
+        if let Some(turf_id) = doc_id.strip_prefix("turf:") {
+            let turf = d.turfs.iter().find(|t| t.id == turf_id)?;
+            unit.label = format!("turf {turf_id}");
+            unit.channel = Some(Channel::Door);
+            unit.households = turf.household_ids.iter().cloned().collect();
+            for p in &d.people {
+                if unit.households.contains(&p.household_id) {
+                    unit.people.insert(p.id.clone(), p.household_id.clone());
+                }
+            }
+        } else if let Some(list_id) = doc_id.strip_prefix("calls:") {
+            let list = d.call_lists.iter().find(|l| l.id == list_id)?;
+            unit.label = format!("call list {list_id}");
+            unit.channel = Some(Channel::Phone);
+            for p in &list.person_ids {
+                if let Some(h) = household_of.get(p.as_str()) {
+                    unit.people.insert(p.clone(), h.to_string());
+                }
+            }
+        } else {
+            return None;
+        }
+        let channel = unit.channel.expect("set above");
+        unit.result_effects = d
+            .result_codes
+            .iter()
+            .filter(|c| c.channel == channel)
+            .map(|c| (c.id.clone(), c.effect))
+            .collect();
+        unit.scripts = d
+            .scripts
+            .iter()
+            .map(|s| ((s.id.clone(), s.version), s.clone()))
+            .collect();
+        let unit = Arc::new(unit);
+        units.insert(doc_id.to_string(), unit.clone());
+        Some(unit)
     }
 }
 

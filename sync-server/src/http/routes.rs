@@ -10,6 +10,7 @@ use chrono::Utc;
 use std::collections::HashSet;
 
 use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::rules::Author;
 use walkbook_core::sync::*;
 
 use super::{ApiError, AppState, CampaignView};
@@ -135,12 +136,9 @@ pub async fn join(
             "the invite code is empty or too long; type it as printed",
         ));
     }
-    if req.device_id.trim().is_empty() || req.device_id.len() > 128 {
-        return Err(ApiError::bad_request("the device id is empty or too long"));
-    }
     blocking(move || {
         let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let redeemed = lock(&state.db).redeem_invite(&code, &req.device_id, &token, Utc::now()).map_err(ApiError::internal)?;
+        let redeemed = lock(&state.db).redeem_invite(&code, &token, Utc::now()).map_err(ApiError::internal)?;
         let device = redeemed.map_err(|p| {
             let message = match p {
                 InviteProblem::Unknown => "this invite code is not valid; check it or ask your organizer for a new one",
@@ -156,6 +154,7 @@ pub async fn join(
             campaign_id: device.campaign_id.clone(),
             campaign_name: data.data.campaign.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
             volunteer_id: device.volunteer_id,
+            device_id: device.device_id,
             role: device.role,
             assignments,
         }))
@@ -232,7 +231,7 @@ pub async fn sync(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<SyncResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let body = body_or_error(body, state.max_body_bytes)?;
     blocking(move || {
         // Who first: an unauthenticated caller learns nothing about the format.
@@ -245,6 +244,7 @@ pub async fn sync(
             )));
         }
         let (data, assignments) = assignments_for(&state, &device)?;
+        let mut units = Vec::with_capacity(req.docs.len());
         for d in &req.docs {
             if !assignments.iter().any(|a| a.doc_id == d.doc_id) {
                 return Err(ApiError::new(
@@ -253,39 +253,69 @@ pub async fn sync(
                     format!("document {} is not part of your assignments", d.doc_id),
                 ));
             }
+            let unit = data.unit_data(&d.doc_id).ok_or_else(|| {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("document {} has no turf or call list", d.doc_id))
+            })?;
+            units.push(unit);
         }
+        let author = Author {
+            volunteer_id: device.volunteer_id.clone(),
+            device_id: device.device_id.clone(),
+            organizer: device.role == Role::Organizer,
+        };
         let store = state.campaign_store(&device.campaign_id).map_err(ApiError::internal)?;
         let mut store = lock(&store);
         let peer = device.device_id.as_str();
-        let mut replies = Vec::new();
-        for d in &req.docs {
-            if let Some(m) = &d.message {
-                // Durable (synchronous=FULL commit) before we answer.
-                let outcome = store
-                    .receive_sync_message(&d.doc_id, peer, m)
-                    .map_err(|e| ApiError::bad_request(format!("document {}: {e}", d.doc_id)))?;
-                if outcome.new_changes > 0 {
-                    tracing::info!(device = peer, doc = %d.doc_id, changes = outcome.new_changes, attempts = outcome.new_attempts, "stored changes");
-                }
+        let now_ms = Utc::now().timestamp_millis();
+        let mut refusals = Vec::new();
+        for (d, unit) in req.docs.iter().zip(&units) {
+            // Every request starts from what this device confirmed, never
+            // from what an earlier (maybe lost) reply carried.
+            store.begin_sync_session(&d.doc_id, peer)?;
+            let Some(m) = &d.message else {
+                continue;
+            };
+            // Judged change by change; what is accepted is durable
+            // (synchronous=FULL commit) before we answer.
+            let receipt = store.receive_device_message(&d.doc_id, peer, m, unit, &author, now_ms)?;
+            if receipt.new_changes > 0 {
+                tracing::info!(device = peer, doc = %d.doc_id, changes = receipt.new_changes, attempts = receipt.new_attempts, "stored changes");
+            }
+            if let Some(r) = receipt.refused {
+                tracing::warn!(device = peer, doc = %d.doc_id, change = %r.change, attempt = %r.violation.attempt_id, field = %r.violation.field, rule = %r.violation.rule, "refused a change: {}", r.violation.message);
+                refusals.push((d.doc_id.clone(), r));
             }
         }
+        let mut replies = Vec::with_capacity(req.docs.len());
         for d in &req.docs {
-            let message = store.generate_sync_message(&d.doc_id, peer).map_err(ApiError::internal)?;
-            let persisted_heads = store.heads_hex(&d.doc_id).map_err(ApiError::internal)?;
-            replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads });
+            let message = store.generate_sync_message(&d.doc_id, peer)?;
+            let persisted_heads = store.heads_hex(&d.doc_id)?;
+            let refused = refusals.iter().find(|(doc, _)| doc == &d.doc_id).map(|(_, r)| r.clone());
+            replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads, refused });
         }
         // Sync states: bookkeeping, written once per request without an fsync.
-        store.flush_sync_states().map_err(ApiError::internal)?;
+        store.flush_sync_states()?;
         // What the rest of the campaign says about this device's people.
         let people = people_of(&data, &assignments);
         let suppressions = store
-            .final_statuses_of(&people)
-            .map_err(ApiError::internal)?
+            .final_statuses_of(&people)?
             .into_iter()
             .map(|(person_id, kind)| Suppression { person_id, kind })
             .collect();
-        let bad = store.wrong_number_refs_of(&people).map_err(ApiError::internal)?;
-        Ok(Json(SyncResponse { docs: replies, suppressions: Some(suppressions), bad_phone_refs: Some(bad) }))
+        let bad = store.wrong_number_refs_of(&people)?;
+        let mut reply = SyncResponse { error: None, message: None, docs: replies, suppressions: Some(suppressions), bad_phone_refs: Some(bad) };
+        if refusals.is_empty() {
+            return Ok(Json(reply).into_response());
+        }
+        reply.error = Some(ERROR_RESULTS_REFUSED.to_string());
+        reply.message = Some(
+            refusals
+                .iter()
+                .map(|(doc, r)| format!("document {doc}: {}", r.violation))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(reply)).into_response())
     })
     .await
 }

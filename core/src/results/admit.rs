@@ -1,0 +1,443 @@
+//! Admission: the server's judgement of the changes a device sends, before
+//! anything is stored. I/O-free: a document in memory and the changes in,
+//! the accepted attempts (or one refusal) out.
+//!
+//! The results model is append-only: the only effect a device's change may
+//! have is to add one new, complete attempt under `attempts`. Each change
+//! is judged twice:
+//!
+//! 1. **What it can touch.** Every operation is read: it must create the one
+//!    new attempt map (at a key that exists nowhere in the document, not
+//!    even as a losing concurrent value), or write inside objects created by
+//!    the same change. No operation may overwrite or delete anything (an
+//!    empty `pred`), touch the root, or create text or counters. So no
+//!    existing attempt can have changed, visibly or hidden in a conflict.
+//! 2. **What it did.** The change is applied and the new attempt is read
+//!    back from the document with the same strict reader every replica uses,
+//!    then checked against the campaign's rules (`rules.rs`): author,
+//!    person and household on the unit, result code and its effect, script
+//!    and answers, times, corrections.
+//!
+//! The first change that fails stops the batch: it and everything after it
+//! (which, on a device, depends on it) are not stored.
+
+use std::collections::BTreeSet;
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc, Value};
+use serde::{Deserialize, Serialize};
+
+use super::Attempt;
+use super::document::{genesis_changes, read_attempts_by_id};
+use super::rules::{
+    Author, ExistingAttempt, RuleViolation, UnitData, UnitReference, check_attempt,
+};
+use crate::model::{Channel, ResultEffect, Script};
+use crate::sync::step::new_changes_in_order;
+
+/// The fields an attempt map may hold; anything else is refused.
+const ATTEMPT_FIELDS: &[&str] = &[
+    "person_id",
+    "household_id",
+    "channel",
+    "result",
+    "effect",
+    "responses",
+    "text_answers",
+    "notes",
+    "callback_at_ms",
+    "supersedes",
+    "at_ms",
+    "duration_s",
+    "phone_ref",
+    "volunteer_id",
+    "device_id",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "script_id",
+    "script_version",
+];
+
+/// A refused change: which change, and the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// Hex hash of the refused change.
+    pub change: String,
+    #[serde(flatten)]
+    pub violation: RuleViolation,
+}
+
+/// What admission decided about one batch of changes for one document.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// Accepted changes in the order applied, each with its attempt (none
+    /// for the canonical genesis).
+    pub accepted: Vec<(Change, Option<Attempt>)>,
+    /// The first change refused; nothing after it in the batch was applied.
+    pub refused: Option<Refusal>,
+    /// Changes whose history has not arrived; they are sent again later.
+    pub deferred: usize,
+    /// The in-memory document holds a refused change: the caller must drop
+    /// it, reload from storage and re-apply `accepted`.
+    pub tainted: bool,
+}
+
+/// The object id of `attempts` as the canonical genesis creates it.
+fn attempts_object(unit: &str) -> Option<OpId> {
+    let genesis = genesis_changes(unit).ok()?.into_iter().next()?;
+    let start = genesis.start_op().get();
+    let expanded = genesis.decode();
+    expanded
+        .operations
+        .iter()
+        .enumerate()
+        .find(|(_, op)| matches!(&op.key, Key::Map(k) if k.as_str() == "attempts"))
+        .map(|(i, _)| OpId(start + i as u64, genesis.actor_id().clone()))
+}
+
+/// The document's unit reference: campaign data plus the attempts already
+/// in the document (read on demand).
+struct DocUnit<'a> {
+    data: &'a UnitData,
+    doc: &'a Automerge,
+}
+
+impl UnitReference for DocUnit<'_> {
+    fn channel(&self) -> Channel {
+        self.data.channel.unwrap_or(Channel::Door)
+    }
+    fn unit_label(&self) -> String {
+        self.data.label.clone()
+    }
+    fn household_of(&self, person_id: &str) -> Option<String> {
+        self.data.people.get(person_id).cloned()
+    }
+    fn has_household(&self, household_id: &str) -> bool {
+        self.data.households.contains(household_id)
+    }
+    fn result_effect(&self, code: &str) -> Option<ResultEffect> {
+        self.data.result_effects.get(code).copied()
+    }
+    fn script(&self, id: &str, version: u32) -> Option<&Script> {
+        self.data.scripts.get(&(id.to_string(), version))
+    }
+    fn existing_attempt(&self, id: &str) -> Option<ExistingAttempt> {
+        let a = read_attempts_by_id(self.doc, &[id.to_string()])
+            .ok()?
+            .pop()?;
+        Some(ExistingAttempt {
+            person_id: a.person_id,
+            household_id: a.household_id,
+            volunteer_id: a.volunteer_id,
+        })
+    }
+}
+
+/// Which objects of a change are the new attempt and its parts.
+#[derive(PartialEq)]
+enum Part {
+    Attempt,
+    AnswerMap,
+    Supersedes,
+}
+
+/// Checks what a change can touch (see the module comment) and returns the
+/// id of the one attempt it adds.
+pub fn check_change_shape(
+    doc: &Automerge,
+    change: &Change,
+    attempts: &OpId,
+    attempts_exid: &automerge::ObjId,
+) -> Result<String, RuleViolation> {
+    let expanded = change.decode();
+    let start = change.start_op().get();
+    let actor = change.actor_id().clone();
+    let mut attempt_id: Option<String> = None;
+    let mut parts: Vec<(OpId, Part)> = Vec::new();
+    let mut keys_written: BTreeSet<(String, String)> = BTreeSet::new();
+    let refuse = |id: &Option<String>, field: &str, rule: &str, message: String| {
+        RuleViolation::new(id.as_deref().unwrap_or(""), field, rule, message)
+    };
+    for (i, op) in expanded.operations.iter().enumerate() {
+        let op_id = OpId(start + i as u64, actor.clone());
+        if !op.pred.is_empty() || matches!(op.action, OpType::Delete) {
+            return Err(refuse(
+                &attempt_id,
+                "attempts",
+                "append_only",
+                "the change edits or deletes something already written; attempts are written once and corrected by a new attempt that supersedes them".into(),
+            ));
+        }
+        let target = match &op.obj {
+            ObjectId::Root => {
+                return Err(refuse(
+                    &attempt_id,
+                    "(root)",
+                    "root_fixed",
+                    "the change writes to the document root; only the server's genesis change creates it".into(),
+                ));
+            }
+            ObjectId::Id(id) => id,
+        };
+        if target == attempts {
+            let Key::Map(key) = &op.key else {
+                return Err(refuse(
+                    &attempt_id,
+                    "attempts",
+                    "shape",
+                    "attempts is a map".into(),
+                ));
+            };
+            if attempt_id.is_some() {
+                return Err(refuse(
+                    &attempt_id,
+                    "attempts",
+                    "one_attempt_per_change",
+                    "the change adds more than one attempt; record each attempt as its own change"
+                        .into(),
+                ));
+            }
+            attempt_id = Some(key.to_string());
+            if !matches!(op.action, OpType::Make(automerge::ObjType::Map)) {
+                return Err(refuse(
+                    &attempt_id,
+                    "attempts",
+                    "shape",
+                    "an attempt is a map of fields".into(),
+                ));
+            }
+            if !doc
+                .get_all(attempts_exid, key.as_str())
+                .map(|v| v.is_empty())
+                .unwrap_or(false)
+            {
+                return Err(refuse(
+                    &attempt_id,
+                    "attempts",
+                    "append_only",
+                    format!("attempt {key} already exists; attempts are written once"),
+                ));
+            }
+            parts.push((op_id, Part::Attempt));
+            continue;
+        }
+        let Some((_, part)) = parts.iter().find(|(id, _)| id == target) else {
+            return Err(refuse(
+                &attempt_id,
+                "attempts",
+                "append_only",
+                "the change writes into an object it did not create (an existing attempt or its answers); attempts are written once".into(),
+            ));
+        };
+        match part {
+            Part::Attempt => {
+                let Key::Map(key) = &op.key else {
+                    return Err(refuse(
+                        &attempt_id,
+                        "(attempt)",
+                        "shape",
+                        "an attempt is a map".into(),
+                    ));
+                };
+                let key = key.as_str();
+                if !ATTEMPT_FIELDS.contains(&key) {
+                    return Err(refuse(
+                        &attempt_id,
+                        key,
+                        "known_fields",
+                        format!("{key:?} is not a field of an attempt (see docs/protocol.md)"),
+                    ));
+                }
+                if !keys_written.insert((format!("{target:?}"), key.to_string())) {
+                    return Err(refuse(
+                        &attempt_id,
+                        key,
+                        "shape",
+                        format!("field {key} is written twice"),
+                    ));
+                }
+                match (&op.action, key) {
+                    (OpType::Make(automerge::ObjType::Map), "responses" | "text_answers") => {
+                        parts.push((op_id, Part::AnswerMap));
+                    }
+                    (OpType::Make(automerge::ObjType::List), "supersedes") => {
+                        parts.push((op_id, Part::Supersedes));
+                    }
+                    (OpType::Put(_), "responses" | "text_answers" | "supersedes")
+                    | (OpType::Make(_), _) => {
+                        return Err(refuse(
+                            &attempt_id,
+                            key,
+                            "value_types",
+                            format!(
+                                "field {key} has the wrong kind of value (see docs/protocol.md)"
+                            ),
+                        ));
+                    }
+                    (OpType::Put(_), _) => {}
+                    _ => {
+                        return Err(refuse(
+                            &attempt_id,
+                            key,
+                            "value_types",
+                            format!("field {key} has an operation that is not a plain write"),
+                        ));
+                    }
+                }
+            }
+            Part::AnswerMap => match (&op.action, &op.key) {
+                (OpType::Put(v), Key::Map(q)) if v.is_str() => {
+                    if !keys_written.insert((format!("{target:?}"), q.to_string())) {
+                        return Err(refuse(
+                            &attempt_id,
+                            "responses",
+                            "shape",
+                            format!("question {q} is answered twice"),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(refuse(
+                        &attempt_id,
+                        "responses",
+                        "value_types",
+                        "answers are text values keyed by question id".into(),
+                    ));
+                }
+            },
+            Part::Supersedes => match &op.action {
+                OpType::Put(v) if op.insert && v.is_str() => {}
+                _ => {
+                    return Err(refuse(
+                        &attempt_id,
+                        "supersedes",
+                        "value_types",
+                        "supersedes is a list of attempt ids".into(),
+                    ));
+                }
+            },
+        }
+    }
+    attempt_id.ok_or_else(|| {
+        RuleViolation::new(
+            "",
+            "attempts",
+            "one_attempt_per_change",
+            "the change adds no attempt; every change a device sends adds exactly one",
+        )
+    })
+}
+
+/// Judges `changes` from a device against `doc` (a unit's document that
+/// already holds its genesis), applying the accepted ones to `doc`.
+pub fn admit_changes(
+    doc: &mut Automerge,
+    unit: &str,
+    changes: Vec<Change>,
+    data: &UnitData,
+    author: &Author,
+    now_ms: i64,
+) -> Admission {
+    let mut out = Admission::default();
+    let genesis: Option<ChangeHash> = genesis_changes(unit)
+        .ok()
+        .and_then(|g| g.first().map(|c| c.hash()));
+    let (ready, waiting) = new_changes_in_order(doc, changes);
+    out.deferred = waiting.len();
+    let attempts = attempts_object(unit);
+    let attempts_exid = match doc.get(ROOT, "attempts") {
+        Ok(Some((Value::Object(_), id))) => Some(id),
+        _ => None,
+    };
+    for change in ready {
+        let hash = change.hash();
+        let refuse = |v: RuleViolation| Refusal {
+            change: hash.to_string(),
+            violation: v,
+        };
+        if Some(hash) == genesis && doc.apply_changes([change.clone()]).is_ok() {
+            out.accepted.push((change, None));
+            continue;
+        }
+        let (Some(attempts), Some(attempts_exid)) = (&attempts, &attempts_exid) else {
+            out.refused = Some(refuse(RuleViolation::new(
+                "",
+                "(root)",
+                "root_fixed",
+                "the document has no canonical genesis yet; sync again",
+            )));
+            return out;
+        };
+        let attempt_id = match check_change_shape(doc, &change, attempts, attempts_exid) {
+            Ok(id) => id,
+            Err(v) => {
+                out.refused = Some(refuse(v));
+                return out;
+            }
+        };
+        out.tainted = true;
+        if let Err(e) = doc.apply_changes([change.clone()]) {
+            out.refused = Some(refuse(RuleViolation::new(
+                &attempt_id,
+                "attempts",
+                "applies",
+                format!("the change does not apply: {e}"),
+            )));
+            return out;
+        }
+        let attempt = match read_attempts_by_id(doc, std::slice::from_ref(&attempt_id)) {
+            Ok(mut a) if a.len() == 1 => a.pop().expect("one attempt"),
+            Ok(_) => {
+                out.refused = Some(refuse(RuleViolation::new(
+                    &attempt_id,
+                    "attempts",
+                    "shape",
+                    "the attempt is not readable after the change",
+                )));
+                return out;
+            }
+            Err(e) => {
+                out.refused = Some(refuse(RuleViolation::new(
+                    &attempt_id,
+                    "attempts",
+                    "value_types",
+                    e.to_string(),
+                )));
+                return out;
+            }
+        };
+        // The effect, once more: exactly one value at the new key.
+        if doc
+            .get_all(attempts_exid, attempt_id.as_str())
+            .map(|v| v.len())
+            .unwrap_or(0)
+            != 1
+        {
+            out.refused = Some(refuse(RuleViolation::new(
+                &attempt_id,
+                "attempts",
+                "append_only",
+                "the attempt conflicts with another value at the same key",
+            )));
+            return out;
+        }
+        if attempt.supersedes.iter().any(|s| s == &attempt.id) {
+            out.refused = Some(refuse(RuleViolation::new(
+                &attempt_id,
+                "supersedes",
+                "supersedes_exists",
+                "an attempt cannot correct itself",
+            )));
+            return out;
+        }
+        let reference = DocUnit { data, doc };
+        if let Err(v) = check_attempt(&attempt, &reference, author, now_ms) {
+            out.refused = Some(refuse(v));
+            return out;
+        }
+        out.tainted = false;
+        out.accepted.push((change, Some(attempt)));
+    }
+    out
+}

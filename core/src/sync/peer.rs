@@ -1,0 +1,312 @@
+//! Sync state per (document, peer) in the device store, and the device's
+//! side of a sync round: the I/O-free step (`step.rs`) with storage around it.
+
+use automerge::sync::State;
+use automerge::{ChangeHash, ReadDoc};
+use rusqlite::{OptionalExtension, params};
+
+use super::step::{
+    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
+};
+use crate::results::rules::{Author, UnitData};
+use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes};
+use crate::store::{DeviceStore, StoreError};
+
+/// What the server says about the rest of the campaign: (person, final
+/// status kind) pairs and refs of wrong numbers.
+pub type Suppressions<'a> = (&'a [(String, String)], &'a [String]);
+
+/// What the server's receive path did with one device message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceReceipt {
+    pub new_changes: usize,
+    pub new_attempts: usize,
+    /// The change refused (nothing from it on was stored), and why.
+    pub refused: Option<Refusal>,
+    /// Changes whose history has not arrived; the device sends them again.
+    pub deferred: usize,
+}
+
+impl DeviceStore {
+    pub(crate) fn sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, StoreError> {
+        let key = (doc_id.to_string(), peer.to_string());
+        if let Some(s) = self.sync_states.remove(&key) {
+            return Ok(s);
+        }
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT state FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2",
+                params![doc_id, peer],
+                |r| r.get(0),
+            )
+            .optional()?;
+        // A state that does not decode is only an optimisation lost: start over.
+        Ok(stored
+            .and_then(|b| State::decode(&b).ok())
+            .unwrap_or_default())
+    }
+
+    pub(crate) fn keep_sync_state(&mut self, doc_id: &str, peer: &str, state: State) {
+        let key = (doc_id.to_string(), peer.to_string());
+        self.dirty_sync_states.insert(key.clone());
+        self.sync_states.insert(key, state);
+    }
+
+    /// Starts a new session with `peer` on `doc_id`: of the state kept in
+    /// memory only the heads both sides confirmed survive (what is stored on
+    /// disk never holds more). The server calls this for every request.
+    pub fn begin_sync_session(&mut self, doc_id: &str, peer: &str) -> Result<(), StoreError> {
+        let state = self.sync_state(doc_id, peer)?;
+        self.keep_sync_state(doc_id, peer, confirmed_only(&state));
+        Ok(())
+    }
+
+    /// The next sync message for `peer` about `doc_id`, or `None` when there
+    /// is nothing to say.
+    pub fn generate_sync_message(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut state = self.sync_state(doc_id, peer)?;
+        // Heads the server confirmed as persisted are known to be there.
+        let confirmed: Vec<ChangeHash> = self
+            .confirmed_server_heads(doc_id)?
+            .iter()
+            .filter_map(|h| h.parse().ok())
+            .collect();
+        let message = next_message(
+            self.document(doc_id)?,
+            &mut state,
+            &confirmed,
+            MAX_MESSAGE_CHANGE_BYTES,
+        );
+        self.keep_sync_state(doc_id, peer, state);
+        Ok(message.map(|m| m.encode()))
+    }
+
+    /// Applies a sync message from `peer`. Any changes it carries are written
+    /// and fsync'd before this returns; changes whose history has not arrived
+    /// yet wait in memory for a later round. A damaged message resets the
+    /// sync state with that peer (the next round starts over) and is an error.
+    pub fn receive_sync_message(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+        bytes: &[u8],
+    ) -> Result<MergeOutcome, StoreError> {
+        let doc_err = |source: DocumentError| StoreError::Document {
+            doc: doc_id.to_string(),
+            source,
+        };
+        let incoming = match decode_message(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.forget_sync_state(doc_id, peer)?;
+                return Err(doc_err(e));
+            }
+        };
+        let changes = incoming.changes;
+        let outcome = self.apply_remote(doc_id, true, |doc| {
+            doc.apply_changes(changes).map_err(|e| e.to_string())
+        });
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                self.forget_sync_state(doc_id, peer)?;
+                return Err(e);
+            }
+        };
+        self.receive_peer_summary(doc_id, peer, incoming.summary)?;
+        Ok(outcome)
+    }
+
+    /// Makes sure a unit's document exists with its canonical genesis
+    /// change, written durably. The server calls this before it accepts
+    /// anything for a unit, so no device ever creates a root.
+    pub fn ensure_document(&mut self, doc_id: &str) -> Result<(), StoreError> {
+        let doc = self.document(doc_id)?;
+        let before = doc.get_heads();
+        if let Err(source) = crate::results::init_document(doc, doc_id) {
+            self.docs.remove(doc_id);
+            return Err(StoreError::Document {
+                doc: doc_id.to_string(),
+                source,
+            });
+        }
+        if self.docs[doc_id].get_heads() != before {
+            self.persist(doc_id, &before, &[])?;
+        }
+        Ok(())
+    }
+
+    /// The server's receive path: a sync message from an authenticated
+    /// device, judged change by change (`results::admit`) before anything
+    /// is stored. Accepted changes and their index rows are written in one
+    /// `synchronous=FULL` transaction before this returns; a refused change
+    /// and everything after it is not stored, and the refusal says why.
+    pub fn receive_device_message(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+        bytes: &[u8],
+        unit: &UnitData,
+        author: &Author,
+        now_ms: i64,
+    ) -> Result<DeviceReceipt, StoreError> {
+        let incoming = match decode_message(bytes) {
+            Ok(m) => m,
+            Err(source) => {
+                self.forget_sync_state(doc_id, peer)?;
+                return Err(StoreError::Document {
+                    doc: doc_id.to_string(),
+                    source,
+                });
+            }
+        };
+        self.ensure_document(doc_id)?;
+        let doc = self.document(doc_id)?;
+        let before = doc.get_heads();
+        let admission = admit_changes(doc, doc_id, incoming.changes, unit, author, now_ms);
+        if admission.tainted {
+            // Drop the document that saw the refused change; rebuild it from
+            // disk plus the accepted changes.
+            self.docs.remove(doc_id);
+            let doc = self.document(doc_id)?;
+            doc.apply_changes(admission.accepted.iter().map(|(c, _)| c.clone()))
+                .map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "results for {doc_id}: accepted changes no longer apply ({e})"
+                    ))
+                })?;
+        }
+        let attempts: Vec<_> = admission
+            .accepted
+            .iter()
+            .filter_map(|(_, a)| a.clone())
+            .collect();
+        if !admission.accepted.is_empty() {
+            self.persist(doc_id, &before, &attempts)?;
+            let _ = self.maybe_compact(doc_id);
+        }
+        self.receive_peer_summary(doc_id, peer, incoming.summary)?;
+        Ok(DeviceReceipt {
+            new_changes: admission.accepted.len(),
+            new_attempts: attempts.len(),
+            refused: admission.refused,
+            deferred: admission.deferred,
+        })
+    }
+
+    /// Takes in the peer's heads and summary (a message without changes).
+    pub(crate) fn receive_peer_summary(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+        summary: automerge::sync::Message,
+    ) -> Result<(), StoreError> {
+        let mut state = self.sync_state(doc_id, peer)?;
+        let doc = self.document(doc_id)?;
+        match receive_summary(doc, &mut state, summary) {
+            Ok(()) => {
+                self.keep_sync_state(doc_id, peer, state);
+                Ok(())
+            }
+            Err(source) => {
+                self.forget_sync_state(doc_id, peer)?;
+                Err(StoreError::Document {
+                    doc: doc_id.to_string(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Drops the sync state with a peer, e.g. after a gap or a damaged message.
+    pub fn forget_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<(), StoreError> {
+        self.sync_states
+            .remove(&(doc_id.to_string(), peer.to_string()));
+        self.dirty_sync_states
+            .remove(&(doc_id.to_string(), peer.to_string()));
+        self.conn.execute(
+            "DELETE FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2",
+            params![doc_id, peer],
+        )?;
+        Ok(())
+    }
+
+    /// Current heads as hex strings (what the server reports as persisted).
+    pub fn heads_hex(&mut self, doc_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut h: Vec<String> = self.heads(doc_id)?.iter().map(|h| h.to_string()).collect();
+        h.sort();
+        Ok(h)
+    }
+
+    /// Writes the sync states changed since the last flush, in one relaxed
+    /// transaction. Called once per request or round, not per document.
+    pub fn flush_sync_states(&mut self) -> Result<(), StoreError> {
+        self.relaxed(|_| Ok(()))
+    }
+
+    /// The heads the server last said it has persisted for a document.
+    pub fn confirmed_server_heads(&self, doc_id: &str) -> Result<Vec<String>, StoreError> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT heads FROM server_heads WHERE doc_id = ?1",
+                [doc_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(stored
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    /// Ends a round on the device: the heads the server confirmed, what it
+    /// said about the rest of the campaign, and the sync states, in one write.
+    pub fn finish_sync_round(
+        &mut self,
+        server_heads: &[(String, Vec<String>)],
+        suppressions: Option<Suppressions<'_>>,
+    ) -> Result<(), StoreError> {
+        self.relaxed(|tx| {
+            for (doc_id, heads) in server_heads {
+                tx.execute(
+                    "INSERT OR REPLACE INTO server_heads (doc_id, heads) VALUES (?1, ?2)",
+                    params![
+                        doc_id,
+                        serde_json::to_string(heads).expect("strings serialise")
+                    ],
+                )?;
+            }
+            if let Some((people, bad)) = suppressions {
+                crate::store::write_suppressions(tx, people, bad)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Results recorded here (or received from elsewhere) that the server
+    /// has not confirmed as persisted: "N results not yet on the server".
+    pub fn pending_upload_count(&mut self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        for doc_id in self.result_doc_ids()? {
+            let server = self.confirmed_server_heads(&doc_id)?;
+            let doc = self.document(&doc_id)?;
+            let known: Vec<ChangeHash> = server
+                .iter()
+                .filter_map(|h| h.parse::<ChangeHash>().ok())
+                .filter(|h| doc.get_change_by_hash(h).is_some())
+                .collect();
+            // Every attempt is one change; the shared genesis is not a result.
+            total += doc
+                .get_changes(&known)
+                .iter()
+                .filter(|c| c.message() != Some("genesis"))
+                .count();
+        }
+        Ok(total)
+    }
+}
