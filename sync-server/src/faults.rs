@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use walkbook_core::generate::SplitMix64;
 
 /// What the proxy does with one incoming connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,20 @@ pub enum Fault {
     /// Forward only the first bytes of the request, then cut both sides:
     /// the server sees a body that ends in the middle.
     CutRequest,
+    /// Forward the request and the first part of the answer (the status
+    /// line, headers, and some of the body), then cut: the client sees a
+    /// reply that breaks off mid-body after the server did the work.
+    CutResponseMidBody,
+}
+
+/// Faults drawn at random, per connection, once the scripted plan is used up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaultRates {
+    pub refuse: f64,
+    pub cut_response: f64,
+    pub cut_mid_body: f64,
+    /// Delay some connections by up to this many milliseconds (a third of them).
+    pub max_delay_ms: u64,
 }
 
 /// A proxy in front of `upstream`; connections take faults from the plan in
@@ -28,6 +43,7 @@ pub enum Fault {
 pub struct FlakyProxy {
     pub url: String,
     plan: Arc<Mutex<VecDeque<Fault>>>,
+    random: Arc<Mutex<Option<(FaultRates, SplitMix64)>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -39,24 +55,69 @@ impl FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let plan = Arc::new(Mutex::new(VecDeque::from(plan)));
-        let p = plan.clone();
+        let random: Arc<Mutex<Option<(FaultRates, SplitMix64)>>> = Arc::new(Mutex::new(None));
+        let (p, r) = (plan.clone(), random.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let fault = p
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .pop_front()
-                    .unwrap_or(Fault::Pass);
-                tokio::spawn(handle(client, upstream, fault));
+                let scripted = p.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                let (fault, delay) = match scripted {
+                    Some(f) => (f, 0),
+                    None => match r.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                        Some((rates, rng)) => draw(rates, rng),
+                        None => (Fault::Pass, 0),
+                    },
+                };
+                tokio::spawn(async move {
+                    if delay > 0 {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                    }
+                    handle(client, upstream, fault).await
+                });
             }
         });
-        Ok(FlakyProxy { url, plan, task })
+        Ok(FlakyProxy {
+            url,
+            plan,
+            random,
+            task,
+        })
+    }
+
+    /// From now on, draws a fault for every connection the plan does not
+    /// cover, with these rates, from a seeded generator (reproducible).
+    pub fn set_random_faults(&self, rates: FaultRates, seed: u64) {
+        *self.random.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((rates, SplitMix64::new(seed)));
+    }
+
+    /// Stops drawing random faults: every later connection passes.
+    pub fn stop_random_faults(&self) {
+        *self.random.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Faults still to come.
     pub fn remaining(&self) -> usize {
         self.plan.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
+}
+
+fn draw(rates: &FaultRates, rng: &mut SplitMix64) -> (Fault, u64) {
+    let x = rng.unit();
+    let fault = if x < rates.refuse {
+        Fault::Refuse
+    } else if x < rates.refuse + rates.cut_response {
+        Fault::CutResponse
+    } else if x < rates.refuse + rates.cut_response + rates.cut_mid_body {
+        Fault::CutResponseMidBody
+    } else {
+        Fault::Pass
+    };
+    let delay = if rates.max_delay_ms > 0 && rng.below(3) == 0 {
+        rng.below(rates.max_delay_ms)
+    } else {
+        0
+    };
+    (fault, delay)
 }
 
 impl Drop for FlakyProxy {
@@ -84,6 +145,33 @@ async fn handle(mut client: TcpStream, upstream: std::net::SocketAddr, fault: Fa
             }
             drop(server);
             drop(client);
+        }
+        Fault::CutResponseMidBody => {
+            let Ok(server) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let (mut from_server, mut to_server) = server.into_split();
+            let (mut from_client, mut to_client) = client.into_split();
+            let forward = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+            });
+            // Read the whole answer, pass on its first half, then cut.
+            let mut answer = Vec::new();
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                match tokio::time::timeout(
+                    std::time::Duration::from_millis(300),
+                    from_server.read(&mut buf),
+                )
+                .await
+                {
+                    Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            let _ = to_client.write_all(&answer[..answer.len() / 2]).await;
+            forward.abort();
+            let _ = to_client.shutdown().await;
         }
         Fault::CutResponse => {
             let Ok(server) = TcpStream::connect(upstream).await else {

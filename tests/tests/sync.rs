@@ -293,3 +293,43 @@ async fn an_unreachable_server_is_a_clear_error_and_nothing_is_lost() {
     );
     assert_eq!(d.store().pending_upload_count().unwrap(), ids.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_500_results_behind_catches_up_in_a_few_rounds() {
+    let server = TestServer::start(200).await;
+    let (turf, _, [busy, behind]) = server.conflict_on_first_turf().await;
+    let vol = busy.store().meta("volunteer_id").unwrap().unwrap();
+    let assignment = format!("turf-{}-{vol}", turf.id);
+    {
+        let mut s = busy.store();
+        let doors = s.walk_list(&turf.id).unwrap();
+        for i in 0..500 {
+            let attempt = walkbook_core::results::NewAttempt {
+                household_id: Some(doors[i % doors.len()].household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            };
+            s.record_attempt(&assignment, attempt).unwrap();
+        }
+    }
+    busy.client.sync_now(|_| {}).await.unwrap();
+    let summary = behind.client.sync_now(|_| {}).await.unwrap();
+    eprintln!(
+        "500 results behind: {} rounds, {} bytes sent, {} bytes received, {} changes",
+        summary.rounds, summary.bytes_sent, summary.bytes_received, summary.changes_received
+    );
+    assert!(summary.rounds <= 3, "{} rounds", summary.rounds);
+    let doc = format!("turf:{}", turf.id);
+    assert_eq!(
+        behind.store().attempts(&doc).unwrap().len(),
+        502,
+        "500 results and both sides of the first conflict"
+    );
+    let server_heads = server
+        .dir
+        .campaign_store(&server.campaign_id)
+        .unwrap()
+        .heads_hex(&doc)
+        .unwrap();
+    assert_eq!(behind.store().heads_hex(&doc).unwrap(), server_heads);
+}

@@ -1,0 +1,285 @@
+//! Convergence on a lossy network: 24 phones, four on each of six shared
+//! turfs, record results offline in batches and sync through a proxy that
+//! refuses connections, cuts replies after the server answered (before and
+//! in the middle of the body) and delays some; the server is killed with
+//! SIGKILL mid-run and restarted. Once the faults stop, every sync succeeds,
+//! every phone holds exactly the server's heads, and every attempt is on the
+//! server exactly once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::results::NewAttempt;
+use walkbook_core::store::DeviceStore;
+use walkbook_core::sync::{Role, SyncClient};
+use walkbook_server::admin::{self, DataDir};
+use walkbook_server::faults::{FaultRates, FlakyProxy};
+
+const TURFS: usize = 6;
+const PHONES_PER_TURF: usize = 4;
+const BATCHES: usize = 3;
+const ATTEMPTS_PER_BATCH: usize = 4;
+
+async fn serve(data: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
+        .args(["serve", "--port", &port.to_string(), "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/health"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server did not come up on port {port}");
+}
+
+struct Phone {
+    client: SyncClient,
+    store: Arc<Mutex<DeviceStore>>,
+    turf: String,
+    assignment: String,
+    _tmp: tempfile::TempDir,
+}
+
+impl Phone {
+    /// Records the next results on its turf, offline.
+    fn knock(&self, batch: usize, phone: usize) -> Vec<String> {
+        let mut s = self.store.lock().unwrap();
+        let doors = s.walk_list(&self.turf).unwrap();
+        let mut ids = Vec::new();
+        for k in 0..ATTEMPTS_PER_BATCH {
+            let door = &doors[(batch * ATTEMPTS_PER_BATCH + k + phone * 3) % doors.len()];
+            let attempt = NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            };
+            ids.push(s.record_attempt(&self.assignment, attempt).unwrap().id);
+        }
+        ids
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = DataDir::open(&data).unwrap();
+    let campaign = generate_campaign(&GenerateOptions {
+        households: 400,
+        seed: 21,
+    });
+    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+    let turfs: Vec<String> = campaign
+        .turfs
+        .iter()
+        .take(TURFS)
+        .map(|t| t.id.clone())
+        .collect();
+    assert_eq!(turfs.len(), TURFS, "the campaign has enough turfs");
+    // Four volunteers of their own per turf.
+    let expires = chrono::Utc::now() + chrono::Duration::days(1);
+    let mut invites = Vec::new();
+    for (t, turf) in turfs.iter().enumerate() {
+        for p in 0..PHONES_PER_TURF {
+            let volunteer = format!("lossy-{t}-{p}");
+            let db = dir.server_db().unwrap();
+            let mut data = db.campaign(&campaign_id).unwrap();
+            data.volunteers.push(walkbook_core::model::Volunteer {
+                id: volunteer.clone(),
+                display_name: format!("Volunteer {t}-{p}"),
+            });
+            db.update_campaign(&data).unwrap();
+            admin::assign(
+                &dir,
+                &campaign_id,
+                AssignmentKind::Turf,
+                turf,
+                &volunteer,
+                expires,
+            )
+            .unwrap();
+            let code = admin::create_invite(
+                &dir,
+                &campaign_id,
+                &volunteer,
+                Role::Volunteer,
+                chrono::Duration::hours(2),
+            )
+            .unwrap();
+            invites.push((turf.clone(), code));
+        }
+    }
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = serve(&data, port).await;
+    let proxy = FlakyProxy::start(format!("127.0.0.1:{port}").parse().unwrap(), vec![])
+        .await
+        .unwrap();
+
+    let mut phones = Vec::new();
+    for (turf, code) in &invites {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Arc::new(Mutex::new(
+            DeviceStore::open(tmp.path().join("phone.db"), None).unwrap(),
+        ));
+        let client = SyncClient::new(&proxy.url, store.clone())
+            .unwrap()
+            .without_connection_reuse()
+            .unwrap();
+        client.join(code).await.unwrap();
+        let assignment = store
+            .lock()
+            .unwrap()
+            .assignments()
+            .unwrap()
+            .into_iter()
+            .find(|a| &a.assignment.unit_id == turf)
+            .unwrap()
+            .assignment
+            .id;
+        phones.push(Phone {
+            client,
+            store,
+            turf: turf.clone(),
+            assignment,
+            _tmp: tmp,
+        });
+    }
+
+    proxy.set_random_faults(
+        FaultRates {
+            refuse: 0.08,
+            cut_response: 0.10,
+            cut_mid_body: 0.10,
+            max_delay_ms: 150,
+        },
+        7,
+    );
+    let mut recorded: BTreeSet<String> = BTreeSet::new();
+    let mut recorded_by_turf: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut failed_under_faults = 0;
+    for batch in 0..BATCHES {
+        for (i, phone) in phones.iter().enumerate() {
+            let ids = phone.knock(batch, i);
+            recorded_by_turf
+                .entry(phone.turf.clone())
+                .or_default()
+                .extend(ids.iter().cloned());
+            recorded.extend(ids);
+        }
+        let results = futures_join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
+        failed_under_faults += results.iter().filter(|r| r.is_err()).count();
+        if batch == 1 {
+            // Killed without warning, restarted on the same port.
+            server.kill().unwrap();
+            server.wait().unwrap();
+            server = serve(&data, port).await;
+        }
+    }
+    eprintln!("{failed_under_faults} syncs failed while faults were on");
+
+    proxy.stop_random_faults();
+    // Two passes: the second carries what others uploaded during the first.
+    for pass in 0..2 {
+        let results = futures_join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
+        for (i, r) in results.into_iter().enumerate() {
+            let summary =
+                r.unwrap_or_else(|e| panic!("pass {pass}: phone {i} failed with faults off: {e}"));
+            assert!(
+                summary.rounds <= 6,
+                "phone {i} needed {} rounds",
+                summary.rounds
+            );
+        }
+    }
+
+    let mut on_server = dir.campaign_store(&campaign_id).unwrap();
+    let mut server_ids = Vec::new();
+    let mut server_heads = BTreeMap::new();
+    for turf in &turfs {
+        let doc = format!("turf:{turf}");
+        server_ids.extend(on_server.attempts(&doc).unwrap().into_iter().map(|a| a.id));
+        server_heads.insert(doc.clone(), on_server.heads_hex(&doc).unwrap());
+    }
+    let unique: BTreeSet<String> = server_ids.iter().cloned().collect();
+    assert_eq!(
+        unique.len(),
+        server_ids.len(),
+        "no attempt is on the server twice"
+    );
+    assert_eq!(unique, recorded, "every recorded attempt is on the server");
+    for (i, phone) in phones.iter().enumerate() {
+        let doc = format!("turf:{}", phone.turf);
+        let mut s = phone.store.lock().unwrap();
+        assert_eq!(
+            s.heads_hex(&doc).unwrap(),
+            server_heads[&doc],
+            "phone {i} holds exactly the server's heads for {doc}"
+        );
+        assert_eq!(s.pending_upload_count().unwrap(), 0, "phone {i}");
+        let on_phone: BTreeSet<String> = s
+            .attempts(&doc)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(
+            on_phone, recorded_by_turf[&phone.turf],
+            "phone {i} has every result of its turf, from all four phones"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// Runs futures concurrently on this task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (i, f) in pending.iter_mut().enumerate() {
+            if let Some(fut) = f {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        results[i] = Some(v);
+                        *f = None;
+                    }
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(
+        results
+            .into_iter()
+            .map(|r| r.expect("every future finished")),
+    );
+    out
+}
