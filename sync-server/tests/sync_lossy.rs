@@ -25,7 +25,7 @@ const BATCHES: usize = 3;
 const ATTEMPTS_PER_BATCH: usize = 4;
 
 async fn serve(data: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
         .args(["serve", "--port", &port.to_string(), "--data-dir"])
         .arg(data)
         .stdout(Stdio::null())
@@ -41,6 +41,8 @@ async fn serve(data: &std::path::Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not come up on port {port}");
 }
 
