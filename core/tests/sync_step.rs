@@ -33,6 +33,9 @@ fn record(doc: &mut Automerge, key: &str) {
     tx.commit();
 }
 
+/// A reply as the phone hears it: the message and the persisted heads.
+type Reply = (Option<Vec<u8>>, Vec<ChangeHash>);
+
 struct Server {
     doc: Automerge,
     /// Per phone, only what survives between requests.
@@ -77,7 +80,7 @@ impl Phone {
         .map(|m| m.encode())
     }
 
-    fn receive(&mut self, reply: &(Option<Vec<u8>>, Vec<ChangeHash>)) {
+    fn receive(&mut self, reply: &Reply) {
         if let Some(bytes) = &reply.0 {
             let incoming = decode_message(bytes).unwrap();
             // A phone keeps changes whose history is missing until it arrives.
@@ -168,7 +171,7 @@ proptest! {
         let mut ph: Vec<Phone> = (0..phones)
             .map(|_| Phone { doc: genesis_doc(), state: State::new(), confirmed: vec![] })
             .collect();
-        let mut held: Vec<Vec<(Option<Vec<u8>>, Vec<ChangeHash>)>> = vec![vec![]; phones];
+        let mut held: Vec<Vec<Reply>> = vec![vec![]; phones];
         let mut n = 0;
         for e in script {
             match e {
