@@ -1,0 +1,469 @@
+//! The server's admission of device changes, without HTTP: real automerge
+//! changes crafted the way a buggy or hostile client would make them, each
+//! refused with the rule it breaks, and a property test that random
+//! interleavings of valid and invalid changes from several devices leave
+//! every server replica holding exactly the valid ones.
+
+use std::collections::BTreeSet;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, Automerge, Change, ObjType, ROOT, ReadDoc, ScalarValue};
+use proptest::prelude::*;
+use walkbook_core::model::{
+    AnswerOption, Channel, Question, QuestionKind, ResultEffect, Script, ScriptKind,
+};
+use walkbook_core::results::rules::{Author, UnitData};
+use walkbook_core::results::{Admission, admit_changes, init_document, read_attempts};
+
+const UNIT: &str = "turf:T1";
+const NOW: i64 = 1_790_000_000_000;
+
+fn unit() -> UnitData {
+    let mut u = UnitData {
+        label: "turf T1".into(),
+        channel: Some(Channel::Door),
+        ..Default::default()
+    };
+    for (p, h) in [("P1", "H1"), ("P2", "H1"), ("P3", "H2")] {
+        u.people.insert(p.into(), h.into());
+        u.households.insert(h.into());
+    }
+    u.result_effects
+        .insert("not_home".into(), ResultEffect::Retry);
+    u.result_effects
+        .insert("refused".into(), ResultEffect::Refused);
+    let script = Script {
+        id: "canvass".into(),
+        version: 1,
+        kind: ScriptKind::Canvass,
+        title: "Canvass".into(),
+        intro: String::new(),
+        questions: vec![
+            Question {
+                id: "support".into(),
+                prompt: "Support?".into(),
+                kind: QuestionKind::Choice,
+                options: (1..=5)
+                    .map(|i| AnswerOption {
+                        id: i.to_string(),
+                        label: i.to_string(),
+                    })
+                    .collect(),
+                branches: vec![],
+            },
+            Question {
+                id: "note".into(),
+                prompt: "Anything else?".into(),
+                kind: QuestionKind::Text,
+                options: vec![],
+                branches: vec![],
+            },
+        ],
+        translations: Default::default(),
+    };
+    u.scripts.insert(("canvass".into(), 1), script);
+    u
+}
+
+fn author(v: &str) -> Author {
+    Author {
+        volunteer_id: v.into(),
+        device_id: format!("dev-{v}"),
+        organizer: false,
+    }
+}
+
+fn server_doc() -> Automerge {
+    let mut d = Automerge::new();
+    init_document(&mut d, UNIT).unwrap();
+    d
+}
+
+/// A plain value of an attempt field, as a crafted change writes it.
+#[derive(Clone)]
+enum V {
+    S(&'static str),
+    Owned(String),
+    I(i64),
+}
+
+fn fields(volunteer: &str, household: &str, result: &'static str) -> Vec<(&'static str, V)> {
+    vec![
+        ("household_id", V::Owned(household.into())),
+        ("channel", V::S("door")),
+        ("result", V::S(result)),
+        (
+            "effect",
+            V::S(if result == "refused" {
+                "refused"
+            } else {
+                "retry"
+            }),
+        ),
+        ("notes", V::S("")),
+        ("at_ms", V::I(NOW - 60_000)),
+        ("volunteer_id", V::Owned(volunteer.into())),
+        ("device_id", V::Owned(format!("dev-{volunteer}"))),
+        ("script_id", V::S("canvass")),
+        ("script_version", V::I(1)),
+    ]
+}
+
+/// Adds one attempt as one change, the way the app does, with `fields`.
+fn add_attempt(doc: &mut Automerge, id: &str, fields: &[(&'static str, V)]) -> Change {
+    let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
+    let mut tx = doc.transaction();
+    let obj = tx.put_object(&attempts, id, ObjType::Map).unwrap();
+    tx.put_object(&obj, "responses", ObjType::Map).unwrap();
+    tx.put_object(&obj, "text_answers", ObjType::Map).unwrap();
+    tx.put_object(&obj, "supersedes", ObjType::List).unwrap();
+    for (k, v) in fields {
+        let value: ScalarValue = match v {
+            V::S(s) => (*s).into(),
+            V::Owned(s) => s.as_str().into(),
+            V::I(i) => (*i).into(),
+        };
+        tx.put(&obj, *k, value).unwrap();
+    }
+    tx.commit();
+    doc.get_last_local_change().unwrap().clone()
+}
+
+/// A device's replica: the server's document as of now, its own actor.
+fn device_from(server: &Automerge, name: &str) -> Automerge {
+    let mut d = Automerge::new().with_actor(ActorId::from(name.as_bytes()));
+    d.apply_changes(server.get_changes(&[])).unwrap();
+    d
+}
+
+/// Admits as the server's store does: a document that saw a refused change
+/// is dropped, reloaded as stored, and the accepted changes re-applied.
+fn admit(server: &mut Automerge, changes: Vec<Change>, who: &str) -> Admission {
+    let stored = server.clone();
+    let a = admit_changes(server, UNIT, changes, &unit(), &author(who), NOW);
+    if a.tainted {
+        *server = stored;
+        server
+            .apply_changes(a.accepted.iter().map(|(c, _)| c.clone()))
+            .unwrap();
+    }
+    a
+}
+
+fn refused_rule(a: &Admission) -> String {
+    a.refused
+        .as_ref()
+        .map(|r| r.violation.rule.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_whole_valid_attempt_is_accepted() {
+    let mut server = server_doc();
+    let mut dev = device_from(&server, "a");
+    let c = add_attempt(&mut dev, "a-1", &fields("vol-a", "H1", "not_home"));
+    let a = admit(&mut server, vec![c], "vol-a");
+    assert!(a.refused.is_none(), "{:?}", a.refused);
+    assert_eq!(a.accepted.len(), 1);
+    assert_eq!(read_attempts(&server).unwrap()[0].id, "a-1");
+}
+
+/// One honest attempt on the server and a hostile device that has it.
+fn with_one_attempt() -> (Automerge, Automerge, String) {
+    let mut server = server_doc();
+    let mut honest = device_from(&server, "a");
+    let c = add_attempt(&mut honest, "a-1", &fields("vol-a", "H1", "not_home"));
+    assert!(admit(&mut server, vec![c], "vol-a").refused.is_none());
+    let hostile = device_from(&server, "b");
+    (server, hostile, "a-1".into())
+}
+
+fn attempt_obj(doc: &Automerge, id: &str) -> automerge::ObjId {
+    let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
+    doc.get(&attempts, id).unwrap().unwrap().1
+}
+
+#[test]
+fn editing_someone_elses_attempt_is_refused_and_changes_nothing() {
+    let (mut server, mut b, id) = with_one_attempt();
+    let before = read_attempts(&server).unwrap();
+    let obj = attempt_obj(&b, &id);
+    let mut tx = b.transaction();
+    tx.put(&obj, "volunteer_id", "vol-b").unwrap();
+    tx.put(&obj, "result", "refused").unwrap();
+    tx.commit();
+    let c = b.get_last_local_change().unwrap().clone();
+    let a = admit(&mut server, vec![c], "vol-b");
+    assert_eq!(refused_rule(&a), "append_only");
+    assert!(a.tainted || a.accepted.is_empty());
+    assert_eq!(read_attempts(&server).unwrap(), before);
+}
+
+#[test]
+fn deleting_an_attempt_or_the_attempts_map_is_refused() {
+    let (mut server, mut b, id) = with_one_attempt();
+    let (_, attempts) = b.get(ROOT, "attempts").unwrap().unwrap();
+    let mut tx = b.transaction();
+    tx.delete(&attempts, id.as_str()).unwrap();
+    tx.commit();
+    let c = b.get_last_local_change().unwrap().clone();
+    assert_eq!(
+        refused_rule(&admit(&mut server, vec![c], "vol-b")),
+        "append_only"
+    );
+
+    let (mut server, mut b, _) = with_one_attempt();
+    let mut tx = b.transaction();
+    tx.delete(ROOT, "attempts").unwrap();
+    tx.commit();
+    let c = b.get_last_local_change().unwrap().clone();
+    let a = admit(&mut server, vec![c], "vol-b");
+    assert!(
+        ["root_fixed", "append_only"].contains(&refused_rule(&a).as_str()),
+        "{a:?}"
+    );
+    assert_eq!(read_attempts(&server).unwrap().len(), 1);
+}
+
+#[test]
+fn a_text_where_a_number_belongs_is_refused() {
+    let (mut server, mut b, _) = with_one_attempt();
+    let mut f = fields("vol-b", "H2", "not_home");
+    f.retain(|(k, _)| *k != "at_ms");
+    f.push(("at_ms", V::S("yesterday")));
+    let c = add_attempt(&mut b, "b-1", &f);
+    assert_eq!(
+        refused_rule(&admit(&mut server, vec![c], "vol-b")),
+        "value_types"
+    );
+    assert_eq!(read_attempts(&server).unwrap().len(), 1);
+}
+
+#[test]
+fn a_concurrent_value_at_an_existing_attempt_key_is_refused() {
+    // Made without seeing the honest attempt: a conflict that could hide it.
+    let mut server = server_doc();
+    let mut hostile = device_from(&server, "zz");
+    let mut honest = device_from(&server, "a");
+    let c = add_attempt(&mut honest, "a-1", &fields("vol-a", "H1", "not_home"));
+    assert!(admit(&mut server, vec![c], "vol-a").refused.is_none());
+    let c = add_attempt(&mut hostile, "a-1", &fields("vol-b", "H1", "refused"));
+    assert_eq!(
+        refused_rule(&admit(&mut server, vec![c], "vol-b")),
+        "append_only"
+    );
+    assert_eq!(read_attempts(&server).unwrap()[0].volunteer_id, "vol-a");
+}
+
+#[test]
+fn a_root_made_by_a_client_is_refused_and_hides_nothing() {
+    let (mut server, _, _) = with_one_attempt();
+    let mut own = Automerge::new();
+    let mut tx = own.transaction();
+    tx.put(ROOT, "schema", 1).unwrap();
+    tx.put(ROOT, "unit", UNIT).unwrap();
+    tx.put_object(ROOT, "attempts", ObjType::Map).unwrap();
+    tx.commit();
+    let root = own.get_last_local_change().unwrap().clone();
+    let attempt = add_attempt(&mut own, "b-1", &fields("vol-b", "H2", "not_home"));
+    let a = admit(&mut server, vec![root, attempt], "vol-b");
+    assert_eq!(refused_rule(&a), "root_fixed");
+    let ids: Vec<String> = read_attempts(&server)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, ["a-1"]);
+}
+
+#[test]
+fn forged_authors_foreign_doors_unknown_codes_and_fields_are_refused() {
+    let cases: Vec<(&str, Vec<(&'static str, V)>)> = vec![
+        ("author", fields("vol-a", "H2", "not_home")),
+        ("household_on_unit", fields("vol-b", "H99", "not_home")),
+        ("result_code", {
+            let mut f = fields("vol-b", "H2", "not_home");
+            f.retain(|(k, _)| *k != "result" && *k != "effect");
+            f.push(("result", V::S("made_up")));
+            f.push(("effect", V::S("do_not_contact")));
+            f
+        }),
+        ("result_effect", {
+            let mut f = fields("vol-b", "H2", "not_home");
+            f.retain(|(k, _)| *k != "effect");
+            f.push(("effect", V::S("do_not_contact")));
+            f
+        }),
+        ("known_fields", {
+            let mut f = fields("vol-b", "H2", "not_home");
+            f.push(("favourite_color", V::S("blue")));
+            f
+        }),
+        ("time", {
+            let mut f = fields("vol-b", "H2", "not_home");
+            f.retain(|(k, _)| *k != "at_ms");
+            f.push(("at_ms", V::I(NOW + 3 * 24 * 3600 * 1000)));
+            f
+        }),
+        ("author", {
+            let mut f = fields("vol-b", "H2", "not_home");
+            f.retain(|(k, _)| *k != "device_id");
+            f.push(("device_id", V::S("dev-vol-a")));
+            f
+        }),
+    ];
+    for (rule, f) in cases {
+        let (mut server, mut b, _) = with_one_attempt();
+        let c = add_attempt(&mut b, "b-1", &f);
+        let a = admit(&mut server, vec![c], "vol-b");
+        assert_eq!(refused_rule(&a), rule, "{:?}", a.refused);
+        let r = a.refused.unwrap();
+        assert_eq!(r.violation.attempt_id, "b-1");
+        assert!(!r.violation.message.is_empty());
+        assert_eq!(read_attempts(&server).unwrap().len(), 1, "rule {rule}");
+    }
+}
+
+#[test]
+fn a_volunteer_corrects_only_their_own_attempts() {
+    let (mut server, mut b, id) = with_one_attempt();
+    let c = add_attempt(&mut b, "b-1", &fields("vol-b", "H1", "not_home"));
+    let mut f = fields("vol-b", "H1", "refused");
+    f.retain(|(k, _)| *k != "household_id");
+    f.push(("household_id", V::S("H1")));
+    // supersedes is a list: write it by hand.
+    let (_, attempts) = b.get(ROOT, "attempts").unwrap().unwrap();
+    let mut tx = b.transaction();
+    let obj = tx.put_object(&attempts, "b-2", ObjType::Map).unwrap();
+    tx.put_object(&obj, "responses", ObjType::Map).unwrap();
+    tx.put_object(&obj, "text_answers", ObjType::Map).unwrap();
+    let sup = tx.put_object(&obj, "supersedes", ObjType::List).unwrap();
+    tx.insert(&sup, 0, id.as_str()).unwrap();
+    for (k, v) in &f {
+        let value: ScalarValue = match v {
+            V::S(s) => (*s).into(),
+            V::Owned(s) => s.as_str().into(),
+            V::I(i) => (*i).into(),
+        };
+        tx.put(&obj, *k, value).unwrap();
+    }
+    tx.commit();
+    let c2 = b.get_last_local_change().unwrap().clone();
+    let a = admit(&mut server, vec![c, c2], "vol-b");
+    assert_eq!(a.accepted.len(), 1, "b-1 is kept, b-2 refused");
+    assert_eq!(refused_rule(&a), "supersedes_own");
+}
+
+// --- Interleavings -------------------------------------------------------
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Valid,
+    ForgedAuthor,
+    ForeignDoor,
+    EditOwnEarlier,
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        6 => Just(Kind::Valid),
+        1 => Just(Kind::ForgedAuthor),
+        1 => Just(Kind::ForeignDoor),
+        1 => Just(Kind::EditOwnEarlier),
+    ]
+}
+
+/// Each device's chain of changes (each depends on the one before), and
+/// the ids of the attempts that must end up on the server: the chain's
+/// valid prefix, as nothing built on a refused change can be accepted.
+fn chains(plan: &[Vec<Kind>]) -> (Vec<Vec<Change>>, BTreeSet<String>) {
+    let genesis = server_doc();
+    let mut out = Vec::new();
+    let mut expected = BTreeSet::new();
+    for (d, kinds) in plan.iter().enumerate() {
+        let vol = format!("vol-{d}");
+        let mut doc = device_from(&genesis, &format!("device{d}"));
+        let mut chain = Vec::new();
+        let mut ok = true;
+        for (i, k) in kinds.iter().enumerate() {
+            let id = format!("d{d}-{i}");
+            let c = match k {
+                Kind::Valid => add_attempt(&mut doc, &id, &fields(&vol, "H2", "not_home")),
+                Kind::ForgedAuthor => {
+                    add_attempt(&mut doc, &id, &fields("vol-x", "H2", "not_home"))
+                }
+                Kind::ForeignDoor => add_attempt(&mut doc, &id, &fields(&vol, "H9", "not_home")),
+                Kind::EditOwnEarlier if i > 0 => {
+                    let obj = attempt_obj(&doc, &format!("d{d}-0"));
+                    let mut tx = doc.transaction();
+                    tx.put(&obj, "notes", "rewritten").unwrap();
+                    tx.commit();
+                    doc.get_last_local_change().unwrap().clone()
+                }
+                Kind::EditOwnEarlier => {
+                    add_attempt(&mut doc, &id, &fields("vol-x", "H2", "not_home"))
+                }
+            };
+            ok &= matches!(k, Kind::Valid);
+            if ok {
+                expected.insert(id);
+            }
+            chain.push(c);
+        }
+        out.push(chain);
+    }
+    (out, expected)
+}
+
+/// Delivers the chains in batches, in the order `order` picks devices.
+fn deliver(chains: &[Vec<Change>], order: &[usize], batch: usize) -> Automerge {
+    let mut server = server_doc();
+    let mut next = vec![0usize; chains.len()];
+    // The interleaving first, then every device finishes, in turn.
+    let finish = (0..chains.len()).flat_map(|d| std::iter::repeat_n(d, 8));
+    let mut rounds = order
+        .iter()
+        .copied()
+        .cycle()
+        .take(order.len() * 4)
+        .chain(finish);
+    while next.iter().zip(chains).any(|(n, c)| *n < c.len()) {
+        let Some(d) = rounds.next() else { break };
+        let d = d % chains.len();
+        let start = next[d];
+        let end = (start + batch).min(chains[d].len());
+        if start == end {
+            continue;
+        }
+        // A device resends everything not yet confirmed (here: from the start).
+        let sent: Vec<Change> = chains[d][..end].to_vec();
+        admit(&mut server, sent, &format!("vol-{d}"));
+        next[d] = end;
+    }
+    server
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_interleavings_keep_exactly_the_valid_attempts_on_every_replica(
+        plan in proptest::collection::vec(proptest::collection::vec(kind(), 1..6), 2..4),
+        order_a in proptest::collection::vec(0usize..4, 1..6),
+        order_b in proptest::collection::vec(0usize..4, 1..6),
+        batch in 1usize..4,
+    ) {
+        let (chains, expected) = chains(&plan);
+        let a = deliver(&chains, &order_a, batch);
+        let b = deliver(&chains, &order_b, batch);
+        let ids = |d: &Automerge| -> BTreeSet<String> {
+            read_attempts(d).unwrap().into_iter().map(|a| a.id).collect()
+        };
+        prop_assert_eq!(ids(&a), expected.clone());
+        prop_assert_eq!(ids(&b), expected);
+        let (mut ha, mut hb) = (a.get_heads(), b.get_heads());
+        ha.sort();
+        hb.sort();
+        prop_assert_eq!(ha, hb, "both replicas hold the same history");
+    }
+}
