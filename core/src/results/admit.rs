@@ -161,14 +161,6 @@ pub fn check_change_shape(
     };
     for (i, op) in expanded.operations.iter().enumerate() {
         let op_id = OpId(start + i as u64, actor.clone());
-        if !op.pred.is_empty() || matches!(op.action, OpType::Delete) {
-            return Err(refuse(
-                &attempt_id,
-                "attempts",
-                "append_only",
-                "the change edits or deletes something already written; attempts are written once and corrected by a new attempt that supersedes them".into(),
-            ));
-        }
         let target = match &op.obj {
             ObjectId::Root => {
                 return Err(refuse(
@@ -180,6 +172,22 @@ pub fn check_change_shape(
             }
             ObjectId::Id(id) => id,
         };
+        if !op.pred.is_empty() || matches!(op.action, OpType::Delete) {
+            let touched = match (&op.key, target == attempts) {
+                (Key::Map(k), true) => Some(k.to_string()),
+                _ => attempt_owning(doc, attempts_exid, target),
+            };
+            let field = match &op.key {
+                Key::Map(k) if target != attempts => k.to_string(),
+                _ => "attempts".to_string(),
+            };
+            return Err(refuse(
+                &touched.or(attempt_id.clone()),
+                &field,
+                "append_only",
+                "the change edits or deletes something already written; attempts are written once and corrected by a new attempt that supersedes them".into(),
+            ));
+        }
         if target == attempts {
             let Key::Map(key) = &op.key else {
                 return Err(refuse(
@@ -327,6 +335,26 @@ pub fn check_change_shape(
             "the change adds no attempt; every change a device sends adds exactly one",
         )
     })
+}
+
+/// The attempt an existing object belongs to (the attempt's map itself, or
+/// one of its answer maps or its supersedes list), to name it in a refusal.
+fn attempt_owning(doc: &Automerge, attempts: &automerge::ObjId, target: &OpId) -> Option<String> {
+    let wanted = target.to_string();
+    for item in doc.map_range(attempts, ..) {
+        let obj = item.id();
+        if obj.to_string() == wanted {
+            return Some(item.key.to_string());
+        }
+        for part in doc.map_range(&obj, ..) {
+            if matches!(part.value, automerge::ValueRef::Object(_))
+                && part.id().to_string() == wanted
+            {
+                return Some(item.key.to_string());
+            }
+        }
+    }
+    None
 }
 
 /// Judges `changes` from a device against `doc` (a unit's document that
