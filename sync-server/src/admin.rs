@@ -63,7 +63,8 @@ impl DataDir {
     }
 
     pub fn campaign_store_path(&self, campaign_id: &str) -> PathBuf {
-        // Campaign ids are validated to be non-empty; keep the file name tame.
+        // New campaign ids are already file-safe (`check_campaign_id`); this
+        // keeps ids of campaigns created before that rule tame too.
         let safe: String = campaign_id
             .chars()
             .map(|c| {
@@ -109,10 +110,32 @@ pub fn read_campaign_dir(dir: &Path) -> Result<ReferenceData, AdminError> {
 }
 
 /// Creates a campaign from its reference data and publishes every packet.
+/// Creates a campaign and publishes its packets. All or nothing: a create
+/// that fails at any step leaves no campaign row, packet or store file.
 pub fn create_campaign(dir: &DataDir, data: &ReferenceData) -> Result<String, AdminError> {
-    let db = dir.server_db()?;
+    let mut db = dir.server_db()?;
+    if let Some(c) = &data.campaign
+        && walkbook_core::model::check_campaign_id(&c.id).is_ok()
+        && dir.campaign_store_path(&c.id).exists()
+        && db.campaign(&c.id).is_err()
+    {
+        return Err(AdminError::Invalid(format!(
+            "a store file for campaign {} already exists at {} without a campaign; move it away or pick another id",
+            c.id,
+            dir.campaign_store_path(&c.id).display()
+        )));
+    }
     let id = db.insert_campaign(data)?;
-    publish_packets(dir, &db, &id)?;
+    if let Err(e) = publish_packets(dir, &db, &id) {
+        db.delete_campaign(&id)?;
+        let path = dir.campaign_store_path(&id);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
+    }
     Ok(id)
 }
 

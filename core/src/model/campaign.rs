@@ -12,6 +12,29 @@ pub struct Campaign {
     pub calling_hours: CallingHours,
 }
 
+/// The one format of a campaign id, checked when a campaign is created: 2 to
+/// 63 characters, lowercase ASCII letters, digits and dashes, starting with a
+/// letter or digit. Ids name files and URLs, so two ids that differ only in
+/// case or punctuation (`coll.x`, `Coll_X`) could collide there: no such id
+/// is accepted at all.
+pub fn check_campaign_id(id: &str) -> Result<(), String> {
+    let ok = (2..=63).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "campaign id {id:?} is not valid: use 2 to 63 characters of lowercase letters a-z, digits and dashes, starting with a letter or digit (for example \"mayor-2026\")"
+        ))
+    }
+}
+
 /// Local-time window in which contacts may be called. US law allows 8:00 to
 /// 21:00 in the called person's local time; campaigns often narrow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

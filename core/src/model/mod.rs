@@ -7,7 +7,9 @@ mod phone;
 mod reference;
 mod script;
 
-pub use campaign::{Assignment, AssignmentKind, CallingHours, Campaign, Volunteer};
+pub use campaign::{
+    Assignment, AssignmentKind, CallingHours, Campaign, Volunteer, check_campaign_id,
+};
 pub use phone::{Phone, PhoneKind, PhoneNumberError, normalize_phone};
 pub use reference::{
     CallList, Channel, Household, Person, ReferenceData, ResultCode, ResultEffect, Turf,

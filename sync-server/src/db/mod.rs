@@ -84,6 +84,7 @@ impl ServerDb {
             .campaign
             .as_ref()
             .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
+        walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
         if self.campaign(&c.id).is_ok() {
             return Err(DbError::CampaignExists(c.id.clone()));
         }
@@ -129,6 +130,15 @@ impl ServerDb {
         let text = text.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
         serde_json::from_str(&text)
             .map_err(|e| DbError::Invalid(format!("stored campaign {id} is unreadable: {e}")))
+    }
+
+    /// Removes a campaign that failed to be created, with its packets.
+    pub fn delete_campaign(&mut self, id: &str) -> Result<(), DbError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM packets WHERE campaign_id = ?1", [id])?;
+        tx.execute("DELETE FROM campaigns WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The campaign's revision: changes whenever its data changes.
