@@ -333,3 +333,38 @@ async fn a_phone_500_results_behind_catches_up_in_a_few_rounds() {
         .unwrap();
     assert_eq!(behind.store().heads_hex(&doc).unwrap(), server_heads);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_serves_its_protocol_as_openapi() {
+    let server = TestServer::start(60).await;
+    let resp = reqwest::get(format!("{}/v1/openapi.json", server.url))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/v1/join",
+        "/v1/assignments",
+        "/v1/packets/{assignment_id}",
+        "/v1/sync",
+        "/v1/claims",
+        "/v1/claims/{claim_id}/release",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    // Every rule the server can name is documented.
+    let rules = doc["components"]["schemas"]["Refusal"]["properties"]["rule"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let source = include_str!("../../core/src/results/rules.rs").to_string()
+        + include_str!("../../core/src/results/admit.rs");
+    for rule in rules {
+        let rule = rule.as_str().unwrap();
+        assert!(
+            source.contains(&format!("\"{rule}\"")),
+            "documented rule {rule} exists in the code"
+        );
+    }
+}

@@ -33,6 +33,15 @@ pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
+/// The protocol as OpenAPI 3.1 (`docs/openapi.json`, prose in `docs/protocol.md`).
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../../../docs/openapi.json"),
+    )
+        .into_response()
+}
+
 fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
