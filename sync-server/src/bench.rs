@@ -19,6 +19,8 @@ use walkbook_core::results::{NewAttempt, split_changes};
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient};
 
+use walkbook_core::results::rules::Author;
+
 use crate::admin::{self, DataDir};
 use crate::demo::DemoError;
 use crate::http::{self, AppState};
@@ -36,8 +38,12 @@ pub struct SyncBenchReport {
     pub rounds: u32,
     pub automerge_time: Duration,
     /// Time the server store spent receiving the same uploads directly (no
-    /// HTTP): automerge apply + attempt validation + index + fsync'd commit.
+    /// HTTP): automerge apply + index + fsync'd commit, without the results
+    /// rules (the device's receive path).
     pub store_receive_time: Duration,
+    /// The same with the server's admission (every change judged by effect
+    /// and the rules): what the server really runs.
+    pub checked_receive_time: Duration,
 }
 
 impl SyncBenchReport {
@@ -49,6 +55,9 @@ impl SyncBenchReport {
     }
     pub fn store_rate(&self) -> f64 {
         self.changes as f64 / self.store_receive_time.as_secs_f64()
+    }
+    pub fn checked_rate(&self) -> f64 {
+        self.changes as f64 / self.checked_receive_time.as_secs_f64()
     }
     pub fn wire_budget(&self) -> f64 {
         1.5 * self.raw_change_bytes as f64 + 1024.0 * self.documents as f64
@@ -191,6 +200,55 @@ pub async fn bench_sync(
         }
     }
 
+    // Once more into another fresh store, through the server's admission.
+    let view = {
+        let db = dir.server_db()?;
+        http::CampaignView::new(
+            db.campaign(&campaign_id)
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+        )
+    };
+    let mut checked = DeviceStore::open(root.join("checked-server.db"), None)?;
+    let mut checked_receive_time = Duration::ZERO;
+    let now_ms = Utc::now().timestamp_millis();
+    for (i, (store, doc)) in device_stores.iter().enumerate() {
+        let mut device = store.lock().unwrap_or_else(|p| p.into_inner());
+        device.forget_sync_state(doc, "checked")?;
+        let author = Author {
+            volunteer_id: device.meta("volunteer_id")?.unwrap_or_default(),
+            device_id: device.device_id().to_string(),
+            organizer: false,
+        };
+        let unit = view
+            .unit_data(doc)
+            .ok_or_else(|| std::io::Error::other(format!("no unit for {doc}")))?;
+        let peer = format!("checked-{i}");
+        for _ in 0..16 {
+            let up = device.generate_sync_message(doc, "checked")?;
+            if let Some(m) = &up {
+                let t = Instant::now();
+                checked.begin_sync_session(doc, &peer)?;
+                let receipt =
+                    checked.receive_device_message(doc, &peer, m, &unit, &author, now_ms)?;
+                checked_receive_time += t.elapsed();
+                if let Some(r) = receipt.refused {
+                    return Err(std::io::Error::other(format!(
+                        "bench upload refused: {}",
+                        r.violation
+                    ))
+                    .into());
+                }
+            }
+            let down = checked.generate_sync_message(doc, &peer)?;
+            if let Some(m) = &down {
+                device.receive_sync_message(doc, "checked", m)?;
+            }
+            if up.is_none() && down.is_none() {
+                break;
+            }
+        }
+    }
+
     let _ = tx.send(());
     let _ = server.await;
     Ok(SyncBenchReport {
@@ -204,6 +262,7 @@ pub async fn bench_sync(
         rounds,
         automerge_time,
         store_receive_time,
+        checked_receive_time,
     })
 }
 

@@ -311,3 +311,73 @@ async fn bad_requests_get_the_right_4xx_and_write_nothing() {
     );
     server.stop().await;
 }
+
+/// A server that answers every sync with heads the phone can never reach.
+async fn stuck_server(doc: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let syncs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = syncs.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let doc = doc.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 1 << 20];
+                let mut got = Vec::new();
+                // Read the head and whatever body the client sends.
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout(std::time::Duration::from_millis(200), sock.read(&mut buf))
+                        .await
+                {
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                }
+                let head = String::from_utf8_lossy(&got);
+                let body = if head.starts_with("POST /v1/sync") {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    format!(
+                        r#"{{"docs":[{{"doc_id":"{doc}","message":null,"persisted_heads":["{}"]}}]}}"#,
+                        "ab".repeat(32)
+                    )
+                } else {
+                    r#"{"assignments":[]}"#.to_string()
+                };
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (url, syncs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_that_makes_no_progress_resets_then_says_what_is_missing() {
+    let server = TestServer::start(200).await;
+    let d = server.device(&server.volunteers()[0]).await;
+    d.canvass(2);
+    let doc = doc_of(&d);
+    let (url, syncs) = stuck_server(doc.clone()).await;
+    let client = walkbook_core::sync::SyncClient::new(&url, d.store.clone()).unwrap();
+    let err = client.sync_now(|_| {}).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("did not converge"), "{text}");
+    assert!(text.contains(&doc), "names the document: {text}");
+    assert!(
+        text.contains(&"ab".repeat(6)),
+        "names the server's heads: {text}"
+    );
+    let rounds = syncs.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (3..=16).contains(&rounds),
+        "stalled rounds are bounded and resets were tried: {rounds}"
+    );
+    // Nothing was lost on the phone.
+    assert_eq!(d.store().pending_upload_count().unwrap(), 2);
+}

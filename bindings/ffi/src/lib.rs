@@ -557,6 +557,7 @@ impl Walkbook {
                     bytes_received: s.bytes_received as u64,
                     changes_received: s.changes_received as u64,
                     pending_upload: s.pending_upload as u64,
+                    refused: s.refused as u32,
                 };
                 self.emit(SyncState {
                     running: false,
@@ -587,6 +588,31 @@ impl Walkbook {
                 Err(e)
             }
         }
+    }
+
+    /// Results the server did not accept, newest first, with the reason.
+    pub fn refused_attempts(&self) -> Result<Vec<RefusedAttemptView>, WalkbookError> {
+        guard(|| {
+            Ok(self
+                .store()
+                .refused_attempts()?
+                .into_iter()
+                .map(|r| RefusedAttemptView {
+                    unit_id: r
+                        .doc_id
+                        .split_once(':')
+                        .map(|(_, u)| u.to_string())
+                        .unwrap_or(r.doc_id.clone()),
+                    attempt_id: r.attempt_id,
+                    person_id: r.attempt.as_ref().and_then(|a| a.person_id.clone()),
+                    household_id: r.attempt.as_ref().map(|a| a.household_id.clone()),
+                    result: r.attempt.as_ref().and_then(|a| a.result.clone()),
+                    rule: r.rule,
+                    reason: r.reason,
+                    refused_at_ms: r.refused_at_ms,
+                })
+                .collect())
+        })
     }
 
     /// Deletes every trace of the campaign from this phone.

@@ -294,4 +294,22 @@ pub struct SyncSummaryView {
     pub bytes_received: u64,
     pub changes_received: u64,
     pub pending_upload: u64,
+    /// Results the server did not accept in this sync, now in `refused_attempts`.
+    pub refused: u32,
+}
+
+/// A result the server did not accept, kept on the phone and shown as
+/// "not accepted" with the reason.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RefusedAttemptView {
+    pub unit_id: String,
+    pub attempt_id: String,
+    pub person_id: Option<String>,
+    pub household_id: Option<String>,
+    pub result: Option<String>,
+    /// The rule it broke, e.g. `author`, `person_on_unit`.
+    pub rule: String,
+    /// What was wrong, in words.
+    pub reason: String,
+    pub refused_at_ms: i64,
 }

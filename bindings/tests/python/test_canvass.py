@@ -41,6 +41,10 @@ def test_a_canvass_records_offline_and_syncs_to_the_server():
         assert book.pending_upload_count() == 1
         summary = await book.sync_now()
         assert summary.pending_upload == 0
+        # An honest app's results are all accepted: nothing set aside.
+        assert summary.refused == 0
+        assert book.refused_attempts() == []
+        assert book.device_id().startswith("dev-"), "the server issued the device id"
         assert book.walk_list(turf.unit_id, None)[0].people[0].status.kind == wb.StatusKind.CONTACTED
 
     asyncio.run(run())

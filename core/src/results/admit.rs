@@ -378,94 +378,144 @@ pub fn admit_changes(
         Ok(Some((Value::Object(_), id))) => Some(id),
         _ => None,
     };
+    let refusal = |change: &Change, v: RuleViolation| Refusal {
+        change: change.hash().to_string(),
+        violation: v,
+    };
+
+    // 1. What each change can touch, read from its operations, before
+    //    anything is applied; the batch stops at the first bad one.
+    let mut shaped: Vec<(Change, Option<String>)> = Vec::with_capacity(ready.len());
+    let mut keys_in_batch: BTreeSet<String> = BTreeSet::new();
     for change in ready {
-        let hash = change.hash();
-        let refuse = |v: RuleViolation| Refusal {
-            change: hash.to_string(),
-            violation: v,
-        };
-        if Some(hash) == genesis && doc.apply_changes([change.clone()]).is_ok() {
-            out.accepted.push((change, None));
+        if Some(change.hash()) == genesis {
+            shaped.push((change, None));
             continue;
         }
         let (Some(attempts), Some(attempts_exid)) = (&attempts, &attempts_exid) else {
-            out.refused = Some(refuse(RuleViolation::new(
-                "",
-                "(root)",
-                "root_fixed",
-                "the document has no canonical genesis yet; sync again",
-            )));
-            return out;
+            out.refused = Some(refusal(
+                &change,
+                RuleViolation::new(
+                    "",
+                    "(root)",
+                    "root_fixed",
+                    "the document has no canonical genesis yet; sync again",
+                ),
+            ));
+            break;
         };
-        let attempt_id = match check_change_shape(doc, &change, attempts, attempts_exid) {
-            Ok(id) => id,
-            Err(v) => {
-                out.refused = Some(refuse(v));
-                return out;
+        match check_change_shape(doc, &change, attempts, attempts_exid) {
+            Ok(id) if keys_in_batch.insert(id.clone()) => shaped.push((change, Some(id))),
+            Ok(id) => {
+                out.refused = Some(refusal(
+                    &change,
+                    RuleViolation::new(
+                        &id,
+                        "attempts",
+                        "append_only",
+                        format!("attempt {id} is added twice"),
+                    ),
+                ));
+                break;
             }
-        };
-        out.tainted = true;
-        if let Err(e) = doc.apply_changes([change.clone()]) {
-            out.refused = Some(refuse(RuleViolation::new(
-                &attempt_id,
+            Err(v) => {
+                out.refused = Some(refusal(&change, v));
+                break;
+            }
+        }
+    }
+    if shaped.is_empty() {
+        return out;
+    }
+
+    // 2. What they did: applied in one batch (automerge applies a batch far
+    //    faster than one change at a time), then every new attempt is read
+    //    back whole and checked against the rules. The first failure taints
+    //    the document: the caller reloads it and re-applies `accepted`.
+    out.tainted = true;
+    if let Err(e) = doc.apply_changes(shaped.iter().map(|(c, _)| c.clone())) {
+        let (first, id) = &shaped[0];
+        out.refused = Some(refusal(
+            first,
+            RuleViolation::new(
+                id.as_deref().unwrap_or(""),
                 "attempts",
                 "applies",
-                format!("the change does not apply: {e}"),
-            )));
-            return out;
-        }
-        let attempt = match read_attempts_by_id(doc, std::slice::from_ref(&attempt_id)) {
-            Ok(mut a) if a.len() == 1 => a.pop().expect("one attempt"),
-            Ok(_) => {
-                out.refused = Some(refuse(RuleViolation::new(
-                    &attempt_id,
-                    "attempts",
-                    "shape",
-                    "the attempt is not readable after the change",
-                )));
-                return out;
-            }
-            Err(e) => {
-                out.refused = Some(refuse(RuleViolation::new(
-                    &attempt_id,
-                    "attempts",
-                    "value_types",
-                    e.to_string(),
-                )));
-                return out;
-            }
-        };
-        // The effect, once more: exactly one value at the new key.
-        if doc
-            .get_all(attempts_exid, attempt_id.as_str())
-            .map(|v| v.len())
-            .unwrap_or(0)
-            != 1
-        {
-            out.refused = Some(refuse(RuleViolation::new(
-                &attempt_id,
-                "attempts",
-                "append_only",
-                "the attempt conflicts with another value at the same key",
-            )));
-            return out;
-        }
-        if attempt.supersedes.iter().any(|s| s == &attempt.id) {
-            out.refused = Some(refuse(RuleViolation::new(
-                &attempt_id,
-                "supersedes",
-                "supersedes_exists",
-                "an attempt cannot correct itself",
-            )));
-            return out;
-        }
-        let reference = DocUnit { data, doc };
-        if let Err(v) = check_attempt(&attempt, &reference, author, now_ms) {
-            out.refused = Some(refuse(v));
-            return out;
-        }
-        out.tainted = false;
-        out.accepted.push((change, Some(attempt)));
+                format!("the changes do not apply: {e}"),
+            ),
+        ));
+        return out;
     }
+    let failed_before = out.refused.take();
+    for (change, id) in shaped {
+        let Some(attempt_id) = id else {
+            out.accepted.push((change, None));
+            continue;
+        };
+        match judge_applied(
+            doc,
+            &attempt_id,
+            attempts_exid.as_ref(),
+            data,
+            author,
+            now_ms,
+        ) {
+            Ok(attempt) => out.accepted.push((change, Some(attempt))),
+            Err(v) => {
+                out.refused = Some(refusal(&change, v));
+                return out;
+            }
+        }
+    }
+    out.refused = failed_before;
+    // Everything applied was accepted: the document holds nothing refused.
+    out.tainted = false;
     out
+}
+
+/// Reads a just-applied attempt back whole and checks it against the rules.
+fn judge_applied(
+    doc: &Automerge,
+    attempt_id: &str,
+    attempts_exid: Option<&automerge::ObjId>,
+    data: &UnitData,
+    author: &Author,
+    now_ms: i64,
+) -> Result<Attempt, RuleViolation> {
+    let violation = |field: &str, rule: &str, message: String| {
+        RuleViolation::new(attempt_id, field, rule, message)
+    };
+    let attempt = match read_attempts_by_id(doc, &[attempt_id.to_string()]) {
+        Ok(mut a) if a.len() == 1 => a.pop().expect("one attempt"),
+        Ok(_) => {
+            return Err(violation(
+                "attempts",
+                "shape",
+                "the attempt is not readable after the change".into(),
+            ));
+        }
+        Err(e) => return Err(violation("attempts", "value_types", e.to_string())),
+    };
+    // The effect, once more: exactly one value at the new key.
+    let values = attempts_exid
+        .and_then(|a| doc.get_all(a, attempt_id).ok())
+        .map(|v| v.len())
+        .unwrap_or(0);
+    if values != 1 {
+        return Err(violation(
+            "attempts",
+            "append_only",
+            "the attempt conflicts with another value at the same key".into(),
+        ));
+    }
+    if attempt.supersedes.iter().any(|s| s == &attempt.id) {
+        return Err(violation(
+            "supersedes",
+            "supersedes_exists",
+            "an attempt cannot correct itself".into(),
+        ));
+    }
+    let reference = DocUnit { data, doc };
+    check_attempt(&attempt, &reference, author, now_ms)?;
+    Ok(attempt)
 }

@@ -111,7 +111,24 @@ impl DeviceStore {
         before: &[ChangeHash],
         new_attempts: &[Attempt],
     ) -> Result<(), StoreError> {
-        let result = self.persist_inner(doc_id, before, new_attempts);
+        let changes = self
+            .docs
+            .get(doc_id)
+            .expect("persist is called on a loaded document")
+            .get_changes(before);
+        self.persist_changes(doc_id, &changes, new_attempts)
+    }
+
+    /// Like `persist`, for callers that already hold the new changes (the
+    /// change just made, or the changes just admitted): automerge need not
+    /// rebuild them from its op set.
+    pub(crate) fn persist_changes(
+        &mut self,
+        doc_id: &str,
+        changes: &[Change],
+        new_attempts: &[Attempt],
+    ) -> Result<(), StoreError> {
+        let result = self.persist_inner(doc_id, changes, new_attempts);
         if result.is_err() {
             self.docs.remove(doc_id);
         }
@@ -121,14 +138,13 @@ impl DeviceStore {
     fn persist_inner(
         &mut self,
         doc_id: &str,
-        before: &[ChangeHash],
+        changes: &[Change],
         new_attempts: &[Attempt],
     ) -> Result<(), StoreError> {
         let doc = self
             .docs
             .get(doc_id)
             .expect("persist is called on a loaded document");
-        let changes = doc.get_changes(before);
         let heads = heads_json(&doc.get_heads());
         let tx = self
             .conn

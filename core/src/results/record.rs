@@ -35,16 +35,25 @@ impl DeviceStore {
         let before = doc.get_heads();
         let written = (|| {
             init_document(doc, &doc_id)?;
-            put_attempt(doc, &attempt)
+            let genesis_new = doc.get_heads() != before;
+            let change = put_attempt(doc, &attempt)?;
+            Ok::<_, super::DocumentError>((genesis_new, change))
         })();
-        if let Err(source) = written {
-            self.docs.remove(&doc_id);
-            return Err(StoreError::Document {
-                doc: doc_id,
-                source,
-            });
+        let (genesis_new, change) = match written {
+            Ok(w) => w,
+            Err(source) => {
+                self.docs.remove(&doc_id);
+                return Err(StoreError::Document {
+                    doc: doc_id,
+                    source,
+                });
+            }
+        };
+        if genesis_new {
+            self.persist(&doc_id, &before, std::slice::from_ref(&attempt))?;
+        } else {
+            self.persist_changes(&doc_id, &[change], std::slice::from_ref(&attempt))?;
         }
-        self.persist(&doc_id, &before, std::slice::from_ref(&attempt))?;
         // The attempt is durable; compaction is housekeeping and may fail
         // without losing anything.
         let _ = self.maybe_compact(&doc_id);

@@ -317,7 +317,7 @@ impl SyncClient {
                 let mut store = lock(&self.store);
                 let mut docs = Vec::with_capacity(doc_ids.len());
                 for doc_id in &doc_ids {
-                    let message = store.generate_sync_message(doc_id, SERVER_PEER)?;
+                    let message = store.generate_server_sync_message(doc_id, SERVER_PEER)?;
                     docs.push(DocMessage {
                         doc_id: doc_id.clone(),
                         message,

@@ -69,17 +69,36 @@ impl DeviceStore {
         doc_id: &str,
         peer: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut state = self.sync_state(doc_id, peer)?;
-        // Heads the server confirmed as persisted are known to be there.
+        self.generate_sync_message_with(doc_id, peer, &[])
+    }
+
+    /// The next message for the server this device syncs with: the heads
+    /// the server last confirmed as persisted are known to be there, so
+    /// even the first message of a session carries what the server lacks.
+    pub fn generate_server_sync_message(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let confirmed: Vec<ChangeHash> = self
             .confirmed_server_heads(doc_id)?
             .iter()
             .filter_map(|h| h.parse().ok())
             .collect();
+        self.generate_sync_message_with(doc_id, peer, &confirmed)
+    }
+
+    fn generate_sync_message_with(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+        peer_known: &[ChangeHash],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut state = self.sync_state(doc_id, peer)?;
         let message = next_message(
             self.document(doc_id)?,
             &mut state,
-            &confirmed,
+            peer_known,
             MAX_MESSAGE_CHANGE_BYTES,
         );
         self.keep_sync_state(doc_id, peer, state);
@@ -167,7 +186,6 @@ impl DeviceStore {
         };
         self.ensure_document(doc_id)?;
         let doc = self.document(doc_id)?;
-        let before = doc.get_heads();
         let admission = admit_changes(doc, doc_id, incoming.changes, unit, author, now_ms);
         if admission.tainted {
             // Drop the document that saw the refused change; rebuild it from
@@ -187,7 +205,8 @@ impl DeviceStore {
             .filter_map(|(_, a)| a.clone())
             .collect();
         if !admission.accepted.is_empty() {
-            self.persist(doc_id, &before, &attempts)?;
+            let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
+            self.persist_changes(doc_id, &changes, &attempts)?;
             let _ = self.maybe_compact(doc_id);
         }
         self.receive_peer_summary(doc_id, peer, incoming.summary)?;

@@ -57,7 +57,15 @@ pub fn next_message(
     max_change_bytes: usize,
 ) -> Option<Message> {
     forget_in_flight(state);
-    let mut message = doc.generate_sync_message(state)?;
+    // Automerge frames the message (heads, need, have); the changes are
+    // ours. Hiding what the peer has keeps automerge from computing (and
+    // compressing) changes only to be thrown away.
+    let their_have = state.their_have.take();
+    let their_need = state.their_need.take();
+    let generated = doc.generate_sync_message(state);
+    state.their_have = their_have;
+    state.their_need = their_need;
+    let mut message = generated?;
     let mut known: BTreeSet<ChangeHash> = BTreeSet::new();
     known.extend(state.shared_heads.iter().copied());
     known.extend(peer_known.iter().copied());

@@ -46,9 +46,19 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.store_receive_time.as_secs_f64()
     );
     println!(
-        "ratio to automerge: end to end {:.3}, store only {:.3} (target >= 0.5)",
+        "server store receive, checked: {:.0} changes/s ({:.3} s; the same plus admission: effect + rules)",
+        r.checked_rate(),
+        r.checked_receive_time.as_secs_f64()
+    );
+    println!(
+        "cost of the checks: checked rate = {:.2} x unchecked (issue budget: >= 0.85)",
+        r.checked_rate() / r.store_rate()
+    );
+    println!(
+        "ratio to automerge: end to end {:.3}, store only {:.3}, checked store {:.3} (target >= 0.5)",
         r.server_rate() / r.automerge_rate(),
-        r.store_rate() / r.automerge_rate()
+        r.store_rate() / r.automerge_rate(),
+        r.checked_rate() / r.automerge_rate()
     );
     println!(
         "wire bytes {} vs raw change bytes {}: {:.2}x; budget 1.5x + 1 KB/doc = {:.0} bytes ({})",

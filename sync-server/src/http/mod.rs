@@ -45,7 +45,7 @@ pub struct CampaignView {
 }
 
 impl CampaignView {
-    fn new(data: walkbook_core::model::ReferenceData) -> Self {
+    pub fn new(data: walkbook_core::model::ReferenceData) -> Self {
         let mut by_household: HashMap<&str, Vec<&str>> = HashMap::new();
         for p in &data.people {
             by_household
