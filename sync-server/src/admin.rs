@@ -179,6 +179,11 @@ pub fn publish_packets(
         db.put_packet(campaign_id, &a.id, version, &hash, &bytes)?;
         changed += 1;
     }
+    // The server makes every unit's document root (the canonical genesis)
+    // when the unit is published; no device ever creates one.
+    for a in &data.assignments {
+        store.ensure_document(&a.unit_doc_id())?;
+    }
     Ok(changed)
 }
 

@@ -381,3 +381,47 @@ async fn a_sync_that_makes_no_progress_resets_then_says_what_is_missing() {
     // Nothing was lost on the phone.
     assert_eq!(d.store().pending_upload_count().unwrap(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_store_is_a_retryable_503_never_a_client_error_and_nothing_is_lost() {
+    let server = TestServer::start(200).await;
+    let d = server.device(&server.volunteers()[0]).await;
+    d.client.sync_now(|_| {}).await.unwrap();
+    let ids = d.canvass(3);
+    let doc = doc_of(&d);
+    let token = d.store().meta("token").unwrap().unwrap();
+    let message = d
+        .store()
+        .generate_server_sync_message(&doc, "server")
+        .unwrap();
+    // Another process (an admin command, a backup) holds the write lock.
+    let other =
+        rusqlite::Connection::open(server.dir.campaign_store_path(&server.campaign_id)).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let req = SyncRequest {
+        docs: vec![walkbook_core::sync::DocMessage {
+            doc_id: doc.clone(),
+            message,
+        }],
+    };
+    let started = std::time::Instant::now();
+    let resp = post(&server, &token, &req).await;
+    assert_eq!(
+        resp.status(),
+        503,
+        "a server fault, for the client to retry"
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "busy");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "answered within the bound"
+    );
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+    // Once the lock is gone the same results go through; nothing was lost.
+    let s = d.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(s.pending_upload, 0);
+    let on_server = server.server_attempt_ids();
+    assert!(ids.iter().all(|i| on_server.contains(i)));
+}

@@ -79,6 +79,14 @@ impl DeviceStore {
         &self.device_id
     }
 
+    /// How long a write waits for a lock held by another connection before
+    /// failing with "busy" (10 s by default; the server uses less and
+    /// answers 503 so clients retry).
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(timeout)?;
+        Ok(())
+    }
+
     /// Adopts the device id the server issued at join.
     pub fn set_device_id(&mut self, device_id: &str) -> Result<(), StoreError> {
         self.conn.execute(

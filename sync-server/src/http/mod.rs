@@ -21,6 +21,9 @@ pub use error::ApiError;
 use crate::admin::{AdminError, DataDir};
 use crate::db::ServerDb;
 
+/// How long a request waits for a campaign store locked by another process.
+pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Shared state of a running server.
 pub struct AppState {
     pub dir: DataDir,
@@ -194,7 +197,11 @@ impl AppState {
         if let Some(s) = stores.get(campaign_id) {
             return Ok(s.clone());
         }
-        let store = Arc::new(Mutex::new(self.dir.campaign_store(campaign_id)?));
+        let store = self.dir.campaign_store(campaign_id)?;
+        // A lock held elsewhere (an admin command) is waited out briefly,
+        // then the request is answered 503 and the client retries.
+        store.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
+        let store = Arc::new(Mutex::new(store));
         stores.insert(campaign_id.to_string(), store.clone());
         Ok(store)
     }
