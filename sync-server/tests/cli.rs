@@ -258,3 +258,63 @@ fn bad_admin_input_gets_a_clear_message_and_a_failing_exit_code() {
     );
     assert!(String::from_utf8_lossy(&nocampaign.stderr).contains("campaign nope does not exist"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
+        .args(["demo", "--households", "200", "--volunteers", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut dashboard = None;
+    let started = std::time::Instant::now();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the demo prints its progress");
+        if let Some(rest) = line.strip_prefix("dashboard: ") {
+            dashboard = Some(rest.to_string());
+        }
+        if line.contains("stays up") {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the demo finished its simulation"
+        );
+    }
+    // "http://127.0.0.1:PORT/dashboard/login  (organizer token: TOKEN)"
+    let dashboard = dashboard.expect("the demo printed the dashboard sign-in");
+    let (url, token) = dashboard.split_once("  (organizer token: ").unwrap();
+    let token = token.trim_end_matches(')');
+    let base = url.trim_end_matches("/dashboard/login");
+    // Still serving after the simulation, and the printed sign-in works.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let page = reqwest::Client::new()
+        .get(format!("{base}/dashboard"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("doors knocked"));
+    // Ctrl-C ends it cleanly.
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}

@@ -1,6 +1,7 @@
 //! `walkbook-server demo`: the README's main job. Generates a campaign,
 //! serves it on loopback, simulates volunteers recording offline and syncing
-//! over a flaky network, and proves the server holds every result exactly once.
+//! over a flaky network, proves the server holds every result exactly once,
+//! then keeps the dashboard up until Ctrl-C (`--exit` ends it for scripts).
 
 use clap::Args;
 use walkbook_server::demo::{DemoOptions, run_demo};
@@ -21,9 +22,10 @@ pub struct DemoArgs {
     /// Port for the demo server (0: any free port).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Keep the server running after the demo, until Ctrl-C.
+    /// End right after the simulation and its check (for scripts and CI)
+    /// instead of keeping the dashboard up until Ctrl-C.
     #[arg(long)]
-    pub keep_running: bool,
+    pub exit: bool,
 }
 
 pub fn run(args: &DemoArgs) -> Result<(), CliError> {
@@ -59,9 +61,12 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             "dashboard: {}/dashboard/login  (organizer token: {})",
             report.url, report.organizer_token
         );
-        println!("data dir:  {}", root.display());
-        if args.keep_running {
-            println!("\nserver keeps running; press Ctrl-C to stop");
+        println!(
+            "data dir:  {} (removed when the demo stops)",
+            root.display()
+        );
+        if !args.exit {
+            println!("\nthe dashboard stays up: open the link above; press Ctrl-C to stop");
             super::serve::shutdown_signal().await;
         }
         server.stop().await?;
@@ -73,8 +78,6 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             ))
         }
     });
-    if !args.keep_running {
-        let _ = std::fs::remove_dir_all(&root);
-    }
+    let _ = std::fs::remove_dir_all(&root);
     result
 }
