@@ -140,7 +140,15 @@ fn device_from(server: &Automerge, name: &str) -> Automerge {
 /// is dropped, reloaded as stored, and the accepted changes re-applied.
 fn admit(server: &mut Automerge, changes: Vec<Change>, who: &str) -> Admission {
     let stored = server.clone();
-    let a = admit_changes(server, UNIT, changes, &unit(), &author(who), NOW);
+    let a = admit_changes(
+        server,
+        UNIT,
+        changes,
+        &unit(),
+        &author(who),
+        &BTreeSet::new(),
+        NOW,
+    );
     if a.tainted {
         *server = stored;
         server

@@ -438,3 +438,69 @@ async fn device_ids_are_issued_by_the_server_and_revocation_is_exact() {
         "the other device works"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_under_another_devices_actor_is_refused_and_that_device_keeps_syncing() {
+    let server = TestServer::start(200).await;
+    let (turf, _, [honest, hostile]) = server.conflict_on_first_turf().await;
+    let doc = format!("turf:{}", turf.id);
+    honest.client.sync_now(|_| {}).await.unwrap();
+    hostile.client.sync_now(|_| {}).await.unwrap();
+    let token = hostile.store().meta("token").unwrap().unwrap();
+    let hostile_vol = hostile.store().meta("volunteer_id").unwrap().unwrap();
+    let hostile_dev = hostile.store().device_id().to_string();
+    let honest_dev = honest.store().device_id().to_string();
+    // The honest device's actor, from its attempt on the server.
+    let seen = replica(&hostile, &doc);
+    let theirs = read_attempt_change(&seen, &honest_dev);
+    // A change that is valid in every field, but spends the honest device's
+    // next sequence number under its actor.
+    let mut forged = Automerge::new().with_actor(theirs.actor_id().clone());
+    forged.apply_changes(seen.get_changes(&[])).unwrap();
+    let door = hostile.store().walk_list(&turf.id).unwrap()[7]
+        .household
+        .id
+        .clone();
+    let fields: Vec<(&str, ScalarValue)> = vec![
+        ("household_id", door.as_str().into()),
+        ("channel", "door".into()),
+        ("result", "not_home".into()),
+        ("effect", "retry".into()),
+        ("notes", "".into()),
+        ("at_ms", chrono::Utc::now().timestamp_millis().into()),
+        ("volunteer_id", hostile_vol.as_str().into()),
+        ("device_id", hostile_dev.as_str().into()),
+        ("script_id", "canvass".into()),
+        ("script_version", 1i64.into()),
+    ];
+    let change = crafted_attempt(&mut forged, "0b5e7d1c-0000-4000-8000-0000000000aa", &fields);
+    let (status, reply) = send(&server, &token, &doc, std::slice::from_ref(&change)).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        reply.docs[0].refused.as_ref().unwrap().violation.rule,
+        "actor_owner"
+    );
+    // The honest device's next result (same actor, next sequence number) goes through.
+    honest.canvass(2);
+    let s = honest.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!((s.refused, s.pending_upload), (0, 0));
+}
+
+/// The change that added the first attempt recorded by `device`.
+fn read_attempt_change(doc: &Automerge, device: &str) -> Change {
+    let attempts = walkbook_core::results::read_attempts(doc).unwrap();
+    let id = attempts
+        .iter()
+        .find(|a| a.device_id == device)
+        .unwrap()
+        .id
+        .clone();
+    let (_, obj) = doc.get(ROOT, "attempts").unwrap().unwrap();
+    let (_, attempt) = doc.get(&obj, id.as_str()).unwrap().unwrap();
+    // The object id of the attempt map is "<counter>@<actor>".
+    let actor = attempt.to_string().split_once('@').unwrap().1.to_string();
+    doc.get_changes(&[])
+        .into_iter()
+        .find(|c| c.actor_id().to_hex_string() == actor)
+        .unwrap()
+}

@@ -357,7 +357,8 @@ fn attempt_owning(doc: &Automerge, attempts: &automerge::ObjId, target: &OpId) -
     None
 }
 
-/// Judges `changes` from a device against `doc` (a unit's document that
+/// Judges `changes` from a device (`foreign_actors`: actor ids, in hex,
+/// already bound to other devices) against `doc` (a unit's document that
 /// already holds its genesis), applying the accepted ones to `doc`.
 pub fn admit_changes(
     doc: &mut Automerge,
@@ -365,6 +366,7 @@ pub fn admit_changes(
     changes: Vec<Change>,
     data: &UnitData,
     author: &Author,
+    foreign_actors: &BTreeSet<String>,
     now_ms: i64,
 ) -> Admission {
     let mut out = Admission::default();
@@ -391,6 +393,21 @@ pub fn admit_changes(
         if Some(change.hash()) == genesis {
             shaped.push((change, None));
             continue;
+        }
+        if foreign_actors.contains(&change.actor_id().to_hex_string()) {
+            out.refused = Some(refusal(
+                &change,
+                RuleViolation::new(
+                    "",
+                    "(actor)",
+                    "actor_owner",
+                    format!(
+                        "the change is written under actor {}, which belongs to another device; a device writes only under its own actors",
+                        change.actor_id()
+                    ),
+                ),
+            ));
+            break;
         }
         let (Some(attempts), Some(attempts_exid)) = (&attempts, &attempts_exid) else {
             out.refused = Some(refusal(

@@ -128,7 +128,19 @@ impl DeviceStore {
         changes: &[Change],
         new_attempts: &[Attempt],
     ) -> Result<(), StoreError> {
-        let result = self.persist_inner(doc_id, changes, new_attempts);
+        self.persist_changes_binding(doc_id, changes, new_attempts, &[])
+    }
+
+    /// `persist_changes` that also binds automerge actors to the device that
+    /// first wrote under them (server side), in the same transaction.
+    pub(crate) fn persist_changes_binding(
+        &mut self,
+        doc_id: &str,
+        changes: &[Change],
+        new_attempts: &[Attempt],
+        actor_bindings: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let result = self.persist_inner(doc_id, changes, new_attempts, actor_bindings);
         if result.is_err() {
             self.docs.remove(doc_id);
         }
@@ -140,6 +152,7 @@ impl DeviceStore {
         doc_id: &str,
         changes: &[Change],
         new_attempts: &[Attempt],
+        actor_bindings: &[(String, String)],
     ) -> Result<(), StoreError> {
         let doc = self
             .docs
@@ -173,6 +186,12 @@ impl DeviceStore {
             }
         }
         update_index(&tx, doc_id, new_attempts)?;
+        for (actor, device) in actor_bindings {
+            tx.execute(
+                "INSERT OR IGNORE INTO actor_devices (actor, device_id) VALUES (?1, ?2)",
+                params![actor, device],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

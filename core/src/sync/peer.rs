@@ -9,7 +9,9 @@ use super::step::{
     MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
 };
 use crate::results::rules::{Author, UnitData};
-use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes};
+use std::collections::BTreeSet;
+
+use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes, genesis_changes};
 use crate::store::{DeviceStore, StoreError};
 
 /// What the server says about the rest of the campaign: (person, final
@@ -185,8 +187,34 @@ impl DeviceStore {
             }
         };
         self.ensure_document(doc_id)?;
+        // Actors already bound to another device: their changes are refused.
+        let actors: BTreeSet<String> = incoming
+            .changes
+            .iter()
+            .map(|c| c.actor_id().to_hex_string())
+            .collect();
+        let mut foreign = BTreeSet::new();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT device_id FROM actor_devices WHERE actor = ?1")?;
+            for a in &actors {
+                let owner: Option<String> = st.query_row([a], |r| r.get(0)).optional()?;
+                if owner.is_some_and(|o| o != author.device_id) {
+                    foreign.insert(a.clone());
+                }
+            }
+        }
         let doc = self.document(doc_id)?;
-        let admission = admit_changes(doc, doc_id, incoming.changes, unit, author, now_ms);
+        let admission = admit_changes(
+            doc,
+            doc_id,
+            incoming.changes,
+            unit,
+            author,
+            &foreign,
+            now_ms,
+        );
         if admission.tainted {
             // Drop the document that saw the refused change; rebuild it from
             // disk plus the accepted changes.
@@ -206,7 +234,18 @@ impl DeviceStore {
             .collect();
         if !admission.accepted.is_empty() {
             let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-            self.persist_changes(doc_id, &changes, &attempts)?;
+            let genesis = genesis_changes(doc_id)
+                .ok()
+                .and_then(|g| g.first().map(|c| c.actor_id().to_hex_string()));
+            let bindings: Vec<(String, String)> = changes
+                .iter()
+                .map(|c| c.actor_id().to_hex_string())
+                .filter(|a| Some(a) != genesis.as_ref())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|a| (a, author.device_id.clone()))
+                .collect();
+            self.persist_changes_binding(doc_id, &changes, &attempts, &bindings)?;
             let _ = self.maybe_compact(doc_id);
         }
         self.receive_peer_summary(doc_id, peer, incoming.summary)?;
