@@ -41,12 +41,17 @@ impl TestServer {
 
     /// Like `start`, with server options (body limit, claim lease).
     pub async fn start_with_options(households: usize, opts: http::ServerOptions) -> TestServer {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::open(tmp.path().join("server")).unwrap();
         let campaign = generate_campaign(&GenerateOptions {
             households,
             seed: 11,
         });
+        Self::start_campaign(campaign, opts).await
+    }
+
+    /// Serves the given campaign.
+    pub async fn start_campaign(campaign: ReferenceData, opts: http::ServerOptions) -> TestServer {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::open(tmp.path().join("server")).unwrap();
         let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
         let state = AppState::with_options(dir.clone(), opts).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -33,6 +33,22 @@ pub enum ExportError {
 
 /// Writes every live attempt of every results document in `store`.
 /// Returns the number of rows written.
+/// A CSV cell that a spreadsheet will not run: a cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return is a formula to Excel, Calc and
+/// Sheets, so it gets a leading `'` (as OWASP recommends). Every cell of
+/// every CSV the server writes goes through this.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes one CSV row with every cell neutralised by [`csv_safe`].
+fn safe_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> Result<(), csv::Error> {
+    w.write_record(cells.iter().map(|c| csv_safe(c).into_owned()))
+}
+
 pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize, ExportError> {
     let tz: chrono_tz::Tz = store
         .campaign()?
@@ -68,20 +84,26 @@ pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize
                 .unwrap_or_default();
             for person in &people {
                 if let Some(code) = &a.result {
-                    w.write_record([person, contact, code, "", "", &date, &a.volunteer_id, &a.id])?;
+                    safe_row(
+                        &mut w,
+                        &[person, contact, code, "", "", &date, &a.volunteer_id, &a.id],
+                    )?;
                     rows += 1;
                 }
                 for (q, answer) in &a.responses {
-                    w.write_record([
-                        person,
-                        contact,
-                        "",
-                        q,
-                        answer,
-                        &date,
-                        &a.volunteer_id,
-                        &a.id,
-                    ])?;
+                    safe_row(
+                        &mut w,
+                        &[
+                            person,
+                            contact,
+                            "",
+                            q,
+                            answer,
+                            &date,
+                            &a.volunteer_id,
+                            &a.id,
+                        ],
+                    )?;
                     rows += 1;
                 }
             }

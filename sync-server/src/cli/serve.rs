@@ -34,6 +34,23 @@ pub struct ServeArgs {
     /// uncalled contacts return to the pool.
     #[arg(long, env = "WALKBOOK_CLAIM_MINUTES", default_value_t = 120)]
     pub claim_minutes: i64,
+    /// The URL people and phones reach this server at, e.g.
+    /// https://walkbook.example.org behind a TLS proxy. Used for invite links,
+    /// the dashboard's same-origin check and Secure cookies.
+    #[arg(long, env = "WALKBOOK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Dashboard sessions end after this many idle minutes…
+    #[arg(long, default_value_t = 120)]
+    pub session_idle_minutes: i64,
+    /// …and this many hours after sign-in.
+    #[arg(long, default_value_t = 12)]
+    pub session_hours: i64,
+    /// Join and dashboard sign-in attempts allowed per client address per minute.
+    #[arg(long, default_value_t = 20)]
+    pub sign_ins_per_ip_per_minute: u32,
+    /// Join and dashboard sign-in attempts allowed per minute overall.
+    #[arg(long, default_value_t = 600)]
+    pub sign_ins_per_minute: u32,
 }
 
 pub fn init_logs(format: LogFormat, default_level: &str) {
@@ -56,6 +73,11 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         ServerOptions {
             max_body_bytes: args.max_body_mb.saturating_mul(1024 * 1024),
             claim_lease: chrono::Duration::minutes(args.claim_minutes.max(1)),
+            public_url: args.public_url.clone(),
+            session_idle: chrono::Duration::minutes(args.session_idle_minutes.max(1)),
+            session_absolute: chrono::Duration::hours(args.session_hours.max(1)),
+            sign_ins_per_ip_per_minute: args.sign_ins_per_ip_per_minute,
+            sign_ins_per_minute: args.sign_ins_per_minute,
         },
     )?;
     let rt = tokio::runtime::Runtime::new()?;

@@ -1,6 +1,9 @@
-//! The organizer dashboard: server-rendered HTML behind an organizer token
-//! (a login form sets an HttpOnly cookie; scripts may send `Authorization:
-//! Bearer`). Volunteer tokens and anonymous requests are refused; an
+//! The organizer dashboard: server-rendered HTML behind an organizer token.
+//! Signing in exchanges the token for a session (random id, stored hashed,
+//! idle and absolute expiry, ended by sign-out or revocation) kept in an
+//! HttpOnly, SameSite=Strict cookie (`__Host-`, Secure behind https); every
+//! form post is checked for a same-origin request and the session's CSRF
+//! token. Scripts may send `Authorization: Bearer` instead. Volunteer tokens and anonymous requests are refused; an
 //! organizer only ever sees their own campaign.
 
 mod flags;
@@ -21,6 +24,11 @@ pub fn router() -> Router<Arc<AppState>> {
             "/dashboard/login",
             get(pages::login_form).post(pages::login),
         )
+        .route(
+            "/dashboard/logout",
+            get(pages::logout_form).post(pages::logout),
+        )
+        .route("/dashboard/app.js", get(pages::app_js))
         .route("/dashboard", get(pages::overview))
         .route("/dashboard/overview.json", get(pages::overview_json))
         .route("/dashboard/turfs/{turf_id}", get(pages::turf))

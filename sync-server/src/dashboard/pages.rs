@@ -16,7 +16,10 @@ use super::flags::flags;
 use crate::db::Device;
 use crate::http::AppState;
 
+/// The session cookie: `__Host-` (Secure, whole site) when the server's
+/// public URL is https, a plain name otherwise (plain-HTTP loopback demos).
 const COOKIE: &str = "wb_session";
+const HOST_COOKIE: &str = "__Host-wb_session";
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -33,57 +36,208 @@ fn page(title: &str, body: &str) -> Html<String> {
          <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}}table{{border-collapse:collapse}}\
          td,th{{border:1px solid #999;padding:.25rem .5rem;text-align:left}}nav a{{margin-right:1rem}}\
          .done{{fill:#1b5e20}}.retry{{fill:#e08a00}}.none{{fill:#607d8b}}.stop{{fill:#b00020}}.problem{{fill:#6a1b9a}}</style>\
+         <script src=\"/dashboard/app.js\" defer></script>\
          </head><body><nav><a href=\"/dashboard\">Overview</a><a href=\"/dashboard/volunteers\">Volunteers</a>\
-         <a href=\"/dashboard/conflicts\">Conflicts</a><a href=\"/dashboard/export.csv\">Export CSV</a><a href=\"/dashboard/invites\">Invite</a></nav>\
+         <a href=\"/dashboard/conflicts\">Conflicts</a><a href=\"/dashboard/export.csv\">Export CSV</a><a href=\"/dashboard/invites\">Invite</a>\
+         <a href=\"/dashboard/logout\">Sign out</a></nav>\
          <h1>{t}</h1>{body}</body></html>",
         t = esc(title)
     ))
 }
 
-fn token(headers: &HeaderMap) -> Option<String> {
-    if let Some(b) = headers
+/// The dashboard's only script (live totals, the print button): served as
+/// a file so the Content-Security-Policy allows no inline script at all.
+pub async fn app_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        "document.addEventListener('DOMContentLoaded',()=>{\n\
+         const p=document.getElementById('print');if(p){p.addEventListener('click',()=>window.print());}\n\
+         if(document.getElementById('totals')){setInterval(async()=>{const r=await fetch('/dashboard/overview.json');\n\
+         if(r.ok){const o=await r.json();document.getElementById('doors').textContent=o.doors_knocked;\n\
+         document.getElementById('contacts').textContent=o.contacts;}},15000);}});\n",
+    )
+        .into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        return Some(b.trim().to_string());
-    }
+        .map(|b| b.trim().to_string())
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| {
-            c.split(';').find_map(|kv| {
-                kv.trim()
-                    .strip_prefix(&format!("{COOKIE}="))
-                    .map(str::to_string)
-            })
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|c| c.split(';'))
+        .find_map(|kv| {
+            let kv = kv.trim();
+            kv.strip_prefix(&format!("{HOST_COOKIE}="))
+                .or_else(|| kv.strip_prefix(&format!("{COOKIE}=")))
+                .map(str::to_string)
         })
+}
+
+fn secure(state: &AppState) -> bool {
+    state
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+}
+
+/// The `Set-Cookie` value for a session id (empty and expired to clear it).
+fn session_cookie_header(state: &AppState, id: Option<&str>) -> String {
+    let name = if secure(state) { HOST_COOKIE } else { COOKIE };
+    let flags = if secure(state) {
+        "HttpOnly; SameSite=Strict; Path=/; Secure"
+    } else {
+        "HttpOnly; SameSite=Strict; Path=/"
+    };
+    match id {
+        Some(id) => format!(
+            "{name}={id}; {flags}; Max-Age={}",
+            state.session_absolute.num_seconds()
+        ),
+        None => format!("{name}=; {flags}; Max-Age=0"),
+    }
+}
+
+/// The signed-in organizer. Signed in by session cookie (a browser: forms
+/// must carry `csrf`) or by bearer token (a script: nothing ambient).
+struct Signed {
+    device: Device,
+    csrf: Option<String>,
 }
 
 /// The signed-in organizer, or the response that refuses the request.
 /// A refusal, boxed: responses are large and the happy path should not pay.
 type Refused = Box<Response>;
 
-fn organizer(state: &AppState, headers: &HeaderMap) -> Result<Device, Refused> {
-    let Some(t) = token(headers) else {
+fn refuse(status: StatusCode, title: &str, body: &str) -> Refused {
+    Box::new((status, page(title, body)).into_response())
+}
+
+fn internal(e: impl std::fmt::Display) -> Refused {
+    tracing::error!(error = %e, "dashboard: internal error");
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Server error",
+        "<p>The server hit an internal error and logged it; try again.</p>",
+    )
+}
+
+fn organizer(state: &AppState, headers: &HeaderMap) -> Result<Signed, Refused> {
+    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    let signed = if let Some(t) = bearer(headers) {
+        match db.device_for_token(&t).map_err(internal)? {
+            None => {
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "Not signed in",
+                    "<p>This token is not valid. <a href=\"/dashboard/login\">Sign in</a> with an organizer token.</p>",
+                ));
+            }
+            Some(d) => Signed {
+                device: d,
+                csrf: None,
+            },
+        }
+    } else if let Some(id) = session_cookie(headers) {
+        match db
+            .session(&id, Utc::now(), state.session_idle, state.session_absolute)
+            .map_err(internal)?
+        {
+            None => return Err(Box::new(Redirect::to("/dashboard/login").into_response())),
+            Some((d, csrf)) => Signed {
+                device: d,
+                csrf: Some(csrf),
+            },
+        }
+    } else {
         return Err(Box::new(Redirect::to("/dashboard/login").into_response()));
     };
-    let device = state
-        .db
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .device_for_token(&t)
-        .map_err(|_| Box::new(StatusCode::INTERNAL_SERVER_ERROR.into_response()))?;
-    match device {
-        None => Err(Box::new((StatusCode::UNAUTHORIZED, page("Not signed in", "<p>This token is not valid. <a href=\"/dashboard/login\">Sign in</a> with an organizer token.</p>")).into_response())),
-        Some(d) if d.revoked.is_some() => Err(Box::new((StatusCode::UNAUTHORIZED, page("Access removed", "<p>This token was revoked.</p>")).into_response())),
-        Some(d) if d.role != Role::Organizer => Err(Box::new((
-            StatusCode::FORBIDDEN,
-            page("Organizers only", "<p>The dashboard is for organizers; a volunteer token cannot open it.</p>"),
-        )
-            .into_response())),
-        Some(d) => Ok(d),
+    if signed.device.revoked.is_some() {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "Access removed",
+            "<p>This token was revoked.</p>",
+        ));
     }
+    if signed.device.role != Role::Organizer {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Organizers only",
+            "<p>The dashboard is for organizers; a volunteer token cannot open it.</p>",
+        ));
+    }
+    Ok(signed)
+}
+
+/// Whether a state-changing request comes from the dashboard's own pages:
+/// browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`);
+/// anything cross-site is refused. `SameSite=Strict` alone does not cover
+/// another port or subdomain of the same site.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true; // not a browser form; a session still needs its form token
+    };
+    match &state.public_url {
+        Some(url) => {
+            let own = url
+                .split_once("://")
+                .map(|(scheme, rest)| {
+                    format!("{scheme}://{}", rest.split('/').next().unwrap_or(""))
+                })
+                .unwrap_or_default();
+            origin == own
+        }
+        None => headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| {
+                origin == format!("http://{host}") || origin == format!("https://{host}")
+            }),
+    }
+}
+
+/// The CSRF checks of a dashboard form post.
+fn check_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    signed: &Signed,
+    csrf: &str,
+) -> Result<(), Refused> {
+    let forged = || {
+        refuse(
+            StatusCode::FORBIDDEN,
+            "Refused",
+            "<p>This request did not come from a dashboard page. Open the page again and retry.</p>",
+        )
+    };
+    if !same_origin(state, headers) {
+        return Err(forged());
+    }
+    match &signed.csrf {
+        Some(expected) if expected != csrf => Err(forged()),
+        _ => Ok(()),
+    }
+}
+
+fn csrf_input(signed: &Signed) -> String {
+    signed
+        .csrf
+        .as_deref()
+        .map(|c| format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(c)))
+        .unwrap_or_default()
 }
 
 fn with_store<T>(
@@ -113,29 +267,95 @@ pub struct LoginForm {
     token: String,
 }
 
-pub async fn login(State(state): State<Arc<AppState>>, Form(form): Form<LoginForm>) -> Response {
-    let mut headers = HeaderMap::new();
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !same_origin(&state, &headers) {
+        return *refuse(
+            StatusCode::FORBIDDEN,
+            "Refused",
+            "<p>Sign in from the dashboard's own sign-in page.</p>",
+        );
+    }
     let t = form.token.trim().to_string();
-    headers.insert(
-        header::AUTHORIZATION,
-        format!("Bearer {t}")
-            .parse()
-            .unwrap_or(header::HeaderValue::from_static("")),
-    );
-    match organizer(&state, &headers) {
-        Ok(_) => (
+    let mut as_bearer = HeaderMap::new();
+    if let Ok(v) = format!("Bearer {t}").parse() {
+        as_bearer.insert(header::AUTHORIZATION, v);
+    }
+    if let Err(r) = organizer(&state, &as_bearer) {
+        return *r;
+    }
+    // The long-lived token is exchanged for a session; only its hash is kept.
+    let created = state
+        .db
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .create_session(&t, Utc::now());
+    match created {
+        Ok((id, _)) => (
             StatusCode::SEE_OTHER,
             [
-                (
-                    header::SET_COOKIE,
-                    format!("{COOKIE}={t}; HttpOnly; SameSite=Strict; Path=/dashboard"),
-                ),
+                (header::SET_COOKIE, session_cookie_header(&state, Some(&id))),
                 (header::LOCATION, "/dashboard".to_string()),
             ],
         )
             .into_response(),
-        Err(r) => *r,
+        Err(e) => *internal(e),
     }
+}
+
+pub async fn logout_form(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    page(
+        "Sign out",
+        &format!(
+            "<form method=\"post\" action=\"/dashboard/logout\">{}<button type=\"submit\">Sign out of the dashboard</button></form>",
+            csrf_input(&signed)
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_form(&state, &headers, &signed, &form.csrf) {
+        return *r;
+    }
+    if let Some(id) = session_cookie(&headers)
+        && let Err(e) = state
+            .db
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .delete_session(&id)
+    {
+        return *internal(e);
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, session_cookie_header(&state, None)),
+            (header::LOCATION, "/dashboard/login".to_string()),
+        ],
+    )
+        .into_response()
 }
 
 /// The numbers of the overview, also served as JSON for the live refresh.
@@ -207,10 +427,11 @@ fn campaign_tz(state: &AppState, campaign: &str) -> chrono_tz::Tz {
 }
 
 pub async fn overview_json(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let tz = campaign_tz(&state, &me.campaign_id);
     match with_store(&state, &me.campaign_id, |s| overview_of(s, tz)) {
         Ok(Ok(o)) => axum::Json(o).into_response(),
@@ -219,10 +440,11 @@ pub async fn overview_json(State(state): State<Arc<AppState>>, headers: HeaderMa
 }
 
 pub async fn overview(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let tz = campaign_tz(&state, &me.campaign_id);
     let view = {
         let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
@@ -301,9 +523,7 @@ pub async fn overview(State(state): State<Arc<AppState>>, headers: HeaderMap) ->
              <h2>Support ID</h2><table><tr><th>Answer</th><th>People</th></tr>{support}</table>\
              <h2>Per day</h2><table><tr><th>Day</th><th>Attempts</th><th>Conversations</th></tr>{days}</table>\
              <h2>Turfs</h2><table><tr><th>Turf</th><th>Doors knocked</th></tr>{turfs}</table>\
-             <h2>Suspicious data</h2><ul id=\"flags\">{}</ul>\
-             <script>setInterval(async()=>{{const r=await fetch('/dashboard/overview.json');if(r.ok){{const o=await r.json();\
-             document.getElementById('doors').textContent=o.doors_knocked;document.getElementById('contacts').textContent=o.contacts;}}}},15000)</script>",
+             <h2>Suspicious data</h2><ul id=\"flags\">{}</ul>",
             o.doors_knocked,
             o.contacts,
             o.contact_rate * 100.0,
@@ -332,10 +552,11 @@ pub async fn turf(
     Path(turf_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let doors = match with_store(&state, &me.campaign_id, |s| s.walk_list(&turf_id)) {
         Ok(Ok(d)) => d,
         Ok(Err(_)) => {
@@ -407,10 +628,11 @@ pub async fn turf(
 }
 
 pub async fn volunteers(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let attempts = match with_store(&state, &me.campaign_id, |s| s.all_attempts()) {
         Ok(Ok(a)) => a,
         _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -451,10 +673,11 @@ pub async fn volunteers(State(state): State<Arc<AppState>>, headers: HeaderMap) 
 }
 
 pub async fn conflicts(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let list = match with_store(&state, &me.campaign_id, |s| s.conflicts()) {
         Ok(Ok(c)) => c,
         _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -494,10 +717,11 @@ pub async fn conflicts(State(state): State<Arc<AppState>>, headers: HeaderMap) -
 }
 
 pub async fn export(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let mut out = Vec::new();
     match with_store(&state, &me.campaign_id, |s| {
         walkbook_core::export::export_results(s, &mut out)
@@ -508,7 +732,13 @@ pub async fn export(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}-results.csv\"", me.campaign_id),
+                    format!(
+                        "attachment; filename=\"{}-results.csv\"",
+                        me.campaign_id
+                            .chars()
+                            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                            .collect::<String>()
+                    ),
                 ),
             ],
             out,
@@ -519,10 +749,11 @@ pub async fn export(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
 }
 
 pub async fn invite_form(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
     let view = {
         let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
         match state.campaign_data(&db, &me.campaign_id) {
@@ -545,9 +776,10 @@ pub async fn invite_form(State(state): State<Arc<AppState>>, headers: HeaderMap)
     page(
         "Invite a volunteer",
         &format!(
-            "<form method=\"post\" action=\"/dashboard/invites\"><label>Volunteer <select name=\"volunteer\">{options}</select></label> \
+            "<form method=\"post\" action=\"/dashboard/invites\">{csrf}<label>Volunteer <select name=\"volunteer\">{options}</select></label> \
              <label>Valid for <input name=\"hours\" type=\"number\" value=\"48\" min=\"1\" max=\"720\"> hours</label> \
-             <button type=\"submit\">Create a one-time invite</button></form>"
+             <button type=\"submit\">Create a one-time invite</button></form>",
+            csrf = csrf_input(&signed)
         ),
     )
     .into_response()
@@ -557,6 +789,8 @@ pub async fn invite_form(State(state): State<Arc<AppState>>, headers: HeaderMap)
 pub struct InviteForm {
     volunteer: String,
     hours: i64,
+    #[serde(default)]
+    csrf: String,
 }
 
 /// A printable invite: the code in large type, the join link, and a QR code
@@ -566,10 +800,14 @@ pub async fn create_invite(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    let me = match organizer(&state, &headers) {
-        Ok(d) => d,
+    let signed = match organizer(&state, &headers) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let me = &signed.device;
+    if let Err(r) = check_form(&state, &headers, &signed, &form.csrf) {
+        return *r;
+    }
     let hours = form.hours.clamp(1, 720);
     let code = match crate::admin::create_invite(
         &state.dir,
@@ -590,15 +828,17 @@ pub async fn create_invite(
                 .into_response();
         }
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
-    let server = format!("{scheme}://{host}");
+    // The public URL when configured; otherwise what the browser used.
+    let server = match &state.public_url {
+        Some(u) => u.clone(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            format!("http://{host}")
+        }
+    };
     let link = format!(
         "walkbook://join?server={}&code={code}",
         server.replace(':', "%3A").replace('/', "%2F")
@@ -617,7 +857,7 @@ pub async fn create_invite(
              <div id=\"qr\" aria-label=\"QR code of the join link\">{qr}</div>\
              <p style=\"font-size:2.5rem;font-family:monospace\" id=\"code\">{code}</p>\
              <p>Server: <code>{}</code></p><p>Link: <code id=\"link\">{}</code></p>\
-             <p><button onclick=\"window.print()\">Print</button></p>",
+             <p><button id=\"print\" type=\"button\">Print</button></p>",
             esc(&form.volunteer),
             esc(&server),
             esc(&link)

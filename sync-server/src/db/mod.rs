@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -310,6 +311,85 @@ impl ServerDb {
         Ok(())
     }
 
+    /// Starts a dashboard session for the device holding `token`. Returns the
+    /// session id (for the cookie; only its hash is stored) and its CSRF token.
+    pub fn create_session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String), DbError> {
+        let id = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let csrf = uuid::Uuid::new_v4().simple().to_string();
+        self.conn.execute(
+            "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![hash_secret(&id), hash_secret(token), csrf, now.timestamp_millis()],
+        )?;
+        Ok((id, csrf))
+    }
+
+    /// The device and CSRF token of a live session: not signed out, not idle
+    /// longer than `idle`, not older than `absolute`, its device not revoked.
+    pub fn session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> Result<Option<(Device, String)>, DbError> {
+        let now_ms = now.timestamp_millis();
+        let row: Option<(Device, String, i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT d.device_id, d.campaign_id, d.volunteer_id, d.role, d.revoked_at_ms, s.csrf, s.created_at_ms, s.last_seen_ms
+                 FROM sessions s JOIN devices d ON d.token_hash = s.token_hash WHERE s.id_hash = ?1",
+                [hash_secret(id)],
+                |r| {
+                    let revoked: Option<i64> = r.get(4)?;
+                    Ok((
+                        Device {
+                            device_id: r.get(0)?,
+                            campaign_id: r.get(1)?,
+                            volunteer_id: r.get(2)?,
+                            role: parse_role(&r.get::<_, String>(3)?),
+                            revoked: revoked.map(|_| "revoked".to_string()),
+                        },
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((device, csrf, created, seen)) = row else {
+            return Ok(None);
+        };
+        if device.revoked.is_some()
+            || now_ms - seen > idle.num_milliseconds()
+            || now_ms - created > absolute.num_milliseconds()
+        {
+            self.delete_session(id)?;
+            return Ok(None);
+        }
+        if now_ms - seen > 60_000 {
+            self.conn.execute(
+                "UPDATE sessions SET last_seen_ms = ?2 WHERE id_hash = ?1",
+                params![hash_secret(id), now_ms],
+            )?;
+        }
+        Ok(Some((device, csrf)))
+    }
+
+    /// Signs a session out.
+    pub fn delete_session(&self, id: &str) -> Result<(), DbError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE id_hash = ?1", [hash_secret(id)])?;
+        Ok(())
+    }
+
     /// Revokes every token of a device in a campaign. Returns how many.
     pub fn revoke_device(
         &self,
@@ -317,7 +397,7 @@ impl ServerDb {
         device_id: &str,
         reason: &str,
     ) -> Result<usize, DbError> {
-        Ok(self.conn.execute(
+        let n = self.conn.execute(
             "UPDATE devices SET revoked_at_ms = ?3, revoked_reason = ?4
              WHERE campaign_id = ?1 AND device_id = ?2 AND revoked_at_ms IS NULL",
             params![
@@ -326,7 +406,14 @@ impl ServerDb {
                 Utc::now().timestamp_millis(),
                 reason
             ],
-        )?)
+        )?;
+        // Its dashboard sessions end with it.
+        self.conn.execute(
+            "DELETE FROM sessions WHERE token_hash IN
+                 (SELECT token_hash FROM devices WHERE campaign_id = ?1 AND device_id = ?2)",
+            params![campaign_id, device_id],
+        )?;
+        Ok(n)
     }
 
     pub fn devices(&self, campaign_id: &str) -> Result<Vec<Device>, DbError> {

@@ -1,7 +1,10 @@
 //! The HTTP server: health, join, assignments, packets, sync.
 
 mod error;
+mod limits;
 mod routes;
+
+pub use limits::RateLimiter;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -36,6 +39,15 @@ pub struct AppState {
     pub claim_lease: chrono::Duration,
     /// Parsed campaign data by id, with the revision it was read at.
     campaigns: Mutex<HashMap<String, (i64, Arc<CampaignView>)>>,
+    /// The URL people and phones use to reach this server (behind a TLS
+    /// proxy: `https://…`): invite links, the Origin check, cookie flags.
+    pub public_url: Option<String>,
+    /// Dashboard sessions end after this long without a request…
+    pub session_idle: chrono::Duration,
+    /// …and this long after sign-in, whatever happens.
+    pub session_absolute: chrono::Duration,
+    /// Join and dashboard sign-in attempts.
+    pub sign_in_limiter: RateLimiter,
 }
 
 /// A campaign's reference data with the lookups every request needs.
@@ -130,10 +142,17 @@ impl CampaignView {
 }
 
 /// Server settings with their defaults.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     pub max_body_bytes: usize,
     pub claim_lease: chrono::Duration,
+    pub public_url: Option<String>,
+    pub session_idle: chrono::Duration,
+    pub session_absolute: chrono::Duration,
+    /// Sign-in attempts (join, dashboard login) per client address per minute.
+    pub sign_ins_per_ip_per_minute: u32,
+    /// Sign-in attempts per minute from everybody together.
+    pub sign_ins_per_minute: u32,
 }
 
 impl Default for ServerOptions {
@@ -141,6 +160,11 @@ impl Default for ServerOptions {
         ServerOptions {
             max_body_bytes: MAX_SYNC_BODY_BYTES,
             claim_lease: chrono::Duration::hours(2),
+            public_url: None,
+            session_idle: chrono::Duration::hours(2),
+            session_absolute: chrono::Duration::hours(12),
+            sign_ins_per_ip_per_minute: 20,
+            sign_ins_per_minute: 600,
         }
     }
 }
@@ -170,6 +194,13 @@ impl AppState {
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
             campaigns: Mutex::new(HashMap::new()),
+            public_url: opts.public_url.map(|u| u.trim_end_matches('/').to_string()),
+            session_idle: opts.session_idle,
+            session_absolute: opts.session_absolute,
+            sign_in_limiter: RateLimiter::new(
+                opts.sign_ins_per_ip_per_minute,
+                opts.sign_ins_per_minute,
+            ),
         }))
     }
 
@@ -220,6 +251,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/claims/{claim_id}/release", post(routes::release))
         .merge(crate::dashboard::router())
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_sign_ins,
+        ))
+        .layer(axum::middleware::from_fn(limits::security_headers))
         .with_state(state)
 }
 
@@ -231,7 +267,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %state.dir.root().display(), "walkbook-server listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -1,0 +1,136 @@
+//! Rate limits for the endpoints that take secrets (invite codes, organizer
+//! tokens): a token bucket per client address and one for everybody, so
+//! guessing is slow from one address and from many. The client address is
+//! the TCP peer; behind a reverse proxy every request shares the proxy's
+//! address (put the proxy's own limits in front, see README).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState};
+
+/// A bucket of `burst` tokens refilled at `per_minute`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Per-address and overall token buckets.
+pub struct RateLimiter {
+    per_ip_per_minute: f64,
+    global_per_minute: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    global: Mutex<Bucket>,
+}
+
+impl RateLimiter {
+    pub fn new(per_ip_per_minute: u32, global_per_minute: u32) -> Self {
+        let now = Instant::now();
+        RateLimiter {
+            per_ip_per_minute: f64::from(per_ip_per_minute.max(1)),
+            global_per_minute: f64::from(global_per_minute.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+            global: Mutex::new(Bucket {
+                tokens: f64::from(global_per_minute.max(1)),
+                at: now,
+            }),
+        }
+    }
+
+    /// Takes one token for `ip`, or says how long to wait.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        let now = Instant::now();
+        let take = |b: &mut Bucket, per_minute: f64| -> Result<(), Duration> {
+            let refill = now.duration_since(b.at).as_secs_f64() * per_minute / 60.0;
+            b.tokens = (b.tokens + refill).min(per_minute);
+            b.at = now;
+            if b.tokens >= 1.0 {
+                b.tokens -= 1.0;
+                Ok(())
+            } else {
+                Err(Duration::from_secs_f64(
+                    (1.0 - b.tokens) * 60.0 / per_minute,
+                ))
+            }
+        };
+        {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+            if buckets.len() > 100_000 {
+                // Forget the quiet ones rather than grow without bound.
+                buckets.retain(|_, b| now.duration_since(b.at) < Duration::from_secs(600));
+            }
+            let b = buckets.entry(ip).or_insert(Bucket {
+                tokens: self.per_ip_per_minute,
+                at: now,
+            });
+            take(b, self.per_ip_per_minute)?;
+        }
+        let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+        take(&mut g, self.global_per_minute)
+    }
+}
+
+/// Applies the limiter to sign-in attempts: `POST /v1/join` and
+/// `POST /dashboard/login`.
+pub async fn limit_sign_ins(
+    State(state): State<std::sync::Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let guarded = request.method() == Method::POST
+        && matches!(request.uri().path(), "/v1/join" | "/dashboard/login");
+    if guarded {
+        let ip = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        if let Err(wait) = state.sign_in_limiter.check(ip) {
+            let secs = wait.as_secs().max(1);
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many sign-in attempts; try again in {secs} s"),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return resp;
+        }
+    }
+    next.run(request).await
+}
+
+/// Headers every answer carries: no sniffing, no framing, no referrer, and
+/// a Content-Security-Policy without inline scripts; referrers stay on-site.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut resp = next.run(request).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // "same-origin", not "no-referrer": with no-referrer browsers send
+    // `Origin: null` on form posts, and the CSRF check needs the origin.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    resp
+}

@@ -1,0 +1,424 @@
+//! The dashboard and the sign-in endpoints against an attacker and a careless
+//! operator, over HTTP on 127.0.0.1: cross-site form posts, session cookies
+//! and their end (expiry, sign-out, revocation), hostile data in every field
+//! that reaches a page or an export, sign-in guessing, security headers.
+
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::results::NewAttempt;
+use walkbook_core::sync::Role;
+use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_server::http::ServerOptions;
+
+/// A form body (`application/x-www-form-urlencoded`), as a browser sends it.
+trait FormBody {
+    fn form_body(self, pairs: &[(&str, &str)]) -> Self;
+}
+
+impl FormBody for reqwest::RequestBuilder {
+    fn form_body(self, pairs: &[(&str, &str)]) -> Self {
+        let enc = |s: &str| -> String {
+            s.bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    b' ' => "+".to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Joins as an organizer; returns (token, device id).
+async fn organizer(server: &TestServer) -> (String, String) {
+    let joined: serde_json::Value = client()
+        .post(format!("{}/v1/join", server.url))
+        .json(&serde_json::json!({ "invite_code": server.invite("organizer-1", Role::Organizer) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        joined["token"].as_str().unwrap().to_string(),
+        joined["device_id"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Signs in through the login form (same origin); returns the Set-Cookie
+/// header and the `name=value` pair to send back.
+async fn sign_in(server: &TestServer, token: &str) -> (String, String) {
+    let resp = client()
+        .post(format!("{}/dashboard/login", server.url))
+        .header("origin", &server.url)
+        .form_body(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "signed in");
+    let set = resp
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let pair = set.split(';').next().unwrap().to_string();
+    (set, pair)
+}
+
+async fn get(server: &TestServer, path: &str, cookie: &str) -> reqwest::Response {
+    client()
+        .get(format!("{}{path}", server.url))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The CSRF token of the session, from the invite form.
+async fn csrf(server: &TestServer, cookie: &str) -> String {
+    let page = get(server, "/dashboard/invites", cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("the form carries a csrf token");
+    page[at + 19..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_site_post_is_refused_and_a_same_origin_form_with_its_token_works() {
+    let server = TestServer::start(120).await;
+    let (token, _) = organizer(&server).await;
+    let (_, cookie) = sign_in(&server, &token).await;
+    let csrf = csrf(&server, &cookie).await;
+    let volunteer = server.volunteers()[0].clone();
+    let post = |origin: Option<&str>, site: Option<&str>, csrf: &str| {
+        let mut r = client()
+            .post(format!("{}/dashboard/invites", server.url))
+            .header("cookie", &cookie)
+            .form_body(&[
+                ("volunteer", volunteer.as_str()),
+                ("hours", "2"),
+                ("csrf", csrf),
+            ]);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        if let Some(s) = site {
+            r = r.header("sec-fetch-site", s);
+        }
+        r.send()
+    };
+    // Another origin: refused, and no invite was made.
+    let evil = post(Some("http://evil.example"), Some("cross-site"), &csrf)
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    assert!(!evil.text().await.unwrap().contains("id=\"code\""));
+    // Another port of the same host is another origin too.
+    let other_port = post(Some("http://127.0.0.1:1"), Some("same-site"), &csrf)
+        .await
+        .unwrap();
+    assert_eq!(other_port.status(), 403);
+    // Same origin without the session's token: refused.
+    let no_token = post(Some(&server.url), Some("same-origin"), "")
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    // Same origin with the token: the invite is created.
+    let ok = post(Some(&server.url), Some("same-origin"), &csrf)
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("id=\"code\""));
+    // A cross-site sign-in attempt is refused as well.
+    let login = client()
+        .post(format!("{}/dashboard/login", server.url))
+        .header("origin", "http://evil.example")
+        .form_body(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_not_the_token_has_safe_flags_and_ends_on_sign_out_and_revocation() {
+    let server = TestServer::start(120).await;
+    let (token, device) = organizer(&server).await;
+    let (set, cookie) = sign_in(&server, &token).await;
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(set.contains(flag), "{flag} in {set}");
+    }
+    assert!(
+        !set.contains(&token),
+        "the cookie is a session id, not the token"
+    );
+    assert_eq!(get(&server, "/dashboard", &cookie).await.status(), 200);
+    // The token itself is not a session.
+    let as_cookie = format!("wb_session={token}");
+    assert_eq!(get(&server, "/dashboard", &as_cookie).await.status(), 303);
+
+    // Sign out: the session is gone, the cookie cleared.
+    let csrf = csrf(&server, &cookie).await;
+    let out = client()
+        .post(format!("{}/dashboard/logout", server.url))
+        .header("cookie", &cookie)
+        .header("origin", &server.url)
+        .form_body(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get(&server, "/dashboard", &cookie).await.status(),
+        303,
+        "signed out"
+    );
+
+    // Revoking the organizer's device ends its other sessions at once.
+    let (_, second) = sign_in(&server, &token).await;
+    assert_eq!(get(&server, "/dashboard", &second).await.status(), 200);
+    walkbook_server::admin::revoke_device(&server.dir, &server.campaign_id, &device, "laptop lost")
+        .unwrap();
+    assert_ne!(get(&server, "/dashboard", &second).await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_when_idle_and_behind_https_use_secure_host_cookies() {
+    let opts = ServerOptions {
+        session_idle: chrono::Duration::seconds(1),
+        public_url: Some("https://walkbook.example.org".into()),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with_options(120, opts).await;
+    let (token, _) = organizer(&server).await;
+    // Behind the TLS proxy the browser's origin is the public URL.
+    let resp = client()
+        .post(format!("{}/dashboard/login", server.url))
+        .header("origin", "https://walkbook.example.org")
+        .form_body(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let set = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.starts_with("__Host-wb_session=") && set.contains("Secure") && set.contains("Path=/"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    assert_eq!(get(&server, "/dashboard", &cookie).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        get(&server, "/dashboard", &cookie).await.status(),
+        303,
+        "expired after idling"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_in_every_field_is_escaped_on_pages_and_neutralised_in_exports() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const FORMULA: &str = "=HYPERLINK(\"http://x\",\"y\")";
+    let mut campaign = generate_campaign(&GenerateOptions {
+        households: 120,
+        seed: 11,
+    });
+    campaign.campaign.as_mut().unwrap().name = format!("\"><svg onload=alert(1)> {SCRIPT}");
+    campaign.turfs[0].name = format!("<img src=x onerror=alert(1)>{SCRIPT}");
+    for v in &mut campaign.volunteers {
+        v.display_name = format!("{SCRIPT}@SUM(1)");
+    }
+    let first_household = campaign.turfs[0].household_ids[0].clone();
+    for p in campaign
+        .people
+        .iter_mut()
+        .filter(|p| p.household_id == first_household)
+    {
+        p.first_name = SCRIPT.into();
+        p.last_name = "+cmd|' /C calc'!A0".into();
+    }
+    for h in campaign
+        .households
+        .iter_mut()
+        .filter(|h| h.id == first_household)
+    {
+        h.street_name = format!("{FORMULA} {SCRIPT}");
+    }
+    // A person whose id (from an imported voter file) is a formula.
+    let formula_person = "=1+2-formula".to_string();
+    let old_id = campaign
+        .people
+        .iter()
+        .find(|p| p.household_id == first_household)
+        .unwrap()
+        .id
+        .clone();
+    for p in campaign.people.iter_mut().filter(|p| p.id == old_id) {
+        p.id = formula_person.clone();
+    }
+    for l in &mut campaign.call_lists {
+        for p in l.person_ids.iter_mut().filter(|p| **p == old_id) {
+            *p = formula_person.clone();
+        }
+    }
+    let server = TestServer::start_campaign(campaign, ServerOptions::default()).await;
+    let (turf, _, [a, _b]) = server.conflict_on_first_turf().await;
+    {
+        let vol = a.store().meta("volunteer_id").unwrap().unwrap();
+        a.store()
+            .record_attempt(
+                &format!("turf-{}-{vol}", turf.id),
+                NewAttempt {
+                    person_id: Some(formula_person.clone()),
+                    result: Some("refused".into()),
+                    notes: format!("{FORMULA} {SCRIPT}"),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    a.client.sync_now(|_| {}).await.unwrap();
+    let (token, _) = organizer(&server).await;
+    let (_, cookie) = sign_in(&server, &token).await;
+    let mut escaped_seen = 0;
+    for path in [
+        "/dashboard".to_string(),
+        format!("/dashboard/turfs/{}", turf.id),
+        "/dashboard/volunteers".into(),
+        "/dashboard/conflicts".into(),
+        "/dashboard/invites".into(),
+    ] {
+        let resp = get(&server, &path, &cookie).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        let html = resp.text().await.unwrap();
+        assert!(!html.contains(SCRIPT), "{path} carries a raw script tag");
+        escaped_seen += html
+            .matches("&lt;script&gt;alert(1)&lt;/script&gt;")
+            .count();
+        assert!(
+            !html.contains("<img src=x") && !html.contains("<svg onload"),
+            "{path}"
+        );
+        // The only scripts are files, never inline.
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches("<script src=").count(),
+            "{path}"
+        );
+    }
+    assert!(
+        escaped_seen > 0,
+        "the hostile text reached the pages, escaped"
+    );
+    let csv = get(&server, "/dashboard/export.csv", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let mut saw_formula_person = false;
+    for row in rows.records() {
+        for cell in row.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell reached the export: {cell:?}"
+            );
+            saw_formula_person |= cell == "'=1+2-formula";
+        }
+    }
+    assert!(
+        saw_formula_person,
+        "the formula id is exported, neutralised"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_invite_codes_and_tokens_is_rate_limited() {
+    let opts = ServerOptions {
+        sign_ins_per_ip_per_minute: 5,
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start_with_options(120, opts).await;
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let resp = client()
+            .post(format!("{}/v1/join", server.url))
+            .json(&serde_json::json!({ "invite_code": format!("WRONG-{i:04}") }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 429 {
+            let wait: u64 = resp.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&wait), "{wait}");
+            let body: serde_json::Value = resp.json().await.unwrap();
+            assert_eq!(body["error"], "rate_limited");
+        }
+    }
+    assert_eq!(
+        &statuses[..5],
+        &[403; 5],
+        "wrong codes are refused as such first"
+    );
+    assert_eq!(&statuses[5..], &[429, 429]);
+    // The dashboard sign-in shares the budget.
+    let login = client()
+        .post(format!("{}/dashboard/login", server.url))
+        .form_body(&[("token", "guess")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 429);
+    // Other requests are not limited.
+    assert_eq!(
+        client()
+            .get(format!("{}/health", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let _ = TestDevice::new(&server.url);
+}
