@@ -93,7 +93,8 @@ pub async fn bench_sync(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(http::serve(
         listener,
-        AppState::new(dir.clone())?,
+        // Every simulated device joins from this one loopback address.
+        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
         async move {
             let _ = rx.await;
         },
@@ -575,7 +576,8 @@ pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoEr
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(http::serve(
         listener,
-        AppState::new(dir.clone())?,
+        // Every simulated device joins from this one loopback address.
+        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
         async move {
             let _ = rx.await;
         },

@@ -136,7 +136,8 @@ pub async fn run_demo(
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(http::serve(
         listener,
-        AppState::new(dir.clone())?,
+        // Every simulated device joins from this one loopback address.
+        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
         async move {
             let _ = rx.await;
         },

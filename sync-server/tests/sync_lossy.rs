@@ -26,7 +26,14 @@ const ATTEMPTS_PER_BATCH: usize = 4;
 
 async fn serve(data: &std::path::Path, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
-        .args(["serve", "--port", &port.to_string(), "--data-dir"])
+        .args([
+            "serve",
+            "--sign-ins-per-ip-per-minute",
+            "1000",
+            "--port",
+            &port.to_string(),
+            "--data-dir",
+        ])
         .arg(data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -34,7 +34,7 @@ impl TestServer {
     pub async fn start_with_limit(households: usize, max_body_bytes: usize) -> TestServer {
         let opts = http::ServerOptions {
             max_body_bytes,
-            ..http::ServerOptions::default()
+            ..http::ServerOptions::for_simulation()
         };
         Self::start_with_options(households, opts).await
     }

@@ -169,6 +169,18 @@ impl Default for ServerOptions {
     }
 }
 
+impl ServerOptions {
+    /// Defaults for a simulation (demo, benchmarks, tests) in which every
+    /// device signs in from one loopback address: no sign-in rate limit.
+    pub fn for_simulation() -> Self {
+        ServerOptions {
+            sign_ins_per_ip_per_minute: 100_000,
+            sign_ins_per_minute: 100_000,
+            ..ServerOptions::default()
+        }
+    }
+}
+
 impl AppState {
     pub fn new(dir: DataDir) -> Result<Arc<Self>, AdminError> {
         Self::with_options(dir, ServerOptions::default())
