@@ -422,3 +422,53 @@ async fn guessing_invite_codes_and_tokens_is_rate_limited() {
     );
     let _ = TestDevice::new(&server.url);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_503() {
+    let server = TestServer::start(120).await;
+    let (token, _) = organizer(&server).await;
+    let volunteer = server.device(&server.volunteers()[0]).await;
+    let vol_token = volunteer.store().meta("token").unwrap().unwrap();
+    let code = server.invite(&server.volunteers()[1], Role::Volunteer);
+    // An admin command (another process) holds the write lock on server.db.
+    let other = rusqlite::Connection::open(server.dir.root().join("server.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let timed = |r: reqwest::RequestBuilder| async move {
+        let t = std::time::Instant::now();
+        let resp = r.send().await.unwrap();
+        (resp, t.elapsed())
+    };
+    // Reads answer promptly (their last-seen bookkeeping is skipped, not waited for).
+    let (resp, took) = timed(
+        client()
+            .get(format!("{}/v1/assignments", server.url))
+            .bearer_auth(&vol_token),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    let (resp, took) = timed(
+        client()
+            .get(format!("{}/dashboard", server.url))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    // A write waits a short, bounded time, then says "busy, retry".
+    let (resp, took) = timed(
+        client()
+            .post(format!("{}/v1/join", server.url))
+            .json(&serde_json::json!({ "invite_code": code })),
+    )
+    .await;
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+    // Nothing was lost: the same invite works once the lock is gone.
+    let d = TestDevice::new(&server.url);
+    d.client.join(&code).await.unwrap();
+}

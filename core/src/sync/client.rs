@@ -148,14 +148,10 @@ impl SyncClient {
             invite_code: invite_code.trim().to_string(),
             device_id: None,
         };
-        let resp = self
-            .http
-            .post(format!("{}/v1/join", self.base_url))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| SyncError::Network(e.to_string()))?;
-        let resp = self.check(resp).await?;
+        let url = format!("{}/v1/join", self.base_url);
+        // Retried like every request: a busy server (503) or a lost
+        // connection is not the volunteer's fault.
+        let resp = self.send(|| self.http.post(&url).json(&body)).await?;
         let joined: JoinResponse = resp
             .json()
             .await

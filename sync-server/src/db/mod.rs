@@ -302,13 +302,38 @@ impl ServerDb {
 
     pub fn touch_device(&self, token: &str) -> Result<(), DbError> {
         // At most once a minute per device: a write (and its fsync) on every
-        // request would cost more than the request.
-        self.conn.execute(
-            "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1
-             AND (last_seen_ms IS NULL OR last_seen_ms < ?2 - 60000)",
-            params![hash_secret(token), Utc::now().timestamp_millis()],
-        )?;
+        // request would cost more than the request. Best effort: when another
+        // process holds the write lock, skip it rather than make a read wait.
+        self.without_waiting(|conn| {
+            conn.execute(
+                "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1
+                 AND (last_seen_ms IS NULL OR last_seen_ms < ?2 - 60000)",
+                params![hash_secret(token), Utc::now().timestamp_millis()],
+            )
+        });
         Ok(())
+    }
+
+    /// How long writes wait for a lock held by another process (the server
+    /// keeps it short and answers 503; admin commands wait longer).
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), DbError> {
+        self.conn.busy_timeout(timeout)?;
+        Ok(())
+    }
+
+    /// Runs a bookkeeping write that is skipped, not waited for, when the
+    /// database is locked elsewhere.
+    fn without_waiting<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let previous: i64 = self
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap_or(2000);
+        let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
+        let out = f(&self.conn);
+        let _ = self
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(previous.max(0) as u64));
+        out.ok()
     }
 
     /// Starts a dashboard session for the device holding `token`. Returns the
@@ -371,14 +396,19 @@ impl ServerDb {
             || now_ms - seen > idle.num_milliseconds()
             || now_ms - created > absolute.num_milliseconds()
         {
-            self.delete_session(id)?;
+            // Dead either way; removing the row can wait for a free lock.
+            self.without_waiting(|conn| {
+                conn.execute("DELETE FROM sessions WHERE id_hash = ?1", [hash_secret(id)])
+            });
             return Ok(None);
         }
         if now_ms - seen > 60_000 {
-            self.conn.execute(
-                "UPDATE sessions SET last_seen_ms = ?2 WHERE id_hash = ?1",
-                params![hash_secret(id), now_ms],
-            )?;
+            self.without_waiting(|conn| {
+                conn.execute(
+                    "UPDATE sessions SET last_seen_ms = ?2 WHERE id_hash = ?1",
+                    params![hash_secret(id), now_ms],
+                )
+            });
         }
         Ok(Some((device, csrf)))
     }

@@ -34,16 +34,78 @@ impl ApiError {
     }
 }
 
+/// Whether a server-side error is a lock held elsewhere (retry soon) rather
+/// than a fault.
+pub trait Busy {
+    fn is_busy(&self) -> bool;
+}
+
+fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked)
+}
+
+impl Busy for walkbook_core::store::StoreError {
+    fn is_busy(&self) -> bool {
+        matches!(self, walkbook_core::store::StoreError::Sqlite(e) if sqlite_busy(e))
+    }
+}
+
+impl Busy for crate::db::DbError {
+    fn is_busy(&self) -> bool {
+        match self {
+            crate::db::DbError::Sqlite(e) => sqlite_busy(e),
+            crate::db::DbError::Store(e) => e.is_busy(),
+            _ => false,
+        }
+    }
+}
+
+impl Busy for crate::admin::AdminError {
+    fn is_busy(&self) -> bool {
+        match self {
+            crate::admin::AdminError::Db(e) => e.is_busy(),
+            crate::admin::AdminError::Store(e) => e.is_busy(),
+            _ => false,
+        }
+    }
+}
+
+impl ApiError {
+    /// A server-side error: 503 `busy` (with the client retrying) when a
+    /// lock is held elsewhere, otherwise a logged 500.
+    pub fn fault<E: Busy + std::fmt::Display>(e: E) -> Self {
+        if e.is_busy() {
+            tracing::warn!(error = %e, "store busy");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the server is busy; try again in a moment",
+            )
+        } else {
+            ApiError::internal(e)
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let busy = self.status == StatusCode::SERVICE_UNAVAILABLE;
+        let mut resp = (
             self.status,
             Json(ErrorBody {
                 error: self.code.to_string(),
                 message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if busy {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        resp
     }
 }
 
@@ -55,18 +117,7 @@ impl From<walkbook_core::store::StoreError> for ApiError {
         use walkbook_core::store::StoreError as E;
         match &e {
             E::Document { .. } | E::InvalidAttempt(_) => ApiError::bad_request(e.to_string()),
-            E::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::DatabaseBusy
-                    || f.code == rusqlite::ErrorCode::DatabaseLocked =>
-            {
-                tracing::warn!(error = %e, "store busy");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "the server is busy; try again in a moment",
-                )
-            }
-            _ => ApiError::internal(e),
+            _ => ApiError::fault(e),
         }
     }
 }

@@ -199,6 +199,10 @@ impl AppState {
 
     pub fn with_options(dir: DataDir, opts: ServerOptions) -> Result<Arc<Self>, AdminError> {
         let db = dir.server_db()?;
+        // A lock held by another process (an admin command) is waited out
+        // briefly while the request holds the server's connection, then the
+        // request is answered 503 and retried.
+        db.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
         Ok(Arc::new(AppState {
             dir,
             db: Mutex::new(db),

@@ -65,7 +65,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
     let db = lock(&state.db);
     let device = db
         .device_for_token(&token)
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::fault)?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -80,7 +80,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
             format!("this device was removed from the campaign: {reason}"),
         ));
     }
-    db.touch_device(&token).map_err(ApiError::internal)?;
+    db.touch_device(&token).map_err(ApiError::fault)?;
     Ok(device)
 }
 
@@ -91,7 +91,7 @@ fn assignments_for(
     let db = lock(&state.db);
     let data = state
         .campaign_data(&db, &device.campaign_id)
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::fault)?;
     let mut out = Vec::new();
     for a in &data.data.assignments {
         if device.role == Role::Volunteer && a.volunteer_id != device.volunteer_id {
@@ -99,7 +99,7 @@ fn assignments_for(
         }
         let Some((version, _)) = db
             .packet_version(&device.campaign_id, &a.id)
-            .map_err(ApiError::internal)?
+            .map_err(ApiError::fault)?
         else {
             continue;
         };
@@ -147,7 +147,7 @@ pub async fn join(
     }
     blocking(move || {
         let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let redeemed = lock(&state.db).redeem_invite(&code, &token, Utc::now()).map_err(ApiError::internal)?;
+        let redeemed = lock(&state.db).redeem_invite(&code, &token, Utc::now()).map_err(ApiError::fault)?;
         let device = redeemed.map_err(|p| {
             let message = match p {
                 InviteProblem::Unknown => "this invite code is not valid; check it or ask your organizer for a new one",
@@ -200,7 +200,7 @@ pub async fn packet(
         }
         let (version, bytes) = lock(&state.db)
             .packet(&device.campaign_id, &assignment_id)
-            .map_err(ApiError::internal)?
+            .map_err(ApiError::fault)?
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::NOT_FOUND,
@@ -272,7 +272,7 @@ pub async fn sync(
             device_id: device.device_id.clone(),
             organizer: device.role == Role::Organizer,
         };
-        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::internal)?;
+        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
         let mut store = lock(&store);
         let peer = device.device_id.as_str();
         let now_ms = Utc::now().timestamp_millis();
@@ -372,9 +372,9 @@ pub async fn claim(
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("call list {} does not exist", req.list_id)))?;
         let listed: HashSet<String> = list.person_ids.iter().cloned().collect();
         let mut excluded: HashSet<String> = {
-            let store = state.campaign_store(&device.campaign_id).map_err(ApiError::internal)?;
+            let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
             let store = lock(&store);
-            store.final_statuses_of(&listed).map_err(ApiError::internal)?.into_iter().map(|(p, _)| p).collect()
+            store.final_statuses_of(&listed).map_err(ApiError::fault)?.into_iter().map(|(p, _)| p).collect()
         };
         excluded.extend(data.data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
         let (claim_id, person_ids, expires_at_ms) = lock(&state.db)
@@ -388,7 +388,7 @@ pub async fn claim(
                 Utc::now(),
                 state.claim_lease,
             )
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::fault)?;
         tracing::info!(device = %device.device_id, list = %req.list_id, claimed = person_ids.len(), "claimed batch");
         Ok(Json(ClaimResponse { claim_id, list_id: req.list_id, person_ids, expires_at_ms }))
     })
@@ -405,7 +405,7 @@ pub async fn release(
         let device = authenticate(&state, &headers)?;
         let released = lock(&state.db)
             .release_claim(&claim_id, &device, Utc::now())
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::fault)?;
         Ok(Json(ReleaseResponse {
             released: released as u32,
         }))
