@@ -472,3 +472,64 @@ async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_
     let d = TestDevice::new(&server.url);
     d.client.join(&code).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_half_sent_requests_are_cut_while_others_are_answered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let opts = ServerOptions {
+        limits: walkbook_server::http::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(1),
+            body_timeout: std::time::Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..ServerOptions::for_simulation()
+    };
+    let server = TestServer::start_with_options(60, opts).await;
+    let addr = server.url.trim_start_matches("http://").to_string();
+    // 200 clients that send half their headers and stop.
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+            .await
+            .unwrap();
+        idle.push(s);
+    }
+    // Everyone else is still answered.
+    let t = std::time::Instant::now();
+    let health = client()
+        .get(format!("{}/health", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(t.elapsed() < std::time::Duration::from_millis(900));
+    // A body that trickles in is cut with 408.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /v1/join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"invite")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the slow body was cut within the timeout");
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Every half-sent request was disconnected within the header timeout.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mut closed = 0;
+    for mut s in idle {
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(std::time::Duration::from_millis(500), s.read(&mut buf)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => closed += 1, // EOF, an error answer, or a reset
+            Err(_) => {}                           // still open
+        }
+    }
+    assert_eq!(closed, 200, "half-sent requests are disconnected");
+}

@@ -51,6 +51,15 @@ pub struct ServeArgs {
     /// Join and dashboard sign-in attempts allowed per minute overall.
     #[arg(long, default_value_t = 600)]
     pub sign_ins_per_minute: u32,
+    /// Connections open at once (more wait in the listen backlog).
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 60)]
+    pub body_timeout_secs: u64,
 }
 
 pub fn init_logs(format: LogFormat, default_level: &str) {
@@ -78,6 +87,12 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             session_absolute: chrono::Duration::hours(args.session_hours.max(1)),
             sign_ins_per_ip_per_minute: args.sign_ins_per_ip_per_minute,
             sign_ins_per_minute: args.sign_ins_per_minute,
+            limits: walkbook_server::http::ConnectionLimits {
+                max_connections: args.max_connections,
+                header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+                body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
+                ..Default::default()
+            },
         },
     )?;
     let rt = tokio::runtime::Runtime::new()?;

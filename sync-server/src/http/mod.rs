@@ -1,9 +1,11 @@
 //! The HTTP server: health, join, assignments, packets, sync.
 
+mod connections;
 mod error;
 mod limits;
 mod routes;
 
+pub use connections::ConnectionLimits;
 pub use limits::RateLimiter;
 
 use std::collections::HashMap;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub session_absolute: chrono::Duration,
     /// Join and dashboard sign-in attempts.
     pub sign_in_limiter: RateLimiter,
+    /// Connection count and read timeouts.
+    pub limits: ConnectionLimits,
 }
 
 /// A campaign's reference data with the lookups every request needs.
@@ -153,6 +157,7 @@ pub struct ServerOptions {
     pub sign_ins_per_ip_per_minute: u32,
     /// Sign-in attempts per minute from everybody together.
     pub sign_ins_per_minute: u32,
+    pub limits: ConnectionLimits,
 }
 
 impl Default for ServerOptions {
@@ -165,6 +170,7 @@ impl Default for ServerOptions {
             session_absolute: chrono::Duration::hours(12),
             sign_ins_per_ip_per_minute: 20,
             sign_ins_per_minute: 600,
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -217,6 +223,7 @@ impl AppState {
                 opts.sign_ins_per_ip_per_minute,
                 opts.sign_ins_per_minute,
             ),
+            limits: opts.limits,
         }))
     }
 
@@ -269,6 +276,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            connections::body_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             limits::limit_sign_ins,
         ))
         .layer(axum::middleware::from_fn(limits::security_headers))
@@ -283,10 +294,6 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %state.dir.root().display(), "walkbook-server listening");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = state.limits;
+    connections::accept_loop(listener, router(state), limits, shutdown).await
 }
