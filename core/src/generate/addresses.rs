@@ -120,7 +120,7 @@ struct Tile {
 fn tile(index: u32, cols: u32) -> Tile {
     let row = index / cols;
     let in_row = index % cols;
-    let col = if row % 2 == 0 {
+    let col = if row.is_multiple_of(2) {
         in_row
     } else {
         cols - 1 - in_row
@@ -226,7 +226,7 @@ fn coordinates(x: u32, number: u32, rng: &mut SplitMix64) -> (f64, f64) {
     let miles_north = f64::from(number) / ADDRESS_NUMBERS_PER_MILE;
     let west_number = FIRST_WEST_NUMBER + x * STREET_SPACING;
     let miles_west = f64::from(west_number) / ADDRESS_NUMBERS_PER_MILE;
-    let side = if number % 2 == 0 { -1.0 } else { 1.0 };
+    let side = if number.is_multiple_of(2) { -1.0 } else { 1.0 };
     let east_metres = side * SETBACK_METRES + (rng.unit() - 0.5) * 2.0;
     let north_metres = (rng.unit() - 0.5) * 2.0;
     let lat = ORIGIN_LAT

@@ -1,14 +1,20 @@
-//! The organizer dashboard: server-rendered HTML behind an organizer token.
-//! Signing in exchanges the token for a session (random id, stored hashed,
-//! idle and absolute expiry, ended by sign-out or revocation) kept in an
-//! HttpOnly, SameSite=Strict cookie (`__Host-`, Secure behind https); every
-//! form post is checked for a same-origin request and the session's CSRF
-//! token. Scripts may send `Authorization: Bearer` instead. Volunteer tokens and anonymous requests are refused; an
-//! organizer only ever sees their own campaign.
+//! The organizer dashboard: server-rendered HTML (askama templates, escaped
+//! by construction) behind an organizer token. Signing in exchanges the
+//! token for a session (random id, stored hashed, idle and absolute expiry,
+//! ended by sign-out or revocation) kept in an HttpOnly, SameSite=Strict
+//! cookie (`__Host-`, Secure behind https); every form post is checked for
+//! a same-origin request and the session's CSRF token. Scripts may send
+//! `Authorization: Bearer` instead. Volunteer tokens and anonymous requests
+//! are refused; an organizer only ever sees their own campaign. All SQLite
+//! work runs on the blocking pool, never on the async workers.
 
+mod auth;
+mod error;
 mod flags;
 mod pages;
+mod views;
 
+pub use error::DashboardError;
 pub use flags::{Flag, flags, haversine_m};
 
 use std::sync::Arc;
@@ -17,6 +23,15 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::http::AppState;
+
+/// Runs blocking work (SQLite, locks) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, DashboardError> + Send + 'static,
+) -> Result<T, DashboardError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(DashboardError::internal)?
+}
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()

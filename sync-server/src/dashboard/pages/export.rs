@@ -1,0 +1,45 @@
+//! The results export in voter-file bulk-upload shape (formula-safe CSV).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::with_store;
+use crate::dashboard::auth::Organizer;
+use crate::dashboard::{DashboardError, blocking};
+use crate::http::AppState;
+
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    let campaign = org.device.campaign_id;
+    // The file name is the campaign id, reduced to characters no browser
+    // or shell treats specially.
+    let file: String = campaign
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let out = blocking(move || {
+        let mut out = Vec::new();
+        with_store(&state, &campaign, |s| {
+            walkbook_core::export::export_results(s, &mut out)
+        })?;
+        Ok(out)
+    })
+    .await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}-results.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -1,0 +1,99 @@
+//! Printable one-time invites: the code, the join link and its QR code.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use serde::Deserialize;
+use walkbook_core::sync::Role;
+
+use super::campaign_view;
+use crate::dashboard::auth::Organizer;
+use crate::dashboard::views::{InviteFormPage, InvitePage, render};
+use crate::dashboard::{DashboardError, blocking};
+use crate::http::AppState;
+
+pub async fn invite_form(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    let campaign = org.device.campaign_id.clone();
+    let view = blocking(move || campaign_view(&state, &campaign)).await?;
+    render(&InviteFormPage {
+        title: "Invite a volunteer",
+        csrf: org.csrf_token(),
+        volunteers: view
+            .data
+            .volunteers
+            .iter()
+            .map(|v| (v.id.clone(), v.display_name.clone()))
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    volunteer: String,
+    hours: i64,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A printable invite: the code in large type, the join link, and a QR code
+/// of the link that the app's scanner reads.
+pub async fn create_invite(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    org: Organizer,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, DashboardError> {
+    org.check_form(&state, &form.csrf)?;
+    let hours = form.hours.clamp(1, 720);
+    // The public URL when configured; otherwise what the browser used.
+    let server = match &state.public_url {
+        Some(u) => u.clone(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            format!("http://{host}")
+        }
+    };
+    let campaign = org.device.campaign_id.clone();
+    let volunteer = form.volunteer.clone();
+    let st = state.clone();
+    let code = blocking(move || {
+        crate::admin::create_invite(
+            &st.dir,
+            &campaign,
+            &volunteer,
+            Role::Volunteer,
+            chrono::Duration::hours(hours),
+        )
+        .map_err(|e| DashboardError::BadInput(e.to_string()))
+    })
+    .await?;
+    let link = format!(
+        "walkbook://join?server={}&code={code}",
+        server.replace(':', "%3A").replace('/', "%2F")
+    );
+    let qr_svg = qrcode::QrCode::new(link.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color>()
+                .min_dimensions(240, 240)
+                .build()
+        })
+        .unwrap_or_default();
+    render(&InvitePage {
+        title: "Join walkbook",
+        volunteer: form.volunteer,
+        hours,
+        qr_svg,
+        code,
+        server,
+        link,
+    })
+}

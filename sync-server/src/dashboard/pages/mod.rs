@@ -1,0 +1,54 @@
+//! The dashboard's pages, one file per page.
+
+mod conflicts;
+mod export;
+mod invites;
+mod login;
+mod overview;
+mod turf;
+mod volunteers;
+
+pub use conflicts::conflicts;
+pub use export::export;
+pub use invites::{create_invite, invite_form};
+pub use login::{app_js, login, login_form, logout, logout_form};
+pub use overview::{Overview, overview, overview_json};
+pub use turf::turf;
+pub use volunteers::volunteers;
+
+use std::sync::Arc;
+
+use walkbook_core::store::DeviceStore;
+
+use super::DashboardError;
+use crate::http::{AppState, CampaignView};
+
+/// Runs `f` on the campaign's store (blocking: call inside `blocking`).
+fn with_store<T, E: std::fmt::Display>(
+    state: &AppState,
+    campaign: &str,
+    f: impl FnOnce(&mut DeviceStore) -> Result<T, E>,
+) -> Result<T, DashboardError> {
+    let store = state
+        .campaign_store(campaign)
+        .map_err(DashboardError::internal)?;
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    f(&mut guard).map_err(DashboardError::internal)
+}
+
+/// The campaign's reference data (blocking).
+fn campaign_view(state: &AppState, campaign: &str) -> Result<Arc<CampaignView>, DashboardError> {
+    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    state
+        .campaign_data(&db, campaign)
+        .map_err(DashboardError::internal)
+}
+
+/// The campaign's time zone, UTC when it has none.
+fn campaign_tz(view: &CampaignView) -> chrono_tz::Tz {
+    view.data
+        .campaign
+        .as_ref()
+        .and_then(|c| c.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::UTC)
+}

@@ -1,0 +1,151 @@
+//! The campaign overview: totals, support tallies, per day, turfs, flags.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use walkbook_core::model::AssignmentKind;
+use walkbook_core::store::DeviceStore;
+
+use super::{campaign_tz, campaign_view, with_store};
+use crate::dashboard::auth::Organizer;
+use crate::dashboard::flags::flags;
+use crate::dashboard::views::{OverviewPage, TurfRow, render};
+use crate::dashboard::{DashboardError, blocking};
+use crate::http::AppState;
+
+/// The numbers of the overview, also served as JSON for the live refresh.
+#[derive(Debug, serde::Serialize)]
+pub struct Overview {
+    pub attempts: usize,
+    pub doors_knocked: usize,
+    pub contacts: u64,
+    pub contact_rate: f64,
+    pub support: BTreeMap<String, u64>,
+    pub per_day: BTreeMap<String, (u64, u64)>,
+    pub conflicts: u64,
+}
+
+fn overview_of(
+    store: &mut DeviceStore,
+    tz: chrono_tz::Tz,
+) -> Result<Overview, walkbook_core::store::StoreError> {
+    let attempts = store.all_attempts()?;
+    let counts = store.status_counts()?;
+    let tallies = store.answer_tallies()?;
+    let doors: std::collections::HashSet<&str> = attempts
+        .iter()
+        .filter(|a| a.channel == walkbook_core::model::Channel::Door)
+        .map(|a| a.household_id.as_str())
+        .collect();
+    let mut per_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for a in &attempts {
+        let day = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let e = per_day.entry(day).or_default();
+        e.0 += 1;
+        if !a.responses.is_empty() {
+            e.1 += 1;
+        }
+    }
+    let contacts = counts.get("contacted").copied().unwrap_or(0);
+    let attempted: u64 = counts
+        .iter()
+        .filter(|(k, _)| k.as_str() != "not_attempted")
+        .map(|(_, v)| v)
+        .sum();
+    Ok(Overview {
+        attempts: attempts.len(),
+        doors_knocked: doors.len(),
+        contacts,
+        contact_rate: if attempted == 0 {
+            0.0
+        } else {
+            contacts as f64 / attempted as f64
+        },
+        support: tallies.get("support").cloned().unwrap_or_default(),
+        per_day,
+        conflicts: counts.get("conflict").copied().unwrap_or(0),
+    })
+}
+
+pub async fn overview_json(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    let campaign = org.device.campaign_id;
+    let o = blocking(move || {
+        let view = campaign_view(&state, &campaign)?;
+        let tz = campaign_tz(&view);
+        with_store(&state, &campaign, |s| overview_of(s, tz))
+    })
+    .await?;
+    Ok(axum::Json(o).into_response())
+}
+
+pub async fn overview(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    let campaign = org.device.campaign_id;
+    let page = blocking(move || {
+        let view = campaign_view(&state, &campaign)?;
+        let tz = campaign_tz(&view);
+        let households: HashMap<String, walkbook_core::model::Household> = view
+            .data
+            .households
+            .iter()
+            .map(|h| (h.id.clone(), h.clone()))
+            .collect();
+        let (o, attempts, turfs) = with_store(&state, &campaign, |s| {
+            let o = overview_of(s, tz)?;
+            let attempts = s.all_attempts()?;
+            let mut turfs: Vec<TurfRow> = Vec::new();
+            for a in view
+                .data
+                .assignments
+                .iter()
+                .filter(|a| a.kind == AssignmentKind::Turf)
+            {
+                if turfs.iter().any(|t| t.id == a.unit_id) {
+                    continue;
+                }
+                if let Ok(doors) = s.walk_list(&a.unit_id) {
+                    turfs.push(TurfRow {
+                        id: a.unit_id.clone(),
+                        knocked: doors
+                            .iter()
+                            .filter(|d| d.household_status.door_attempts > 0)
+                            .count(),
+                        total: doors.len(),
+                    });
+                }
+            }
+            Ok::<_, walkbook_core::store::StoreError>((o, attempts, turfs))
+        })?;
+        let name = view
+            .data
+            .campaign
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        Ok(OverviewPage {
+            title: format!("{name}: overview"),
+            contact_percent: format!("{:.0}", o.contact_rate * 100.0),
+            support: (1..=5u8)
+                .map(|k| (k, o.support.get(&k.to_string()).copied().unwrap_or(0)))
+                .collect(),
+            turfs,
+            flags: flags(&attempts, &households, tz)
+                .iter()
+                .map(|f| f.describe())
+                .collect(),
+            o,
+        })
+    })
+    .await?;
+    render(&page)
+}

@@ -1,0 +1,128 @@
+//! The dashboard's pages as askama templates (`sync-server/templates/`):
+//! every value is HTML-escaped by construction; the only markup passed
+//! through is the QR code's SVG, which the server draws itself.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::DashboardError;
+use super::pages::Overview;
+
+/// Renders a page, or a logged 500 if the template fails.
+pub fn render(page: &impl Template) -> Result<Response, DashboardError> {
+    page.render()
+        .map(|html| Html(html).into_response())
+        .map_err(DashboardError::internal)
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub title: &'a str,
+    pub text: String,
+    pub link: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub title: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage {
+    pub title: &'static str,
+    pub csrf: String,
+}
+
+pub struct TurfRow {
+    pub id: String,
+    pub knocked: usize,
+    pub total: usize,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+pub struct OverviewPage {
+    pub title: String,
+    pub o: Overview,
+    pub contact_percent: String,
+    pub support: Vec<(u8, u64)>,
+    pub turfs: Vec<TurfRow>,
+    pub flags: Vec<String>,
+}
+
+pub struct Dot {
+    pub class: &'static str,
+    pub x: String,
+    pub y: String,
+    pub title: String,
+}
+
+pub struct DoorRow {
+    pub address: String,
+    pub people: String,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "turf.html")]
+pub struct TurfPage {
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub located: usize,
+    pub dots: Vec<Dot>,
+    pub missing: usize,
+    pub rows: Vec<DoorRow>,
+}
+
+pub struct VolunteerRow {
+    pub volunteer: String,
+    pub attempts: u64,
+    pub conversations: u64,
+    pub first: String,
+    pub last: String,
+}
+
+#[derive(Template)]
+#[template(path = "volunteers.html")]
+pub struct VolunteersPage {
+    pub title: &'static str,
+    pub rows: Vec<VolunteerRow>,
+}
+
+pub struct ConflictItem {
+    pub person: String,
+    pub doc: String,
+    pub parts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "conflicts.html")]
+pub struct ConflictsPage {
+    pub title: &'static str,
+    pub items: Vec<ConflictItem>,
+}
+
+#[derive(Template)]
+#[template(path = "invite_form.html")]
+pub struct InviteFormPage {
+    pub title: &'static str,
+    pub csrf: String,
+    /// (id, display name)
+    pub volunteers: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+pub struct InvitePage {
+    pub title: &'static str,
+    pub volunteer: String,
+    pub hours: i64,
+    pub qr_svg: String,
+    pub code: String,
+    pub server: String,
+    pub link: String,
+}
