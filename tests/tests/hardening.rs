@@ -438,7 +438,15 @@ async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_
         let resp = r.send().await.unwrap();
         (resp, t.elapsed())
     };
-    // Reads answer promptly (their last-seen bookkeeping is skipped, not waited for).
+    // A write starts first and waits for the lock...
+    let write = tokio::spawn(timed(
+        client()
+            .post(format!("{}/v1/join", server.url))
+            .json(&serde_json::json!({ "invite_code": code })),
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // ...while reads, meanwhile, answer promptly: they neither wait behind the
+    // other process's writer nor queue behind the waiting write.
     let (resp, took) = timed(
         client()
             .get(format!("{}/v1/assignments", server.url))
@@ -455,13 +463,8 @@ async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_
     .await;
     assert_eq!(resp.status(), 200);
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
-    // A write waits a short, bounded time, then says "busy, retry".
-    let (resp, took) = timed(
-        client()
-            .post(format!("{}/v1/join", server.url))
-            .json(&serde_json::json!({ "invite_code": code })),
-    )
-    .await;
+    // The write waited a short, bounded time, then said "busy, retry".
+    let (resp, took) = write.await.unwrap();
     assert_eq!(resp.status(), 503);
     assert_eq!(resp.headers()["retry-after"], "1");
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
@@ -531,4 +534,43 @@ async fn slow_and_half_sent_requests_are_cut_while_others_are_answered() {
         }
     }
     assert_eq!(closed, 200, "half-sent requests are disconnected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_counts_only_when_the_proxy_is_trusted() {
+    let join = |server: &TestServer, from: &str| {
+        client()
+            .post(format!("{}/v1/join", server.url))
+            .header("x-forwarded-for", format!("203.0.113.9, {from}"))
+            .json(&serde_json::json!({ "invite_code": "WRONG-CODE" }))
+            .send()
+    };
+    // Trusted proxy: each client address has its own budget of 2.
+    let trusted = TestServer::start_with_options(
+        60,
+        ServerOptions {
+            sign_ins_per_ip_per_minute: 2,
+            trust_forwarded_for: true,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    for from in ["198.51.100.1", "198.51.100.2"] {
+        for _ in 0..2 {
+            assert_eq!(join(&trusted, from).await.unwrap().status(), 403);
+        }
+        assert_eq!(join(&trusted, from).await.unwrap().status(), 429);
+    }
+    // Not trusted: the header is the client's to forge; one budget for the peer.
+    let direct = TestServer::start_with_options(
+        60,
+        ServerOptions {
+            sign_ins_per_ip_per_minute: 2,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(join(&direct, "198.51.100.1").await.unwrap().status(), 403);
+    assert_eq!(join(&direct, "198.51.100.2").await.unwrap().status(), 403);
+    assert_eq!(join(&direct, "198.51.100.3").await.unwrap().status(), 429);
 }

@@ -51,6 +51,11 @@ pub struct ServeArgs {
     /// Join and dashboard sign-in attempts allowed per minute overall.
     #[arg(long, default_value_t = 600)]
     pub sign_ins_per_minute: u32,
+    /// Behind a reverse proxy that appends the client's address to
+    /// X-Forwarded-For: rate-limit sign-ins by that address. Never set it
+    /// when clients can reach the server directly.
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
     /// Connections open at once (more wait in the listen backlog).
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
@@ -87,6 +92,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             session_absolute: chrono::Duration::hours(args.session_hours.max(1)),
             sign_ins_per_ip_per_minute: args.sign_ins_per_ip_per_minute,
             sign_ins_per_minute: args.sign_ins_per_minute,
+            trust_forwarded_for: args.trust_forwarded_for,
             limits: walkbook_server::http::ConnectionLimits {
                 max_connections: args.max_connections,
                 header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),

@@ -42,7 +42,8 @@ impl FromRequestParts<Arc<AppState>> for Organizer {
 }
 
 fn signed_in(state: &AppState, headers: HeaderMap) -> Result<Organizer, DashboardError> {
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    // The reading connection: session bookkeeping is never waited for.
+    let db = state.reader.lock().unwrap_or_else(|p| p.into_inner());
     let (device, csrf) = if let Some(t) = bearer(&headers) {
         let device = db
             .device_for_token(&t)

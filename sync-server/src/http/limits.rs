@@ -1,8 +1,8 @@
 //! Rate limits for the endpoints that take secrets (invite codes, organizer
 //! tokens): a token bucket per client address and one for everybody, so
 //! guessing is slow from one address and from many. The client address is
-//! the TCP peer; behind a reverse proxy every request shares the proxy's
-//! address (put the proxy's own limits in front, see README).
+//! the TCP peer, or, when told to trust a reverse proxy, the last address
+//! of its `X-Forwarded-For`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -88,10 +88,22 @@ pub async fn limit_sign_ins(
     let guarded = request.method() == Method::POST
         && matches!(request.uri().path(), "/v1/join" | "/dashboard/login");
     if guarded {
-        let ip = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
+        // Behind a trusted proxy, the address it appended last; otherwise
+        // the TCP peer (a client can write any X-Forwarded-For it likes).
+        let forwarded = state
+            .trust_forwarded_for
+            .then(|| request.headers().get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let ip = forwarded
+            .or_else(|| {
+                request
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip())
+            })
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
         if let Err(wait) = state.sign_in_limiter.check(ip) {
             let secs = wait.as_secs().max(1);

@@ -32,7 +32,12 @@ pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 /// Shared state of a running server.
 pub struct AppState {
     pub dir: DataDir,
+    /// The connection that writes `server.db` (joins, claims, sessions).
     pub db: Mutex<ServerDb>,
+    /// A second connection for reads (tokens, assignments, packets,
+    /// campaign data): with WAL, reads never wait behind a writer, and they
+    /// do not queue behind a request whose write waits for a lock.
+    pub reader: Mutex<ServerDb>,
     /// One open store per campaign; requests for a campaign take turns on it.
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
     /// Largest request body accepted (413 beyond it).
@@ -50,6 +55,9 @@ pub struct AppState {
     pub session_absolute: chrono::Duration,
     /// Join and dashboard sign-in attempts.
     pub sign_in_limiter: RateLimiter,
+    /// Take the client address from the last `X-Forwarded-For` entry (set
+    /// only behind a reverse proxy that writes that header).
+    pub trust_forwarded_for: bool,
     /// Connection count and read timeouts.
     pub limits: ConnectionLimits,
 }
@@ -157,6 +165,8 @@ pub struct ServerOptions {
     pub sign_ins_per_ip_per_minute: u32,
     /// Sign-in attempts per minute from everybody together.
     pub sign_ins_per_minute: u32,
+    /// Behind a reverse proxy: rate-limit by the address it reports.
+    pub trust_forwarded_for: bool,
     pub limits: ConnectionLimits,
 }
 
@@ -170,6 +180,7 @@ impl Default for ServerOptions {
             session_absolute: chrono::Duration::hours(12),
             sign_ins_per_ip_per_minute: 20,
             sign_ins_per_minute: 600,
+            trust_forwarded_for: false,
             limits: ConnectionLimits::default(),
         }
     }
@@ -209,9 +220,12 @@ impl AppState {
         // briefly while the request holds the server's connection, then the
         // request is answered 503 and retried.
         db.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
+        let reader = dir.server_db()?;
+        reader.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
         Ok(Arc::new(AppState {
             dir,
             db: Mutex::new(db),
+            reader: Mutex::new(reader),
             stores: Mutex::new(HashMap::new()),
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
@@ -223,6 +237,7 @@ impl AppState {
                 opts.sign_ins_per_ip_per_minute,
                 opts.sign_ins_per_minute,
             ),
+            trust_forwarded_for: opts.trust_forwarded_for,
             limits: opts.limits,
         }))
     }

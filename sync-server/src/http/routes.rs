@@ -62,7 +62,7 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
 
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
     let token = bearer(headers)?;
-    let db = lock(&state.db);
+    let db = lock(&state.reader);
     let device = db
         .device_for_token(&token)
         .map_err(ApiError::fault)?
@@ -80,6 +80,8 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
             format!("this device was removed from the campaign: {reason}"),
         ));
     }
+    // Last-seen bookkeeping on the reading connection, skipped (never
+    // waited for) when the database is locked elsewhere.
     db.touch_device(&token).map_err(ApiError::fault)?;
     Ok(device)
 }
@@ -88,7 +90,7 @@ fn assignments_for(
     state: &AppState,
     device: &Device,
 ) -> Result<(Arc<CampaignView>, Vec<AssignmentInfo>), ApiError> {
-    let db = lock(&state.db);
+    let db = lock(&state.reader);
     let data = state
         .campaign_data(&db, &device.campaign_id)
         .map_err(ApiError::fault)?;
@@ -198,7 +200,7 @@ pub async fn packet(
                 format!("assignment {assignment_id} is not yours"),
             ));
         }
-        let (version, bytes) = lock(&state.db)
+        let (version, bytes) = lock(&state.reader)
             .packet(&device.campaign_id, &assignment_id)
             .map_err(ApiError::fault)?
             .ok_or_else(|| {

@@ -38,7 +38,7 @@ fn with_store<T, E: std::fmt::Display>(
 
 /// The campaign's reference data (blocking).
 fn campaign_view(state: &AppState, campaign: &str) -> Result<Arc<CampaignView>, DashboardError> {
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    let db = state.reader.lock().unwrap_or_else(|p| p.into_inner());
     state
         .campaign_data(&db, campaign)
         .map_err(DashboardError::internal)
