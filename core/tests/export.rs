@@ -73,3 +73,21 @@ fn the_export_has_one_row_per_person_and_answer_and_skips_corrections() {
     );
     assert!(!text.contains("moved") && !text.contains("free text"));
 }
+
+#[test]
+fn cells_a_spreadsheet_would_run_get_a_leading_quote() {
+    use walkbook_core::export::csv_safe;
+    for (cell, safe) in [
+        ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("P-0001", "P-0001"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ] {
+        assert_eq!(csv_safe(cell), safe, "{cell:?}");
+    }
+}
