@@ -78,7 +78,10 @@ fn the_export_has_one_row_per_person_and_answer_and_skips_corrections() {
 fn cells_a_spreadsheet_would_run_get_a_leading_quote() {
     use walkbook_core::export::csv_safe;
     for (cell, safe) in [
-        ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+        (
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "'=HYPERLINK(\"http://x\",\"y\")",
+        ),
         ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
         ("-2+3", "'-2+3"),
         ("@SUM(1)", "'@SUM(1)"),

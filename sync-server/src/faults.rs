@@ -147,14 +147,11 @@ async fn handle(mut client: TcpStream, upstream: std::net::SocketAddr, fault: Fa
             drop(client);
         }
         Fault::CutResponseMidBody => {
-            let Ok(server) = TcpStream::connect(upstream).await else {
+            let Some((mut from_server, mut to_client, forward)) =
+                forward_request(client, upstream).await
+            else {
                 return;
             };
-            let (mut from_server, mut to_server) = server.into_split();
-            let (mut from_client, mut to_client) = client.into_split();
-            let forward = tokio::spawn(async move {
-                let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
-            });
             // Read the whole answer, pass on its first half, then cut.
             let mut answer = Vec::new();
             let mut buf = vec![0u8; 16 * 1024];
@@ -174,14 +171,11 @@ async fn handle(mut client: TcpStream, upstream: std::net::SocketAddr, fault: Fa
             let _ = to_client.shutdown().await;
         }
         Fault::CutResponse => {
-            let Ok(server) = TcpStream::connect(upstream).await else {
+            let Some((mut from_server, mut to_client, forward)) =
+                forward_request(client, upstream).await
+            else {
                 return;
             };
-            let (mut from_server, mut to_server) = server.into_split();
-            let (mut from_client, mut to_client) = client.into_split();
-            let forward = tokio::spawn(async move {
-                let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
-            });
             // The first bytes of the answer prove the server finished the
             // request; then both connections are dropped.
             let mut buf = [0u8; 1];
@@ -190,4 +184,24 @@ async fn handle(mut client: TcpStream, upstream: std::net::SocketAddr, fault: Fa
             let _ = to_client.shutdown().await;
         }
     }
+}
+
+/// Connects to the server and forwards the client's request in the
+/// background; returns the server's read side, the client's write side and
+/// the forwarding task.
+async fn forward_request(
+    client: TcpStream,
+    upstream: std::net::SocketAddr,
+) -> Option<(
+    tokio::net::tcp::OwnedReadHalf,
+    tokio::net::tcp::OwnedWriteHalf,
+    tokio::task::JoinHandle<()>,
+)> {
+    let server = TcpStream::connect(upstream).await.ok()?;
+    let (from_server, mut to_server) = server.into_split();
+    let (mut from_client, to_client) = client.into_split();
+    let forward = tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+    });
+    Some((from_server, to_client, forward))
 }

@@ -343,15 +343,7 @@ impl DeviceStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for table in [
-            "attempts",
-            "person_status",
-            "person_answers",
-            "household_status",
-        ] {
-            tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [doc_id])?;
-        }
-        update_index(&tx, doc_id, &attempts)?;
+        replace_index(&tx, doc_id, &attempts)?;
         tx.commit()?;
         Ok(())
     }
@@ -386,6 +378,24 @@ fn load_group(
         })?);
     }
     Ok(out)
+}
+
+/// Replaces every index row of a document by rows derived from `attempts`
+/// (all of the document's attempts).
+pub(crate) fn replace_index(
+    tx: &Transaction<'_>,
+    doc_id: &str,
+    attempts: &[Attempt],
+) -> Result<(), StoreError> {
+    for table in [
+        "attempts",
+        "person_status",
+        "person_answers",
+        "household_status",
+    ] {
+        tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [doc_id])?;
+    }
+    update_index(tx, doc_id, attempts)
 }
 
 /// Adds `new_attempts` to the index and re-derives the status of every

@@ -14,7 +14,7 @@ use chrono::Utc;
 use rusqlite::{TransactionBehavior, params};
 
 use super::document::{attempt_ids, put_attempt, read_attempts, read_attempts_by_id};
-use super::persist::update_index;
+use super::persist::replace_index;
 use super::{Attempt, Refusal};
 use crate::store::{DeviceStore, StoreError};
 
@@ -121,15 +121,7 @@ impl DeviceStore {
             params![doc_id, snapshot, heads, now],
         )?;
         tx.execute("DELETE FROM result_chunks WHERE doc_id = ?1", [doc_id])?;
-        for table in [
-            "attempts",
-            "person_status",
-            "person_answers",
-            "household_status",
-        ] {
-            tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [doc_id])?;
-        }
-        update_index(&tx, doc_id, &attempts)?;
+        replace_index(&tx, doc_id, &attempts)?;
         for (id, attempt) in &set_aside {
             tx.execute(
                 "INSERT OR REPLACE INTO refused_attempts
