@@ -139,10 +139,10 @@ impl DeviceStore {
         };
 
         // What: a result code of this channel, or answers that fit the script.
+        let codes = self.result_codes(&a.id)?;
         let effect = match &new.result {
             None => None,
             Some(code) => {
-                let codes = self.result_codes(&a.id)?;
                 let Some(rc) = codes.iter().find(|c| &c.id == code) else {
                     let known: Vec<&str> = codes.iter().map(|c| c.id.as_str()).collect();
                     return invalid(format!(
@@ -243,7 +243,8 @@ impl DeviceStore {
             store: self,
             assignment: a,
             channel,
-            codes: self.result_codes(&a.id)?,
+            codes,
+            looked_up: (attempt.person_id.clone(), attempt.household_id.clone()),
             script,
             doc_id: &doc_id,
         };
@@ -284,6 +285,9 @@ impl DeviceStore {
 /// The rules' view of an installed assignment on the phone.
 struct InstalledUnit<'a> {
     store: &'a DeviceStore,
+    /// (person, household) just looked up for this attempt: on the unit,
+    /// so the rules need not ask SQLite again.
+    looked_up: (Option<String>, String),
     assignment: &'a Assignment,
     channel: Channel,
     codes: Vec<ResultCode>,
@@ -303,6 +307,9 @@ impl UnitReference for InstalledUnit<'_> {
         )
     }
     fn household_of(&self, person_id: &str) -> Option<String> {
+        if self.looked_up.0.as_deref() == Some(person_id) {
+            return Some(self.looked_up.1.clone());
+        }
         self.store
             .unit_person_household(
                 &self.assignment.id,
@@ -314,6 +321,9 @@ impl UnitReference for InstalledUnit<'_> {
             .flatten()
     }
     fn has_household(&self, household_id: &str) -> bool {
+        if self.looked_up.1 == household_id {
+            return true;
+        }
         self.store
             .conn
             .query_row(
