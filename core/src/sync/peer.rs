@@ -1,6 +1,8 @@
 //! Sync state per (document, peer) in the device store, and the device's
 //! side of a sync round: the I/O-free step (`step.rs`) with storage around it.
 
+use std::collections::BTreeSet;
+
 use automerge::sync::State;
 use automerge::{ChangeHash, ReadDoc};
 use rusqlite::{OptionalExtension, params};
@@ -9,8 +11,6 @@ use super::step::{
     MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
 };
 use crate::results::rules::{Author, UnitData};
-use std::collections::BTreeSet;
-
 use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes, genesis_changes};
 use crate::store::{DeviceStore, StoreError};
 
