@@ -504,3 +504,40 @@ fn read_attempt_change(doc: &Automerge, device: &str) -> Change {
         .find(|c| c.actor_id().to_hex_string() == actor)
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_that_joins_again_keeps_its_id_and_its_unsynced_results_count() {
+    let server = TestServer::start(200).await;
+    let vols = server.volunteers();
+    let d = server.device(&vols[0]).await;
+    let first_id = d.store().device_id().to_string();
+    let ids = d.canvass(3); // recorded offline, not synced yet
+    // A new invite for the same volunteer (say the token was lost).
+    d.client
+        .join(&server.invite(&vols[0], Role::Volunteer))
+        .await
+        .unwrap();
+    assert_eq!(
+        d.store().device_id(),
+        first_id,
+        "the same installation keeps its id"
+    );
+    let s = d.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!((s.refused, s.pending_upload), (0, 0));
+    let on_server = server.server_attempt_ids();
+    assert!(ids.iter().all(|i| on_server.contains(i)));
+    // Another volunteer cannot claim that id by proposing it.
+    let other: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/join", server.url))
+        .json(&serde_json::json!({
+            "invite_code": server.invite(&vols[1], Role::Volunteer),
+            "device_id": first_id,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(other["device_id"].as_str().unwrap(), first_id);
+}

@@ -89,10 +89,16 @@ impl DeviceStore {
 
     /// Adopts the device id the server issued at join.
     pub fn set_device_id(&mut self, device_id: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('device_id', ?1)",
             [device_id],
         )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('device_id_issued', '1')",
+            [],
+        )?;
+        tx.commit()?;
         self.device_id = device_id.to_string();
         Ok(())
     }

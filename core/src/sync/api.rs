@@ -29,8 +29,10 @@ pub enum Role {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinRequest {
     pub invite_code: String,
-    /// Ignored since protocol 2: the server issues device ids (see
-    /// `JoinResponse::device_id`). Still accepted so old apps can join.
+    /// The device id this server issued to this installation at an earlier
+    /// join, when joining again (a new invite, a lost token). The server
+    /// keeps it only for the same campaign and volunteer and a device never
+    /// revoked; otherwise it issues a new one. A first join sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
 }

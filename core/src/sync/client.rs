@@ -144,9 +144,15 @@ impl SyncClient {
     /// Joins the campaign with an invite code, keeps the token in the
     /// (encrypted) store, and downloads every assignment's packet.
     pub async fn join(&self, invite_code: &str) -> Result<JoinResponse, SyncError> {
+        let rejoining = {
+            let store = lock(&self.store);
+            store
+                .meta("device_id_issued")?
+                .map(|_| store.device_id().to_string())
+        };
         let body = JoinRequest {
             invite_code: invite_code.trim().to_string(),
-            device_id: None,
+            device_id: rejoining,
         };
         let url = format!("{}/v1/join", self.base_url);
         // Retried like every request: a busy server (503) or a lost

@@ -231,10 +231,16 @@ impl ServerDb {
     /// in one transaction, so two devices can never both use one code. The
     /// device id is issued here, never taken from the client: no device can
     /// take over another's id (its claims, its revocation, its results).
+    ///
+    /// `rejoining`: the id this server issued to the same installation
+    /// before. It is kept only for the same campaign and volunteer and only
+    /// if that device was never revoked, so its unsynced results still
+    /// count as its own; anything else gets a fresh id.
     pub fn redeem_invite(
         &mut self,
         code: &str,
         token: &str,
+        rejoining: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Result<Device, InviteProblem>, DbError> {
         let tx = self
@@ -257,7 +263,19 @@ impl ServerDb {
             return Ok(Err(InviteProblem::Expired));
         }
         let now_ms = now.timestamp_millis();
-        let device_id = format!("dev-{}", uuid::Uuid::new_v4());
+        let kept: Option<String> = match rejoining {
+            Some(d) => tx
+                .query_row(
+                    "SELECT device_id FROM devices WHERE device_id = ?1 AND campaign_id = ?2 AND volunteer_id = ?3
+                     AND NOT EXISTS (SELECT 1 FROM devices r WHERE r.device_id = ?1 AND r.revoked_at_ms IS NOT NULL)
+                     LIMIT 1",
+                    params![d, campaign_id, volunteer_id],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        let device_id = kept.unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
         let device_id = device_id.as_str();
         tx.execute(
             "UPDATE invites SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",

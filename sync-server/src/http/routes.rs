@@ -149,7 +149,7 @@ pub async fn join(
     }
     blocking(move || {
         let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let redeemed = lock(&state.db).redeem_invite(&code, &token, Utc::now()).map_err(ApiError::fault)?;
+        let redeemed = lock(&state.db).redeem_invite(&code, &token, req.device_id.as_deref(), Utc::now()).map_err(ApiError::fault)?;
         let device = redeemed.map_err(|p| {
             let message = match p {
                 InviteProblem::Unknown => "this invite code is not valid; check it or ask your organizer for a new one",
