@@ -155,7 +155,8 @@ pub fn check_change_shape(
     let actor = change.actor_id().clone();
     let mut attempt_id: Option<String> = None;
     let mut parts: Vec<(OpId, Part)> = Vec::new();
-    let mut keys_written: BTreeSet<(String, String)> = BTreeSet::new();
+    // (index of the object in `parts`, key): a key written twice is refused.
+    let mut keys_written: BTreeSet<(usize, String)> = BTreeSet::new();
     let refuse = |id: &Option<String>, field: &str, rule: &str, message: String| {
         RuleViolation::new(id.as_deref().unwrap_or(""), field, rule, message)
     };
@@ -230,7 +231,9 @@ pub fn check_change_shape(
             parts.push((op_id, Part::Attempt));
             continue;
         }
-        let Some((_, part)) = parts.iter().find(|(id, _)| id == target) else {
+        let Some((part_index, (_, part))) =
+            parts.iter().enumerate().find(|(_, (id, _))| id == target)
+        else {
             return Err(refuse(
                 &attempt_id,
                 "attempts",
@@ -257,7 +260,7 @@ pub fn check_change_shape(
                         format!("{key:?} is not a field of an attempt (see docs/protocol.md)"),
                     ));
                 }
-                if !keys_written.insert((format!("{target:?}"), key.to_string())) {
+                if !keys_written.insert((part_index, key.to_string())) {
                     return Err(refuse(
                         &attempt_id,
                         key,
@@ -296,7 +299,7 @@ pub fn check_change_shape(
             }
             Part::AnswerMap => match (&op.action, &op.key) {
                 (OpType::Put(v), Key::Map(q)) if v.is_str() => {
-                    if !keys_written.insert((format!("{target:?}"), q.to_string())) {
+                    if !keys_written.insert((part_index, q.to_string())) {
                         return Err(refuse(
                             &attempt_id,
                             "responses",
@@ -469,14 +472,7 @@ pub fn admit_changes(
             out.accepted.push((change, None));
             continue;
         };
-        match judge_applied(
-            doc,
-            &attempt_id,
-            attempts_exid.as_ref(),
-            data,
-            author,
-            now_ms,
-        ) {
+        match judge_applied(doc, &attempt_id, data, author, now_ms) {
             Ok(attempt) => out.accepted.push((change, Some(attempt))),
             Err(v) => {
                 out.refused = Some(refusal(&change, v));
@@ -494,7 +490,6 @@ pub fn admit_changes(
 fn judge_applied(
     doc: &Automerge,
     attempt_id: &str,
-    attempts_exid: Option<&automerge::ObjId>,
     data: &UnitData,
     author: &Author,
     now_ms: i64,
@@ -513,18 +508,8 @@ fn judge_applied(
         }
         Err(e) => return Err(violation("attempts", "value_types", e.to_string())),
     };
-    // The effect, once more: exactly one value at the new key.
-    let values = attempts_exid
-        .and_then(|a| doc.get_all(a, attempt_id).ok())
-        .map(|v| v.len())
-        .unwrap_or(0);
-    if values != 1 {
-        return Err(violation(
-            "attempts",
-            "append_only",
-            "the attempt conflicts with another value at the same key".into(),
-        ));
-    }
+    // One value at the new key is guaranteed: the key was absent from the
+    // document (`get_all` in the operation check) and unique in the batch.
     if attempt.supersedes.iter().any(|s| s == &attempt.id) {
         return Err(violation(
             "supersedes",
