@@ -86,6 +86,8 @@ pub struct DemoReport {
     pub unexpected: Vec<String>,
     /// An organizer's token for the dashboard (`/dashboard/login`).
     pub organizer_token: String,
+    /// A one-time link that opens the dashboard signed in (15 minutes).
+    pub signin_url: String,
 }
 
 impl DemoReport {
@@ -267,6 +269,11 @@ pub async fn run_demo(
         .join(&org_code)
         .await?;
     let organizer_token = lock(&org_store).meta("token")?.unwrap_or_default();
+    let signin_code = dir
+        .server_db()?
+        .create_signin_link(&organizer_token, Utc::now(), Duration::minutes(15))
+        .map_err(AdminError::from)?;
+    let signin_url = format!("{url}/dashboard/signin/{signin_code}");
 
     let mut server_store = dir.campaign_store(&campaign_id)?;
     let mut on_server = Vec::new();
@@ -283,6 +290,7 @@ pub async fn run_demo(
         missing: recorded.difference(&server_set).cloned().collect(),
         unexpected: server_set.difference(&recorded).cloned().collect(),
         organizer_token,
+        signin_url,
     };
     Ok((report, server))
 }

@@ -279,6 +279,7 @@ async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
         }
     });
     let mut dashboard = None;
+    let mut signin = None;
     let started = std::time::Instant::now();
     loop {
         let line = rx
@@ -286,6 +287,9 @@ async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
             .expect("the demo prints its progress");
         if let Some(rest) = line.strip_prefix("dashboard: ") {
             dashboard = Some(rest.to_string());
+        }
+        if let Some(rest) = line.strip_prefix("sign in:   ") {
+            signin = rest.split_whitespace().next().map(str::to_string);
         }
         if line.contains("stays up") {
             break;
@@ -310,6 +314,33 @@ async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("doors knocked"));
+    // The one-time sign-in link opens a session once.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let link = signin.expect("the demo printed a sign-in link");
+    let opened = no_redirects.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), 303);
+    let cookie = opened.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let signed_in = no_redirects
+        .get(format!("{base}/dashboard"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    assert_eq!(
+        no_redirects.get(&link).send().await.unwrap().status(),
+        404,
+        "spent"
+    );
     // Ctrl-C ends it cleanly.
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

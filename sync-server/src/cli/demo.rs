@@ -62,6 +62,10 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             report.url, report.organizer_token
         );
         println!(
+            "sign in:   {}  (opens the dashboard once, within 15 minutes)",
+            report.signin_url
+        );
+        println!(
             "data dir:  {} (removed when the demo stops)",
             root.display()
         );

@@ -44,6 +44,7 @@ pub fn router() -> Router<Arc<AppState>> {
             get(pages::logout_form).post(pages::logout),
         )
         .route("/dashboard/app.js", get(pages::app_js))
+        .route("/dashboard/signin/{code}", get(pages::signin_link))
         .route("/dashboard", get(pages::overview))
         .route("/dashboard/overview.json", get(pages::overview_json))
         .route("/dashboard/turfs/{turf_id}", get(pages::turf))

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -429,6 +430,66 @@ impl ServerDb {
             });
         }
         Ok(Some((device, csrf)))
+    }
+
+    /// A one-time sign-in link code for the device holding `token`.
+    pub fn create_signin_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        valid_for: chrono::Duration,
+    ) -> Result<String, DbError> {
+        let code = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        self.conn.execute(
+            "INSERT INTO signin_links (code_hash, token_hash, expires_at_ms) VALUES (?1, ?2, ?3)",
+            params![
+                hash_secret(&code),
+                hash_secret(token),
+                (now + valid_for).timestamp_millis()
+            ],
+        )?;
+        Ok(code)
+    }
+
+    /// Uses a sign-in link: a new session for its device, or `None` when the
+    /// code is unknown, used or expired. One transaction: a link opens one
+    /// session, however often it is clicked.
+    pub fn redeem_signin_link(
+        &mut self,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>, DbError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let token_hash: Option<String> = tx
+            .query_row(
+                "UPDATE signin_links SET used_at_ms = ?2
+                 WHERE code_hash = ?1 AND used_at_ms IS NULL AND expires_at_ms > ?2
+                 RETURNING token_hash",
+                params![hash_secret(code), now.timestamp_millis()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(token_hash) = token_hash else {
+            return Ok(None);
+        };
+        let id = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let csrf = uuid::Uuid::new_v4().simple().to_string();
+        tx.execute(
+            "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![hash_secret(&id), token_hash, csrf, now.timestamp_millis()],
+        )?;
+        tx.commit()?;
+        Ok(Some((id, csrf)))
     }
 
     /// Signs a session out.

@@ -56,6 +56,38 @@ pub async fn login(
         .into_response())
 }
 
+/// A one-time sign-in link (the demo prints one): opens a session once,
+/// then the link is spent. The session is only as good as its device: a
+/// revoked organizer gets nothing.
+pub async fn signin_link(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Response, DashboardError> {
+    let st = state.clone();
+    let opened = blocking(move || {
+        st.db
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .redeem_signin_link(&code, Utc::now())
+            .map_err(DashboardError::internal)
+    })
+    .await?;
+    let Some((id, _)) = opened else {
+        return Err(DashboardError::NotFound(
+            "This sign-in link was already used or has expired; sign in with an organizer token."
+                .into(),
+        ));
+    };
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, session_cookie_header(&state, Some(&id))),
+            (header::LOCATION, "/dashboard".to_string()),
+        ],
+    )
+        .into_response())
+}
+
 pub async fn logout_form(org: Organizer) -> Result<Response, DashboardError> {
     render(&LogoutPage {
         title: "Sign out",

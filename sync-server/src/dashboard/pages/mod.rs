@@ -11,7 +11,7 @@ mod volunteers;
 pub use conflicts::conflicts;
 pub use export::export;
 pub use invites::{create_invite, invite_form};
-pub use login::{app_js, login, login_form, logout, logout_form};
+pub use login::{app_js, login, login_form, logout, logout_form, signin_link};
 pub use overview::{Overview, overview, overview_json};
 pub use turf::turf;
 pub use volunteers::volunteers;
