@@ -32,6 +32,36 @@ pub(crate) enum Column {
     DoNotContact,
 }
 
+impl Column {
+    /// How a person names the column in a message.
+    fn name(self) -> &'static str {
+        match self {
+            Column::Id => "voter id",
+            Column::First => "first name",
+            Column::Last => "last name",
+            Column::BirthYear => "birth year",
+            Column::Language => "language",
+            Column::Party => "party",
+            Column::Support => "support score",
+            Column::Phone => "phone",
+            Column::PhoneType => "phone type",
+            Column::Phone2 => "second phone",
+            Column::Phone2Type => "second phone type",
+            Column::Cell => "cell phone",
+            Column::HouseNumber => "house number",
+            Column::Street => "street",
+            Column::Address => "address",
+            Column::Unit => "unit",
+            Column::City => "city",
+            Column::Zip => "ZIP",
+            Column::Precinct => "precinct",
+            Column::Lat => "latitude",
+            Column::Lon => "longitude",
+            Column::DoNotContact => "do not contact",
+        }
+    }
+}
+
 const NAMES: &[(Column, &[&str])] = &[
     (
         Column::Id,
@@ -109,6 +139,8 @@ pub(crate) struct Row {
     pub party: Option<String>,
     pub support_score: Option<u8>,
     pub phones: Vec<(String, PhoneKind)>,
+    /// Placeholder or unreadable optional values, imported as missing.
+    pub warnings: Vec<String>,
     pub household: Household,
     pub do_not_contact: bool,
 }
@@ -167,8 +199,33 @@ impl ColumnMap {
         Ok((!text.is_empty()).then_some(text))
     }
 
+    /// An optional column: a placeholder (`N/A`, `NONE`, `0000000000`, …)
+    /// is missing data, noted as a warning, never a reason to drop the row.
+    fn optional(
+        &self,
+        r: &ByteRecord,
+        c: Column,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<String>, String> {
+        let value = self.get(r, c)?;
+        match value {
+            Some(v) if is_placeholder(&v) => {
+                warnings.push(format!(
+                    "{} {v:?} is a placeholder; imported as missing",
+                    c.name()
+                ));
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
     pub(crate) fn row(&self, r: &ByteRecord) -> Result<Row, String> {
-        let id = self.get(r, Column::Id)?.ok_or("the voter id is empty")?;
+        let mut warnings = Vec::new();
+        let id = self
+            .get(r, Column::Id)?
+            .filter(|v| !is_placeholder(v))
+            .ok_or("the voter id is empty")?;
         let (house_number, street_name, mut unit) = match (
             self.get(r, Column::HouseNumber)?,
             self.get(r, Column::Street)?,
@@ -188,38 +245,44 @@ impl ColumnMap {
                 ),
             },
         };
-        if let Some(u) = self.get(r, Column::Unit)? {
+        if let Some(u) = self.optional(r, Column::Unit, &mut warnings)? {
             unit = normalize_unit(&u);
         }
-        let lat = self
-            .get(r, Column::Lat)?
-            .map(|v| v.parse::<f64>())
-            .transpose()
-            .map_err(|_| "latitude is not a number")?;
-        let lon = self
-            .get(r, Column::Lon)?
-            .map(|v| v.parse::<f64>())
-            .transpose()
-            .map_err(|_| "longitude is not a number")?;
-        let (lat, lon) = match (lat, lon) {
-            (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
+        // Coordinates that do not read are missing coordinates: the door is
+        // still canvassable (it is placed by its address).
+        let lat = self.optional(r, Column::Lat, &mut warnings)?;
+        let lon = self.optional(r, Column::Lon, &mut warnings)?;
+        let (lat, lon) = match (
+            lat.as_deref().map(str::parse::<f64>),
+            lon.as_deref().map(str::parse::<f64>),
+        ) {
+            (None, None) => (None, None),
+            (Some(Ok(a)), Some(Ok(o)))
+                if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) =>
+            {
                 (Some(a), Some(o))
             }
-            (None, None) => (None, None),
-            _ => return Err("coordinates are incomplete or out of range".into()),
+            _ => {
+                warnings.push(format!(
+                    "coordinates {:?}, {:?} are incomplete or out of range; imported without coordinates",
+                    lat.unwrap_or_default(),
+                    lon.unwrap_or_default()
+                ));
+                (None, None)
+            }
         };
         let kind = |t: Option<String>, default: PhoneKind| {
             t.and_then(|t| PhoneKind::parse(&t.to_lowercase()))
                 .unwrap_or(default)
         };
         let mut phones = Vec::new();
-        if let Some(p) = self.get(r, Column::Cell)? {
+        if let Some(p) = self.optional(r, Column::Cell, &mut warnings)? {
             phones.push((p, PhoneKind::Mobile));
         }
-        if let Some(p) = self.get(r, Column::Phone)? {
+        if let Some(p) = self.optional(r, Column::Phone, &mut warnings)? {
             phones.push((p, kind(self.get(r, Column::PhoneType)?, PhoneKind::Unknown)));
         }
-        if let Some(p) = self.get(r, Column::Phone2)? {
+        if let Some(p) = self.optional(r, Column::Phone2, &mut warnings)? {
             phones.push((
                 p,
                 kind(self.get(r, Column::Phone2Type)?, PhoneKind::Unknown),
@@ -232,7 +295,7 @@ impl ColumnMap {
             first_name: self.get(r, Column::First)?.unwrap_or_default(),
             last_name: self.get(r, Column::Last)?.unwrap_or_default(),
             birth_year: self
-                .get(r, Column::BirthYear)?
+                .optional(r, Column::BirthYear, &mut warnings)?
                 .and_then(|y| y.parse().ok())
                 .filter(|y| (1880..=2030).contains(y)),
             language: self
@@ -250,14 +313,19 @@ impl ColumnMap {
                 house_number,
                 street_name,
                 unit,
-                city: self.get(r, Column::City)?.unwrap_or_default(),
-                postal_code: self.get(r, Column::Zip)?.unwrap_or_default(),
+                city: self
+                    .optional(r, Column::City, &mut warnings)?
+                    .unwrap_or_default(),
+                postal_code: self
+                    .optional(r, Column::Zip, &mut warnings)?
+                    .unwrap_or_default(),
                 precinct: self.get(r, Column::Precinct)?,
                 lat,
                 lon,
             },
             do_not_contact: flag(self.get(r, Column::DoNotContact)?),
             id,
+            warnings,
         })
     }
 }
@@ -346,4 +414,28 @@ impl CoordinateColumns {
         });
         Ok((id, key, lat, lon))
     }
+}
+
+/// Values voter files use for "nothing here": empty-ish words, dashes,
+/// question marks, and numbers made only of zeros (`0000000000`, `00000`).
+pub(crate) fn is_placeholder(v: &str) -> bool {
+    let t = v.trim();
+    let lower = t.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "" | "n/a"
+            | "na"
+            | "n.a."
+            | "none"
+            | "null"
+            | "nil"
+            | "unknown"
+            | "unk"
+            | "-"
+            | "--"
+            | "?"
+            | "x"
+    ) || (!t.is_empty()
+        && t.bytes().all(|b| b == b'0' || b == b'-' || b == b' ')
+        && t.contains('0'))
 }

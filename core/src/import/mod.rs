@@ -41,6 +41,9 @@ pub struct ImportReport {
     /// People already in the campaign (same id) whose record was updated.
     pub updated: u64,
     pub rejected: Vec<RejectedRow>,
+    /// Rows imported with something missing: placeholders (`N/A`, `NONE`,
+    /// `0000000000`), phones that are not numbers, unreadable coordinates.
+    pub warnings: Vec<RejectedRow>,
     pub households_created: u64,
     /// Rows placed in a household that already existed (same normalised address).
     pub merged_into_households: u64,
@@ -149,8 +152,15 @@ pub fn import_voters<R: Read>(
                     });
                     continue;
                 }
+                for reason in &row.warnings {
+                    report.warnings.push(RejectedRow {
+                        line,
+                        reason: reason.clone(),
+                    });
+                }
+                // A phone that is not a number is dropped, the voter kept:
+                // they can still be canvassed.
                 let mut phones = Vec::new();
-                let mut bad_phone = None;
                 for (raw, kind) in &row.phones {
                     match normalize_phone(raw) {
                         Ok(n) if !phones.iter().any(|p: &Phone| p.number == n) => {
@@ -160,12 +170,11 @@ pub fn import_voters<R: Read>(
                             })
                         }
                         Ok(_) => {}
-                        Err(e) => bad_phone = Some(e.to_string()),
+                        Err(e) => report.warnings.push(RejectedRow {
+                            line,
+                            reason: format!("{e}; imported without this phone"),
+                        }),
                     }
-                }
-                if let Some(reason) = bad_phone {
-                    report.rejected.push(RejectedRow { line, reason });
-                    continue;
                 }
                 let mut household = row.household;
                 let key = household_key(&household);

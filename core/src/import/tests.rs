@@ -49,7 +49,7 @@ fn a_messy_file_gives_a_report_with_lines_and_reasons() {
     let mut data = empty();
     let r = import(&mut data, &bytes);
     assert_eq!(r.rows, 7);
-    assert_eq!(r.imported, 3, "{r:?}");
+    assert_eq!(r.imported, 4, "{r:?}");
     let reasons: Vec<(u64, &str)> = r
         .rejected
         .iter()
@@ -67,11 +67,19 @@ fn a_messy_file_gives_a_report_with_lines_and_reasons() {
             .any(|(l, m)| *l == 5 && m.contains("first on line 2")),
         "{reasons:?}"
     );
+    // A phone that is not a number costs the phone, not the voter.
+    assert!(!reasons.iter().any(|(l, _)| *l == 6), "{reasons:?}");
     assert!(
-        reasons
+        r.warnings
             .iter()
-            .any(|(l, m)| *l == 6 && m.contains("call me maybe")),
-        "{reasons:?}"
+            .any(|w| w.line == 6 && w.reason.contains("call me maybe")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        data.people
+            .iter()
+            .any(|p| p.id == "104" && p.phones.is_empty())
     );
     assert!(
         reasons.iter().any(|(l, m)| *l == 8 && m.contains("UTF-8")),
@@ -84,7 +92,7 @@ fn a_messy_file_gives_a_report_with_lines_and_reasons() {
     assert_eq!(ana.household_id, luis.household_id);
     assert_eq!(ana.last_name, "Reyes, Jr.");
     assert_eq!(ana.phones[0].number, "+13125550101");
-    assert_eq!(r.without_coordinates, 2);
+    assert_eq!(r.without_coordinates, 3);
     validate_reference_data(&data).unwrap();
 }
 
@@ -169,5 +177,54 @@ fn coordinates_join_from_a_second_file_by_id_or_address() {
     let r = join_coordinates(&mut data, &by_address[..], Delimiter::Auto).unwrap();
     assert_eq!(r.located, 1, "{r:?}");
     assert!(data.households.iter().all(|h| h.lat.is_some()));
+    validate_reference_data(&data).unwrap();
+}
+
+#[test]
+fn placeholders_are_missing_values_not_reasons_to_drop_a_voter() {
+    let text = "VanID,FirstName,LastName,Address,Unit,City,Zip,Phone,Cell,BirthYear,Lat,Lon\n\
+        201,Ana,Ruiz,1 Oak St,N/A,Springfield,N/A,N/A,0000000000,NONE,,\n\
+        202,Bo,Li,3 Oak St,NONE,Springfield,00000,(312) 555-0102,NULL,unknown,N/A,N/A\n\
+        203,Cy,Day,5 Oak St,-,Springfield,62704,--,?,1970,91.5,12.0\n\
+        N/A,No,Id,7 Oak St,,Springfield,62704,,,,,\n\
+        205,No,Address,N/A,,Springfield,62704,,,,,\n";
+    let mut data = empty();
+    let r = import(&mut data, text.as_bytes());
+    assert_eq!(r.rows, 5);
+    assert_eq!(r.imported, 3, "{r:?}");
+    // Only a voter who cannot be identified or placed is rejected.
+    let rejected: Vec<u64> = r.rejected.iter().map(|x| x.line).collect();
+    assert_eq!(rejected, [5, 6], "{:?}", r.rejected);
+    assert!(r.rejected[0].reason.contains("voter id"));
+    assert!(
+        r.rejected[1].reason.contains("no address")
+            || r.rejected[1].reason.contains("house number")
+    );
+    // Every placeholder is a warning with its line and column.
+    let on = |line: u64, what: &str| {
+        r.warnings
+            .iter()
+            .any(|w| w.line == line && w.reason.contains(what))
+    };
+    assert!(on(2, "phone \"N/A\""), "{:?}", r.warnings);
+    assert!(on(2, "cell phone \"0000000000\""));
+    assert!(on(2, "ZIP \"N/A\""));
+    assert!(on(2, "unit \"N/A\""));
+    assert!(on(3, "ZIP \"00000\""));
+    assert!(
+        on(4, "out of range"),
+        "latitude 91.5 is dropped, the voter kept"
+    );
+    let ana = data.people.iter().find(|p| p.id == "201").unwrap();
+    assert!(ana.phones.is_empty() && ana.birth_year.is_none());
+    let bo = data.people.iter().find(|p| p.id == "202").unwrap();
+    assert_eq!(bo.phones.len(), 1, "the real number is kept");
+    let ana_home = data
+        .households
+        .iter()
+        .find(|h| h.id == ana.household_id)
+        .unwrap();
+    assert_eq!(ana_home.unit, None);
+    assert_eq!(ana_home.postal_code, "");
     validate_reference_data(&data).unwrap();
 }

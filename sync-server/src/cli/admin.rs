@@ -219,6 +219,18 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             for x in &r.rejected {
                 println!("  line {}: {}", x.line, x.reason);
             }
+            if !r.warnings.is_empty() {
+                println!(
+                    "{} warnings (imported with something missing):",
+                    r.warnings.len()
+                );
+                for x in r.warnings.iter().take(50) {
+                    println!("  line {}: {}", x.line, x.reason);
+                }
+                if r.warnings.len() > 50 {
+                    println!("  … and {} more", r.warnings.len() - 50);
+                }
+            }
         }
         AdminCommand::JoinCoordinates { campaign, file } => {
             let r = ops::join_coordinates(&dir, campaign, file)?;
