@@ -305,11 +305,14 @@ pub fn revoke_device(
 /// Imports a voter file into a campaign (people by id, households by
 /// normalised address) and republishes changed packets. Returns the report;
 /// nothing is saved when the file as a whole is unusable.
+/// Imports a voter file into a campaign; with `dry_run` only reports what
+/// it would do and writes nothing.
 pub fn import_voter_file(
     dir: &DataDir,
     campaign_id: &str,
     path: &Path,
     delimiter: walkbook_core::import::Delimiter,
+    dry_run: bool,
     progress: impl FnMut(u64),
 ) -> Result<walkbook_core::import::ImportReport, AdminError> {
     let db = dir.server_db()?;
@@ -323,6 +326,9 @@ pub fn import_voter_file(
             path: path.to_path_buf(),
             problem: e.to_string(),
         })?;
+    if dry_run {
+        return Ok(report);
+    }
     db.update_campaign(&data).map_err(|e| match e {
         DbError::Invalid(problem) => AdminError::Invalid(problem),
         other => other.into(),

@@ -146,6 +146,39 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
     );
     let messy = tmp.path().join("messy.tsv");
     std::fs::write(&messy, "VanID\tFirstName\tLastName\tAddress\tZip\nN1\tNew\tVoter\t99 Nowhere St Apt 1\t60622\nN2\tNo\tAddress\t\t60622\n").unwrap();
+    // A dry run shows the mapping, the rows and the report, and writes nothing.
+    let before = walkbook_server::admin::DataDir::open(&data)
+        .unwrap()
+        .server_db()
+        .unwrap()
+        .campaign_revision("demo-3")
+        .unwrap();
+    let dry = ok(admin(
+        &data,
+        &[
+            "import",
+            "--campaign",
+            "demo-3",
+            "--file",
+            messy.to_str().unwrap(),
+            "--dry-run",
+        ],
+    ));
+    assert!(
+        dry.contains("dry run: nothing is written")
+            && dry.contains("voter id")
+            && dry.contains("<- VanID")
+            && dry.contains("N1 New Voter at 99 Nowhere St")
+            && dry.contains("line 3: no address"),
+        "{dry}"
+    );
+    let after = walkbook_server::admin::DataDir::open(&data)
+        .unwrap()
+        .server_db()
+        .unwrap()
+        .campaign_revision("demo-3")
+        .unwrap();
+    assert_eq!(before, after, "the dry run wrote nothing");
     let imported = ok(admin(
         &data,
         &[

@@ -129,6 +129,24 @@ pub(crate) struct ColumnMap {
     index: Vec<(Column, usize)>,
 }
 
+impl ColumnMap {
+    /// Which column of the file feeds which field: (field, the file's header).
+    pub(crate) fn describe(&self, header: &ByteRecord) -> Vec<(String, String)> {
+        self.index
+            .iter()
+            .map(|(c, i)| {
+                (
+                    c.name().to_string(),
+                    header
+                        .get(*i)
+                        .map(|h| String::from_utf8_lossy(h).into_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// One row, checked and typed.
 pub(crate) struct Row {
     pub id: String,

@@ -44,6 +44,10 @@ pub struct ImportReport {
     /// Rows imported with something missing: placeholders (`N/A`, `NONE`,
     /// `0000000000`), phones that are not numbers, unreadable coordinates.
     pub warnings: Vec<RejectedRow>,
+    /// Which column of the file fed which field: (field, header in the file).
+    pub columns: Vec<(String, String)>,
+    /// The first rows as they were imported, one line each (for a dry run).
+    pub first_rows: Vec<String>,
     pub households_created: u64,
     /// Rows placed in a household that already existed (same normalised address).
     pub merged_into_households: u64,
@@ -118,7 +122,10 @@ pub fn import_voters<R: Read>(
         .map(|(i, p)| (p.id.clone(), i))
         .collect();
     let mut seen_in_file: HashMap<String, u64> = HashMap::new();
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        columns: columns.describe(&header),
+        ..ImportReport::default()
+    };
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
@@ -208,6 +215,30 @@ pub fn import_voters<R: Read>(
                     attributes: Default::default(),
                     do_not_contact: row.do_not_contact,
                 };
+                if report.first_rows.len() < 5 {
+                    let home = data
+                        .households
+                        .iter()
+                        .rev()
+                        .find(|h| h.id == person.household_id);
+                    report.first_rows.push(format!(
+                        "line {line}: {} {} {} at {}; phones: {}",
+                        person.id,
+                        person.first_name,
+                        person.last_name,
+                        home.map(|h| h.address_line()).unwrap_or_default(),
+                        if person.phones.is_empty() {
+                            "none".to_string()
+                        } else {
+                            person
+                                .phones
+                                .iter()
+                                .map(|p| p.number.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ));
+                }
                 match person_index.get(&row.id) {
                     Some(i) => {
                         data.people[*i] = person;

@@ -90,6 +90,10 @@ pub enum AdminCommand {
         /// auto, comma or tab.
         #[arg(long, default_value = "auto")]
         delimiter: String,
+        /// Print the column mapping, the first rows as they would be
+        /// imported and the report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Join coordinates from a file of voter id or address + Lat/Lon.
     JoinCoordinates {
@@ -191,6 +195,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             campaign,
             file,
             delimiter,
+            dry_run,
         } => {
             let delimiter = match delimiter.as_str() {
                 "auto" => walkbook_core::import::Delimiter::Auto,
@@ -202,10 +207,21 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                     )));
                 }
             };
-            let r = ops::import_voter_file(&dir, campaign, file, delimiter, |rows| {
+            let r = ops::import_voter_file(&dir, campaign, file, delimiter, *dry_run, |rows| {
                 eprint!("\rimporting… {rows} rows")
             })?;
             eprintln!();
+            if *dry_run {
+                println!("dry run: nothing is written");
+                println!("columns:");
+                for (field, header) in &r.columns {
+                    println!("  {field:<16} <- {header}");
+                }
+                println!("first rows as they would be imported:");
+                for line in &r.first_rows {
+                    println!("  {line}");
+                }
+            }
             println!(
                 "{} rows: {} imported, {} updated, {} rejected; {} new households ({} merged into existing ones, {} without coordinates)",
                 r.rows,
