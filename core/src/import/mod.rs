@@ -142,7 +142,7 @@ pub fn import_voters<R: Read>(
             }
         }
         report.rows += 1;
-        if report.rows % 10_000 == 0 {
+        if report.rows.is_multiple_of(10_000) {
             progress(report.rows);
         }
         let line = record
