@@ -94,3 +94,46 @@ fn cells_a_spreadsheet_would_run_get_a_leading_quote() {
         assert_eq!(csv_safe(cell), safe, "{cell:?}");
     }
 }
+
+#[test]
+fn the_full_export_adds_notes_and_free_text_and_keeps_them_formula_safe() {
+    use walkbook_core::export::{ExportShape, export_results_as};
+    let mut d = common::device();
+    let mut talk = conversation("P1", &[("support", "2"), ("notes", "=HYPERLINK(\"x\")")], 0);
+    talk.notes = "@call back after 6, ask for Sam".into();
+    d.store.record_attempt("A-turf", talk).unwrap();
+    // Only a free-text answer: no row in the bulk upload, one in the full export.
+    d.store
+        .record_attempt(
+            "A-turf",
+            conversation("P2", &[("notes", "moving in May")], 1),
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    let rows = export_results_as(&mut d.store, &mut out, ExportShape::Full).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[8..], ["notes", "text_answers"]);
+    let records: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows, 2, "{text}");
+    let p1 = records.iter().find(|r| r[0] == "P1").unwrap();
+    assert_eq!(
+        p1[8], "'@call back after 6, ask for Sam",
+        "formula-safe notes"
+    );
+    assert_eq!(
+        p1[9], "notes: =HYPERLINK(\"x\")",
+        "text in the cell, after a label"
+    );
+    let p2 = records.iter().find(|r| r[0] == "P2").unwrap();
+    assert_eq!((p2[2].as_str(), p2[3].as_str()), ("", ""));
+    assert_eq!(p2[9], "notes: moving in May");
+    // The bulk upload has no row for a free-text-only attempt.
+    let mut bulk = Vec::new();
+    let bulk_rows = export_results(&mut d.store, &mut bulk).unwrap();
+    assert_eq!(bulk_rows, 1);
+}

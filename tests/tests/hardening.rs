@@ -366,6 +366,24 @@ async fn hostile_text_in_every_field_is_escaped_on_pages_and_neutralised_in_expo
         saw_formula_person,
         "the formula id is exported, neutralised"
     );
+    // The full export carries the hostile notes too, neutralised.
+    let full = get(&server, "/dashboard/export-full.csv", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(full.as_bytes());
+    let mut saw_notes = false;
+    for row in rows.records() {
+        for cell in row.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell reached the full export: {cell:?}"
+            );
+            saw_notes |= cell.starts_with("'=HYPERLINK") && cell.contains(SCRIPT);
+        }
+    }
+    assert!(saw_notes, "the notes are in the full export, neutralised");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,20 @@ pub const EXPORT_HEADER: [&str; 8] = [
     "attempt_id",
 ];
 
+/// The full export: the bulk-upload columns, then the attempt's notes and
+/// free-text answers (`question: text`, separated by ` | `).
+pub const FULL_EXPORT_EXTRA: [&str; 2] = ["notes", "text_answers"];
+
+/// Which columns an export carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportShape {
+    /// The voter-file bulk-upload shape.
+    BulkUpload,
+    /// Bulk upload plus notes and free-text answers, for people and tools
+    /// that read everything a canvasser wrote.
+    Full,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]
@@ -50,12 +64,27 @@ fn safe_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> Result<(), csv:
 }
 
 pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize, ExportError> {
+    export_results_as(store, out, ExportShape::BulkUpload)
+}
+
+/// Writes every live attempt in the given shape. Every cell is
+/// formula-safe ([`csv_safe`]). Returns the number of rows written.
+pub fn export_results_as<W: Write>(
+    store: &mut DeviceStore,
+    out: W,
+    shape: ExportShape,
+) -> Result<usize, ExportError> {
     let tz: chrono_tz::Tz = store
         .campaign()?
         .and_then(|c| c.time_zone.parse().ok())
         .unwrap_or(chrono_tz::UTC);
+    let full = shape == ExportShape::Full;
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(EXPORT_HEADER)?;
+    let mut header: Vec<&str> = EXPORT_HEADER.to_vec();
+    if full {
+        header.extend(FULL_EXPORT_EXTRA);
+    }
+    w.write_record(&header)?;
     let mut rows = 0;
     for doc in store.result_doc_ids()? {
         let attempts = store.attempts(&doc)?;
@@ -82,18 +111,43 @@ pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize
             let date = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
                 .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
+            let texts = a
+                .text_answers
+                .iter()
+                .map(|(q, t)| format!("{q}: {t}"))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let extra: Vec<&str> = if full {
+                vec![a.notes.as_str(), texts.as_str()]
+            } else {
+                Vec::new()
+            };
+            let row = |w: &mut csv::Writer<W>, cells: [&str; 8]| {
+                let mut all: Vec<&str> = cells.to_vec();
+                all.extend(&extra);
+                safe_row(w, &all)
+            };
             for person in &people {
                 if let Some(code) = &a.result {
-                    safe_row(
+                    row(
                         &mut w,
-                        &[person, contact, code, "", "", &date, &a.volunteer_id, &a.id],
+                        [person, contact, code, "", "", &date, &a.volunteer_id, &a.id],
+                    )?;
+                    rows += 1;
+                }
+                // Only free text (no code, no choice): the full export still
+                // carries it; the bulk upload has nothing to say.
+                if full && a.result.is_none() && a.responses.is_empty() {
+                    row(
+                        &mut w,
+                        [person, contact, "", "", "", &date, &a.volunteer_id, &a.id],
                     )?;
                     rows += 1;
                 }
                 for (q, answer) in &a.responses {
-                    safe_row(
+                    row(
                         &mut w,
-                        &[
+                        [
                             person,
                             contact,
                             "",

@@ -122,6 +122,9 @@ pub enum AdminCommand {
         campaign: String,
         #[arg(long)]
         out: PathBuf,
+        /// Add notes and free-text answers beside the bulk-upload columns.
+        #[arg(long)]
+        full: bool,
     },
 }
 
@@ -276,7 +279,11 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             let created = ops::cut_turfs(&dir, campaign, *doors)?;
             println!("cut {} new turfs: {}", created.len(), created.join(", "));
         }
-        AdminCommand::Export { campaign, out } => {
+        AdminCommand::Export {
+            campaign,
+            out,
+            full,
+        } => {
             dir.server_db()?
                 .campaign(campaign)
                 .map_err(ops::AdminError::from)?;
@@ -285,9 +292,17 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 source,
             })?;
             let mut store = dir.campaign_store(campaign)?;
-            let rows =
-                walkbook_core::export::export_results(&mut store, std::io::BufWriter::new(file))
-                    .map_err(|e| CliError::Usage(e.to_string()))?;
+            let shape = if *full {
+                walkbook_core::export::ExportShape::Full
+            } else {
+                walkbook_core::export::ExportShape::BulkUpload
+            };
+            let rows = walkbook_core::export::export_results_as(
+                &mut store,
+                std::io::BufWriter::new(file),
+                shape,
+            )
+            .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("wrote {rows} rows to {}", out.display());
         }
         AdminCommand::Devices { campaign } => {

@@ -51,6 +51,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard/volunteers", get(pages::volunteers))
         .route("/dashboard/conflicts", get(pages::conflicts))
         .route("/dashboard/export.csv", get(pages::export))
+        .route("/dashboard/export-full.csv", get(pages::export_full))
         .route(
             "/dashboard/invites",
             get(pages::invite_form).post(pages::create_invite),

@@ -6,6 +6,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use walkbook_core::export::ExportShape;
+
 use super::with_store;
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::{DashboardError, blocking};
@@ -14,6 +16,23 @@ use crate::http::AppState;
 pub async fn export(
     State(state): State<Arc<AppState>>,
     org: Organizer,
+) -> Result<Response, DashboardError> {
+    export_as(state, org, ExportShape::BulkUpload, "results").await
+}
+
+/// The bulk-upload columns plus notes and free-text answers.
+pub async fn export_full(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    export_as(state, org, ExportShape::Full, "results-full").await
+}
+
+async fn export_as(
+    state: Arc<AppState>,
+    org: Organizer,
+    shape: ExportShape,
+    suffix: &'static str,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
     // The file name is the campaign id, reduced to characters no browser
@@ -25,7 +44,7 @@ pub async fn export(
     let out = blocking(move || {
         let mut out = Vec::new();
         with_store(&state, &campaign, |s| {
-            walkbook_core::export::export_results(s, &mut out)
+            walkbook_core::export::export_results_as(s, &mut out, shape)
         })?;
         Ok(out)
     })
@@ -36,7 +55,7 @@ pub async fn export(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}-results.csv\""),
+                format!("attachment; filename=\"{file}-{suffix}.csv\""),
             ),
         ],
         out,
