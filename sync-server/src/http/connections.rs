@@ -1,7 +1,8 @@
 //! Accepting connections: a cap on how many are open at once, a timeout for
 //! reading a request's headers (slow or half-sent requests are cut), a
-//! timeout for reading its body, a lifetime cap for idle keep-alive
-//! connections, and graceful shutdown that lets in-flight requests finish.
+//! timeout for reading its body, a lifetime cap for keep-alive connections
+//! (closed gracefully: a request in flight is finished), and a graceful
+//! shutdown that lets in-flight requests finish.
 //! `axum::serve` has none of the timeouts, so the loop is written here on
 //! hyper directly.
 
@@ -55,8 +56,11 @@ pub async fn accept_loop(
     limits: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let max = limits.max_connections.clamp(1, u32::MAX as usize);
+    let permits = Arc::new(Semaphore::new(max));
+    // Flips to true on shutdown: every connection finishes its request in
+    // flight, then closes.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -87,17 +91,36 @@ pub async fn accept_loop(
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
             .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
         let age = limits.max_connection_age;
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            let _ = tokio::time::timeout(age, conn).await;
+            tokio::pin!(conn);
+            let aged = tokio::time::sleep(age);
+            tokio::pin!(aged);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    _ = conn.as_mut() => break,
+                    // Too old, or the server stops: finish the request in
+                    // flight (if any), then close.
+                    _ = &mut aged, if !closing => {
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                    _ = stop.changed(), if !closing => {
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
             drop(permit);
         });
     }
     drop(listener);
-    // Let in-flight requests finish (bounded, as a stuck client must not
-    // hold the shutdown forever).
-    let _ = tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await;
+    let _ = stopping.send(true);
+    // Wait until every connection has closed: all permits are back (bounded,
+    // as a stuck client must not hold the shutdown forever).
+    let _ = tokio::time::timeout(Duration::from_secs(30), permits.acquire_many(max as u32)).await;
     Ok(())
 }
 
