@@ -368,3 +368,47 @@ async fn the_server_serves_its_protocol_as_openapi() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_with_more_units_than_one_request_carries_syncs_them_all() {
+    let server = TestServer::start(4500).await;
+    let units: std::collections::BTreeSet<String> = server
+        .campaign
+        .assignments
+        .iter()
+        .map(|a| a.unit_doc_id())
+        .collect();
+    assert!(
+        units.len() > walkbook_core::sync::MAX_DOCS_PER_REQUEST,
+        "{} units",
+        units.len()
+    );
+    let v = server.device(&server.volunteers()[0]).await;
+    let ids = v.canvass(2);
+    v.client.sync_now(|_| {}).await.unwrap();
+    let org = TestDevice::new(&server.url);
+    org.client
+        .join(&server.invite("organizer-1", Role::Organizer))
+        .await
+        .unwrap();
+    let s = org.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(s.documents, units.len());
+    assert!(s.rounds <= 3, "{} rounds", s.rounds);
+    let doc = v
+        .store()
+        .assignments()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.assignment.kind == walkbook_core::model::AssignmentKind::Turf)
+        .unwrap()
+        .assignment
+        .unit_doc_id();
+    let seen: Vec<String> = org
+        .store()
+        .attempts(&doc)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert!(ids.iter().all(|i| seen.contains(i)));
+}

@@ -301,11 +301,14 @@ impl SyncClient {
         let url = format!("{}/v1/sync", self.base_url);
         let doc_ids: Vec<String> = {
             let mut store = lock(&self.store);
-            let ids: Vec<String> = store
+            let mut ids: Vec<String> = store
                 .assignments()?
                 .iter()
                 .map(|a| a.assignment.unit_doc_id())
                 .collect();
+            // Several assignments can share a unit (an organizer sees them all).
+            ids.sort();
+            ids.dedup();
             for d in &ids {
                 store.begin_sync_session(d, SERVER_PEER)?;
             }
@@ -315,28 +318,31 @@ impl SyncClient {
         let mut stalled = 0;
         let mut resets = 0;
         for round in 1..=MAX_ROUNDS {
-            let request = {
-                let mut store = lock(&self.store);
-                let mut docs = Vec::with_capacity(doc_ids.len());
-                for doc_id in &doc_ids {
-                    let message = store.generate_server_sync_message(doc_id, SERVER_PEER)?;
-                    docs.push(DocMessage {
-                        doc_id: doc_id.clone(),
-                        message,
-                    });
-                }
-                SyncRequest { docs }
-            };
-            let body = serde_json::to_vec(&request).expect("requests serialise");
-            summary.bytes_sent += body.len();
-            summary.documents = request.docs.len();
-            let (reply, received) = self.sync_round_trip(&url, &token, body).await?;
-            summary.bytes_received += received;
-            let position = {
+            // One request per MAX_DOCS_PER_REQUEST documents (an organizer
+            // may hold every unit of the campaign).
+            let mut confirmed: Vec<(String, Vec<String>)> = Vec::with_capacity(doc_ids.len());
+            summary.documents = doc_ids.len();
+            for chunk in doc_ids.chunks(MAX_DOCS_PER_REQUEST) {
+                let request = {
+                    let mut store = lock(&self.store);
+                    let mut docs = Vec::with_capacity(chunk.len());
+                    for doc_id in chunk {
+                        let message = store.generate_server_sync_message(doc_id, SERVER_PEER)?;
+                        docs.push(DocMessage {
+                            doc_id: doc_id.clone(),
+                            message,
+                        });
+                    }
+                    SyncRequest { docs }
+                };
+                let body = serde_json::to_vec(&request).expect("requests serialise");
+                summary.bytes_sent += body.len();
+                let (reply, received) = self.sync_round_trip(&url, &token, body).await?;
+                summary.bytes_received += received;
                 let mut store = lock(&self.store);
                 let mut heads = Vec::with_capacity(reply.docs.len());
                 for d in &reply.docs {
-                    if !doc_ids.contains(&d.doc_id) {
+                    if !chunk.contains(&d.doc_id) {
                         continue; // not asked about: ignore rather than trust
                     }
                     if let Some(m) = &d.message {
@@ -361,10 +367,14 @@ impl SyncClient {
                     _ => None,
                 };
                 store.finish_sync_round(&heads, suppressions)?;
+                confirmed.extend(heads);
+            }
+            let position = {
+                let mut store = lock(&self.store);
                 let mut position = Vec::with_capacity(doc_ids.len());
                 for doc_id in &doc_ids {
                     let mine = store.heads_hex(doc_id)?;
-                    let mut theirs = heads
+                    let mut theirs = confirmed
                         .iter()
                         .find(|(d, _)| d == doc_id)
                         .map(|(_, h)| h.clone())
