@@ -111,12 +111,25 @@ fn fields(volunteer: &str, household: &str, result: &'static str) -> Vec<(&'stat
 
 /// Adds one attempt as one change, the way the app does, with `fields`.
 fn add_attempt(doc: &mut Automerge, id: &str, fields: &[(&'static str, V)]) -> Change {
+    add_attempt_superseding(doc, id, fields, &[])
+}
+
+/// `add_attempt` with a `supersedes` list.
+fn add_attempt_superseding(
+    doc: &mut Automerge,
+    id: &str,
+    fields: &[(&'static str, V)],
+    supersedes: &[&str],
+) -> Change {
     let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
     let mut tx = doc.transaction();
     let obj = tx.put_object(&attempts, id, ObjType::Map).unwrap();
     tx.put_object(&obj, "responses", ObjType::Map).unwrap();
     tx.put_object(&obj, "text_answers", ObjType::Map).unwrap();
-    tx.put_object(&obj, "supersedes", ObjType::List).unwrap();
+    let sup = tx.put_object(&obj, "supersedes", ObjType::List).unwrap();
+    for (i, s) in supersedes.iter().enumerate() {
+        tx.insert(&sup, i, *s).unwrap();
+    }
     for (k, v) in fields {
         let value: ScalarValue = match v {
             V::S(s) => (*s).into(),
@@ -339,24 +352,7 @@ fn a_volunteer_corrects_only_their_own_attempts() {
     let mut f = fields("vol-b", "H1", "refused");
     f.retain(|(k, _)| *k != "household_id");
     f.push(("household_id", V::S("H1")));
-    // supersedes is a list: write it by hand.
-    let (_, attempts) = b.get(ROOT, "attempts").unwrap().unwrap();
-    let mut tx = b.transaction();
-    let obj = tx.put_object(&attempts, "b-2", ObjType::Map).unwrap();
-    tx.put_object(&obj, "responses", ObjType::Map).unwrap();
-    tx.put_object(&obj, "text_answers", ObjType::Map).unwrap();
-    let sup = tx.put_object(&obj, "supersedes", ObjType::List).unwrap();
-    tx.insert(&sup, 0, id.as_str()).unwrap();
-    for (k, v) in &f {
-        let value: ScalarValue = match v {
-            V::S(s) => (*s).into(),
-            V::Owned(s) => s.as_str().into(),
-            V::I(i) => (*i).into(),
-        };
-        tx.put(&obj, *k, value).unwrap();
-    }
-    tx.commit();
-    let c2 = b.get_last_local_change().unwrap().clone();
+    let c2 = add_attempt_superseding(&mut b, "b-2", &f, &[id.as_str()]);
     let a = admit(&mut server, vec![c, c2], "vol-b");
     assert_eq!(a.accepted.len(), 1, "b-1 is kept, b-2 refused");
     assert_eq!(refused_rule(&a), "supersedes_own");
