@@ -472,7 +472,8 @@ async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_
     )
     .await;
     assert_eq!(resp.status(), 200);
-    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    // Well under the 2 s the write waits: the read did not queue behind it.
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
     let (resp, took) = timed(
         client()
             .get(format!("{}/dashboard", server.url))
@@ -480,7 +481,8 @@ async fn a_writer_in_another_process_never_stalls_reads_and_writes_get_a_prompt_
     )
     .await;
     assert_eq!(resp.status(), 200);
-    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    // Well under the 2 s the write waits: the read did not queue behind it.
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
     // The write waited a short, bounded time, then said "busy, retry".
     let (resp, took) = write.await.unwrap();
     assert_eq!(resp.status(), 503);
@@ -523,7 +525,10 @@ async fn slow_and_half_sent_requests_are_cut_while_others_are_answered() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    assert!(t.elapsed() < std::time::Duration::from_millis(900));
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(3),
+        "not starved"
+    );
     // A body that trickles in is cut with 408.
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
     slow.write_all(b"POST /v1/join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"invite")
