@@ -335,3 +335,26 @@ fn a_newer_packet_leaves_results_alone() {
     assert_eq!(d.store.attempts("turf:T1").unwrap().len(), 1);
     assert!(matches!(status_of(&mut d, "P1"), Status::Contacted { .. }));
 }
+
+#[test]
+fn a_double_tap_with_the_same_client_id_records_once() {
+    let mut d = common::device();
+    let tap = NewAttempt {
+        id: Some("6f9619ff-8b86-4011-b42d-00c04fc964ff".into()),
+        ..door_result("P1", "not_home", 0)
+    };
+    let first = d.store.record_attempt("A-turf", tap.clone()).unwrap();
+    let second = d.store.record_attempt("A-turf", tap).unwrap();
+    assert_eq!(first, second, "the second tap returns the first record");
+    assert_eq!(first.id, "6f9619ff-8b86-4011-b42d-00c04fc964ff");
+    let attempts = d.store.attempts("turf:T1").unwrap();
+    assert_eq!(attempts.len(), 1, "one knock, one attempt");
+    assert_eq!(d.store.pending_upload_count().unwrap(), 1);
+    // A client id that is not an id is refused, nothing written.
+    let bad = NewAttempt {
+        id: Some("<script>".into()),
+        ..door_result("P1", "not_home", 1)
+    };
+    assert!(rejected(&mut d, "A-turf", bad).contains("UUID"));
+    assert_eq!(d.store.attempts("turf:T1").unwrap().len(), 1);
+}

@@ -50,6 +50,11 @@ pub struct Attempt {
 /// What a volunteer submits; the store fills in id, device, effect and time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewAttempt {
+    /// A client-made id (a UUID made when the screen opened): recording the
+    /// same id again returns the attempt already recorded and writes nothing,
+    /// so a double tap or a retried call never records twice. `None`: the
+    /// store makes one.
+    pub id: Option<String>,
     pub person_id: Option<String>,
     pub household_id: Option<String>,
     pub result: Option<String>,

@@ -29,8 +29,14 @@ impl DeviceStore {
         assignment_id: &str,
         new: NewAttempt,
     ) -> Result<Attempt, StoreError> {
-        let attempt = self.validate_attempt(assignment_id, new)?;
         let doc_id = self.assignment(assignment_id)?.assignment.unit_doc_id();
+        if let Some(id) = &new.id
+            && let Some(existing) = self.recorded_attempt(&doc_id, id)?
+        {
+            // Already recorded (a double tap, a retried call): nothing new.
+            return Ok(existing);
+        }
+        let attempt = self.validate_attempt(assignment_id, new)?;
         let doc = self.document(&doc_id)?;
         let before = doc.get_heads();
         let written = (|| {
@@ -58,6 +64,26 @@ impl DeviceStore {
         // without losing anything.
         let _ = self.maybe_compact(&doc_id);
         Ok(attempt)
+    }
+
+    /// An attempt already in a document's index, by id.
+    fn recorded_attempt(&self, doc_id: &str, id: &str) -> Result<Option<Attempt>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM attempts WHERE doc_id = ?1 AND id = ?2",
+                params![doc_id, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "results index for {doc_id}: attempt row unreadable ({e})"
+                ))
+            })
+        })
+        .transpose()
     }
 
     /// Records a correction: a new attempt that supersedes `replaces`.
@@ -211,7 +237,10 @@ impl DeviceStore {
                 .unwrap_or_else(|| a.volunteer_id.clone()),
         };
         let attempt = Attempt {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: new
+                .id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             phone_ref,
             person_id: new.person_id,
             household_id,
