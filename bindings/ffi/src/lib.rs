@@ -115,6 +115,7 @@ impl Walkbook {
             lat: input.lat,
             lon: input.lon,
             accuracy_m: input.accuracy_m,
+            id: input.attempt_id,
             ..Default::default()
         };
         let saved = {

@@ -219,6 +219,10 @@ pub struct AttemptInput {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub accuracy_m: Option<f64>,
+    /// A UUID the screen made when it opened: recording the same id twice
+    /// (a double tap, a retry) records once and returns the first save.
+    #[uniffi(default = None)]
+    pub attempt_id: Option<String>,
 }
 
 /// An attempt as saved: durable on the phone when this is returned.

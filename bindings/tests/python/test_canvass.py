@@ -69,3 +69,27 @@ def test_a_wrong_key_and_calls_after_wipe_are_typed_errors():
     book.wipe()
     with pytest.raises(wb.WalkbookError.NotFound):
         book.walk_list("turf-1", None)
+
+
+def test_a_double_tap_records_once_through_the_bindings():
+    async def run():
+        book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+        await book.join(os.environ["WALKBOOK_TEST_SERVER"], invite("vol-03"))
+        turf = next(a for a in book.assignments() if a.kind == wb.UnitKind.TURF)
+        door = book.next_door(turf.unit_id, None)
+        tap = wb.AttemptInput(
+            person_id=None, household_id=door.household_id, result="not_home", answers={}, notes="",
+            callback_at_ms=None, duration_s=None, lat=None, lon=None, accuracy_m=None,
+            attempt_id="0b5e7d1c-0000-4000-8000-00000000d0b1")
+        first = book.record_attempt(turf.id, tap)
+        second = book.record_attempt(turf.id, tap)
+        assert first.id == second.id == "0b5e7d1c-0000-4000-8000-00000000d0b1"
+        assert book.pending_upload_count() == 1
+        # The field is optional: old call sites still work and get a fresh id.
+        other = book.record_attempt(turf.id, wb.AttemptInput(
+            person_id=None, household_id=door.household_id, result="not_home", answers={}, notes="",
+            callback_at_ms=None, duration_s=None, lat=None, lon=None, accuracy_m=None))
+        assert other.id != first.id
+        assert book.pending_upload_count() == 2
+
+    asyncio.run(run())
