@@ -412,3 +412,47 @@ async fn an_organizer_with_more_units_than_one_request_carries_syncs_them_all() 
         .collect();
     assert!(ids.iter().all(|i| seen.contains(i)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_without_a_message_gets_what_changed_since_the_last_sync() {
+    let server = TestServer::start(200).await;
+    let (turf, _, [a, b]) = server.conflict_on_first_turf().await;
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    let new_ids = a.canvass(2);
+    a.client.sync_now(|_| {}).await.unwrap();
+    // B polls: no message of its own.
+    let doc = format!("turf:{}", turf.id);
+    let token = b.store().meta("token").unwrap().unwrap();
+    let reply: walkbook_core::sync::SyncResponse = reqwest::Client::new()
+        .post(format!("{}/v1/sync", server.url))
+        .bearer_auth(token)
+        .json(&walkbook_core::sync::SyncRequest {
+            docs: vec![walkbook_core::sync::DocMessage {
+                doc_id: doc.clone(),
+                message: None,
+            }],
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let message = reply.docs[0].message.clone().expect("the server has news");
+    let incoming = walkbook_core::sync::step::decode_message(&message).unwrap();
+    assert_eq!(incoming.changes.len(), 2, "exactly A's two new results");
+    let applied = b
+        .store()
+        .receive_sync_message(&doc, "server", &message)
+        .unwrap();
+    assert_eq!(applied.new_attempts, 2);
+    let on_b: Vec<String> = b
+        .store()
+        .attempts(&doc)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert!(new_ids.iter().all(|i| on_b.contains(i)));
+}

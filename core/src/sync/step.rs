@@ -77,9 +77,9 @@ pub fn next_message(
             known.extend(h.last_sync.iter().copied());
         }
     }
-    if state.their_heads.is_none() && peer_known.is_empty() {
-        // The peer has not said what it has: automerge's first message
-        // (heads and a summary, no changes) asks it to.
+    if state.their_heads.is_none() && peer_known.is_empty() && state.shared_heads.is_empty() {
+        // Nothing is known of what the peer has: automerge's first message
+        // (heads and a summary, no changes) asks it to say.
         return Some(message);
     }
     let known: Vec<ChangeHash> = known
