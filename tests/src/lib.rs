@@ -165,6 +165,15 @@ impl TestServer {
         }
     }
 
+    /// The heads the server has stored for a document.
+    pub fn server_heads(&self, doc: &str) -> Vec<String> {
+        self.dir
+            .campaign_store(&self.campaign_id)
+            .unwrap()
+            .heads_hex(doc)
+            .unwrap()
+    }
+
     /// Every attempt the server holds, across all documents.
     pub fn server_attempt_ids(&self) -> Vec<String> {
         let mut store = self.dir.campaign_store(&self.campaign_id).unwrap();

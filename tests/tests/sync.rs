@@ -325,12 +325,7 @@ async fn a_phone_500_results_behind_catches_up_in_a_few_rounds() {
         502,
         "500 results and both sides of the first conflict"
     );
-    let server_heads = server
-        .dir
-        .campaign_store(&server.campaign_id)
-        .unwrap()
-        .heads_hex(&doc)
-        .unwrap();
+    let server_heads = server.server_heads(&doc);
     assert_eq!(behind.store().heads_hex(&doc).unwrap(), server_heads);
 }
 

@@ -367,12 +367,7 @@ async fn a_device_with_a_refused_change_recovers_and_its_later_results_arrive() 
         doors[1].household.id
     );
     // The phone and the server agree, and the other phone sees the good ones.
-    let server_heads = server
-        .dir
-        .campaign_store(&server.campaign_id)
-        .unwrap()
-        .heads_hex(&doc)
-        .unwrap();
+    let server_heads = server.server_heads(&doc);
     assert_eq!(b.store().heads_hex(&doc).unwrap(), server_heads);
     a.client.sync_now(|_| {}).await.unwrap();
     let seen: Vec<String> = a

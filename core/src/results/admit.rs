@@ -84,8 +84,7 @@ pub struct Admission {
 }
 
 /// The object id of `attempts` as the canonical genesis creates it.
-fn attempts_object(unit: &str) -> Option<OpId> {
-    let genesis = genesis_changes(unit).ok()?.into_iter().next()?;
+fn attempts_object(genesis: &Change) -> Option<OpId> {
     let start = genesis.start_op().get();
     let expanded = genesis.decode();
     expanded
@@ -373,12 +372,14 @@ pub fn admit_changes(
     now_ms: i64,
 ) -> Admission {
     let mut out = Admission::default();
-    let genesis: Option<ChangeHash> = genesis_changes(unit)
+    // The canonical genesis, built once: its hash and its `attempts` object.
+    let genesis_change = genesis_changes(unit)
         .ok()
-        .and_then(|g| g.first().map(|c| c.hash()));
+        .and_then(|g| g.into_iter().next());
+    let genesis: Option<ChangeHash> = genesis_change.as_ref().map(Change::hash);
     let (ready, waiting) = new_changes_in_order(doc, changes);
     out.deferred = waiting.len();
-    let attempts = attempts_object(unit);
+    let attempts = genesis_change.as_ref().and_then(attempts_object);
     let attempts_exid = match doc.get(ROOT, "attempts") {
         Ok(Some((Value::Object(_), id))) => Some(id),
         _ => None,

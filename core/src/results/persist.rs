@@ -25,7 +25,8 @@ pub struct MergeOutcome {
     pub new_attempts: usize,
 }
 
-fn heads_json(heads: &[ChangeHash]) -> String {
+/// Heads as stored in `result_docs.heads`: sorted hex hashes, as JSON.
+pub(crate) fn heads_json(heads: &[ChangeHash]) -> String {
     let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
     hex.sort();
     serde_json::to_string(&hex).expect("strings serialise")

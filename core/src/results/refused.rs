@@ -14,7 +14,7 @@ use chrono::Utc;
 use rusqlite::{TransactionBehavior, params};
 
 use super::document::{attempt_ids, put_attempt, read_attempts, read_attempts_by_id};
-use super::persist::replace_index;
+use super::persist::{heads_json, replace_index};
 use super::{Attempt, Refusal};
 use crate::store::{DeviceStore, StoreError};
 
@@ -106,11 +106,7 @@ impl DeviceStore {
             set_aside.push((refusal.violation.attempt_id.clone(), None));
         }
         let attempts = read_attempts(&rebuilt).map_err(doc_err)?;
-        let heads = {
-            let mut h: Vec<String> = rebuilt.get_heads().iter().map(|h| h.to_string()).collect();
-            h.sort();
-            serde_json::to_string(&h).expect("strings serialise")
-        };
+        let heads = heads_json(&rebuilt.get_heads());
         let snapshot = rebuilt.save();
         let now = Utc::now().timestamp_millis();
         let tx = self

@@ -11,7 +11,7 @@ use super::step::{
     MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
 };
 use crate::results::rules::{Author, UnitData};
-use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes, genesis_changes};
+use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes};
 use crate::store::{DeviceStore, StoreError};
 
 /// What the server says about the rest of the campaign: (person, final
@@ -234,13 +234,13 @@ impl DeviceStore {
             .collect();
         if !admission.accepted.is_empty() {
             let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-            let genesis = genesis_changes(doc_id)
-                .ok()
-                .and_then(|g| g.first().map(|c| c.actor_id().to_hex_string()));
-            let bindings: Vec<(String, String)> = changes
+            // Bind the actors of the device's own changes (those that added
+            // an attempt); the shared genesis belongs to no device.
+            let bindings: Vec<(String, String)> = admission
+                .accepted
                 .iter()
-                .map(|c| c.actor_id().to_hex_string())
-                .filter(|a| Some(a) != genesis.as_ref())
+                .filter(|(_, attempt)| attempt.is_some())
+                .map(|(c, _)| c.actor_id().to_hex_string())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .map(|a| (a, author.device_id.clone()))

@@ -61,6 +61,26 @@ fn parse_role(s: &str) -> Role {
     }
 }
 
+/// A new dashboard session for the device whose token hashes to
+/// `token_hash`: (session id, CSRF token); only the id's hash is stored.
+fn insert_session(
+    conn: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, String), DbError> {
+    let id = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let csrf = uuid::Uuid::new_v4().simple().to_string();
+    conn.execute(
+        "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![hash_secret(&id), token_hash, csrf, now.timestamp_millis()],
+    )?;
+    Ok((id, csrf))
+}
+
 pub struct ServerDb {
     conn: Connection,
 }
@@ -362,17 +382,7 @@ impl ServerDb {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<(String, String), DbError> {
-        let id = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let csrf = uuid::Uuid::new_v4().simple().to_string();
-        self.conn.execute(
-            "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![hash_secret(&id), hash_secret(token), csrf, now.timestamp_millis()],
-        )?;
-        Ok((id, csrf))
+        insert_session(&self.conn, &hash_secret(token), now)
     }
 
     /// The device and CSRF token of a live session: not signed out, not idle
@@ -478,18 +488,9 @@ impl ServerDb {
         let Some(token_hash) = token_hash else {
             return Ok(None);
         };
-        let id = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let csrf = uuid::Uuid::new_v4().simple().to_string();
-        tx.execute(
-            "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![hash_secret(&id), token_hash, csrf, now.timestamp_millis()],
-        )?;
+        let session = insert_session(&tx, &token_hash, now)?;
         tx.commit()?;
-        Ok(Some((id, csrf)))
+        Ok(Some(session))
     }
 
     /// Signs a session out.

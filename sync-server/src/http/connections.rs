@@ -133,16 +133,7 @@ pub async fn body_timeout(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let limit = state.max_body_bytes;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!(
-                "the request body is larger than the server's limit of {limit} bytes; sync fewer documents per request"
-            ),
-        )
-        .into_response()
-    };
+    let too_large = || ApiError::too_large(limit).into_response();
     let declared = parts
         .headers
         .get(axum::http::header::CONTENT_LENGTH)

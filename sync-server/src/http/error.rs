@@ -20,6 +20,17 @@ impl ApiError {
         }
     }
 
+    /// 413: a request body over the server's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the request body is larger than the server's limit of {limit} bytes; sync fewer documents per request"
+            ),
+        )
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }

@@ -118,13 +118,7 @@ fn assignments_for(
 fn body_or_error(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "the request body is larger than the server's limit of {limit} bytes; sync fewer documents per request"
-                ),
-            )
+            ApiError::too_large(limit)
         } else {
             ApiError::bad_request(format!("the request body could not be read: {e}"))
         }
