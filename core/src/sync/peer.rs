@@ -60,7 +60,11 @@ impl DeviceStore {
     /// disk never holds more). The server calls this for every request.
     pub fn begin_sync_session(&mut self, doc_id: &str, peer: &str) -> Result<(), StoreError> {
         let state = self.sync_state(doc_id, peer)?;
-        self.keep_sync_state(doc_id, peer, confirmed_only(&state));
+        // Not marked dirty: the stored form is the shared heads, unchanged.
+        self.sync_states.insert(
+            (doc_id.to_string(), peer.to_string()),
+            confirmed_only(&state),
+        );
         Ok(())
     }
 
