@@ -345,6 +345,134 @@ fn forged_authors_foreign_doors_unknown_codes_and_fields_are_refused() {
     }
 }
 
+/// The packed form of an attempt, as the app writes it (ADR 8).
+fn packed(volunteer: &str, household: &str, result: &str) -> serde_json::Value {
+    serde_json::json!({
+        "household_id": household,
+        "channel": "door",
+        "result": result,
+        "effect": if result == "refused" { "refused" } else { "retry" },
+        "at_ms": NOW - 60_000,
+        "volunteer_id": volunteer,
+        "device_id": format!("dev-{volunteer}"),
+        "script_id": "canvass",
+        "script_version": 1,
+    })
+}
+
+/// Adds one attempt as one change in the packed form: one text value.
+fn add_packed(doc: &mut Automerge, id: &str, value: impl Into<ScalarValue>) -> Change {
+    let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
+    let mut tx = doc.transaction();
+    tx.put(&attempts, id, value).unwrap();
+    tx.commit();
+    doc.get_last_local_change().unwrap().clone()
+}
+
+#[test]
+fn packed_attempts_are_accepted_beside_attempts_written_as_maps() {
+    let (mut server, mut b, _) = with_one_attempt();
+    let c = add_packed(&mut b, "b-1", packed("vol-b", "H2", "refused").to_string());
+    let a = admit(&mut server, vec![c], "vol-b");
+    assert!(a.refused.is_none(), "{:?}", a.refused);
+    let all = read_attempts(&server).unwrap();
+    assert_eq!(all.len(), 2);
+    let b1 = all.iter().find(|a| a.id == "b-1").unwrap();
+    assert_eq!(
+        (b1.volunteer_id.as_str(), b1.household_id.as_str()),
+        ("vol-b", "H2")
+    );
+    assert_eq!(b1.effect, Some(ResultEffect::Refused));
+    assert_eq!(a.accepted[0].1.as_ref(), Some(b1));
+}
+
+#[test]
+fn overwriting_a_packed_attempt_is_refused_and_changes_nothing() {
+    let (mut server, mut b, _) = with_one_attempt();
+    let c = add_packed(&mut b, "b-1", packed("vol-b", "H2", "not_home").to_string());
+    assert!(admit(&mut server, vec![c], "vol-b").refused.is_none());
+    let before = read_attempts(&server).unwrap();
+    // Another device rewrites it: same key, a value claiming a refusal.
+    let mut hostile = device_from(&server, "c");
+    let c = add_packed(
+        &mut hostile,
+        "b-1",
+        packed("vol-b", "H2", "refused").to_string(),
+    );
+    let a = admit(&mut server, vec![c], "vol-c");
+    assert_eq!(refused_rule(&a), "append_only");
+    assert_eq!(a.refused.unwrap().violation.attempt_id, "b-1");
+    assert_eq!(read_attempts(&server).unwrap(), before);
+}
+
+#[test]
+fn malformed_packed_attempts_are_refused_with_what_is_wrong() {
+    let mut at_as_text = packed("vol-b", "H2", "not_home");
+    at_as_text["at_ms"] = "yesterday".into();
+    let mut unknown = packed("vol-b", "H2", "not_home");
+    unknown["favourite_color"] = "blue".into();
+    let mut no_author = packed("vol-b", "H2", "not_home");
+    no_author.as_object_mut().unwrap().remove("volunteer_id");
+    let cases: Vec<(&str, ScalarValue, &str, &str)> = vec![
+        (
+            "not JSON",
+            "{\"household_id\": ".into(),
+            "value_types",
+            "do not read",
+        ),
+        (
+            "a number",
+            ScalarValue::Int(7),
+            "shape",
+            "packed attempt text",
+        ),
+        (
+            "at_ms as text",
+            at_as_text.to_string().into(),
+            "value_types",
+            "at_ms",
+        ),
+        (
+            "an unknown field",
+            unknown.to_string().into(),
+            "value_types",
+            "favourite_color",
+        ),
+        (
+            "no volunteer",
+            no_author.to_string().into(),
+            "value_types",
+            "volunteer_id",
+        ),
+        (
+            "another's name",
+            packed("vol-a", "H2", "not_home").to_string().into(),
+            "author",
+            "",
+        ),
+        (
+            "a foreign door",
+            packed("vol-b", "H99", "not_home").to_string().into(),
+            "household_on_unit",
+            "",
+        ),
+    ];
+    for (what, value, rule, says) in cases {
+        let (mut server, mut b, _) = with_one_attempt();
+        let c = add_packed(&mut b, "b-1", value);
+        let a = admit(&mut server, vec![c], "vol-b");
+        assert_eq!(refused_rule(&a), rule, "{what}: {:?}", a.refused);
+        let r = a.refused.unwrap();
+        assert_eq!(r.violation.attempt_id, "b-1", "{what}");
+        assert!(
+            r.violation.message.contains(says),
+            "{what}: {}",
+            r.violation.message
+        );
+        assert_eq!(read_attempts(&server).unwrap().len(), 1, "{what}");
+    }
+}
+
 #[test]
 fn a_volunteer_corrects_only_their_own_attempts() {
     let (mut server, mut b, id) = with_one_attempt();

@@ -11,6 +11,7 @@ use automerge::sync::{ChunkList, Message, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, Change, ObjType, ROOT, ReadDoc, ScalarValue};
 use walkbook_core::results::NewAttempt;
+use walkbook_core::results::pack_attempt;
 use walkbook_core::sync::{DocMessage, Role, SyncRequest, SyncResponse};
 use walkbook_e2e::{TestDevice, TestServer};
 
@@ -78,6 +79,14 @@ fn last(doc: &Automerge) -> Change {
     doc.get_last_local_change().unwrap().clone()
 }
 
+/// A new value written at an existing attempt's key.
+fn rewrite_attempt(doc: &mut Automerge, id: &str, packed: String) {
+    let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
+    let mut tx = doc.transaction();
+    tx.put(&attempts, id, packed).unwrap();
+    tx.commit();
+}
+
 /// A new attempt written by hand with the given fields.
 fn crafted_attempt(doc: &mut Automerge, id: &str, fields: &[(&str, ScalarValue)]) -> Change {
     let (_, attempts) = doc.get(ROOT, "attempts").unwrap().unwrap();
@@ -115,11 +124,7 @@ async fn forbidden_changes_are_refused_and_honest_results_stay_intact() {
         .household
         .id
         .clone();
-    let script_version = hostile
-        .store()
-        .script("canvass", None)
-        .map(|s| s.version)
-        .unwrap_or(1);
+    let (script_id, script_version) = (victim.script_id.clone(), victim.script_version);
     let base = |vol: &str, dev: &str, household: &str| -> Vec<(&'static str, ScalarValue)> {
         vec![
             ("household_id", household.into()),
@@ -130,24 +135,74 @@ async fn forbidden_changes_are_refused_and_honest_results_stay_intact() {
             ("at_ms", chrono::Utc::now().timestamp_millis().into()),
             ("volunteer_id", vol.into()),
             ("device_id", dev.into()),
-            ("script_id", "canvass".into()),
-            ("script_version", (script_version as i64).into()),
+            ("script_id", script_id.as_str().into()),
+            ("script_version", i64::from(script_version).into()),
         ]
     };
+
+    // An honest attempt in the earlier form (a map of fields), which the
+    // server still accepts: the edits below are tried against both forms.
+    let honest_token = honest.store().meta("token").unwrap().unwrap();
+    let honest_door = honest.store().walk_list(&turf.id).unwrap()[4]
+        .household
+        .id
+        .clone();
+    let map_victim = "0b5e7d1c-0000-4000-8000-0000000000aa".to_string();
+    let c = crafted_attempt(
+        &mut replica(&honest, &doc),
+        &map_victim,
+        &base(&honest_vol, honest.store().device_id(), &honest_door),
+    );
+    let (status, reply) = send(&server, &honest_token, &doc, &[c]).await;
+    assert_eq!(
+        (status, reply.error.as_deref()),
+        (200, None),
+        "{:?}",
+        reply.docs
+    );
+    hostile.client.sync_now(|_| {}).await.unwrap();
 
     // (what, rule, the attempt the refusal must name, the change)
     let mut cases: Vec<(&str, &str, String, Change)> = Vec::new();
     {
+        // The app writes attempts packed (one value): rewriting one is a
+        // new value at its key.
         let mut d = replica(&hostile, &doc);
-        let obj = attempt_obj(&d, &victim.id);
+        let mut forged = victim.clone();
+        forged.volunteer_id = hostile_vol.clone();
+        forged.result = Some("refused".into());
+        rewrite_attempt(&mut d, &victim.id, pack_attempt(&forged));
+        cases.push((
+            "rewrite of another volunteer's packed attempt",
+            "append_only",
+            victim.id.clone(),
+            last(&d),
+        ));
+    }
+    {
+        let mut d = replica(&hostile, &doc);
+        let mut forged: serde_json::Value = serde_json::from_str(&pack_attempt(&victim)).unwrap();
+        forged["at_ms"] = "yesterday".into();
+        rewrite_attempt(&mut d, &victim.id, forged.to_string());
+        cases.push((
+            "at_ms replaced by text",
+            "append_only",
+            victim.id.clone(),
+            last(&d),
+        ));
+    }
+    {
+        // The same edits against an attempt written as a map of fields.
+        let mut d = replica(&hostile, &doc);
+        let obj = attempt_obj(&d, &map_victim);
         let mut tx = d.transaction();
         tx.put(&obj, "volunteer_id", hostile_vol.as_str()).unwrap();
         tx.put(&obj, "result", "refused").unwrap();
         tx.commit();
         cases.push((
-            "edit of another volunteer's attempt",
+            "edit of another volunteer's map attempt",
             "append_only",
-            victim.id.clone(),
+            map_victim.clone(),
             last(&d),
         ));
     }
@@ -166,14 +221,14 @@ async fn forbidden_changes_are_refused_and_honest_results_stay_intact() {
     }
     {
         let mut d = replica(&hostile, &doc);
-        let obj = attempt_obj(&d, &victim.id);
+        let obj = attempt_obj(&d, &map_victim);
         let mut tx = d.transaction();
         tx.put(&obj, "at_ms", "yesterday").unwrap();
         tx.commit();
         cases.push((
-            "at_ms replaced by text",
+            "at_ms of a map attempt replaced by text",
             "append_only",
-            victim.id.clone(),
+            map_victim.clone(),
             last(&d),
         ));
     }

@@ -6,10 +6,10 @@
 //! have is to add one new, complete attempt under `attempts`. Each change
 //! is judged twice:
 //!
-//! 1. **What it can touch.** Every operation is read: it must create the one
-//!    new attempt map (at a key that exists nowhere in the document, not
-//!    even as a losing concurrent value), or write inside objects created by
-//!    the same change. No operation may overwrite or delete anything (an
+//! 1. **What it can touch.** Every operation is read: it must write the one
+//!    new attempt, packed or as a map (at a key that exists nowhere in the
+//!    document, not even as a losing concurrent value), or write inside
+//!    objects created by the same change. No operation may overwrite or delete anything (an
 //!    empty `pred`), touch the root, or create text or counters. So no
 //!    existing attempt can have changed, visibly or hidden in a conflict.
 //! 2. **What it did.** The change is applied and the new attempt is read
@@ -207,12 +207,13 @@ pub fn check_change_shape(
                 ));
             }
             attempt_id = Some(key.to_string());
-            if !matches!(op.action, OpType::Make(automerge::ObjType::Map)) {
+            let packed = matches!(&op.action, OpType::Put(v) if v.is_str());
+            if !packed && !matches!(op.action, OpType::Make(automerge::ObjType::Map)) {
                 return Err(refuse(
                     &attempt_id,
                     "attempts",
                     "shape",
-                    "an attempt is a map of fields".into(),
+                    "an attempt is packed attempt text or a map of fields".into(),
                 ));
             }
             if !doc
@@ -227,7 +228,9 @@ pub fn check_change_shape(
                     format!("attempt {key} already exists; attempts are written once"),
                 ));
             }
-            parts.push((op_id, Part::Attempt));
+            if !packed {
+                parts.push((op_id, Part::Attempt));
+            }
             continue;
         }
         let Some((part_index, (_, part))) =

@@ -1,5 +1,11 @@
 //! The results document of one unit (a turf or a call list) in automerge:
-//! `{ schema: 1, unit: "turf:<id>", attempts: { <uuid>: { ...fields } } }`.
+//! `{ schema: 1, unit: "turf:<id>", attempts: { <uuid>: <attempt> } }`.
+//!
+//! An attempt is written once and never edited, so it is stored as one
+//! value: its fields as a JSON object in a text value (the *packed* form,
+//! one automerge operation). Documents may also hold attempts in the
+//! earlier form, a map with one operation per field; every reader accepts
+//! both, and both carry the same fields (`docs/protocol.md`). See ADR 8.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -79,59 +85,164 @@ fn attempts_obj(doc: &Automerge) -> Result<Option<ObjId>, DocumentError> {
     }
 }
 
-/// Adds one attempt as one automerge change and returns that change.
+/// The fields of a packed attempt: every field of [`Attempt`] but its id,
+/// which is the key it is stored under. Unknown fields are refused, like
+/// unknown keys of the map form.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackedAttempt {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    person_id: Option<String>,
+    household_id: String,
+    channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    effect: Option<ResultEffect>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    responses: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    text_answers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    notes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    callback_at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    supersedes: Vec<String>,
+    at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duration_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phone_ref: Option<String>,
+    volunteer_id: String,
+    device_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    accuracy_m: Option<f64>,
+    script_id: String,
+    #[serde(default)]
+    script_version: u32,
+}
+
+impl PackedAttempt {
+    fn of(a: &Attempt) -> Self {
+        let a = a.clone();
+        PackedAttempt {
+            person_id: a.person_id,
+            household_id: a.household_id,
+            channel: a.channel,
+            result: a.result,
+            effect: a.effect,
+            responses: a.responses,
+            text_answers: a.text_answers,
+            notes: a.notes,
+            callback_at_ms: a.callback_at_ms,
+            supersedes: a.supersedes,
+            at_ms: a.at_ms,
+            duration_s: a.duration_s,
+            phone_ref: a.phone_ref,
+            volunteer_id: a.volunteer_id,
+            device_id: a.device_id,
+            lat: a.lat,
+            lon: a.lon,
+            accuracy_m: a.accuracy_m,
+            script_id: a.script_id,
+            script_version: a.script_version,
+        }
+    }
+
+    fn into_attempt(self, id: String) -> Attempt {
+        Attempt {
+            id,
+            person_id: self.person_id,
+            household_id: self.household_id,
+            channel: self.channel,
+            result: self.result,
+            effect: self.effect,
+            responses: self.responses,
+            text_answers: self.text_answers,
+            notes: self.notes,
+            callback_at_ms: self.callback_at_ms,
+            supersedes: self.supersedes,
+            at_ms: self.at_ms,
+            duration_s: self.duration_s,
+            phone_ref: self.phone_ref,
+            volunteer_id: self.volunteer_id,
+            device_id: self.device_id,
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+            script_id: self.script_id,
+            script_version: self.script_version,
+        }
+    }
+}
+
+/// An attempt in the packed form: the JSON text stored under its id.
+pub fn pack_attempt(a: &Attempt) -> String {
+    serde_json::to_string(&PackedAttempt::of(a)).expect("attempts serialise")
+}
+
+/// Reads a packed attempt strictly: malformed JSON, a missing or unknown
+/// field, or a value of the wrong type is an error naming the attempt.
+pub fn unpack_attempt(id: &str, text: &str) -> Result<Attempt, DocumentError> {
+    serde_json::from_str::<PackedAttempt>(text)
+        .map(|p| p.into_attempt(id.to_string()))
+        .map_err(|e| DocumentError::BadAttempt {
+            id: id.to_string(),
+            problem: format!(
+                "its fields do not read: {}",
+                packed_problem(text).unwrap_or_else(|| e.to_string())
+            ),
+        })
+}
+
+/// Which field of a packed attempt is wrong, in the words the map form's
+/// reader uses (serde's own message does not name the field of a type error).
+fn packed_problem(text: &str) -> Option<String> {
+    use serde_json::Value as J;
+    let Ok(J::Object(fields)) = serde_json::from_str::<J>(text) else {
+        return Some("it is not a JSON object".into());
+    };
+    let text_map = |v: &J| v.as_object().is_some_and(|m| m.values().all(J::is_string));
+    for (key, v) in &fields {
+        let fits = match key.as_str() {
+            "person_id" | "result" | "effect" | "phone_ref" => v.is_string() || v.is_null(),
+            "household_id" | "channel" | "volunteer_id" | "device_id" | "script_id" | "notes" => {
+                v.is_string()
+            }
+            "responses" | "text_answers" => text_map(v),
+            "supersedes" => v.as_array().is_some_and(|a| a.iter().all(J::is_string)),
+            "at_ms" => v.is_i64(),
+            "callback_at_ms" => v.is_i64() || v.is_null(),
+            "duration_s" | "script_version" => {
+                v.as_u64().is_some_and(|n| u32::try_from(n).is_ok()) || v.is_null()
+            }
+            "lat" | "lon" | "accuracy_m" => v.is_number() || v.is_null(),
+            _ => {
+                return Some(format!(
+                    "{key:?} is not a field of an attempt (see docs/protocol.md)"
+                ));
+            }
+        };
+        if !fits {
+            return Some(format!("field {key} has the wrong kind of value"));
+        }
+    }
+    None
+}
+
+/// Adds one attempt as one automerge change (one operation: the packed
+/// attempt under its id) and returns that change.
 pub(crate) fn put_attempt(doc: &mut Automerge, a: &Attempt) -> Result<Change, DocumentError> {
     let attempts = attempts_obj(doc)?.ok_or(DocumentError::Missing("attempts map"))?;
+    let packed = pack_attempt(a);
     doc.transact_with::<_, _, automerge::AutomergeError, _>(
         |_| CommitOptions::default().with_time(a.at_ms / 1000),
-        |tx| {
-            let obj = tx.put_object(&attempts, a.id.as_str(), ObjType::Map)?;
-            if let Some(p) = &a.person_id {
-                tx.put(&obj, "person_id", p.as_str())?;
-            }
-            tx.put(&obj, "household_id", a.household_id.as_str())?;
-            tx.put(&obj, "channel", a.channel.as_str())?;
-            if let Some(r) = &a.result {
-                tx.put(&obj, "result", r.as_str())?;
-            }
-            if let Some(e) = a.effect {
-                tx.put(&obj, "effect", e.as_str())?;
-            }
-            for (key, answers) in [
-                ("responses", &a.responses),
-                ("text_answers", &a.text_answers),
-            ] {
-                let map = tx.put_object(&obj, key, ObjType::Map)?;
-                for (q, v) in answers {
-                    tx.put(&map, q.as_str(), v.as_str())?;
-                }
-            }
-            tx.put(&obj, "notes", a.notes.as_str())?;
-            if let Some(t) = a.callback_at_ms {
-                tx.put(&obj, "callback_at_ms", t)?;
-            }
-            let sup = tx.put_object(&obj, "supersedes", ObjType::List)?;
-            for (i, s) in a.supersedes.iter().enumerate() {
-                tx.insert(&sup, i, s.as_str())?;
-            }
-            tx.put(&obj, "at_ms", a.at_ms)?;
-            if let Some(d) = a.duration_s {
-                tx.put(&obj, "duration_s", u64::from(d))?;
-            }
-            if let Some(r) = &a.phone_ref {
-                tx.put(&obj, "phone_ref", r.as_str())?;
-            }
-            tx.put(&obj, "volunteer_id", a.volunteer_id.as_str())?;
-            tx.put(&obj, "device_id", a.device_id.as_str())?;
-            for (key, v) in [("lat", a.lat), ("lon", a.lon), ("accuracy_m", a.accuracy_m)] {
-                if let Some(v) = v {
-                    tx.put(&obj, key, v)?;
-                }
-            }
-            tx.put(&obj, "script_id", a.script_id.as_str())?;
-            tx.put(&obj, "script_version", u64::from(a.script_version))?;
-            Ok(())
-        },
+        |tx| tx.put(&attempts, a.id.as_str(), packed.as_str()),
     )
     .map_err(|f| am(f.error))?;
     doc.get_last_local_change()
@@ -171,15 +282,8 @@ pub fn read_attempts(doc: &Automerge) -> Result<Vec<Attempt>, DocumentError> {
     };
     let mut out = Vec::new();
     for id in doc.keys(&attempts) {
-        let Some((Value::Object(ObjType::Map), obj)) =
-            doc.get(&attempts, id.as_str()).map_err(am)?
-        else {
-            return Err(DocumentError::BadAttempt {
-                id,
-                problem: "is not a map".into(),
-            });
-        };
-        out.push(read_attempt(doc, id, &obj)?);
+        let value = doc.get(&attempts, id.as_str()).map_err(am)?;
+        out.push(attempt_from_value(doc, id, value)?);
     }
     Ok(out)
 }
@@ -192,13 +296,31 @@ pub fn read_attempts_by_id(doc: &Automerge, ids: &[String]) -> Result<Vec<Attemp
     let attempts = attempts_obj(doc)?.ok_or(DocumentError::Missing("attempts map"))?;
     ids.iter()
         .map(|id| match doc.get(&attempts, id.as_str()).map_err(am)? {
-            Some((Value::Object(ObjType::Map), obj)) => read_attempt(doc, id.clone(), &obj),
-            _ => Err(DocumentError::BadAttempt {
+            None => Err(DocumentError::BadAttempt {
                 id: id.clone(),
                 problem: "is missing".into(),
             }),
+            value => attempt_from_value(doc, id.clone(), value),
         })
         .collect()
+}
+
+/// One attempt from the value under its id: packed text or a map of fields.
+fn attempt_from_value(
+    doc: &Automerge,
+    id: String,
+    value: Option<(Value<'_>, ObjId)>,
+) -> Result<Attempt, DocumentError> {
+    match value {
+        Some((Value::Scalar(s), _)) if s.is_str() => {
+            unpack_attempt(&id, s.as_str().unwrap_or_default())
+        }
+        Some((Value::Object(ObjType::Map), obj)) => read_attempt(doc, id, &obj),
+        _ => Err(DocumentError::BadAttempt {
+            id,
+            problem: "is neither packed attempt text nor a map of fields".into(),
+        }),
+    }
 }
 
 /// An attempt's fields, read in one pass over its map (one `get` per field

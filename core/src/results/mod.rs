@@ -15,8 +15,8 @@ mod status;
 pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
 pub use attempt::{Attempt, NewAttempt};
 pub use document::{
-    DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, read_attempts,
-    read_attempts_by_id, split_changes,
+    DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
+    read_attempts_by_id, split_changes, unpack_attempt,
 };
 pub use next::{DoorState, NextCall, door_state, next_call, pick_next_call, pick_next_door};
 pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome};

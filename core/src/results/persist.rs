@@ -56,11 +56,8 @@ impl DeviceStore {
         let corrupt = |what: String| StoreError::Corrupt(format!("results for {doc_id}: {what}"));
         let row: Option<(Option<Vec<u8>>, String)> = self
             .conn
-            .query_row(
-                "SELECT snapshot, heads FROM result_docs WHERE doc_id = ?1",
-                [doc_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT snapshot, heads FROM result_docs WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((snapshot, heads)) = row else {
             return Ok(Automerge::new().with_actor(self.actor.clone()));
@@ -163,17 +160,17 @@ impl DeviceStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO result_docs (doc_id, heads, updated_at_ms) VALUES (?1, ?2, ?3)
-             ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads, updated_at_ms = excluded.updated_at_ms",
+        tx.prepare_cached("INSERT INTO result_docs (doc_id, heads, updated_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads, updated_at_ms = excluded.updated_at_ms")?
+            .execute(
             params![doc_id, heads, Utc::now().timestamp_millis()],
         )?;
         {
-            let last: i64 = tx.query_row(
-                "SELECT coalesce(max(seq), 0) FROM result_chunks WHERE doc_id = ?1",
-                [doc_id],
-                |r| r.get(0),
-            )?;
+            let last: i64 = tx
+                .prepare_cached(
+                    "SELECT coalesce(max(seq), 0) FROM result_chunks WHERE doc_id = ?1",
+                )?
+                .query_row([doc_id], |r| r.get(0))?;
             let mut st = tx.prepare_cached(
                 "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
             )?;
@@ -188,10 +185,10 @@ impl DeviceStore {
         }
         update_index(&tx, doc_id, new_attempts)?;
         for (actor, device) in actor_bindings {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR IGNORE INTO actor_devices (actor, device_id) VALUES (?1, ?2)",
-                params![actor, device],
-            )?;
+            )?
+            .execute(params![actor, device])?;
         }
         tx.commit()?;
         Ok(())
@@ -291,11 +288,10 @@ impl DeviceStore {
 
     /// Number of change chunks stored for a document (before compaction).
     pub fn chunk_count(&self, doc_id: &str) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM result_chunks WHERE doc_id = ?1",
-            [doc_id],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM result_chunks WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| r.get(0))?)
     }
 
     pub(crate) fn maybe_compact(&mut self, doc_id: &str) -> Result<(), StoreError> {
@@ -329,11 +325,10 @@ impl DeviceStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE result_docs SET snapshot = ?2, heads = ?3 WHERE doc_id = ?1",
-            params![doc_id, snapshot, heads_json(&heads)],
-        )?;
-        tx.execute("DELETE FROM result_chunks WHERE doc_id = ?1", [doc_id])?;
+        tx.prepare_cached("UPDATE result_docs SET snapshot = ?2, heads = ?3 WHERE doc_id = ?1")?
+            .execute(params![doc_id, snapshot, heads_json(&heads)])?;
+        tx.prepare_cached("DELETE FROM result_chunks WHERE doc_id = ?1")?
+            .execute([doc_id])?;
         tx.commit()?;
         Ok(())
     }
@@ -394,7 +389,8 @@ pub(crate) fn replace_index(
         "person_answers",
         "household_status",
     ] {
-        tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [doc_id])?;
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE doc_id = ?1"))?
+            .execute([doc_id])?;
     }
     update_index(tx, doc_id, attempts)
 }
@@ -454,9 +450,9 @@ pub(crate) fn update_index(
             super::Status::ComeBack { at_ms } => Some(at_ms),
             _ => None,
         };
-        tx.execute(
-            "INSERT OR REPLACE INTO person_status (doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        tx.prepare_cached("INSERT OR REPLACE INTO person_status (doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+            .execute(
             params![
                 doc_id,
                 p,
@@ -467,15 +463,13 @@ pub(crate) fn update_index(
                 serde_json::to_string(&s).expect("status serialises")
             ],
         )?;
-        tx.execute(
-            "DELETE FROM person_answers WHERE doc_id = ?1 AND person_id = ?2",
-            params![doc_id, p],
-        )?;
+        tx.prepare_cached("DELETE FROM person_answers WHERE doc_id = ?1 AND person_id = ?2")?
+            .execute(params![doc_id, p])?;
         if let super::Status::Contacted { answers } = &s.status {
             let answers: &BTreeMap<String, String> = answers;
             for (q, v) in answers {
-                tx.execute(
-                    "INSERT INTO person_answers (doc_id, person_id, question_id, answer) VALUES (?1, ?2, ?3, ?4)",
+                tx.prepare_cached("INSERT INTO person_answers (doc_id, person_id, question_id, answer) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(
                     params![doc_id, p, q, v],
                 )?;
             }
@@ -485,9 +479,9 @@ pub(crate) fn update_index(
         let attempts = load_group(tx, doc_id, "household_id", h)?;
         let refs: Vec<&Attempt> = attempts.iter().collect();
         let s = derive_household(&refs);
-        tx.execute(
-            "INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        tx.prepare_cached("INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(
             params![
                 doc_id,
                 h,

@@ -70,11 +70,8 @@ impl DeviceStore {
     fn recorded_attempt(&self, doc_id: &str, id: &str) -> Result<Option<Attempt>, StoreError> {
         let body: Option<String> = self
             .conn
-            .query_row(
-                "SELECT body FROM attempts WHERE doc_id = ?1 AND id = ?2",
-                params![doc_id, id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT body FROM attempts WHERE doc_id = ?1 AND id = ?2")?
+            .query_row(params![doc_id, id], |r| r.get(0))
             .optional()?;
         body.map(|b| {
             serde_json::from_str(&b).map_err(|e| {
@@ -144,8 +141,8 @@ impl DeviceStore {
                 if channel == Channel::Phone {
                     return invalid("a call result needs the person who was called");
                 }
-                let on_turf: bool = self.conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)",
+                let on_turf: bool = self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)")?
+            .query_row(
                     params![a.id, a.unit_id, h],
                     |r| r.get(0),
                 )?;
@@ -304,9 +301,8 @@ impl DeviceStore {
         };
         Ok(self
             .conn
-            .query_row(sql, params![assignment_id, unit_id, person_id], |r| {
-                r.get(0)
-            })
+            .prepare_cached(sql)?
+            .query_row(params![assignment_id, unit_id, person_id], |r| r.get(0))
             .optional()?)
     }
 }
@@ -355,11 +351,13 @@ impl UnitReference for InstalledUnit<'_> {
         }
         self.store
             .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)",
-                params![self.assignment.id, self.assignment.unit_id, household_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM turf_doors WHERE assignment_id = ?1 AND turf_id = ?2 AND household_id = ?3)")
+            .and_then(|mut st| {
+                st.query_row(
+                    params![self.assignment.id, self.assignment.unit_id, household_id],
+                    |r| r.get(0),
+                )
+            })
             .unwrap_or(false)
     }
     fn result_effect(&self, code: &str) -> Option<ResultEffect> {
@@ -374,8 +372,9 @@ impl UnitReference for InstalledUnit<'_> {
     fn existing_attempt(&self, id: &str) -> Option<ExistingAttempt> {
         self.store
             .conn
+            .prepare_cached("SELECT person_id, household_id, volunteer_id FROM attempts WHERE doc_id = ?1 AND id = ?2")
+            .ok()?
             .query_row(
-                "SELECT person_id, household_id, volunteer_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
                 params![self.doc_id, id],
                 |r| {
                     Ok(ExistingAttempt {

@@ -32,6 +32,7 @@ impl DeviceStore {
     /// all-or-nothing. A bad packet leaves the store exactly as it was.
     pub fn install_packet(&mut self, bytes: &[u8]) -> Result<InstallOutcome, StoreError> {
         let packet = decode_packet(bytes)?;
+        *self.cache() = Default::default();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

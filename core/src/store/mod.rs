@@ -40,6 +40,15 @@ pub struct DeviceStore {
     pub(crate) sync_states: HashMap<(String, String), automerge::sync::State>,
     /// Sync states changed since they were last written.
     pub(crate) dirty_sync_states: std::collections::HashSet<(String, String)>,
+    /// Parsed reference data read on every recorded attempt (scripts and
+    /// result codes), cleared whenever a packet is installed.
+    pub(crate) reference_cache: std::sync::Mutex<ReferenceCache>,
+}
+
+#[derive(Default)]
+pub(crate) struct ReferenceCache {
+    pub scripts: HashMap<(String, Option<u32>), crate::model::Script>,
+    pub result_codes: HashMap<String, Vec<crate::model::ResultCode>>,
 }
 
 impl DeviceStore {
@@ -71,6 +80,7 @@ impl DeviceStore {
             docs: HashMap::new(),
             sync_states: HashMap::new(),
             dirty_sync_states: Default::default(),
+            reference_cache: Default::default(),
         })
     }
 

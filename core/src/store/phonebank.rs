@@ -41,7 +41,8 @@ fn final_status(kind: &str) -> Option<Status> {
 impl DeviceStore {
     fn campaign_id(&self) -> Result<String, StoreError> {
         self.conn
-            .query_row("SELECT id FROM campaign LIMIT 1", [], |r| r.get(0))
+            .prepare_cached("SELECT id FROM campaign LIMIT 1")?
+            .query_row([], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::not_found("campaign", "(none installed)"))
     }
@@ -83,57 +84,76 @@ impl DeviceStore {
         Ok(dialable_phone(person, &unusable).map(|p| (p.clone(), phone_ref(&campaign, &p.number))))
     }
 
-    /// A final status this person has anywhere else in the campaign: in
-    /// another unit on this device, or reported by the server.
-    pub(crate) fn status_elsewhere(
+    /// The final status each person of an assignment has anywhere else in
+    /// the campaign (in another unit on this device, or reported by the
+    /// server), in one query: a walk list or call queue asks for hundreds.
+    /// Only people with such a status are in the map.
+    pub(crate) fn statuses_elsewhere(
         &self,
-        person_id: &str,
+        assignment_id: &str,
         doc_id: &str,
-    ) -> Result<Option<StatusSummary>, StoreError> {
+    ) -> Result<HashMap<String, StatusSummary>, StoreError> {
+        // Driven by the statuses and suppressions, each joined to the
+        // assignment by primary key: a phone's own other units first (in
+        // document order), then what the server reported.
         let mut st = self.conn.prepare_cached(
-            "SELECT summary FROM person_status WHERE person_id = ?1 AND doc_id <> ?2
-             AND kind NOT IN ('not_attempted', 'not_home', 'come_back', 'wrong_number', 'conflict')
-             ORDER BY doc_id LIMIT 1",
+            "SELECT ps.person_id, 0, ps.doc_id, ps.summary, NULL FROM person_status ps
+               JOIN people p ON p.assignment_id = ?1 AND p.id = ps.person_id
+               WHERE ps.doc_id <> ?2
+                 AND ps.kind NOT IN ('not_attempted', 'not_home', 'come_back', 'wrong_number', 'conflict')
+             UNION ALL
+             SELECT s.person_id, 1, NULL, NULL, s.kind FROM suppressions s
+               JOIN people p ON p.assignment_id = ?1 AND p.id = s.person_id
+             ORDER BY 1, 2, 3",
         )?;
-        let local: Option<String> = st
-            .query_row(params![person_id, doc_id], |r| r.get(0))
-            .optional()?;
-        if let Some(text) = local {
-            return serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("status of {person_id}: {e}")));
+        let mut out = HashMap::new();
+        let rows = st.query_map(params![assignment_id, doc_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (person_id, local, suppressed) = row?;
+            if out.contains_key(&person_id) {
+                continue;
+            }
+            let status = match (local, suppressed) {
+                (Some(text), _) => Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(format!("status of {person_id}: {e}")))?,
+                ),
+                (None, Some(kind)) => final_status(&kind).map(|status| StatusSummary {
+                    status,
+                    attempts: 0,
+                    last_at_ms: None,
+                }),
+                (None, None) => None,
+            };
+            if let Some(status) = status {
+                out.insert(person_id, status);
+            }
         }
-        let kind: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT kind FROM suppressions WHERE person_id = ?1",
-                [person_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(kind
-            .and_then(|k| final_status(&k))
-            .map(|status| StatusSummary {
-                status,
-                attempts: 0,
-                last_at_ms: None,
-            }))
+        Ok(out)
     }
+}
 
-    /// The person's status on one unit, with campaign-wide finals on top.
-    pub(crate) fn campaign_wide(
-        &self,
-        person: &Person,
-        doc_id: &str,
-        own: StatusSummary,
-    ) -> Result<StatusSummary, StoreError> {
-        let own = with_standing_request(person, own);
-        if own.status.is_final() {
-            return Ok(own);
-        }
-        Ok(self.status_elsewhere(&person.id, doc_id)?.unwrap_or(own))
+/// The person's status on one unit, with campaign-wide finals on top
+/// (`elsewhere` from [`DeviceStore::statuses_elsewhere`]).
+pub(crate) fn campaign_wide_from(
+    person: &Person,
+    own: StatusSummary,
+    elsewhere: &HashMap<String, StatusSummary>,
+) -> StatusSummary {
+    let own = with_standing_request(person, own);
+    if own.status.is_final() {
+        return own;
     }
+    elsewhere.get(&person.id).cloned().unwrap_or(own)
+}
 
+impl DeviceStore {
     /// Replaces what the server said about the rest of the campaign.
     pub fn replace_suppressions(
         &mut self,
@@ -147,10 +167,11 @@ impl DeviceStore {
     /// claims shows only the claimed contacts.
     pub fn set_claim(&mut self, batch: &ClaimedBatch) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM claims WHERE claim_id = ?1", [&batch.claim_id])?;
+        tx.prepare_cached("DELETE FROM claims WHERE claim_id = ?1")?
+            .execute([&batch.claim_id])?;
         for p in &batch.person_ids {
-            tx.execute(
-                "INSERT OR REPLACE INTO claims (claim_id, list_id, person_id, expires_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            tx.prepare_cached("INSERT OR REPLACE INTO claims (claim_id, list_id, person_id, expires_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(
                 params![batch.claim_id, batch.list_id, p, batch.expires_at_ms],
             )?;
         }
@@ -160,7 +181,8 @@ impl DeviceStore {
 
     pub fn drop_claim(&mut self, claim_id: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("DELETE FROM claims WHERE claim_id = ?1", [claim_id])?;
+            .prepare_cached("DELETE FROM claims WHERE claim_id = ?1")?
+            .execute([claim_id])?;
         Ok(())
     }
 
@@ -176,6 +198,7 @@ impl DeviceStore {
         let fallback: chrono_tz::Tz = campaign.time_zone.parse().unwrap_or(chrono_tz::UTC);
         let bad = self.bad_phone_refs()?;
         let own_status = self.status_map::<StatusSummary>("person_status", "person_id", &doc_id)?;
+        let elsewhere = self.statuses_elsewhere(&aid, &doc_id)?;
         let claims: HashMap<String, i64> = {
             let mut st = self
                 .conn
@@ -213,7 +236,7 @@ impl DeviceStore {
                 .get(&person.id)
                 .cloned()
                 .unwrap_or_else(StatusSummary::not_attempted);
-            let status = self.campaign_wide(&person, &doc_id, own)?;
+            let status = campaign_wide_from(&person, own, &elsewhere);
             let time_zone = postal
                 .get(&person.household_id)
                 .and_then(|z| zone_for_postal_code(z))
@@ -339,19 +362,15 @@ pub(crate) fn write_suppressions(
     people: &[(String, String)],
     bad_refs: &[String],
 ) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM suppressions", [])?;
-    tx.execute("DELETE FROM bad_numbers", [])?;
+    tx.prepare_cached("DELETE FROM suppressions")?.execute([])?;
+    tx.prepare_cached("DELETE FROM bad_numbers")?.execute([])?;
     for (person, kind) in people {
-        tx.execute(
-            "INSERT OR REPLACE INTO suppressions (person_id, kind) VALUES (?1, ?2)",
-            params![person, kind],
-        )?;
+        tx.prepare_cached("INSERT OR REPLACE INTO suppressions (person_id, kind) VALUES (?1, ?2)")?
+            .execute(params![person, kind])?;
     }
     for r in bad_refs {
-        tx.execute(
-            "INSERT OR IGNORE INTO bad_numbers (phone_ref) VALUES (?1)",
-            [r],
-        )?;
+        tx.prepare_cached("INSERT OR IGNORE INTO bad_numbers (phone_ref) VALUES (?1)")?
+            .execute([r])?;
     }
     Ok(())
 }

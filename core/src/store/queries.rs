@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::phonebank::campaign_wide_from;
 use super::{DeviceStore, StoreError};
 use crate::model::{
     Assignment, AssignmentKind, CallingHours, Campaign, Channel, Household, Person, Phone,
@@ -143,31 +144,30 @@ impl DeviceStore {
     pub fn campaign(&self) -> Result<Option<Campaign>, StoreError> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, name, time_zone, calling_start, calling_end FROM campaign LIMIT 1",
-                [],
-                |r| {
-                    let start: String = r.get(3)?;
-                    let end: String = r.get(4)?;
-                    Ok(Campaign {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        time_zone: r.get(2)?,
-                        calling_hours: CallingHours {
-                            start: parse_column(
-                                3,
-                                &start,
-                                NaiveTime::parse_from_str(&start, "%H:%M:%S").ok(),
-                            )?,
-                            end: parse_column(
-                                4,
-                                &end,
-                                NaiveTime::parse_from_str(&end, "%H:%M:%S").ok(),
-                            )?,
-                        },
-                    })
-                },
-            )
+            )?
+            .query_row([], |r| {
+                let start: String = r.get(3)?;
+                let end: String = r.get(4)?;
+                Ok(Campaign {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    time_zone: r.get(2)?,
+                    calling_hours: CallingHours {
+                        start: parse_column(
+                            3,
+                            &start,
+                            NaiveTime::parse_from_str(&start, "%H:%M:%S").ok(),
+                        )?,
+                        end: parse_column(
+                            4,
+                            &end,
+                            NaiveTime::parse_from_str(&end, "%H:%M:%S").ok(),
+                        )?,
+                    },
+                })
+            })
             .optional()?)
     }
 
@@ -183,12 +183,11 @@ impl DeviceStore {
 
     pub fn assignment(&self, id: &str) -> Result<InstalledAssignment, StoreError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version
                  FROM packets WHERE assignment_id = ?1",
-                [id],
-                assignment_from_row,
-            )
+            )?
+            .query_row([id], assignment_from_row)
             .optional()?
             .ok_or_else(|| StoreError::not_found("assignment", id))
     }
@@ -200,8 +199,8 @@ impl DeviceStore {
         unit_id: &str,
     ) -> Result<String, StoreError> {
         self.conn
+            .prepare_cached("SELECT assignment_id FROM packets WHERE kind = ?1 AND unit_id = ?2 ORDER BY assignment_id LIMIT 1")?
             .query_row(
-                "SELECT assignment_id FROM packets WHERE kind = ?1 AND unit_id = ?2 ORDER BY assignment_id LIMIT 1",
                 params![kind.as_str(), unit_id],
                 |r| r.get(0),
             )
@@ -219,22 +218,20 @@ impl DeviceStore {
 
     pub fn household(&self, id: &str) -> Result<Household, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = ?1 LIMIT 1"),
-                [id],
-                |r| household_from_row(r, 0),
-            )
+            .prepare_cached(&format!(
+                "SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = ?1 LIMIT 1"
+            ))?
+            .query_row([id], |r| household_from_row(r, 0))
             .optional()?
             .ok_or_else(|| StoreError::not_found("household", id))
     }
 
     pub fn person(&self, id: &str) -> Result<Person, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1 LIMIT 1"),
-                [id],
-                |r| person_from_row(r, 0),
-            )
+            .prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1 LIMIT 1"
+            ))?
+            .query_row([id], |r| person_from_row(r, 0))
             .optional()?
             .ok_or_else(|| StoreError::not_found("person", id))
     }
@@ -251,14 +248,17 @@ impl DeviceStore {
 
     /// A script version as stored; `None` for the version means the newest.
     pub fn script(&self, id: &str, version: Option<u32>) -> Result<Script, StoreError> {
+        let key = (id.to_string(), version);
+        if let Some(s) = self.cache().scripts.get(&key) {
+            return Ok(s.clone());
+        }
         let body: Option<String> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT body FROM scripts WHERE id = ?1 AND (?2 IS NULL OR version = ?2)
                  ORDER BY version DESC LIMIT 1",
-                params![id, version],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![id, version], |r| r.get(0))
             .optional()?;
         let body = body.ok_or_else(|| {
             StoreError::not_found(
@@ -266,7 +266,18 @@ impl DeviceStore {
                 version.map_or(id.to_string(), |v| format!("{id} v{v}")),
             )
         })?;
-        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("script {id}: {e}")))
+        let script: Script = serde_json::from_str(&body)
+            .map_err(|e| StoreError::Corrupt(format!("script {id}: {e}")))?;
+        self.cache().scripts.insert(key, script.clone());
+        Ok(script)
+    }
+
+    /// The reference cache; a panic elsewhere while it was held leaves
+    /// only a cache behind, so a poisoned lock is still usable.
+    pub(crate) fn cache(&self) -> std::sync::MutexGuard<'_, super::ReferenceCache> {
+        self.reference_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The newest version of the assignment's script, in `language` where translated.
@@ -279,6 +290,9 @@ impl DeviceStore {
 
     /// The result codes of an assignment (those of its channel).
     pub fn result_codes(&self, assignment_id: &str) -> Result<Vec<ResultCode>, StoreError> {
+        if let Some(codes) = self.cache().result_codes.get(assignment_id) {
+            return Ok(codes.clone());
+        }
         let mut st = self.conn.prepare_cached(
             "SELECT id, label, channel, effect, final FROM result_codes WHERE assignment_id = ?1 ORDER BY position",
         )?;
@@ -293,7 +307,11 @@ impl DeviceStore {
                 is_final: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let codes: Vec<ResultCode> = rows.collect::<Result<_, _>>()?;
+        self.cache()
+            .result_codes
+            .insert(assignment_id.to_string(), codes.clone());
+        Ok(codes)
     }
 
     /// The turf's doors in walk order, each with the people living there.
@@ -322,10 +340,11 @@ impl DeviceStore {
             })?
             .collect::<Result<_, _>>()?;
         let mut people_st = self.conn.prepare_cached(&format!(
-            "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1 ORDER BY household_id, id"
+            "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1"
         ))?;
         let doc_id = format!("turf:{turf_id}");
         let people_status = self.status_map("person_status", "person_id", &doc_id)?;
+        let elsewhere = self.statuses_elsewhere(&aid, &doc_id)?;
         let mut household_status: HashMap<String, HouseholdSummary> =
             self.status_map("household_status", "household_id", &doc_id)?;
         let mut by_household: HashMap<String, Vec<Person>> = Default::default();
@@ -342,12 +361,14 @@ impl DeviceStore {
             }
             let level = &door.household_status.household;
             let mut people = Vec::new();
-            for person in by_household.remove(&door.household.id).unwrap_or_default() {
+            let mut members = by_household.remove(&door.household.id).unwrap_or_default();
+            members.sort_by(|a, b| a.id.cmp(&b.id));
+            for person in members {
                 let own = people_status
                     .get(&person.id)
                     .cloned()
                     .unwrap_or_else(StatusSummary::not_attempted);
-                let status = self.campaign_wide(&person, &doc_id, person_at_door(&own, level))?;
+                let status = campaign_wide_from(&person, person_at_door(&own, level), &elsewhere);
                 people.push(WalkListPerson { person, status });
             }
             door.people = people;
