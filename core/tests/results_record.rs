@@ -358,3 +358,98 @@ fn a_double_tap_with_the_same_client_id_records_once() {
     assert!(rejected(&mut d, "A-turf", bad).contains("UUID"));
     assert_eq!(d.store.attempts("turf:T1").unwrap().len(), 1);
 }
+
+mod next_door_matches_the_walk_list {
+    use super::common;
+    use common::at;
+    use proptest::prelude::*;
+    use walkbook_core::results::{NewAttempt, pick_next_door};
+
+    /// One step of a shift: a result at a door or for a person, a call
+    /// result elsewhere in the campaign, or news from the server.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Person(usize, &'static str, i64),
+        Household(usize, &'static str, i64),
+        Call(usize, &'static str),
+        Suppressed(usize, &'static str),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let door_code = prop::sample::select(vec![
+            "not_home",
+            "refused",
+            "moved",
+            "come_back",
+            "do_not_knock",
+        ]);
+        prop_oneof![
+            (1..=8usize, door_code.clone(), 0..240i64).prop_map(|(p, c, t)| Step::Person(p, c, t)),
+            (1..=5usize, door_code, 0..240i64).prop_map(|(h, c, t)| Step::Household(h, c, t)),
+            (
+                1..=8usize,
+                prop::sample::select(vec!["no_answer", "do_not_call"])
+            )
+                .prop_map(|(p, c)| Step::Call(p, c)),
+            (
+                1..=8usize,
+                prop::sample::select(vec!["contacted", "moved", "not_home"])
+            )
+                .prop_map(|(p, k)| Step::Suppressed(p, k)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn after_every_result(steps in prop::collection::vec(step(), 1..14)) {
+            // P5 asked not to be contacted in the voter file itself.
+            let dir = tempfile::tempdir().unwrap();
+            let mut store =
+                walkbook_core::store::DeviceStore::open(dir.path().join("c.db"), None).unwrap();
+            let mut data = common::campaign();
+            data.people.iter_mut().find(|p| p.id == "P5").unwrap().do_not_contact = true;
+            store.install_packet(&common::packet(&data, "A-turf", 1)).unwrap();
+            store.install_packet(&common::packet(&data, "A-calls", 1)).unwrap();
+            let mut d = common::Device { dir, store };
+            let mut suppressed: Vec<(String, String)> = Vec::new();
+            for (minute, s) in steps.into_iter().enumerate() {
+                let minute = minute as i64;
+                let (assignment, attempt) = match s {
+                    Step::Person(p, code, back) => ("A-turf", NewAttempt {
+                        person_id: Some(format!("P{p}")),
+                        result: Some(code.into()),
+                        callback_at_ms: Some(at(minute + back)),
+                        at_ms: Some(at(minute)),
+                        ..Default::default()
+                    }),
+                    Step::Household(h, code, back) => ("A-turf", NewAttempt {
+                        household_id: Some(format!("H{h}")),
+                        result: Some(code.into()),
+                        callback_at_ms: Some(at(minute + back)),
+                        at_ms: Some(at(minute)),
+                        ..Default::default()
+                    }),
+                    Step::Call(p, code) => ("A-calls", NewAttempt {
+                        person_id: Some(format!("P{p}")),
+                        result: Some(code.into()),
+                        at_ms: Some(at(minute)),
+                        ..Default::default()
+                    }),
+                    Step::Suppressed(p, kind) => {
+                        suppressed.push((format!("P{p}"), kind.into()));
+                        d.store.replace_suppressions(&suppressed, &[]).unwrap();
+                        continue;
+                    }
+                };
+                // Results the rules refuse (someone not on this list) change nothing.
+                let _ = d.store.record_attempt(assignment, attempt);
+                for now in [at(minute), at(minute + 60), at(minute + 300)] {
+                    let doors = d.store.walk_list("T1").unwrap();
+                    let expected = pick_next_door(&doors, now).map(|i| doors[i].clone());
+                    prop_assert_eq!(d.store.next_door("T1", now).unwrap(), expected);
+                }
+            }
+        }
+    }
+}

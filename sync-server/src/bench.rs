@@ -275,7 +275,10 @@ pub struct StoreBenchReport {
     pub bytes_per_household: f64,
     pub walk_list_500: Duration,
     pub open_and_next_door_500: Duration,
+    /// The same with the store encrypted (SQLCipher), as on a phone.
+    pub open_and_next_door_500_encrypted: Duration,
     pub record_attempt: Duration,
+    pub record_attempt_encrypted: Duration,
     pub bare_commit: Duration,
     pub bytes_per_attempt_compacted: f64,
     pub load_2000: Duration,
@@ -368,31 +371,45 @@ pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
     for _ in 0..7 {
         let t = Instant::now();
         let store = DeviceStore::open(&turf_path, None)?;
-        let t_open = Instant::now();
-        let doors = store.walk_list("bench")?;
-        walks.push(t_open.elapsed());
-        std::hint::black_box(walkbook_core::results::pick_next_door(
-            &doors,
-            now.timestamp_millis(),
-        ));
+        std::hint::black_box(store.next_door("bench", now.timestamp_millis())?);
         opens.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(store.walk_list("bench")?);
+        walks.push(t.elapsed());
+    }
+
+    // The same turf in an encrypted store, as the apps open it.
+    let key = walkbook_core::store::DatabaseKey::from_bytes([7; 32]);
+    let enc_path = root.join("turf-500-encrypted.db");
+    DeviceStore::open(&enc_path, Some(&key))?.install_packet(&packet)?;
+    let mut opens_encrypted = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let store = DeviceStore::open(&enc_path, Some(&key))?;
+        std::hint::black_box(store.next_door("bench", now.timestamp_millis())?);
+        opens_encrypted.push(t.elapsed());
     }
 
     // Durable record_attempt vs a bare synchronous=FULL insert + commit.
+    let record_many = |store: &mut DeviceStore, n: usize| -> Result<Vec<Duration>, DemoError> {
+        let doors = store.walk_list("bench")?;
+        let mut records = Vec::new();
+        for k in 0..n {
+            let door = &doors[k % doors.len()];
+            let attempt = NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            };
+            let t = Instant::now();
+            store.record_attempt("bench", attempt)?;
+            records.push(t.elapsed());
+        }
+        Ok(records)
+    };
+    let records_encrypted = record_many(&mut DeviceStore::open(&enc_path, Some(&key))?, 500)?;
     let mut store = DeviceStore::open(&turf_path, None)?;
-    let doors = store.walk_list("bench")?;
-    let mut records = Vec::new();
-    for k in 0..2000 {
-        let door = &doors[k % doors.len()];
-        let attempt = NewAttempt {
-            household_id: Some(door.household.id.clone()),
-            result: Some("not_home".into()),
-            ..Default::default()
-        };
-        let t = Instant::now();
-        store.record_attempt("bench", attempt)?;
-        records.push(t.elapsed());
-    }
+    let records = record_many(&mut store, 2000)?;
     let bare_path = root.join("bare.db");
     let bare =
         rusqlite::Connection::open(&bare_path).map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -448,7 +465,9 @@ pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
         bytes_per_household,
         walk_list_500: median(walks),
         open_and_next_door_500: median(opens),
+        open_and_next_door_500_encrypted: median(opens_encrypted),
         record_attempt: median(records),
+        record_attempt_encrypted: median(records_encrypted),
         bare_commit: median(commits),
         bytes_per_attempt_compacted: snapshot as f64 / 2000.0,
         load_2000: median(loads),

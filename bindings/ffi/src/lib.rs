@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
 use walkbook_core::model::{AssignmentKind, Person, ResultEffect};
-use walkbook_core::results::{NewAttempt, NextCall, door_state, next_call, pick_next_door};
+use walkbook_core::results::{NewAttempt, NextCall, door_state, next_call};
 use walkbook_core::store::{DatabaseKey, DeviceStore, WalkListDoor};
 use walkbook_core::sync::SyncClient;
 
@@ -251,8 +251,10 @@ impl Walkbook {
     ) -> Result<Option<DoorView>, WalkbookError> {
         guard(|| {
             let now = now_or(now_ms);
-            let doors = self.store().walk_list(&turf_id)?;
-            Ok(pick_next_door(&doors, now).map(|i| door_view(&doors[i], now)))
+            Ok(self
+                .store()
+                .next_door(&turf_id, now)?
+                .map(|d| door_view(&d, now)))
         })
     }
 

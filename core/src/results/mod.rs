@@ -18,7 +18,10 @@ pub use document::{
     DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
     read_attempts_by_id, split_changes, unpack_attempt,
 };
-pub use next::{DoorState, NextCall, door_state, next_call, pick_next_call, pick_next_door};
+pub use next::{
+    DoorState, NextCall, door_state, door_state_of, next_call, pick_by_state, pick_next_call,
+    pick_next_door,
+};
 pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome};
 pub use refused::RefusedAttempt;
 pub use status::{

@@ -1,7 +1,7 @@
 //! "Next door" and "next call": pure choices over the walk list or call
 //! queue with their derived status.
 
-use super::Status;
+use super::{HouseholdSummary, Status};
 use crate::store::{CallQueueRow, WalkListDoor};
 
 /// Where a door stands for the canvasser right now.
@@ -19,17 +19,24 @@ pub enum DoorState {
 
 /// The state of one door at `now_ms`.
 pub fn door_state(door: &WalkListDoor, now_ms: i64) -> DoorState {
-    let household = &door.household_status.household.status;
+    let people: Vec<Status> = door
+        .people
+        .iter()
+        .map(|p| p.status.status.clone())
+        .collect();
+    door_state_of(&door.household_status, &people, now_ms)
+}
+
+/// [`door_state`] from the household's summary and the status of each
+/// person living there (at the door, campaign-wide finals included).
+pub fn door_state_of(household: &HouseholdSummary, people: &[Status], now_ms: i64) -> DoorState {
+    let knocks = household.door_attempts;
+    let household = &household.household.status;
     if household.is_final() {
         return DoorState::Finished;
     }
-    let mut open: Vec<&Status> = door
-        .people
-        .iter()
-        .map(|p| &p.status.status)
-        .filter(|s| !s.is_final())
-        .collect();
-    if door.people.is_empty() {
+    let mut open: Vec<&Status> = people.iter().filter(|s| !s.is_final()).collect();
+    if people.is_empty() {
         open.push(household);
     } else if open.is_empty() {
         return DoorState::Finished;
@@ -58,19 +65,21 @@ pub fn door_state(door: &WalkListDoor, now_ms: i64) -> DoorState {
             at_ms: later.into_iter().min().expect("open is not empty"),
         };
     }
-    DoorState::Open {
-        knocks: door.household_status.door_attempts,
-    }
+    DoorState::Open { knocks }
 }
 
 /// Index of the door to knock next: a due come-back first, then doors never
 /// knocked in walk order, then doors to retry (fewest knocks first, in walk
 /// order). `None` when every door is finished or waiting for its time.
 pub fn pick_next_door(doors: &[WalkListDoor], now_ms: i64) -> Option<usize> {
-    doors
-        .iter()
+    pick_by_state(doors.iter().map(|d| door_state(d, now_ms)))
+}
+
+/// [`pick_next_door`] over the doors' states, in walk order.
+pub fn pick_by_state(states: impl Iterator<Item = DoorState>) -> Option<usize> {
+    states
         .enumerate()
-        .filter_map(|(i, d)| match door_state(d, now_ms) {
+        .filter_map(|(i, state)| match state {
             DoorState::DueBack { at_ms } => Some(((0, at_ms, 0), i)),
             DoorState::Open { knocks: 0 } => Some(((1, 0, 0), i)),
             DoorState::Open { knocks } => Some(((2, 0, knocks), i)),

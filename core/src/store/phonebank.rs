@@ -142,15 +142,16 @@ impl DeviceStore {
 /// The person's status on one unit, with campaign-wide finals on top
 /// (`elsewhere` from [`DeviceStore::statuses_elsewhere`]).
 pub(crate) fn campaign_wide_from(
-    person: &Person,
+    person_id: &str,
+    do_not_contact: bool,
     own: StatusSummary,
     elsewhere: &HashMap<String, StatusSummary>,
 ) -> StatusSummary {
-    let own = with_standing_request(person, own);
+    let own = with_standing_request(do_not_contact, own);
     if own.status.is_final() {
         return own;
     }
-    elsewhere.get(&person.id).cloned().unwrap_or(own)
+    elsewhere.get(person_id).cloned().unwrap_or(own)
 }
 
 impl DeviceStore {
@@ -236,7 +237,7 @@ impl DeviceStore {
                 .get(&person.id)
                 .cloned()
                 .unwrap_or_else(StatusSummary::not_attempted);
-            let status = campaign_wide_from(&person, own, &elsewhere);
+            let status = campaign_wide_from(&person.id, person.do_not_contact, own, &elsewhere);
             let time_zone = postal
                 .get(&person.household_id)
                 .and_then(|z| zone_for_postal_code(z))

@@ -11,7 +11,9 @@ use crate::model::{
     Assignment, AssignmentKind, CallingHours, Campaign, Channel, Household, Person, Phone,
     ResultCode, ResultEffect, Script,
 };
-use crate::results::{HouseholdSummary, Status, StatusSummary, person_at_door};
+use crate::results::{
+    HouseholdSummary, Status, StatusSummary, door_state_of, person_at_door, pick_by_state,
+};
 
 /// An assignment installed on this device, with its packet version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,30 +325,15 @@ impl DeviceStore {
              WHERE d.assignment_id = ?1 AND d.turf_id = ?2 ORDER BY d.position",
             prefixed("h", HOUSEHOLD_COLUMNS)
         ))?;
-        let mut doors: Vec<WalkListDoor> = doors_st
+        let doors: Vec<(u32, Household)> = doors_st
             .query_map(params![aid, turf_id], |r| {
-                let position: i64 = r.get(0)?;
-                let household = household_from_row(r, 1)?;
-                Ok(WalkListDoor {
-                    position: position as u32,
-                    household,
-                    people: Vec::new(),
-                    household_status: HouseholdSummary {
-                        household: StatusSummary::not_attempted(),
-                        door_attempts: 0,
-                        last_at_ms: None,
-                    },
-                })
+                Ok((r.get::<_, i64>(0)? as u32, household_from_row(r, 1)?))
             })?
             .collect::<Result<_, _>>()?;
         let mut people_st = self.conn.prepare_cached(&format!(
             "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1"
         ))?;
-        let doc_id = format!("turf:{turf_id}");
-        let people_status = self.status_map("person_status", "person_id", &doc_id)?;
-        let elsewhere = self.statuses_elsewhere(&aid, &doc_id)?;
-        let mut household_status: HashMap<String, HouseholdSummary> =
-            self.status_map("household_status", "household_id", &doc_id)?;
+        let mut statuses = self.turf_statuses(&aid, turf_id)?;
         let mut by_household: HashMap<String, Vec<Person>> = Default::default();
         for p in people_st.query_map([&aid], |r| person_from_row(r, 0))? {
             let person = p?;
@@ -355,32 +342,164 @@ impl DeviceStore {
                 .or_default()
                 .push(person);
         }
-        for door in &mut doors {
-            if let Some(s) = household_status.remove(&door.household.id) {
-                door.household_status = s;
-            }
-            let level = &door.household_status.household;
-            let mut people = Vec::new();
-            let mut members = by_household.remove(&door.household.id).unwrap_or_default();
-            members.sort_by(|a, b| a.id.cmp(&b.id));
-            for person in members {
-                let own = people_status
-                    .get(&person.id)
-                    .cloned()
-                    .unwrap_or_else(StatusSummary::not_attempted);
-                let status = campaign_wide_from(&person, person_at_door(&own, level), &elsewhere);
-                people.push(WalkListPerson { person, status });
-            }
-            door.people = people;
+        Ok(doors
+            .into_iter()
+            .map(|(position, household)| {
+                let people = by_household.remove(&household.id).unwrap_or_default();
+                statuses.door(position, household, people)
+            })
+            .collect())
+    }
+
+    /// The door to knock next at `now_ms`: the door [`pick_next_door`]
+    /// picks from [`Self::walk_list`], read without loading every door's
+    /// names and addresses (what the app shows first when it opens).
+    ///
+    /// [`pick_next_door`]: crate::results::pick_next_door
+    pub fn next_door(
+        &self,
+        turf_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<WalkListDoor>, StoreError> {
+        let aid = self.assignment_for_unit(AssignmentKind::Turf, turf_id)?;
+        let doors: Vec<(u32, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT position, household_id FROM turf_doors
+                 WHERE assignment_id = ?1 AND turf_id = ?2 ORDER BY position",
+            )?
+            .query_map(params![aid, turf_id], |r| {
+                Ok((r.get::<_, i64>(0)? as u32, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut residents: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT household_id, id, do_not_contact FROM people WHERE assignment_id = ?1",
+        )?;
+        for row in st.query_map([&aid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            let (household, person, dnc): (String, String, bool) = row?;
+            residents.entry(household).or_default().push((person, dnc));
         }
-        Ok(doors)
+        let mut statuses = self.turf_statuses(&aid, turf_id)?;
+        let states = doors.iter().map(|(_, household_id)| {
+            let household = statuses.household(household_id);
+            let people: Vec<Status> = residents
+                .get(household_id)
+                .into_iter()
+                .flatten()
+                .map(|(id, dnc)| statuses.person(id, *dnc, &household.household).status)
+                .collect();
+            door_state_of(&household, &people, now_ms)
+        });
+        let Some(index) = pick_by_state(states) else {
+            return Ok(None);
+        };
+        let (position, household_id) = &doors[index];
+        let household = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE assignment_id = ?1 AND id = ?2"
+            ))?
+            .query_row(params![aid, household_id], |r| household_from_row(r, 0))?;
+        let people: Vec<Person> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1 AND household_id = ?2"
+            ))?
+            .query_map(params![aid, household_id], |r| person_from_row(r, 0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(statuses.door(*position, household, people)))
+    }
+
+    /// What the statuses of a turf's doors are derived from, read once.
+    fn turf_statuses(
+        &self,
+        assignment_id: &str,
+        turf_id: &str,
+    ) -> Result<TurfStatuses, StoreError> {
+        let doc_id = format!("turf:{turf_id}");
+        Ok(TurfStatuses {
+            people: self.status_map("person_status", "person_id", &doc_id)?,
+            households: self.status_map("household_status", "household_id", &doc_id)?,
+            elsewhere: self.statuses_elsewhere(assignment_id, &doc_id)?,
+        })
+    }
+}
+
+/// A turf's derived statuses: per person and per household on this turf,
+/// and final statuses from elsewhere in the campaign.
+struct TurfStatuses {
+    people: HashMap<String, StatusSummary>,
+    households: HashMap<String, HouseholdSummary>,
+    elsewhere: HashMap<String, StatusSummary>,
+}
+
+impl TurfStatuses {
+    fn household(&self, household_id: &str) -> HouseholdSummary {
+        self.households
+            .get(household_id)
+            .cloned()
+            .unwrap_or_else(|| HouseholdSummary {
+                household: StatusSummary::not_attempted(),
+                door_attempts: 0,
+                last_at_ms: None,
+            })
+    }
+
+    /// A person's status at the door: their own, the household's results
+    /// and campaign-wide finals on top.
+    fn person(
+        &self,
+        person_id: &str,
+        do_not_contact: bool,
+        level: &StatusSummary,
+    ) -> StatusSummary {
+        let own = self
+            .people
+            .get(person_id)
+            .cloned()
+            .unwrap_or_else(StatusSummary::not_attempted);
+        campaign_wide_from(
+            person_id,
+            do_not_contact,
+            person_at_door(&own, level),
+            &self.elsewhere,
+        )
+    }
+
+    /// One door of the walk list; its people in id order.
+    fn door(
+        &mut self,
+        position: u32,
+        household: Household,
+        mut people: Vec<Person>,
+    ) -> WalkListDoor {
+        let household_status = self.household(&household.id);
+        people.sort_by(|a, b| a.id.cmp(&b.id));
+        let people = people
+            .into_iter()
+            .map(|person| WalkListPerson {
+                status: self.person(
+                    &person.id,
+                    person.do_not_contact,
+                    &household_status.household,
+                ),
+                person,
+            })
+            .collect();
+        WalkListDoor {
+            position,
+            household,
+            people,
+            household_status,
+        }
     }
 }
 
 /// A do-not-contact flag in the voter file is a standing request: it shows
 /// as the person's status whatever the results say.
-pub(crate) fn with_standing_request(person: &Person, status: StatusSummary) -> StatusSummary {
-    if person.do_not_contact {
+pub(crate) fn with_standing_request(do_not_contact: bool, status: StatusSummary) -> StatusSummary {
+    if do_not_contact {
         StatusSummary {
             status: Status::DoNotContact,
             ..status
