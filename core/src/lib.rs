@@ -3,14 +3,23 @@
 //! SQLite; results are automerge documents stored durably on the device.
 
 pub mod calls;
-pub mod export;
-pub mod generate;
-pub mod import;
 pub mod model;
 pub mod packet;
 pub mod results;
-pub mod scriptfile;
 pub mod store;
 pub mod sync;
+
+// Organizer-only code (the `organizer` feature, on by default; the phone
+// library is built without it).
+#[cfg(feature = "organizer")]
+pub mod export;
+#[cfg(feature = "organizer")]
+pub mod generate;
+#[cfg(feature = "organizer")]
+pub mod import;
+#[cfg(feature = "organizer")]
+pub mod scriptfile;
+#[cfg(feature = "organizer")]
 pub mod turfcut;
+#[cfg(feature = "organizer")]
 pub mod walk;

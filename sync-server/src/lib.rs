@@ -2,9 +2,7 @@
 //! admin commands and (later) the organizer dashboard.
 
 pub mod admin;
-pub mod bench;
 pub mod dashboard;
 pub mod db;
-pub mod demo;
-pub mod faults;
 pub mod http;
+pub mod process;

@@ -1,5 +1,6 @@
-//! The `walkbook-server` binary as an organizer runs it: generate, create a
-//! campaign, invite, serve, and stop gracefully on SIGTERM.
+//! The `walkbook-server` binary as an organizer runs it: create a campaign
+//! (from a synthetic one written here), invite, serve, and stop gracefully
+//! on SIGTERM.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -19,6 +20,22 @@ fn ok(out: Output) -> String {
     stdout
 }
 
+/// A synthetic campaign in `dir/campaign.json` and `dir/voters.csv`, as
+/// `walkbook-dev generate` writes them.
+fn generate(dir: &Path, households: usize, seed: u64) {
+    use walkbook_core::generate::{GenerateOptions, generate_campaign, write_voter_csv};
+    let data = generate_campaign(&GenerateOptions { households, seed });
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("campaign.json"),
+        serde_json::to_vec_pretty(&data).unwrap(),
+    )
+    .unwrap();
+    let mut csv = Vec::new();
+    write_voter_csv(&data, &mut csv).unwrap();
+    std::fs::write(dir.join("voters.csv"), csv).unwrap();
+}
+
 fn admin(data: &Path, args: &[&str]) -> Output {
     bin()
         .arg("admin")
@@ -34,11 +51,7 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
     let tmp = tempfile::tempdir().unwrap();
     let gen_dir = tmp.path().join("gen");
     let data = tmp.path().join("data");
-    ok(bin()
-        .args(["generate", "--households", "200", "--seed", "3", "--out"])
-        .arg(&gen_dir)
-        .output()
-        .unwrap());
+    generate(&gen_dir, 200, 3);
     let created = ok(admin(
         &data,
         &["create-campaign", "--from", gen_dir.to_str().unwrap()],
@@ -290,95 +303,4 @@ fn bad_admin_input_gets_a_clear_message_and_a_failing_exit_code() {
         &["invite", "--campaign", "nope", "--volunteer", "vol-01"],
     );
     assert!(String::from_utf8_lossy(&nocampaign.stderr).contains("campaign nope does not exist"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
-        .args(["demo", "--households", "200", "--volunteers", "3"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut dashboard = None;
-    let mut signin = None;
-    let started = std::time::Instant::now();
-    loop {
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(120))
-            .expect("the demo prints its progress");
-        if let Some(rest) = line.strip_prefix("dashboard: ") {
-            dashboard = Some(rest.to_string());
-        }
-        if let Some(rest) = line.strip_prefix("sign in:   ") {
-            signin = rest.split_whitespace().next().map(str::to_string);
-        }
-        if line.contains("stays up") {
-            break;
-        }
-        assert!(
-            started.elapsed().as_secs() < 120,
-            "the demo finished its simulation"
-        );
-    }
-    // "http://127.0.0.1:PORT/dashboard/login  (organizer token: TOKEN)"
-    let dashboard = dashboard.expect("the demo printed the dashboard sign-in");
-    let (url, token) = dashboard.split_once("  (organizer token: ").unwrap();
-    let token = token.trim_end_matches(')');
-    let base = url.trim_end_matches("/dashboard/login");
-    // Still serving after the simulation, and the printed sign-in works.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let page = reqwest::Client::new()
-        .get(format!("{base}/dashboard"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("doors knocked"));
-    // The one-time sign-in link opens a session once.
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let link = signin.expect("the demo printed a sign-in link");
-    let opened = no_redirects.get(&link).send().await.unwrap();
-    assert_eq!(opened.status(), 303);
-    let cookie = opened.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let signed_in = no_redirects
-        .get(format!("{base}/dashboard"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 200);
-    assert_eq!(
-        no_redirects.get(&link).send().await.unwrap().status(),
-        404,
-        "spent"
-    );
-    // Ctrl-C ends it cleanly.
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
 }

@@ -16,8 +16,8 @@ use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::NewAttempt;
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient};
+use walkbook_dev::faults::{FaultRates, FlakyProxy};
 use walkbook_server::admin::{self, DataDir};
-use walkbook_server::faults::{FaultRates, FlakyProxy};
 
 const TURFS: usize = 6;
 const PHONES_PER_TURF: usize = 4;

@@ -1,6 +1,6 @@
 //! The README's main job, run end to end on a small campaign.
 
-use walkbook_server::demo::{DemoOptions, run_demo};
+use walkbook_dev::demo::{DemoOptions, run_demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {

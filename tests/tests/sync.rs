@@ -233,7 +233,7 @@ async fn the_health_endpoint_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_survives_refused_connections_and_lost_responses() {
-    use walkbook_server::faults::{Fault, FlakyProxy};
+    use walkbook_dev::faults::{Fault, FlakyProxy};
     let server = TestServer::start(300).await;
     let upstream: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
     // Join directly, then sync through a proxy. One connection per request:

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use base64::Engine;
 use walkbook_core::sync::{Role, SyncRequest, SyncResponse};
+use walkbook_dev::faults::{Fault, FlakyProxy};
 use walkbook_e2e::{TestDevice, TestServer};
-use walkbook_server::faults::{Fault, FlakyProxy};
 
 fn doc_of(d: &TestDevice) -> String {
     d.store().assignments().unwrap()[0].assignment.unit_doc_id()

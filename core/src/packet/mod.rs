@@ -6,9 +6,11 @@
 //! the gzip-compressed body JSON. The hash covers the uncompressed bytes, so
 //! a corrupt or truncated download is caught whichever layer it hits.
 
+#[cfg(feature = "organizer")]
 mod build;
 mod codec;
 
+#[cfg(feature = "organizer")]
 pub use build::build_packet;
 pub use codec::{MAX_PACKET_BODY_BYTES, PACKET_MAGIC, decode_packet, encode_packet};
 

@@ -2,6 +2,7 @@
 //! the installed packets (reference data) and, from `crate::results`, the
 //! results documents and their index tables.
 
+#[cfg(feature = "organizer")]
 mod dashboard;
 mod error;
 mod install;
@@ -11,6 +12,7 @@ mod open;
 mod phonebank;
 mod queries;
 
+#[cfg(feature = "organizer")]
 pub use dashboard::ConflictRow;
 pub use error::StoreError;
 pub use install::InstallOutcome;

@@ -1,12 +1,8 @@
 //! The command line: one subcommand per admin task, one function per subcommand.
 
 mod admin;
-mod bench;
-mod demo;
 mod error;
-mod generate;
 mod serve;
-mod summary;
 
 use clap::{Parser, Subcommand};
 
@@ -25,32 +21,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate a synthetic campaign: DIR/campaign.json and DIR/voters.csv.
-    Generate(generate::GenerateArgs),
-    /// Run a self-contained demo: a server on loopback, simulated volunteers
-    /// recording offline and syncing over a flaky network, and a check that
-    /// the server holds every result exactly once.
-    Demo(demo::DemoArgs),
     /// Run the sync server.
     Serve(serve::ServeArgs),
     /// Campaign administration: create campaigns, assign, invite, revoke.
     Admin(admin::AdminArgs),
-    /// Benchmark sync end to end: devices x attempts over loopback HTTP.
-    BenchSync(bench::BenchArgs),
-    /// Benchmark the device store: packet install, walk list, durable record, storage.
-    BenchStore(bench::StoreBenchArgs),
-    /// Benchmark organizer tools: 100k-row import, turf cutting, dashboard with 50k attempts.
-    BenchOrganizer(bench::OrganizerBenchArgs),
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
     match command {
-        Command::Generate(args) => generate::run(&args),
-        Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Admin(args) => admin::run(&args),
-        Command::BenchSync(args) => bench::run(&args),
-        Command::BenchStore(args) => bench::run_store(&args),
-        Command::BenchOrganizer(args) => bench::run_organizer(&args),
     }
 }

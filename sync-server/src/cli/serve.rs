@@ -2,17 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use walkbook_server::admin::DataDir;
 use walkbook_server::http::{AppState, ServerOptions, serve};
+use walkbook_server::process::{LogFormat, init_logs, shutdown_signal};
 
 use super::CliError;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -67,18 +62,6 @@ pub struct ServeArgs {
     pub body_timeout_secs: u64,
 }
 
-pub fn init_logs(format: LogFormat, default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WALKBOOK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
-}
-
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
     let dir = DataDir::open(&args.data_dir)?;
@@ -114,25 +97,4 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         tracing::info!("stopped: in-flight requests finished");
         Ok(())
     })
-}
-
-/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    tracing::info!("shutting down");
 }

@@ -1,4 +1,4 @@
-//! `walkbook-server bench-sync`: the sync targets measured end to end — many
+//! `walkbook-dev bench-sync`: the sync targets measured end to end — many
 //! devices, each with a shift of attempts recorded offline, syncing over real
 //! HTTP on loopback into a server that fsyncs before it answers.
 //!
@@ -21,9 +21,9 @@ use walkbook_core::sync::{Role, SyncClient};
 
 use walkbook_core::results::rules::Author;
 
-use crate::admin::{self, DataDir};
 use crate::demo::DemoError;
-use crate::http::{self, AppState};
+use walkbook_server::admin::{self, DataDir};
+use walkbook_server::http::{self, AppState};
 
 #[derive(Debug, Clone)]
 pub struct SyncBenchReport {
@@ -94,7 +94,10 @@ pub async fn bench_sync(
     let server = tokio::spawn(http::serve(
         listener,
         // Every simulated device joins from this one loopback address.
-        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
+        AppState::with_options(
+            dir.clone(),
+            walkbook_server::http::ServerOptions::for_simulation(),
+        )?,
         async move {
             let _ = rx.await;
         },
@@ -267,7 +270,7 @@ pub async fn bench_sync(
     })
 }
 
-/// `walkbook-server bench-store`: the device store's design targets.
+/// `walkbook-dev bench-store`: the device store's design targets.
 #[derive(Debug, Clone)]
 pub struct StoreBenchReport {
     pub households: usize,
@@ -475,7 +478,7 @@ pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
     })
 }
 
-/// `walkbook-server bench-organizer`: import, turf cutting, dashboard.
+/// `walkbook-dev bench-organizer`: import, turf cutting, dashboard.
 #[derive(Debug, Clone)]
 pub struct OrganizerBenchReport {
     pub import_rows: u64,
@@ -596,7 +599,10 @@ pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoEr
     let server = tokio::spawn(http::serve(
         listener,
         // Every simulated device joins from this one loopback address.
-        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
+        AppState::with_options(
+            dir.clone(),
+            walkbook_server::http::ServerOptions::for_simulation(),
+        )?,
         async move {
             let _ = rx.await;
         },

@@ -1,10 +1,10 @@
-//! `walkbook-server demo`: the README's main job. Generates a campaign,
+//! `walkbook-dev demo`: the README's main job. Generates a campaign,
 //! serves it on loopback, simulates volunteers recording offline and syncing
 //! over a flaky network, proves the server holds every result exactly once,
 //! then keeps the dashboard up until Ctrl-C (`--exit` ends it for scripts).
 
 use clap::Args;
-use walkbook_server::demo::{DemoOptions, run_demo};
+use walkbook_dev::demo::{DemoOptions, run_demo};
 
 use super::CliError;
 
@@ -29,7 +29,7 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: &DemoArgs) -> Result<(), CliError> {
-    super::serve::init_logs(super::serve::LogFormat::Text, "warn");
+    walkbook_server::process::init_logs(walkbook_server::process::LogFormat::Text, "warn");
     let root = std::env::temp_dir().join(format!("walkbook-demo-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let opts = DemoOptions {
@@ -71,7 +71,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         );
         if !args.exit {
             println!("\nthe dashboard stays up: open the link above; press Ctrl-C to stop");
-            super::serve::shutdown_signal().await;
+            walkbook_server::process::shutdown_signal().await;
         }
         server.stop().await?;
         if report.exactly_once() {

@@ -1,7 +1,7 @@
 //! The demo: a real server on loopback, simulated volunteers each recording a
 //! shift offline on their own device store, syncing (some twice, some through
 //! a network that cuts responses), and a check that the server holds every
-//! attempt exactly once. Used by `walkbook-server demo` and by the tests.
+//! attempt exactly once. Used by `walkbook-dev demo` and by the tests.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,9 +15,9 @@ use walkbook_core::results::{NewAttempt, pick_next_call, pick_next_door};
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient, SyncError};
 
-use crate::admin::{self, AdminError, DataDir};
 use crate::faults::{Fault, FlakyProxy};
-use crate::http::{self, AppState};
+use walkbook_server::admin::{self, AdminError, DataDir};
+use walkbook_server::http::{self, AppState};
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -139,7 +139,10 @@ pub async fn run_demo(
     let task = tokio::spawn(http::serve(
         listener,
         // Every simulated device joins from this one loopback address.
-        AppState::with_options(dir.clone(), crate::http::ServerOptions::for_simulation())?,
+        AppState::with_options(
+            dir.clone(),
+            walkbook_server::http::ServerOptions::for_simulation(),
+        )?,
         async move {
             let _ = rx.await;
         },

@@ -1,7 +1,7 @@
-//! `walkbook-server bench-sync`: end-to-end sync benchmark (see ADR and README).
+//! `walkbook-dev bench-sync`: end-to-end sync benchmark (see ADR and README).
 
 use clap::Args;
-use walkbook_server::bench::{bench_organizer, bench_store, bench_sync};
+use walkbook_dev::bench::{bench_organizer, bench_store, bench_sync};
 
 use super::CliError;
 
@@ -14,7 +14,7 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
-    super::serve::init_logs(super::serve::LogFormat::Text, "warn");
+    walkbook_server::process::init_logs(walkbook_server::process::LogFormat::Text, "warn");
     let root = std::env::temp_dir().join(format!("walkbook-bench-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let rt = tokio::runtime::Runtime::new()?;
@@ -133,7 +133,7 @@ pub fn run_store(_args: &StoreBenchArgs) -> Result<(), CliError> {
 pub struct OrganizerBenchArgs {}
 
 pub fn run_organizer(_args: &OrganizerBenchArgs) -> Result<(), CliError> {
-    super::serve::init_logs(super::serve::LogFormat::Text, "warn");
+    walkbook_server::process::init_logs(walkbook_server::process::LogFormat::Text, "warn");
     let root = std::env::temp_dir().join(format!("walkbook-bench-org-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let rt = tokio::runtime::Runtime::new()?;

@@ -1,4 +1,4 @@
-//! `walkbook-server generate`: write a synthetic campaign to files.
+//! `walkbook-dev generate`: write a synthetic campaign to files.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
