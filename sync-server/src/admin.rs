@@ -187,6 +187,46 @@ pub fn publish_packets(
     Ok(changed)
 }
 
+/// What one published packet carries: for `admin packets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketReport {
+    pub assignment_id: String,
+    pub kind: &'static str,
+    pub unit_id: String,
+    pub volunteer_id: String,
+    pub version: u64,
+    pub households: usize,
+    pub people: usize,
+    /// The person fields its people carry (`packet::carried_fields`).
+    pub fields: Vec<&'static str>,
+}
+
+/// Every published packet of a campaign and the fields it carries, read
+/// from the stored packet bytes (what phones actually download).
+pub fn packet_report(db: &ServerDb, campaign_id: &str) -> Result<Vec<PacketReport>, AdminError> {
+    let data = db.campaign(campaign_id)?;
+    let mut out = Vec::new();
+    for a in &data.assignments {
+        let Some((version, bytes)) = db.packet(campaign_id, &a.id)? else {
+            continue;
+        };
+        let body = walkbook_core::packet::decode_packet(&bytes)
+            .map_err(|e| AdminError::Invalid(format!("stored packet of {}: {e}", a.id)))?
+            .body;
+        out.push(PacketReport {
+            assignment_id: a.id.clone(),
+            kind: a.kind.as_str(),
+            unit_id: a.unit_id.clone(),
+            volunteer_id: a.volunteer_id.clone(),
+            version,
+            households: body.data.households.len(),
+            people: body.data.people.len(),
+            fields: walkbook_core::packet::carried_fields(&body.data),
+        });
+    }
+    Ok(out)
+}
+
 /// Adds (or replaces) an assignment and publishes its packet.
 pub fn assign(
     dir: &DataDir,

@@ -58,6 +58,24 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
     ));
     assert!(created.contains("created campaign demo-3"), "{created}");
 
+    // Data minimisation, as an organizer checks it: no numbers on turfs.
+    let packets = ok(admin(&data, &["packets", "--campaign", "demo-3"]));
+    let turfs: Vec<&str> = packets.lines().filter(|l| l.contains(" turf ")).collect();
+    let lists: Vec<&str> = packets
+        .lines()
+        .filter(|l| l.contains(" call_list "))
+        .collect();
+    assert!(!turfs.is_empty() && !lists.is_empty(), "{packets}");
+    for line in &turfs {
+        let fields = line.split("fields: ").nth(1).unwrap();
+        assert!(fields.starts_with("name, household"), "{line}");
+        assert!(
+            !fields.contains("phones") && !fields.contains("party"),
+            "{line}"
+        );
+    }
+    assert!(lists.iter().all(|l| l.ends_with(", phones")), "{packets}");
+
     let invite = ok(admin(
         &data,
         &["invite", "--campaign", "demo-3", "--volunteer", "vol-01"],

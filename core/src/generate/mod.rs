@@ -93,6 +93,7 @@ pub fn generate_campaign(opts: &GenerateOptions) -> ReferenceData {
             time_zone: "America/Chicago".to_string(),
             calling_hours: CallingHours::default(),
             name: campaign_name.clone(),
+            packet_fields: Default::default(),
         }),
         households,
         people,

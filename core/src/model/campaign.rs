@@ -10,6 +10,71 @@ pub struct Campaign {
     /// whose own zone is unknown.
     pub time_zone: String,
     pub calling_hours: CallingHours,
+    /// Voter-file fields a packet carries beyond what the door or the call
+    /// needs. Empty by default: phones only in call lists, never party,
+    /// support score or other attributes (see [`PacketFields`]).
+    #[serde(default, skip_serializing_if = "PacketFields::is_empty")]
+    pub packet_fields: PacketFields,
+}
+
+/// A person field a campaign may opt in to carrying on phones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonField {
+    /// Phone numbers (call lists always carry them: they are dialled).
+    Phones,
+    Party,
+    /// Modelled or previously recorded support.
+    SupportScore,
+    /// The other voter-file attributes kept at import.
+    Attributes,
+}
+
+impl PersonField {
+    pub const ALL: [PersonField; 4] = [
+        PersonField::Phones,
+        PersonField::Party,
+        PersonField::SupportScore,
+        PersonField::Attributes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonField::Phones => "phones",
+            PersonField::Party => "party",
+            PersonField::SupportScore => "support_score",
+            PersonField::Attributes => "attributes",
+        }
+    }
+}
+
+/// Data minimisation: the optional person fields each kind of packet
+/// carries. A packet always carries names, address, birth year, language
+/// and the do-not-contact flag (what a canvasser needs to find the right
+/// person and speak their language); everything else only when listed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacketFields {
+    #[serde(default)]
+    pub turf: std::collections::BTreeSet<PersonField>,
+    #[serde(default)]
+    pub call_list: std::collections::BTreeSet<PersonField>,
+}
+
+impl PacketFields {
+    pub fn is_empty(&self) -> bool {
+        self.turf.is_empty() && self.call_list.is_empty()
+    }
+
+    /// Whether a packet of `kind` carries `field`.
+    pub fn carries(&self, kind: AssignmentKind, field: PersonField) -> bool {
+        match kind {
+            AssignmentKind::Turf => self.turf.contains(&field),
+            AssignmentKind::CallList => {
+                field == PersonField::Phones || self.call_list.contains(&field)
+            }
+        }
+    }
 }
 
 /// The one format of a campaign id, checked when a campaign is created: 2 to

@@ -3,12 +3,56 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::{PACKET_FORMAT, PacketBody, PacketError, encode_packet};
-use crate::model::{AssignmentKind, Channel, ReferenceData, ScriptKind, validate_reference_data};
+use crate::model::{
+    AssignmentKind, Channel, PacketFields, Person, PersonField, ReferenceData, ScriptKind,
+    validate_reference_data,
+};
+
+/// Drops the optional fields a packet of `kind` does not carry (data
+/// minimisation: a lost phone holds only what its shift needed).
+fn minimise(person: &mut Person, kind: AssignmentKind, fields: &PacketFields) {
+    if !fields.carries(kind, PersonField::Phones) {
+        person.phones.clear();
+    }
+    if !fields.carries(kind, PersonField::Party) {
+        person.party = None;
+    }
+    if !fields.carries(kind, PersonField::SupportScore) {
+        person.support_score = None;
+    }
+    if !fields.carries(kind, PersonField::Attributes) {
+        person.attributes.clear();
+    }
+}
+
+/// The person fields a packet's people actually carry, for `admin packets`:
+/// the fields every packet has, then each optional field any person has.
+pub fn carried_fields(data: &ReferenceData) -> Vec<&'static str> {
+    let mut out = vec!["name", "household", "language", "do_not_contact"];
+    if data.people.iter().any(|p| p.birth_year.is_some()) {
+        out.push("birth_year");
+    }
+    for field in PersonField::ALL {
+        let carried = data.people.iter().any(|p| match field {
+            PersonField::Phones => !p.phones.is_empty(),
+            PersonField::Party => p.party.is_some(),
+            PersonField::SupportScore => p.support_score.is_some(),
+            PersonField::Attributes => !p.attributes.is_empty(),
+        });
+        if carried {
+            out.push(field.as_str());
+        }
+    }
+    out
+}
 
 /// Cuts the packet for one assignment out of a campaign's reference data:
 /// the unit (turf or call list), its households and people, the assigned
 /// script (every version, so results recorded with an older version still
 /// validate), the result codes of the unit's channel, and the campaign.
+/// People carry only the fields the campaign's `packet_fields` allow for
+/// the assignment's kind: by default no phone numbers on a turf and no
+/// party, support score or other attributes on either.
 pub fn build_packet(
     campaign: &ReferenceData,
     assignment_id: &str,
@@ -105,6 +149,9 @@ pub fn build_packet(
         .cloned()
         .collect();
     data.assignments.push(assignment.clone());
+    for person in &mut data.people {
+        minimise(person, assignment.kind, &settings.packet_fields);
+    }
 
     validate_reference_data(&data).map_err(|source| PacketError::Invalid {
         assignment: assignment_id.to_string(),

@@ -223,7 +223,11 @@ impl DeviceStore {
         // Which number was dialled, as a ref: the one `number_to_dial` gives
         // for this person now. Never the number itself.
         let phone_ref = match (&channel, &new.person_id) {
-            (Channel::Phone, Some(p)) => self.number_for(&self.person(p)?)?.map(|(_, r)| r),
+            // The call list's own copy of the person: packets are cut to
+            // their kind, and only call lists carry numbers.
+            (Channel::Phone, Some(p)) => {
+                self.number_for(&self.person_in(&a.id, p)?)?.map(|(_, r)| r)
+            }
             _ => None,
         };
 

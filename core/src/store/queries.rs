@@ -168,6 +168,8 @@ impl DeviceStore {
                             NaiveTime::parse_from_str(&end, "%H:%M:%S").ok(),
                         )?,
                     },
+                    // Packets are already cut to their fields.
+                    packet_fields: Default::default(),
                 })
             })
             .optional()?)
@@ -228,12 +230,27 @@ impl DeviceStore {
             .ok_or_else(|| StoreError::not_found("household", id))
     }
 
+    /// A person as some installed packet carries them. Packets of different
+    /// kinds carry different fields (only call lists have phones): use
+    /// [`Self::person_in`] where the fields matter.
     pub fn person(&self, id: &str) -> Result<Person, StoreError> {
         self.conn
             .prepare_cached(&format!(
                 "SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1 LIMIT 1"
             ))?
             .query_row([id], |r| person_from_row(r, 0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("person", id))
+    }
+
+    /// A person as one assignment's packet carries them (packets of
+    /// different kinds carry different fields: only call lists have phones).
+    pub fn person_in(&self, assignment_id: &str, id: &str) -> Result<Person, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE assignment_id = ?1 AND id = ?2"
+            ))?
+            .query_row([assignment_id, id], |r| person_from_row(r, 0))
             .optional()?
             .ok_or_else(|| StoreError::not_found("person", id))
     }

@@ -197,6 +197,7 @@ pub fn campaign() -> ReferenceData {
                 start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
                 end: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
             },
+            packet_fields: Default::default(),
         }),
         turfs: vec![Turf {
             id: "T1".into(),

@@ -81,6 +81,13 @@ pub enum AdminCommand {
         #[arg(long)]
         campaign: String,
     },
+    /// List the published packets of a campaign and the person fields each
+    /// carries to phones (data minimisation: see `packet_fields` in
+    /// campaign.json).
+    Packets {
+        #[arg(long)]
+        campaign: String,
+    },
     /// Import a voter file (CSV or tab-separated) into a campaign.
     Import {
         #[arg(long)]
@@ -304,6 +311,21 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             )
             .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("wrote {rows} rows to {}", out.display());
+        }
+        AdminCommand::Packets { campaign } => {
+            for p in ops::packet_report(&dir.server_db()?, campaign)? {
+                println!(
+                    "{}  {} {}  volunteer {}  v{}  {} households, {} people  fields: {}",
+                    p.assignment_id,
+                    p.kind,
+                    p.unit_id,
+                    p.volunteer_id,
+                    p.version,
+                    p.households,
+                    p.people,
+                    p.fields.join(", ")
+                );
+            }
         }
         AdminCommand::Devices { campaign } => {
             for d in dir
