@@ -276,6 +276,26 @@ pub fn assign(
     Ok(assignment)
 }
 
+/// Takes an assignment away: phones delete its data at their next sync
+/// (results recorded there still upload first). Its packet stays stored,
+/// so a later assignment of the unit continues its version numbers.
+pub fn unassign(dir: &DataDir, campaign_id: &str, assignment_id: &str) -> Result<(), AdminError> {
+    let db = dir.server_db()?;
+    let mut data = db.campaign(campaign_id)?;
+    let before = data.assignments.len();
+    data.assignments.retain(|a| a.id != assignment_id);
+    if data.assignments.len() == before {
+        return Err(AdminError::Invalid(format!(
+            "campaign {campaign_id} has no assignment {assignment_id}; `walkbook-server admin packets --campaign {campaign_id}` lists them"
+        )));
+    }
+    db.update_campaign(&data).map_err(|e| match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// A one-time code a person can type: 12 characters in groups of four, no

@@ -313,7 +313,10 @@ async fn bad_requests_get_the_right_4xx_and_write_nothing() {
 }
 
 /// A server that answers every sync with heads the phone can never reach.
-async fn stuck_server(doc: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+async fn stuck_server(
+    doc: String,
+    assignments: String,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -322,6 +325,7 @@ async fn stuck_server(doc: String) -> (String, std::sync::Arc<std::sync::atomic:
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
             let doc = doc.clone();
+            let assignments = assignments.clone();
             let counter = counter.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 1 << 20];
@@ -344,7 +348,8 @@ async fn stuck_server(doc: String) -> (String, std::sync::Arc<std::sync::atomic:
                         "ab".repeat(32)
                     )
                 } else {
-                    r#"{"assignments":[]}"#.to_string()
+                    // The device's real assignments, so it keeps them.
+                    assignments.clone()
                 };
                 let reply = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -363,7 +368,17 @@ async fn a_sync_that_makes_no_progress_resets_then_says_what_is_missing() {
     let d = server.device(&server.volunteers()[0]).await;
     d.canvass(2);
     let doc = doc_of(&d);
-    let (url, syncs) = stuck_server(doc.clone()).await;
+    let token = d.store().meta("token").unwrap().unwrap();
+    let assignments = reqwest::Client::new()
+        .get(format!("{}/v1/assignments", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (url, syncs) = stuck_server(doc.clone(), assignments).await;
     let client = walkbook_core::sync::SyncClient::new(&url, d.store.clone()).unwrap();
     let err = client.sync_now(|_| {}).await.unwrap_err();
     let text = err.to_string();

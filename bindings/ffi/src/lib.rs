@@ -519,6 +519,30 @@ impl Walkbook {
         })
     }
 
+    /// The offline expiry timer: deletes every assignment past its expiry
+    /// plus the grace period (12 h), with its synced results. Call it when
+    /// the app starts and on a timer; sync does the same, and also deletes
+    /// assignments the server took away.
+    pub fn expire_assignments(&self, now_ms: Option<i64>) -> Result<ExpiryView, WalkbookError> {
+        guard(|| {
+            let now = chrono::DateTime::from_timestamp_millis(now_or(now_ms)).ok_or_else(|| {
+                WalkbookError::InvalidInput {
+                    detail: "now_ms is not a valid time".into(),
+                }
+            })?;
+            let r = self.store().retire_expired(now)?;
+            Ok(ExpiryView {
+                assignments_retired: r.assignments,
+                waiting_to_upload: r.waiting_to_upload as u64,
+            })
+        })
+    }
+
+    /// Results of expired or taken-away assignments still waiting to upload.
+    pub fn waiting_to_upload(&self) -> Result<u64, WalkbookError> {
+        guard(|| Ok(self.store().waiting_to_upload()? as u64))
+    }
+
     /// Results on this phone the server has not confirmed yet (the badge).
     pub fn pending_upload_count(&self) -> Result<u64, WalkbookError> {
         guard(|| Ok(self.store().pending_upload_count()? as u64))
@@ -561,6 +585,7 @@ impl Walkbook {
                     changes_received: s.changes_received as u64,
                     pending_upload: s.pending_upload as u64,
                     refused: s.refused as u32,
+                    assignments_retired: s.assignments_retired as u32,
                 };
                 self.emit(SyncState {
                     running: false,

@@ -300,6 +300,18 @@ pub struct SyncSummaryView {
     pub pending_upload: u64,
     /// Results the server did not accept in this sync, now in `refused_attempts`.
     pub refused: u32,
+    /// Assignments that expired or were taken away: their data left the phone.
+    pub assignments_retired: u32,
+}
+
+/// What the expiry timer did (`Walkbook::expire_assignments`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ExpiryView {
+    /// Assignments whose data was deleted from the phone.
+    pub assignments_retired: Vec<String>,
+    /// Results kept because the server does not have them yet; they upload
+    /// at the next sync and are deleted then ("waiting to upload").
+    pub waiting_to_upload: u64,
 }
 
 /// A result the server did not accept, kept on the phone and shown as

@@ -11,6 +11,7 @@ mod migrations;
 mod open;
 mod phonebank;
 mod queries;
+mod retire;
 
 #[cfg(feature = "organizer")]
 pub use dashboard::ConflictRow;
@@ -20,6 +21,7 @@ pub use open::{DatabaseKey, open_database, open_database_with};
 pub use phonebank::ClaimedBatch;
 pub(crate) use phonebank::write_suppressions;
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
+pub use retire::{EXPIRY_GRACE_MS, Retired};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

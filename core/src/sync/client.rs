@@ -7,7 +7,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::api::*;
-use crate::store::{ClaimedBatch, DeviceStore, InstallOutcome, StoreError};
+use crate::store::{ClaimedBatch, DeviceStore, InstallOutcome, Retired, StoreError};
+use chrono::Utc;
 
 /// The peer name the device uses for the server's sync state.
 const SERVER_PEER: &str = "server";
@@ -84,6 +85,11 @@ pub struct SyncSummary {
     /// Changes the server refused in this sync, now set aside (see
     /// `DeviceStore::refused_attempts`).
     pub refused: usize,
+    /// Assignments that expired or were taken away, whose reference data
+    /// this sync deleted from the device.
+    pub assignments_retired: usize,
+    /// Results of such assignments deleted after the server confirmed them.
+    pub documents_wiped: usize,
 }
 
 /// A device's connection to its campaign's server.
@@ -231,8 +237,14 @@ impl SyncClient {
     }
 
     /// Downloads the assignments list and every packet that changed
-    /// (unchanged packets answer 304 and are not re-sent).
+    /// (unchanged packets answer 304 and are not re-sent). Assignments the
+    /// server no longer lists (expired or taken away) are retired: their
+    /// reference data is deleted, their results once the server has them.
     pub async fn download_packets(&self) -> Result<usize, SyncError> {
+        Ok(self.refresh_assignments().await?.0)
+    }
+
+    async fn refresh_assignments(&self) -> Result<(usize, Retired), SyncError> {
         let token = self.token()?;
         let url = format!("{}/v1/assignments", self.base_url);
         let resp = self
@@ -242,6 +254,13 @@ impl SyncClient {
             .json()
             .await
             .map_err(|e| SyncError::Network(e.to_string()))?;
+        // Expired or taken away: the server no longer lists it.
+        let live: std::collections::HashSet<String> = list
+            .assignments
+            .iter()
+            .map(|a| a.assignment.id.clone())
+            .collect();
+        let retired = lock(&self.store).retire_all_but(&live)?;
         let mut installed = 0;
         for info in list.assignments {
             let have = lock(&self.store)
@@ -275,7 +294,7 @@ impl SyncClient {
                 installed += 1;
             }
         }
-        Ok(installed)
+        Ok((installed, retired))
     }
 
     /// Syncs every results document of this device with the server until
@@ -294,8 +313,13 @@ impl SyncClient {
     ) -> Result<SyncSummary, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let token = self.token()?;
+        // Past expiry and grace: gone even if the server cannot be reached.
+        let expired = lock(&self.store).retire_expired(Utc::now())?;
+        let (packets_installed, retired) = self.refresh_assignments().await?;
         let mut summary = SyncSummary {
-            packets_installed: self.download_packets().await?,
+            packets_installed,
+            assignments_retired: expired.assignments.len() + retired.assignments.len(),
+            documents_wiped: expired.documents_wiped.len() + retired.documents_wiped.len(),
             ..Default::default()
         };
         let url = format!("{}/v1/sync", self.base_url);
@@ -306,6 +330,9 @@ impl SyncClient {
                 .iter()
                 .map(|a| a.assignment.unit_doc_id())
                 .collect();
+            // Retired assignments' results still waiting to upload: the
+            // server takes uploads for them and sends nothing back.
+            ids.extend(store.retired_documents()?);
             // Several assignments can share a unit (an organizer sees them all).
             ids.sort();
             ids.dedup();
@@ -392,7 +419,9 @@ impl SyncClient {
                 bytes_received: summary.bytes_received,
             });
             if position.iter().all(|(mine, theirs)| mine == theirs) {
-                summary.pending_upload = lock(&self.store).pending_upload_count()?;
+                let mut store = lock(&self.store);
+                summary.documents_wiped += store.purge_uploaded()?.len();
+                summary.pending_upload = store.pending_upload_count()?;
                 return Ok(summary);
             }
             if last_position.as_ref() == Some(&position) {

@@ -298,6 +298,67 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// Whether a sync state with `peer` was ever stored for `doc_id` (the
+    /// server: this device synced the document before).
+    pub fn has_sync_state(&self, doc_id: &str, peer: &str) -> Result<bool, StoreError> {
+        if self
+            .sync_states
+            .contains_key(&(doc_id.to_string(), peer.to_string()))
+        {
+            return Ok(true);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2)",
+            )?
+            .query_row(params![doc_id, peer], |r| r.get(0))?)
+    }
+
+    /// For an upload-only reply: the next message with no changes in it. It
+    /// tells the device what this side has (heads and a summary), so the
+    /// device sends what is missing here, and gives it nothing of anyone
+    /// else's.
+    pub fn generate_upload_only_message(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut state = self.sync_state(doc_id, peer)?;
+        let message = next_message(self.document(doc_id)?, &mut state, &[], 0);
+        // Nothing was sent: keep only what both sides confirmed.
+        self.keep_sync_state(doc_id, peer, confirmed_only(&state));
+        Ok(message.map(|mut m| {
+            m.changes = automerge::sync::ChunkList::empty();
+            m.encode()
+        }))
+    }
+
+    /// For an upload-only reply: of the heads a device's message says it
+    /// has, those stored here, as sorted hex. When they are all of them,
+    /// everything the device holds is on the server.
+    pub fn held_of_sent_heads(
+        &mut self,
+        doc_id: &str,
+        message: Option<&[u8]>,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(heads) = message
+            .and_then(|m| automerge::sync::Message::decode(m).ok())
+            .map(|m| m.heads)
+        else {
+            return Ok(Vec::new());
+        };
+        let doc = self.document(doc_id)?;
+        let mut held: Vec<String> = heads
+            .iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .map(|h| h.to_string())
+            .collect();
+        held.sort();
+        held.dedup();
+        Ok(held)
+    }
+
     /// Current heads as hex strings (what the server reports as persisted).
     pub fn heads_hex(&mut self, doc_id: &str) -> Result<Vec<String>, StoreError> {
         let mut h: Vec<String> = self.heads(doc_id)?.iter().map(|h| h.to_string()).collect();
@@ -355,20 +416,25 @@ impl DeviceStore {
     pub fn pending_upload_count(&mut self) -> Result<usize, StoreError> {
         let mut total = 0;
         for doc_id in self.result_doc_ids()? {
-            let server = self.confirmed_server_heads(&doc_id)?;
-            let doc = self.document(&doc_id)?;
-            let known: Vec<ChangeHash> = server
-                .iter()
-                .filter_map(|h| h.parse::<ChangeHash>().ok())
-                .filter(|h| doc.get_change_by_hash(h).is_some())
-                .collect();
-            // Every attempt is one change; the shared genesis is not a result.
-            total += doc
-                .get_changes(&known)
-                .iter()
-                .filter(|c| c.message() != Some("genesis"))
-                .count();
+            total += self.pending_in(&doc_id)?;
         }
         Ok(total)
+    }
+
+    /// [`Self::pending_upload_count`] for one document.
+    pub(crate) fn pending_in(&mut self, doc_id: &str) -> Result<usize, StoreError> {
+        let server = self.confirmed_server_heads(doc_id)?;
+        let doc = self.document(doc_id)?;
+        let known: Vec<ChangeHash> = server
+            .iter()
+            .filter_map(|h| h.parse::<ChangeHash>().ok())
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .collect();
+        // Every attempt is one change; the shared genesis is not a result.
+        Ok(doc
+            .get_changes(&known)
+            .iter()
+            .filter(|c| c.message() != Some("genesis"))
+            .count())
     }
 }

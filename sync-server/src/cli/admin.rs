@@ -52,6 +52,15 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 14)]
         days: i64,
     },
+    /// Take an assignment away: the phone deletes its data at its next sync,
+    /// after uploading any results recorded there.
+    Unassign {
+        #[arg(long)]
+        campaign: String,
+        /// The assignment id, e.g. turf-T3-vol-01 (see `admin packets`).
+        #[arg(long)]
+        assignment: String,
+    },
     /// Create a one-time invite code for a volunteer (or an organizer).
     Invite {
         #[arg(long)]
@@ -311,6 +320,15 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             )
             .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("wrote {rows} rows to {}", out.display());
+        }
+        AdminCommand::Unassign {
+            campaign,
+            assignment,
+        } => {
+            ops::unassign(&dir, campaign, assignment)?;
+            println!(
+                "assignment {assignment} taken away; phones delete its data at their next sync"
+            );
         }
         AdminCommand::Packets { campaign } => {
             for p in ops::packet_report(&dir.server_db()?, campaign)? {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
+    include_str!("schema_v6.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +209,24 @@ impl ServerDb {
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
             )
             .optional()?)
+    }
+
+    /// Remembers that a device was sent a unit's packet (idempotent).
+    pub fn record_device_unit(&self, device_id: &str, doc_id: &str) -> Result<(), DbError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO device_units (device_id, doc_id, first_at_ms) VALUES (?1, ?2, ?3)",
+            params![device_id, doc_id, Utc::now().timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a device was ever sent a unit's packet.
+    pub fn device_held_unit(&self, device_id: &str, doc_id: &str) -> Result<bool, DbError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM device_units WHERE device_id = ?1 AND doc_id = ?2)",
+            params![device_id, doc_id],
+            |r| r.get(0),
+        )?)
     }
 
     pub fn packet(

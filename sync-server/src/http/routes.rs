@@ -95,8 +95,13 @@ fn assignments_for(
         .campaign_data(&db, &device.campaign_id)
         .map_err(ApiError::fault)?;
     let mut out = Vec::new();
+    let now = Utc::now();
     for a in &data.data.assignments {
         if device.role == Role::Volunteer && a.volunteer_id != device.volunteer_id {
+            continue;
+        }
+        // An expired assignment gets nothing but uploads (see `sync`).
+        if a.expires_at <= now {
             continue;
         }
         let Some((version, _)) = db
@@ -186,8 +191,22 @@ pub async fn packet(
 ) -> Result<Response, ApiError> {
     blocking(move || {
         let device = authenticate(&state, &headers)?;
-        let (_, assignments) = assignments_for(&state, &device)?;
+        let (data, assignments) = assignments_for(&state, &device)?;
         if !assignments.iter().any(|a| a.assignment.id == assignment_id) {
+            let expired = data.data.assignments.iter().find(|a| {
+                a.id == assignment_id
+                    && (device.role == Role::Organizer || a.volunteer_id == device.volunteer_id)
+            });
+            if let Some(a) = expired {
+                return Err(ApiError::new(
+                    StatusCode::GONE,
+                    "assignment_expired",
+                    format!(
+                        "assignment {assignment_id} expired at {}; its data is no longer sent to phones (results recorded on it still upload)",
+                        a.expires_at.to_rfc3339()
+                    ),
+                ));
+            }
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -204,6 +223,13 @@ pub async fn packet(
                     "the packet is not published yet",
                 )
             })?;
+        if let Some(a) = assignments.iter().find(|a| a.assignment.id == assignment_id) {
+            // The units a device ever held: it may upload to them later,
+            // after they expire or are taken away.
+            lock(&state.db)
+                .record_device_unit(&device.device_id, &a.doc_id)
+                .map_err(ApiError::fault)?;
+        }
         let etag = format!("\"v{version}\"");
         let unchanged = headers
             .get(header::IF_NONE_MATCH)
@@ -249,14 +275,25 @@ pub async fn sync(
             )));
         }
         let (data, assignments) = assignments_for(&state, &device)?;
+        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
         let mut units = Vec::with_capacity(req.docs.len());
+        // Documents of units this device held once (expired or taken
+        // away): uploads are taken, nothing is sent back.
+        let mut upload_only = HashSet::new();
         for d in &req.docs {
             if !assignments.iter().any(|a| a.doc_id == d.doc_id) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    format!("document {} is not part of your assignments", d.doc_id),
-                ));
+                let held = lock(&state.reader)
+                    .device_held_unit(&device.device_id, &d.doc_id)
+                    .map_err(ApiError::fault)?
+                    || lock(&store).has_sync_state(&d.doc_id, &device.device_id)?;
+                if !held {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        format!("document {} is not part of your assignments", d.doc_id),
+                    ));
+                }
+                upload_only.insert(d.doc_id.clone());
             }
             let unit = data.unit_data(&d.doc_id).ok_or_else(|| {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("document {} has no turf or call list", d.doc_id))
@@ -268,7 +305,6 @@ pub async fn sync(
             device_id: device.device_id.clone(),
             organizer: device.role == Role::Organizer,
         };
-        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
         let mut store = lock(&store);
         let peer = device.device_id.as_str();
         let now_ms = Utc::now().timestamp_millis();
@@ -293,6 +329,15 @@ pub async fn sync(
         }
         let mut replies = Vec::with_capacity(req.docs.len());
         for d in &req.docs {
+            if upload_only.contains(&d.doc_id) {
+                // Confirm what this device has that is stored here; send
+                // nothing of anyone else's.
+                let persisted_heads = store.held_of_sent_heads(&d.doc_id, d.message.as_deref())?;
+                let message = store.generate_upload_only_message(&d.doc_id, peer)?;
+                let refused = refusals.iter().find(|(doc, _)| doc == &d.doc_id).map(|(_, r)| r.clone());
+                replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads, refused });
+                continue;
+            }
             let message = store.generate_sync_message(&d.doc_id, peer)?;
             let persisted_heads = store.heads_hex(&d.doc_id)?;
             let refused = refusals.iter().find(|(doc, _)| doc == &d.doc_id).map(|(_, r)| r.clone());

@@ -82,6 +82,27 @@ class BindingsTest {
         assertTrue(wb.assignments().isEmpty())
     }
 
+    @Test fun an_expired_assignment_leaves_the_phone_after_its_results_upload() = runBlocking {
+        val wb = joined("vol-03")
+        val turf = wb.assignments().first { it.kind == UnitKind.TURF }
+        val door = assertNotNull(wb.nextDoor(turf.unitId, null))
+        wb.recordAttempt(turf.id, AttemptInput(null, door.householdId, "not_home", emptyMap(), "", null, null, null, null, null))
+        // The phone's clock is far past every assignment's end (2100-01-01):
+        // the offline timer deletes the data, the unsynced result stays.
+        val gone = wb.expireAssignments(4_102_444_800_000)
+        assertTrue(turf.id in gone.assignmentsRetired)
+        assertEquals(1uL, gone.waitingToUpload)
+        assertEquals(1uL, wb.waitingToUpload())
+        assertTrue(wb.assignments().isEmpty())
+        assertFailsWith<WalkbookException> { wb.walkList(turf.unitId, null) }
+        // The server's clock says the assignment is still on: the sync uploads
+        // the result, and the turf comes back.
+        val summary = wb.syncNow()
+        assertEquals(0uL, summary.pendingUpload)
+        assertEquals(0uL, wb.waitingToUpload())
+        assertTrue(wb.walkList(turf.unitId, null).isNotEmpty())
+    }
+
     @Test fun bad_input_arrives_as_a_readable_walkbook_exception() = runBlocking {
         val wb = joined()
         val turf = wb.assignments().first { it.kind == UnitKind.TURF }
