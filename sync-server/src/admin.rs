@@ -364,28 +364,53 @@ pub fn revoke_device(
 
 /// Imports a voter file into a campaign (people by id, households by
 /// normalised address) and republishes changed packets. Returns the report;
-/// nothing is saved when the file as a whole is unusable.
-/// Imports a voter file into a campaign; with `dry_run` only reports what
-/// it would do and writes nothing.
+/// nothing is saved when the file as a whole is unusable. With `dry_run`
+/// it only reports what it would do and writes nothing. `columns` is a
+/// mapping file (see `walkbook_core::import::ColumnMapping`); without one
+/// a built-in layout is recognised from the header, or the usual names.
 pub fn import_voter_file(
     dir: &DataDir,
     campaign_id: &str,
     path: &Path,
     delimiter: walkbook_core::import::Delimiter,
+    columns: Option<&Path>,
     dry_run: bool,
     progress: impl FnMut(u64),
 ) -> Result<walkbook_core::import::ImportReport, AdminError> {
+    let mapping = match columns {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| AdminError::Read {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            Some(
+                walkbook_core::import::ColumnMapping::parse(&text).map_err(|problem| {
+                    AdminError::BadCampaignFile {
+                        path: p.to_path_buf(),
+                        problem,
+                    }
+                })?,
+            )
+        }
+    };
     let db = dir.server_db()?;
     let mut data = db.campaign(campaign_id)?;
     let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let report = walkbook_core::import::import_voters(&mut data, file, delimiter, progress)
-        .map_err(|e| AdminError::BadCampaignFile {
-            path: path.to_path_buf(),
-            problem: e.to_string(),
-        })?;
+    let report = walkbook_core::import::import_voters_mapped(
+        &mut data,
+        file,
+        delimiter,
+        mapping.as_ref(),
+        progress,
+    )
+    .map_err(|e| AdminError::BadCampaignFile {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    })?;
     if dry_run {
         return Ok(report);
     }

@@ -10,8 +10,10 @@ use crate::model::{Household, PhoneKind};
 pub(crate) enum Column {
     Id,
     First,
+    Middle,
     Last,
     BirthYear,
+    Age,
     Language,
     Party,
     Support,
@@ -33,13 +35,72 @@ pub(crate) enum Column {
 }
 
 impl Column {
+    /// The field's name in a mapping file (`--columns map.toml`).
+    fn field(self) -> &'static str {
+        match self {
+            Column::Id => "voter_id",
+            Column::First => "first_name",
+            Column::Middle => "middle_name",
+            Column::Last => "last_name",
+            Column::BirthYear => "birth_year",
+            Column::Age => "age",
+            Column::Language => "language",
+            Column::Party => "party",
+            Column::Support => "support_score",
+            Column::Phone => "phones",
+            Column::PhoneType => "phone_type",
+            Column::Phone2 => "phone2",
+            Column::Phone2Type => "phone2_type",
+            Column::Cell => "cell",
+            Column::HouseNumber => "house_number",
+            Column::Street => "street",
+            Column::Address => "address",
+            Column::Unit => "unit",
+            Column::City => "city",
+            Column::Zip => "zip",
+            Column::Precinct => "precinct",
+            Column::Lat => "lat",
+            Column::Lon => "lon",
+            Column::DoNotContact => "do_not_contact",
+        }
+    }
+
+    const ALL: [Column; 24] = [
+        Column::Id,
+        Column::First,
+        Column::Middle,
+        Column::Last,
+        Column::BirthYear,
+        Column::Age,
+        Column::Language,
+        Column::Party,
+        Column::Support,
+        Column::Phone,
+        Column::PhoneType,
+        Column::Phone2,
+        Column::Phone2Type,
+        Column::Cell,
+        Column::HouseNumber,
+        Column::Street,
+        Column::Address,
+        Column::Unit,
+        Column::City,
+        Column::Zip,
+        Column::Precinct,
+        Column::Lat,
+        Column::Lon,
+        Column::DoNotContact,
+    ];
+
     /// How a person names the column in a message.
     fn name(self) -> &'static str {
         match self {
             Column::Id => "voter id",
             Column::First => "first name",
+            Column::Middle => "middle name",
             Column::Last => "last name",
             Column::BirthYear => "birth year",
+            Column::Age => "age",
             Column::Language => "language",
             Column::Party => "party",
             Column::Support => "support score",
@@ -76,8 +137,10 @@ const NAMES: &[(Column, &[&str])] = &[
         ],
     ),
     (Column::First, &["firstname", "first", "fname"]),
+    (Column::Middle, &["middlename", "middle", "mname"]),
     (Column::Last, &["lastname", "last", "lname", "surname"]),
     (Column::BirthYear, &["birthyear", "yob", "yearofbirth"]),
+    (Column::Age, &["age"]),
     (Column::Language, &["language", "lang", "preferredlanguage"]),
     (Column::Party, &["party"]),
     (Column::Support, &["supportscore", "support"]),
@@ -125,8 +188,14 @@ fn key(name: &[u8]) -> String {
         .to_lowercase()
 }
 
+/// Which columns of the file feed which field. A field fed by several
+/// columns is composed: text parts joined by a space (house number and its
+/// suffix, street direction, name and type, unit type and number, first
+/// and middle name), or, for `phones`, one phone per column in order.
 pub(crate) struct ColumnMap {
-    index: Vec<(Column, usize)>,
+    index: Vec<(Column, Vec<usize>)>,
+    /// The built-in layout recognised from the header, if one was.
+    pub(crate) profile: Option<&'static str>,
 }
 
 impl ColumnMap {
@@ -134,14 +203,17 @@ impl ColumnMap {
     pub(crate) fn describe(&self, header: &ByteRecord) -> Vec<(String, String)> {
         self.index
             .iter()
-            .map(|(c, i)| {
-                (
-                    c.name().to_string(),
-                    header
-                        .get(*i)
-                        .map(|h| String::from_utf8_lossy(h).into_owned())
-                        .unwrap_or_default(),
-                )
+            .map(|(c, cols)| {
+                let names: Vec<String> = cols
+                    .iter()
+                    .map(|i| {
+                        header
+                            .get(*i)
+                            .map(|h| String::from_utf8_lossy(h).into_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                (c.name().to_string(), names.join(" + "))
             })
             .collect()
     }
@@ -164,8 +236,24 @@ pub(crate) struct Row {
 }
 
 impl ColumnMap {
-    pub(crate) fn new(header: &ByteRecord) -> Result<Self, ImportError> {
-        let mut index = Vec::new();
+    /// The map for a file: from `mapping` when given, else from a built-in
+    /// layout recognised by its header, else from the usual column names.
+    pub(crate) fn new(
+        header: &ByteRecord,
+        mapping: Option<&ColumnMapping>,
+    ) -> Result<Self, ImportError> {
+        let map = match mapping {
+            Some(m) => m.resolve(header, None)?,
+            None => match PROFILES.iter().find(|p| p.matches(header)) {
+                Some(p) => p.mapping().resolve(header, Some(p.name))?,
+                None => Self::by_names(header),
+            },
+        };
+        map.check()
+    }
+
+    fn by_names(header: &ByteRecord) -> Self {
+        let mut index: Vec<(Column, Vec<usize>)> = Vec::new();
         for (i, name) in header.iter().enumerate() {
             let k = key(name);
             if let Some((col, _)) = NAMES
@@ -173,10 +261,17 @@ impl ColumnMap {
                 .find(|(_, names)| names.iter().any(|n| n.to_lowercase() == k))
                 && !index.iter().any(|(c, _)| c == col)
             {
-                index.push((*col, i));
+                index.push((*col, vec![i]));
             }
         }
-        let map = ColumnMap { index };
+        ColumnMap {
+            index,
+            profile: None,
+        }
+    }
+
+    fn check(self) -> Result<Self, ImportError> {
+        let map = self;
         let names = |c: Column| {
             NAMES
                 .iter()
@@ -201,20 +296,28 @@ impl ColumnMap {
         self.index.iter().any(|(x, _)| *x == c)
     }
 
-    /// The text of a column in a row; non-UTF-8 bytes are an error for the row.
+    fn columns(&self, c: Column) -> &[usize] {
+        self.index
+            .iter()
+            .find(|(x, _)| *x == c)
+            .map(|(_, cols)| cols.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The text of a field in a row, its columns' text joined by a space
+    /// (placeholder parts of a composed field are left out); non-UTF-8
+    /// bytes are an error for the row.
     fn get(&self, r: &ByteRecord, c: Column) -> Result<Option<String>, String> {
-        let Some((_, i)) = self.index.iter().find(|(x, _)| *x == c) else {
-            return Ok(None);
-        };
-        let Some(bytes) = r.get(*i) else {
-            return Ok(None);
-        };
-        let text = std::str::from_utf8(bytes).map_err(|_| {
-            "the row has bytes that are not UTF-8 text; save the file as UTF-8 and import again"
-                .to_string()
-        })?;
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        Ok((!text.is_empty()).then_some(text))
+        let cols = self.columns(c);
+        let mut parts = Vec::with_capacity(cols.len());
+        for i in cols {
+            if let Some(text) = cell(r, *i)?
+                && !(cols.len() > 1 && is_placeholder(&text))
+            {
+                parts.push(text);
+            }
+        }
+        Ok((!parts.is_empty()).then(|| parts.join(" ")))
     }
 
     /// An optional column: a placeholder (`N/A`, `NONE`, `0000000000`, …)
@@ -249,10 +352,14 @@ impl ColumnMap {
             self.get(r, Column::Street)?,
         ) {
             (Some(n), Some(s)) => {
-                let n: u32 = n
+                // "12 1/2", "123 B", "123-B": the number, and the rest
+                // kept as the unit so the doors stay apart.
+                let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+                let rest = n[digits.len()..].trim_matches(|c: char| c == ' ' || c == '-');
+                let number: u32 = digits
                     .parse()
                     .map_err(|_| format!("house number {n:?} is not a number"))?;
-                (n, s, None)
+                (number, s, (!rest.is_empty()).then(|| rest.to_uppercase()))
             }
             _ => match self.get(r, Column::Address)? {
                 Some(a) => parse_address_line(&a)
@@ -264,7 +371,10 @@ impl ColumnMap {
             },
         };
         if let Some(u) = self.optional(r, Column::Unit, &mut warnings)? {
-            unit = normalize_unit(&u);
+            unit = match (unit, normalize_unit(&u)) {
+                (Some(suffix), Some(u)) => Some(format!("{suffix} {u}")),
+                (a, b) => b.or(a),
+            };
         }
         // Coordinates that do not read are missing coordinates: the door is
         // still canvassable (it is placed by its address).
@@ -297,8 +407,15 @@ impl ColumnMap {
         if let Some(p) = self.optional(r, Column::Cell, &mut warnings)? {
             phones.push((p, PhoneKind::Mobile));
         }
-        if let Some(p) = self.optional(r, Column::Phone, &mut warnings)? {
-            phones.push((p, kind(self.get(r, Column::PhoneType)?, PhoneKind::Unknown)));
+        let phone_type = kind(self.get(r, Column::PhoneType)?, PhoneKind::Unknown);
+        for i in self.columns(Column::Phone) {
+            match cell(r, *i)? {
+                Some(p) if is_placeholder(&p) => {
+                    warnings.push(format!("phone {p:?} is a placeholder; imported as missing"))
+                }
+                Some(p) => phones.push((p, phone_type)),
+                None => {}
+            }
         }
         if let Some(p) = self.optional(r, Column::Phone2, &mut warnings)? {
             phones.push((
@@ -309,13 +426,23 @@ impl ColumnMap {
         let flag = |v: Option<String>| {
             v.is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "yes" | "y" | "1" | "x"))
         };
+        let birth_year = match self.optional(r, Column::BirthYear, &mut warnings)? {
+            Some(y) => y.parse().ok(),
+            None => self
+                .optional(r, Column::Age, &mut warnings)?
+                .and_then(|a| a.parse::<u16>().ok())
+                .filter(|a| *a < 130)
+                .map(|a| this_year() - a),
+        };
+        let first_name = [self.get(r, Column::First)?, self.get(r, Column::Middle)?]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(Row {
-            first_name: self.get(r, Column::First)?.unwrap_or_default(),
+            first_name,
             last_name: self.get(r, Column::Last)?.unwrap_or_default(),
-            birth_year: self
-                .optional(r, Column::BirthYear, &mut warnings)?
-                .and_then(|y| y.parse().ok())
-                .filter(|y| (1880..=2030).contains(y)),
+            birth_year: birth_year.filter(|y| (1880..=2030).contains(y)),
             language: self
                 .get(r, Column::Language)?
                 .map(|l| l.to_lowercase())
@@ -361,10 +488,13 @@ impl CoordinateColumns {
                 .find(|(_, names)| names.iter().any(|n| n.to_lowercase() == k))
                 && !index.iter().any(|(c, _)| c == col)
             {
-                index.push((*col, i));
+                index.push((*col, vec![i]));
             }
         }
-        let map = ColumnMap { index };
+        let map = ColumnMap {
+            index,
+            profile: None,
+        };
         if !(map.has(Column::Lat) && map.has(Column::Lon)) {
             return Err(ImportError::MissingColumn(
                 "latitude and longitude",
@@ -457,3 +587,178 @@ pub(crate) fn is_placeholder(v: &str) -> bool {
         && t.bytes().all(|b| b == b'0' || b == b'-' || b == b' ')
         && t.contains('0'))
 }
+
+/// One cell as trimmed text with inner whitespace collapsed; `None` when
+/// empty. Non-UTF-8 bytes are an error for the row.
+fn cell(r: &ByteRecord, i: usize) -> Result<Option<String>, String> {
+    let Some(bytes) = r.get(i) else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        "the row has bytes that are not UTF-8 text; save the file as UTF-8 and import again"
+            .to_string()
+    })?;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok((!text.is_empty()).then_some(text))
+}
+
+fn this_year() -> u16 {
+    use chrono::Datelike;
+    u16::try_from(chrono::Utc::now().year()).unwrap_or(2026)
+}
+
+/// A mapping file (`--columns map.toml`): which of the file's columns feed
+/// which field, several columns for a composed field.
+///
+/// ```toml
+/// [columns]
+/// voter_id = "SOS_VOTERID"
+/// first_name = "FIRST_NAME"
+/// middle_name = "MIDDLE_NAME"
+/// last_name = "LAST_NAME"
+/// house_number = ["HOUSE_NUM", "HOUSE_SUFFIX"]
+/// street = ["STREET_DIR", "STREET_NAME", "STREET_TYPE"]
+/// unit = ["UNIT_TYPE", "UNIT_NUM"]
+/// phones = ["CELL_PHONE", "HOME_PHONE"]   # in priority order
+/// age = "AGE"                             # or birth_year
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping(Vec<(Column, Vec<String>)>);
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    columns: std::collections::BTreeMap<String, OneOrMany>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl ColumnMapping {
+    /// Reads a mapping file; an unknown field or an empty column list is an
+    /// error that names it and lists the fields.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: MappingFile =
+            toml::from_str(text).map_err(|e| format!("the mapping file is not valid: {e}"))?;
+        let mut out = Vec::new();
+        for (field, cols) in file.columns {
+            let Some(col) = Column::ALL.iter().find(|c| c.field() == field) else {
+                let known: Vec<&str> = Column::ALL.iter().map(|c| c.field()).collect();
+                return Err(format!(
+                    "the mapping file names a field {field:?} walkbook does not have; fields: {}",
+                    known.join(", ")
+                ));
+            };
+            let cols = match cols {
+                OneOrMany::One(c) => vec![c],
+                OneOrMany::Many(cs) => cs,
+            };
+            if cols.is_empty() {
+                return Err(format!("field {field} in the mapping file lists no column"));
+            }
+            out.push((*col, cols));
+        }
+        Ok(ColumnMapping(out))
+    }
+
+    fn resolve(
+        &self,
+        header: &ByteRecord,
+        profile: Option<&'static str>,
+    ) -> Result<ColumnMap, ImportError> {
+        let keys: Vec<String> = header.iter().map(key).collect();
+        let mut index = Vec::new();
+        for (col, names) in &self.0 {
+            let mut cols = Vec::new();
+            for name in names {
+                let Some(i) = keys.iter().position(|k| *k == key(name.as_bytes())) else {
+                    let shown: Vec<String> = header
+                        .iter()
+                        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                        .collect();
+                    return Err(ImportError::MappedColumnMissing {
+                        field: col.field(),
+                        column: name.clone(),
+                        header: shown.join(", "),
+                    });
+                };
+                cols.push(i);
+            }
+            index.push((*col, cols));
+        }
+        Ok(ColumnMap { index, profile })
+    }
+}
+
+/// A built-in layout, recognised when the header has every `detect` column.
+struct Profile {
+    name: &'static str,
+    detect: &'static [&'static str],
+    columns: &'static [(Column, &'static [&'static str])],
+}
+
+impl Profile {
+    fn matches(&self, header: &ByteRecord) -> bool {
+        let keys: Vec<String> = header.iter().map(key).collect();
+        self.detect
+            .iter()
+            .all(|d| keys.contains(&key(d.as_bytes())))
+    }
+
+    fn mapping(&self) -> ColumnMapping {
+        ColumnMapping(
+            self.columns
+                .iter()
+                .map(|(c, names)| (*c, names.iter().map(|n| n.to_string()).collect()))
+                .collect(),
+        )
+    }
+}
+
+/// Layouts recognised from their header. Written from the states'
+/// published layout descriptions; a file whose header differs falls back
+/// to the usual column names, or takes a mapping file.
+const PROFILES: &[Profile] = &[
+    Profile {
+        name: "North Carolina State Board of Elections statewide voter file (ncvoter)",
+        detect: &[
+            "ncid",
+            "res_street_address",
+            "res_city_desc",
+            "precinct_desc",
+        ],
+        columns: &[
+            (Column::Id, &["ncid"]),
+            (Column::First, &["first_name"]),
+            (Column::Middle, &["middle_name"]),
+            (Column::Last, &["last_name"]),
+            (Column::Address, &["res_street_address"]),
+            (Column::City, &["res_city_desc"]),
+            (Column::Zip, &["zip_code"]),
+            (Column::Phone, &["full_phone_number"]),
+            (Column::Party, &["party_cd"]),
+            (Column::BirthYear, &["birth_year"]),
+            (Column::Precinct, &["precinct_desc"]),
+        ],
+    },
+    Profile {
+        name: "Ohio Secretary of State statewide voter file",
+        detect: &["sos_voterid", "residential_address1", "residential_city"],
+        columns: &[
+            (Column::Id, &["sos_voterid"]),
+            (Column::First, &["first_name"]),
+            (Column::Middle, &["middle_name"]),
+            (Column::Last, &["last_name"]),
+            (Column::Address, &["residential_address1"]),
+            (Column::Unit, &["residential_secondary_addr"]),
+            (Column::City, &["residential_city"]),
+            (Column::Zip, &["residential_zip"]),
+            (Column::Party, &["party_affiliation"]),
+            (Column::Precinct, &["precinct_name"]),
+        ],
+    },
+];

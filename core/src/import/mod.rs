@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Person, Phone, ReferenceData, normalize_phone};
 use columns::ColumnMap;
+pub use columns::ColumnMapping;
 
 /// Which separator the file uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,11 @@ pub struct ImportReport {
     /// Rows imported with something missing: placeholders (`N/A`, `NONE`,
     /// `0000000000`), phones that are not numbers, unreadable coordinates.
     pub warnings: Vec<RejectedRow>,
-    /// Which column of the file fed which field: (field, header in the file).
+    /// Which column of the file fed which field: (field, header in the
+    /// file; `A + B` for a composed field).
     pub columns: Vec<(String, String)>,
+    /// The built-in layout recognised from the header, if one was.
+    pub profile: Option<String>,
     /// The first rows as they were imported, one line each (for a dry run).
     pub first_rows: Vec<String>,
     pub households_created: u64,
@@ -60,6 +64,14 @@ pub enum ImportError {
     NoHeader,
     #[error("the header has no {0} column; add one (accepted names: {1})")]
     MissingColumn(&'static str, String),
+    #[error(
+        "the mapping names column {column:?} for {field}, but the file has no such column; its columns are: {header}"
+    )]
+    MappedColumnMissing {
+        field: &'static str,
+        column: String,
+        header: String,
+    },
     #[error("the file cannot be read: {0}")]
     Read(String),
 }
@@ -82,6 +94,18 @@ pub fn import_voters<R: Read>(
     data: &mut ReferenceData,
     input: R,
     delimiter: Delimiter,
+    progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    import_voters_mapped(data, input, delimiter, None, progress)
+}
+
+/// [`import_voters`] with the organizer's mapping file, when given, instead
+/// of built-in layouts and the usual column names.
+pub fn import_voters_mapped<R: Read>(
+    data: &mut ReferenceData,
+    input: R,
+    delimiter: Delimiter,
+    mapping: Option<&ColumnMapping>,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let mut input = std::io::BufReader::new(input);
@@ -91,6 +115,16 @@ pub fn import_voters<R: Read>(
             .fill_buf()
             .map_err(|e| ImportError::Read(e.to_string()))?
             .to_vec()
+    };
+    // With Windows line endings the csv reader places each record one line
+    // early (the `\n` of the previous `\r\n` is read as the record's
+    // start), so line numbers in the report need one more.
+    let crlf = peek
+        .iter()
+        .position(|b| *b == b'\n')
+        .is_some_and(|i| i > 0 && peek[i - 1] == b'\r');
+    let line_of = |p: Option<&csv::Position>, fallback: u64| {
+        p.map(|p| p.line() + u64::from(crlf)).unwrap_or(fallback)
     };
     let sep = match delimiter {
         Delimiter::Comma => b',',
@@ -108,7 +142,7 @@ pub fn import_voters<R: Read>(
     if header.is_empty() {
         return Err(ImportError::NoHeader);
     }
-    let columns = ColumnMap::new(&header)?;
+    let columns = ColumnMap::new(&header, mapping)?;
 
     let mut by_key: HashMap<String, String> = data
         .households
@@ -124,6 +158,7 @@ pub fn import_voters<R: Read>(
     let mut seen_in_file: HashMap<String, u64> = HashMap::new();
     let mut report = ImportReport {
         columns: columns.describe(&header),
+        profile: columns.profile.map(str::to_string),
         ..ImportReport::default()
     };
     let mut record = csv::ByteRecord::new();
@@ -132,7 +167,7 @@ pub fn import_voters<R: Read>(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(report.rows + 2);
+                let line = line_of(e.position(), report.rows + 2);
                 report.rows += 1;
                 report.rejected.push(RejectedRow {
                     line,
@@ -145,10 +180,7 @@ pub fn import_voters<R: Read>(
         if report.rows.is_multiple_of(10_000) {
             progress(report.rows);
         }
-        let line = record
-            .position()
-            .map(|p| p.line())
-            .unwrap_or(report.rows + 1);
+        let line = line_of(record.position(), report.rows + 1);
         match columns.row(&record) {
             Err(reason) => report.rejected.push(RejectedRow { line, reason }),
             Ok(row) => {

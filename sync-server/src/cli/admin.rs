@@ -106,6 +106,11 @@ pub enum AdminCommand {
         /// auto, comma or tab.
         #[arg(long, default_value = "auto")]
         delimiter: String,
+        /// A mapping file naming the file's column for each field (TOML, see
+        /// the README); without it a known statewide layout is recognised
+        /// from the header, or the usual column names are used.
+        #[arg(long, value_name = "MAP.toml")]
+        columns: Option<PathBuf>,
         /// Print the column mapping, the first rows as they would be
         /// imported and the report; write nothing.
         #[arg(long)]
@@ -214,6 +219,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             campaign,
             file,
             delimiter,
+            columns,
             dry_run,
         } => {
             let delimiter = match delimiter.as_str() {
@@ -226,10 +232,19 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                     )));
                 }
             };
-            let r = ops::import_voter_file(&dir, campaign, file, delimiter, *dry_run, |rows| {
-                eprint!("\rimporting… {rows} rows")
-            })?;
+            let r = ops::import_voter_file(
+                &dir,
+                campaign,
+                file,
+                delimiter,
+                columns.as_deref(),
+                *dry_run,
+                |rows| eprint!("\rimporting… {rows} rows"),
+            )?;
             eprintln!();
+            if let Some(p) = &r.profile {
+                println!("layout: {p} (recognised from the header)");
+            }
             if *dry_run {
                 println!("dry run: nothing is written");
                 println!("columns:");
