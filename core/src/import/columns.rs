@@ -3,7 +3,7 @@
 use csv::ByteRecord;
 
 use super::ImportError;
-use super::address::{normalize_unit, parse_address_line};
+use super::address::{is_po_box, normalize_unit, parse_address_line, split_house_number};
 use crate::model::{Household, PhoneKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,14 +354,16 @@ impl ColumnMap {
             (Some(n), Some(s)) => {
                 // "12 1/2", "123 B", "123-B": the number, and the rest
                 // kept as the unit so the doors stay apart.
-                let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
-                let rest = n[digits.len()..].trim_matches(|c: char| c == ' ' || c == '-');
-                let number: u32 = digits
-                    .parse()
-                    .map_err(|_| format!("house number {n:?} is not a number"))?;
-                (number, s, (!rest.is_empty()).then(|| rest.to_uppercase()))
+                let (number, rest) = split_house_number(&n)
+                    .ok_or_else(|| format!("house number {n:?} is not a number"))?;
+                (number, s, rest)
             }
             _ => match self.get(r, Column::Address)? {
+                Some(a) if is_po_box(&a) => {
+                    return Err(format!(
+                        "address {a:?} is a post office box, not a door; the voter is not put in a turf"
+                    ));
+                }
                 Some(a) => parse_address_line(&a)
                     .ok_or_else(|| format!("address {a:?} has no house number and street"))?,
                 None => return Err(

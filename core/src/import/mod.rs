@@ -8,7 +8,9 @@
 mod address;
 mod columns;
 
-pub use address::{household_key, normalize_unit, parse_address_line};
+pub use address::{
+    household_key, is_po_box, normalize_unit, parse_address_line, split_house_number,
+};
 
 use std::collections::HashMap;
 use std::io::Read;
