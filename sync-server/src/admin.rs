@@ -375,7 +375,7 @@ pub fn import_voter_file(
     delimiter: walkbook_core::import::Delimiter,
     columns: Option<&Path>,
     dry_run: bool,
-    progress: impl FnMut(u64),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<walkbook_core::import::ImportReport, AdminError> {
     let mapping = match columns {
         None => None,
@@ -402,10 +402,10 @@ pub fn import_voter_file(
     })?;
     let report = walkbook_core::import::import_voters_mapped(
         &mut data,
-        file,
+        crate::progress::ProgressRead::new(file, progress),
         delimiter,
         mapping.as_ref(),
-        progress,
+        |_| {},
     )
     .map_err(|e| AdminError::BadCampaignFile {
         path: path.to_path_buf(),
@@ -497,6 +497,7 @@ pub fn join_coordinates(
     dir: &DataDir,
     campaign_id: &str,
     path: &Path,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<walkbook_core::import::CoordinateReport, AdminError> {
     let db = dir.server_db()?;
     let mut data = db.campaign(campaign_id)?;
@@ -506,7 +507,7 @@ pub fn join_coordinates(
     })?;
     let report = walkbook_core::import::join_coordinates(
         &mut data,
-        file,
+        crate::progress::ProgressRead::new(file, progress),
         walkbook_core::import::Delimiter::Auto,
     )
     .map_err(|e| AdminError::BadCampaignFile {

@@ -6,3 +6,4 @@ pub mod dashboard;
 pub mod db;
 pub mod http;
 pub mod process;
+pub mod progress;

@@ -159,7 +159,7 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
 
     // The generator's voter file imports back: everyone is already there.
     let voters = gen_dir.join("voters.csv");
-    let imported = ok(admin(
+    let run = admin(
         &data,
         &[
             "import",
@@ -168,7 +168,17 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
             "--file",
             voters.to_str().unwrap(),
         ],
-    ));
+    );
+    // stderr is a pipe here: plain progress lines, the last with the size.
+    let progress = String::from_utf8_lossy(&run.stderr).to_string();
+    let size = std::fs::metadata(&voters).unwrap().len() as f64 / (1024.0 * 1024.0);
+    assert!(
+        progress.contains("importing: ")
+            && progress.contains(&format!("{size:.1} MiB"))
+            && progress.contains("(100%)"),
+        "{progress}"
+    );
+    let imported = ok(run);
     assert!(
         imported.contains(" 0 imported")
             && imported.contains(" 0 rejected")

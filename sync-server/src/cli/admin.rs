@@ -232,6 +232,8 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                     )));
                 }
             };
+            let size = std::fs::metadata(file).ok().map(|m| m.len());
+            let progress = super::progress::Stderr::bytes("importing", size);
             let r = ops::import_voter_file(
                 &dir,
                 campaign,
@@ -239,9 +241,9 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 delimiter,
                 columns.as_deref(),
                 *dry_run,
-                |rows| eprint!("\rimporting… {rows} rows"),
+                &progress,
             )?;
-            eprintln!();
+            progress.finish();
             if let Some(p) = &r.profile {
                 println!("layout: {p} (recognised from the header)");
             }
@@ -283,7 +285,10 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             }
         }
         AdminCommand::JoinCoordinates { campaign, file } => {
-            let r = ops::join_coordinates(&dir, campaign, file)?;
+            let size = std::fs::metadata(file).ok().map(|m| m.len());
+            let progress = super::progress::Stderr::bytes("joining coordinates", size);
+            let r = ops::join_coordinates(&dir, campaign, file, &progress)?;
+            progress.finish();
             println!(
                 "{} rows: {} households located, {} unmatched",
                 r.rows,
@@ -328,12 +333,17 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             } else {
                 walkbook_core::export::ExportShape::BulkUpload
             };
+            let progress = super::progress::Stderr::bytes("exporting", None);
             let rows = walkbook_core::export::export_results_as(
                 &mut store,
-                std::io::BufWriter::new(file),
+                walkbook_server::progress::ProgressWrite::new(
+                    std::io::BufWriter::new(file),
+                    &progress,
+                ),
                 shape,
             )
             .map_err(|e| CliError::Usage(e.to_string()))?;
+            progress.finish();
             println!("wrote {rows} rows to {}", out.display());
         }
         AdminCommand::Unassign {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod error;
+mod progress;
 mod serve;
 
 use clap::{Parser, Subcommand};
