@@ -351,3 +351,49 @@ fn a_mapping_that_does_not_fit_says_what_is_wrong() {
     );
     assert!(data.people.is_empty(), "nothing imported");
 }
+
+#[test]
+fn a_van_export_and_a_vendor_export_are_recognised() {
+    let van = "\
+VanID,FirstName,MiddleName,LastName,Address,City,State,Zip5,Cell Phone,Home Phone,Age,PrecinctName
+9001,Rosa,Ines,Park,\"45 W Birch Rd, Apt 2\",Springfield,IL,62704,217-555-0120,217-555-0121,33,P-7
+9002,Ted,,Park,45 W Birch Rd #2,Springfield,IL,62704,N/A,2175550122,NULL,P-7
+";
+    let mut data = ReferenceData::default();
+    let r = import_voters(&mut data, van.as_bytes(), Delimiter::Auto, |_| {}).unwrap();
+    assert_eq!(r.profile.as_deref(), Some("VAN / VoteBuilder export"));
+    assert_eq!(r.imported, 2, "{:?}", r.rejected);
+    let rosa = data.people.iter().find(|p| p.id == "9001").unwrap();
+    let ted = data.people.iter().find(|p| p.id == "9002").unwrap();
+    assert_eq!(rosa.first_name, "Rosa Ines");
+    assert_eq!(rosa.phones.len(), 2, "cell and home");
+    assert_eq!(rosa.phones[0].number, "+12175550120", "cell first");
+    assert_eq!(
+        ted.household_id, rosa.household_id,
+        "APT 2 and #2 are one door"
+    );
+    assert_eq!(ted.phones.len(), 1);
+
+    let vendor = "\
+LALVOTERID\tVoters_FirstName\tVoters_LastName\tResidence_Addresses_AddressLine\tResidence_Addresses_ApartmentNumber\tResidence_Addresses_City\tResidence_Addresses_Zip\tResidence_Addresses_Latitude\tResidence_Addresses_Longitude\tVoterTelephones_CellPhoneFormatted\tVoterTelephones_LandlineFormatted\tVoters_Age\tParties_Description
+LALIL1\tAmir\tHaddad\t7 S Oak Street\t\tSpringfield\t62701\t39.80\t-89.64\t(217) 555-0130\t\t51\tNon-Partisan
+LALIL2\tBea\tHaddad\t7 South Oak St.\t\tSpringfield\t62701\t39.80\t-89.64\t\t(217) 555-0131\t49\tNon-Partisan
+LALIL3\tCal\tNoor\tPO BOX 12\t\tSpringfield\t62701\t\t\t\t\t60\t
+";
+    let mut data = ReferenceData::default();
+    let r = import_voters(&mut data, vendor.as_bytes(), Delimiter::Auto, |_| {}).unwrap();
+    assert_eq!(r.profile.as_deref(), Some("L2-style vendor export"));
+    assert_eq!(r.imported, 2);
+    assert_eq!(r.rejected.len(), 1);
+    assert!(
+        r.rejected[0].reason.contains("post office box"),
+        "{:?}",
+        r.rejected
+    );
+    assert_eq!(
+        data.households.len(),
+        1,
+        "one door however the street is spelled"
+    );
+    assert_eq!(data.households[0].lat, Some(39.80));
+}

@@ -245,7 +245,17 @@ impl ColumnMap {
         let map = match mapping {
             Some(m) => m.resolve(header, None)?,
             None => match PROFILES.iter().find(|p| p.matches(header)) {
-                Some(p) => p.mapping().resolve(header, Some(p.name))?,
+                // A layout's columns where the file has them, the usual
+                // names for the rest (exports differ in what they include).
+                Some(p) => {
+                    let mut map = p.mapping().resolve_present(header, p.name);
+                    for (col, cols) in Self::by_names(header).index {
+                        if !map.has(col) {
+                            map.index.push((col, cols));
+                        }
+                    }
+                    map
+                }
                 None => Self::by_names(header),
             },
         };
@@ -696,6 +706,28 @@ impl ColumnMapping {
     }
 }
 
+impl ColumnMapping {
+    /// [`Self::resolve`] keeping only the columns the file has.
+    fn resolve_present(&self, header: &ByteRecord, profile: &'static str) -> ColumnMap {
+        let keys: Vec<String> = header.iter().map(key).collect();
+        let index = self
+            .0
+            .iter()
+            .filter_map(|(col, names)| {
+                let cols: Vec<usize> = names
+                    .iter()
+                    .filter_map(|n| keys.iter().position(|k| *k == key(n.as_bytes())))
+                    .collect();
+                (!cols.is_empty()).then_some((*col, cols))
+            })
+            .collect();
+        ColumnMap {
+            index,
+            profile: Some(profile),
+        }
+    }
+}
+
 /// A built-in layout, recognised when the header has every `detect` column.
 struct Profile {
     name: &'static str,
@@ -745,6 +777,48 @@ const PROFILES: &[Profile] = &[
             (Column::Party, &["party_cd"]),
             (Column::BirthYear, &["birth_year"]),
             (Column::Precinct, &["precinct_desc"]),
+        ],
+    },
+    Profile {
+        name: "VAN / VoteBuilder export",
+        detect: &["vanid", "firstname", "lastname"],
+        columns: &[
+            (Column::Id, &["vanid"]),
+            (Column::First, &["firstname"]),
+            (Column::Middle, &["middlename"]),
+            (Column::Last, &["lastname"]),
+            (Column::Address, &["address"]),
+            (Column::City, &["city"]),
+            (Column::Zip, &["zip5"]),
+            (Column::Phone, &["cellphone", "homephone"]),
+            (Column::Age, &["age"]),
+            (Column::Precinct, &["precinctname"]),
+        ],
+    },
+    Profile {
+        name: "L2-style vendor export",
+        detect: &["lalvoterid", "residence_addresses_addressline"],
+        columns: &[
+            (Column::Id, &["lalvoterid"]),
+            (Column::First, &["voters_firstname"]),
+            (Column::Middle, &["voters_middlename"]),
+            (Column::Last, &["voters_lastname"]),
+            (Column::Address, &["residence_addresses_addressline"]),
+            (Column::Unit, &["residence_addresses_apartmentnumber"]),
+            (Column::City, &["residence_addresses_city"]),
+            (Column::Zip, &["residence_addresses_zip"]),
+            (Column::Lat, &["residence_addresses_latitude"]),
+            (Column::Lon, &["residence_addresses_longitude"]),
+            (
+                Column::Phone,
+                &[
+                    "votertelephones_cellphoneformatted",
+                    "votertelephones_landlineformatted",
+                ],
+            ),
+            (Column::Age, &["voters_age"]),
+            (Column::Party, &["parties_description"]),
+            (Column::Precinct, &["precinct"]),
         ],
     },
     Profile {
