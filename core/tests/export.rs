@@ -137,3 +137,66 @@ fn the_full_export_adds_notes_and_free_text_and_keeps_them_formula_safe() {
     let bulk_rows = export_results(&mut d.store, &mut bulk).unwrap();
     assert_eq!(bulk_rows, 1);
 }
+
+#[test]
+fn the_osdi_export_holds_people_canvasses_and_answers() {
+    let mut d = common::device();
+    let talk = d
+        .store
+        .record_attempt(
+            "A-turf",
+            conversation("P1", &[("support", "2"), ("notes", "wants a yard sign")], 0),
+        )
+        .unwrap();
+    let wrong = d
+        .store
+        .record_attempt("A-turf", door_result("P3", "moved", 1))
+        .unwrap();
+    d.store
+        .correct_attempt("A-turf", &wrong.id, door_result("P3", "refused", 2))
+        .unwrap();
+    let mut out = Vec::new();
+    let counts = walkbook_core::export::export_osdi(&mut d.store, &mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (counts.people, counts.canvasses),
+        (2, 2),
+        "the correction replaces"
+    );
+    let people = v["_embedded"]["osdi:people"].as_array().unwrap();
+    let ids: Vec<&str> = people
+        .iter()
+        .map(|p| p["identifiers"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["walkbook:P1", "walkbook:P3"]);
+    assert!(
+        people[0]["postal_addresses"][0]["address_lines"][0]
+            .as_str()
+            .unwrap()
+            .contains("Elm St")
+    );
+    let canvasses = v["_embedded"]["osdi:canvasses"].as_array().unwrap();
+    let p1 = canvasses
+        .iter()
+        .find(|c| c["target"] == "walkbook:P1")
+        .unwrap();
+    assert_eq!(p1["contact_type"], "in-person");
+    assert_eq!(p1["success"], true);
+    assert_eq!(
+        p1["identifiers"][0],
+        format!("walkbook:{}:P1", talk.id).as_str()
+    );
+    let answers = p1["_embedded"]["osdi:answers"].as_array().unwrap();
+    assert!(answers.contains(&serde_json::json!({"question": "support", "responses": ["2"]})));
+    assert!(
+        answers.contains(&serde_json::json!({"question": "notes", "value": "wants a yard sign"}))
+    );
+    let p3 = canvasses
+        .iter()
+        .find(|c| c["target"] == "walkbook:P3")
+        .unwrap();
+    assert_eq!(
+        (p3["status_code"].as_str(), p3["success"].as_bool()),
+        (Some("refused"), Some(false))
+    );
+}

@@ -189,6 +189,24 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
             == 2,
         "{csv}"
     );
+
+    // The same results for other tools, OSDI-shaped.
+    let osdi = get("/dashboard/export-osdi.json").await.unwrap();
+    assert_eq!(osdi.headers()["content-type"], "application/hal+json");
+    let v: serde_json::Value = osdi.json().await.unwrap();
+    let canvasses = v["_embedded"]["osdi:canvasses"].as_array().unwrap();
+    let of_person: Vec<&serde_json::Value> = canvasses
+        .iter()
+        .filter(|c| c["target"] == format!("walkbook:{person}").as_str())
+        .collect();
+    assert_eq!(of_person.len(), 2, "both volunteers' conversations");
+    assert!(
+        v["_embedded"]["osdi:people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["identifiers"][0] == format!("walkbook:{person}").as_str())
+    );
     server.stop().await;
 }
 

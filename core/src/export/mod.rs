@@ -4,6 +4,10 @@
 //! out; a household-level result ("nobody home") is written for everyone
 //! living there.
 
+mod osdi;
+
+pub use osdi::{OsdiCounts, export_osdi};
+
 use std::collections::BTreeSet;
 use std::io::Write;
 
@@ -43,6 +47,8 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
     Write(#[from] csv::Error),
+    #[error("cannot write the export: {0}")]
+    WriteJson(#[from] serde_json::Error),
 }
 
 /// Writes every live attempt of every results document in `store`.

@@ -144,8 +144,11 @@ pub enum AdminCommand {
         #[arg(long)]
         out: PathBuf,
         /// Add notes and free-text answers beside the bulk-upload columns.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "osdi")]
         full: bool,
+        /// Write OSDI-shaped JSON (people, canvasses, answers) instead of CSV.
+        #[arg(long)]
+        osdi: bool,
     },
 }
 
@@ -319,6 +322,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             campaign,
             out,
             full,
+            osdi,
         } => {
             dir.server_db()?
                 .campaign(campaign)
@@ -328,6 +332,25 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 source,
             })?;
             let mut store = dir.campaign_store(campaign)?;
+            if *osdi {
+                let progress = super::progress::Stderr::bytes("exporting", None);
+                let counts = walkbook_core::export::export_osdi(
+                    &mut store,
+                    walkbook_server::progress::ProgressWrite::new(
+                        std::io::BufWriter::new(file),
+                        &progress,
+                    ),
+                )
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+                progress.finish();
+                println!(
+                    "wrote {} people and {} canvasses to {}",
+                    counts.people,
+                    counts.canvasses,
+                    out.display()
+                );
+                return Ok(());
+            }
             let shape = if *full {
                 walkbook_core::export::ExportShape::Full
             } else {

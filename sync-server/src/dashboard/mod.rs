@@ -52,6 +52,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard/conflicts", get(pages::conflicts))
         .route("/dashboard/export.csv", get(pages::export))
         .route("/dashboard/export-full.csv", get(pages::export_full))
+        .route("/dashboard/export-osdi.json", get(pages::export_osdi))
         .route(
             "/dashboard/invites",
             get(pages::invite_form).post(pages::create_invite),

@@ -62,3 +62,35 @@ async fn export_as(
     )
         .into_response())
 }
+
+/// The OSDI-shaped JSON export (people, canvasses, answers) for other tools.
+pub async fn export_osdi(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    let campaign = org.device.campaign_id;
+    let file: String = campaign
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let out = blocking(move || {
+        let mut out = Vec::new();
+        with_store(&state, &campaign, |s| {
+            walkbook_core::export::export_osdi(s, &mut out)
+        })?;
+        Ok(out)
+    })
+    .await?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/hal+json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}-osdi.json\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -9,7 +9,7 @@ mod turf;
 mod volunteers;
 
 pub use conflicts::conflicts;
-pub use export::{export, export_full};
+pub use export::{export, export_full, export_osdi};
 pub use invites::{create_invite, invite_form};
 pub use login::{app_js, login, login_form, logout, logout_form, signin_link};
 pub use overview::{Overview, overview, overview_json};
