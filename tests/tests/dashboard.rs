@@ -175,6 +175,10 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
         .await
         .unwrap();
     assert!(volunteers.contains(&vols[0]) && volunteers.contains(&vols[1]));
+    assert!(
+        volunteers.contains("Seconds between doors") && volunteers.contains("Contact rate"),
+        "{volunteers}"
+    );
 
     let export = get("/dashboard/export.csv").await.unwrap();
     assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");

@@ -12,10 +12,12 @@ mod auth;
 mod error;
 mod flags;
 mod pages;
+mod review;
 mod views;
 
 pub use error::DashboardError;
 pub use flags::{Flag, flags, haversine_m};
+pub use review::{ActivityRow, activity};
 
 use std::sync::Arc;
 

@@ -80,10 +80,18 @@ pub struct TurfPage {
 
 pub struct VolunteerRow {
     pub volunteer: String,
-    pub attempts: u64,
-    pub conversations: u64,
+    pub day: String,
+    pub attempts: usize,
+    pub doors: usize,
+    pub conversations: usize,
+    pub contact_percent: u64,
+    /// "25th / median / 75th" seconds between doors, or "—".
+    pub gaps: String,
     pub first: String,
     pub last: String,
+    /// Median metres from the address, or "—".
+    pub distance: String,
+    pub flags: usize,
 }
 
 #[derive(Template)]

@@ -1,16 +1,15 @@
-//! Per-volunteer activity.
+//! Activity review: per volunteer and day (see `dashboard::review`).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 
-use super::with_store;
+use super::{campaign_tz, campaign_view, with_store};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::views::{VolunteerRow, VolunteersPage, render};
-use crate::dashboard::{DashboardError, blocking};
+use crate::dashboard::{DashboardError, activity, blocking, flags};
 use crate::http::AppState;
 
 pub async fn volunteers(
@@ -18,34 +17,42 @@ pub async fn volunteers(
     org: Organizer,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
-    let attempts = blocking(move || with_store(&state, &campaign, |s| s.all_attempts())).await?;
-    let mut by: BTreeMap<&str, (u64, u64, i64, i64)> = BTreeMap::new();
-    for a in &attempts {
-        let e = by
-            .entry(&a.volunteer_id)
-            .or_insert((0, 0, i64::MAX, i64::MIN));
-        e.0 += 1;
-        if !a.responses.is_empty() {
-            e.1 += 1;
-        }
-        e.2 = e.2.min(a.at_ms);
-        e.3 = e.3.max(a.at_ms);
-    }
-    let fmt = |ms: i64| {
-        DateTime::<Utc>::from_timestamp_millis(ms)
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default()
-    };
-    render(&VolunteersPage {
-        title: "Volunteers",
-        rows: by
+    let rows = blocking(move || {
+        let view = campaign_view(&state, &campaign)?;
+        let tz = campaign_tz(&view);
+        let households: HashMap<String, walkbook_core::model::Household> = view
+            .data
+            .households
             .iter()
-            .map(|(v, (n, c, first, last))| VolunteerRow {
-                volunteer: v.to_string(),
-                attempts: *n,
-                conversations: *c,
-                first: fmt(*first),
-                last: fmt(*last),
+            .map(|h| (h.id.clone(), h.clone()))
+            .collect();
+        let attempts = with_store(&state, &campaign, |s| s.all_attempts())?;
+        let flags = flags(&attempts, &households, tz);
+        Ok(activity(&attempts, &households, &flags, tz))
+    })
+    .await?;
+    render(&VolunteersPage {
+        title: "Activity review",
+        rows: rows
+            .into_iter()
+            .map(|r| VolunteerRow {
+                contact_percent: r.contact_rate_percent(),
+                gaps: r
+                    .gap_seconds
+                    .map(|[q1, m, q3]| format!("{q1} / {m} / {q3}"))
+                    .unwrap_or_else(|| "—".into()),
+                distance: r
+                    .median_distance_m
+                    .map(|d| format!("{d:.0} m"))
+                    .unwrap_or_else(|| "—".into()),
+                volunteer: r.volunteer_id,
+                day: r.day,
+                attempts: r.attempts,
+                doors: r.doors,
+                conversations: r.conversations,
+                first: r.first,
+                last: r.last,
+                flags: r.flags,
             })
             .collect(),
     })
