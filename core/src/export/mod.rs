@@ -69,6 +69,22 @@ fn safe_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> Result<(), csv:
     w.write_record(cells.iter().map(|c| csv_safe(c).into_owned()))
 }
 
+/// A document's attempts that no other attempt supersedes: what counts.
+pub(crate) fn live_attempts(
+    store: &mut DeviceStore,
+    doc: &str,
+) -> Result<Vec<crate::results::Attempt>, StoreError> {
+    let attempts = store.attempts(doc)?;
+    let superseded: BTreeSet<String> = attempts
+        .iter()
+        .flat_map(|a| a.supersedes.iter().cloned())
+        .collect();
+    Ok(attempts
+        .into_iter()
+        .filter(|a| !superseded.contains(&a.id))
+        .collect())
+}
+
 pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize, ExportError> {
     export_results_as(store, out, ExportShape::BulkUpload)
 }
@@ -93,22 +109,15 @@ pub fn export_results_as<W: Write>(
     w.write_record(&header)?;
     let mut rows = 0;
     for doc in store.result_doc_ids()? {
-        let attempts = store.attempts(&doc)?;
-        let superseded: BTreeSet<&str> = attempts
-            .iter()
-            .flat_map(|a| a.supersedes.iter().map(String::as_str))
-            .collect();
-        for a in attempts
-            .iter()
-            .filter(|a| !superseded.contains(a.id.as_str()))
-        {
-            let people = match &a.person_id {
-                Some(p) => vec![p.clone()],
-                None => store
+        for a in live_attempts(store, &doc)? {
+            let people: Vec<String> = if let Some(p) = &a.person_id {
+                vec![p.clone()]
+            } else {
+                store
                     .people_at(&a.household_id)?
                     .into_iter()
                     .map(|p| p.id)
-                    .collect(),
+                    .collect()
             };
             let contact = match a.channel {
                 Channel::Door => "walk",

@@ -3,7 +3,7 @@
 //! attempt, and the answers given. Superseded attempts are left out, as in
 //! the CSV export; a household-level result is a canvass of everyone there.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
@@ -54,15 +54,7 @@ pub fn export_osdi<W: Write>(
     let mut people: BTreeMap<String, Value> = BTreeMap::new();
     let mut canvasses = Vec::new();
     for doc in store.result_doc_ids()? {
-        let attempts = store.attempts(&doc)?;
-        let superseded: BTreeSet<&str> = attempts
-            .iter()
-            .flat_map(|a| a.supersedes.iter().map(String::as_str))
-            .collect();
-        for a in attempts
-            .iter()
-            .filter(|a| !superseded.contains(a.id.as_str()))
-        {
+        for a in super::live_attempts(store, &doc)? {
             let targets: Vec<Person> = match &a.person_id {
                 Some(p) => store.person(p).into_iter().collect(),
                 None => store.people_at(&a.household_id)?,

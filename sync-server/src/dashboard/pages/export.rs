@@ -28,11 +28,35 @@ pub async fn export_full(
     export_as(state, org, ExportShape::Full, "results-full").await
 }
 
+/// The file of one export: written on the blocking pool from the
+/// campaign's store, sent as a download.
+#[derive(Clone, Copy)]
+enum Kind {
+    Csv(ExportShape, &'static str),
+    Osdi,
+}
+
 async fn export_as(
     state: Arc<AppState>,
     org: Organizer,
     shape: ExportShape,
     suffix: &'static str,
+) -> Result<Response, DashboardError> {
+    download(state, org, Kind::Csv(shape, suffix)).await
+}
+
+/// The OSDI-shaped JSON export (people, canvasses, answers) for other tools.
+pub async fn export_osdi(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    download(state, org, Kind::Osdi).await
+}
+
+async fn download(
+    state: Arc<AppState>,
+    org: Organizer,
+    kind: Kind,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
     // The file name is the campaign id, reduced to characters no browser
@@ -43,51 +67,26 @@ async fn export_as(
         .collect();
     let out = blocking(move || {
         let mut out = Vec::new();
-        with_store(&state, &campaign, |s| {
-            walkbook_core::export::export_results_as(s, &mut out, shape)
+        with_store(&state, &campaign, |s| match kind {
+            Kind::Csv(shape, _) => {
+                walkbook_core::export::export_results_as(s, &mut out, shape).map(|_| ())
+            }
+            Kind::Osdi => walkbook_core::export::export_osdi(s, &mut out).map(|_| ()),
         })?;
         Ok(out)
     })
     .await?;
+    let (content_type, name) = match kind {
+        Kind::Csv(_, suffix) => ("text/csv; charset=utf-8", format!("{file}-{suffix}.csv")),
+        Kind::Osdi => ("application/hal+json", format!("{file}-osdi.json")),
+    };
     Ok((
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}-{suffix}.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
-}
-
-/// The OSDI-shaped JSON export (people, canvasses, answers) for other tools.
-pub async fn export_osdi(
-    State(state): State<Arc<AppState>>,
-    org: Organizer,
-) -> Result<Response, DashboardError> {
-    let campaign = org.device.campaign_id;
-    let file: String = campaign
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    let out = blocking(move || {
-        let mut out = Vec::new();
-        with_store(&state, &campaign, |s| {
-            walkbook_core::export::export_osdi(s, &mut out)
-        })?;
-        Ok(out)
-    })
-    .await?;
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "application/hal+json".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}-osdi.json\""),
+                format!("attachment; filename=\"{name}\""),
             ),
         ],
         out,
