@@ -135,6 +135,26 @@ impl SyncClient {
         Ok(self)
     }
 
+    /// Also trusts the certificate authority in `ca_pem` (PEM), beside the
+    /// platform's roots: for a campaign server behind a private CA, and for
+    /// tests. A PEM that does not parse is an error, not ignored.
+    pub fn trusting(mut self, ca_pem: &[u8]) -> Result<Self, SyncError> {
+        let certs = reqwest::Certificate::from_pem_bundle(ca_pem)
+            .map_err(|e| SyncError::Network(format!("the CA certificate does not read: {e}")))?;
+        if certs.is_empty() {
+            return Err(SyncError::Network(
+                "the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
+        }
+        self.http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .tls_certs_merge(certs)
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(self)
+    }
+
     /// A client for a store that already joined (server URL kept in the store).
     pub fn for_joined(store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
         let url = lock(&store)
