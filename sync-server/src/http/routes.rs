@@ -223,13 +223,6 @@ pub async fn packet(
                     "the packet is not published yet",
                 )
             })?;
-        if let Some(a) = assignments.iter().find(|a| a.assignment.id == assignment_id) {
-            // The units a device ever held: it may upload to them later,
-            // after they expire or are taken away.
-            lock(&state.db)
-                .record_device_unit(&device.device_id, &a.doc_id)
-                .map_err(ApiError::fault)?;
-        }
         let etag = format!("\"v{version}\"");
         let unchanged = headers
             .get(header::IF_NONE_MATCH)
@@ -237,6 +230,14 @@ pub async fn packet(
             .is_some_and(|v| v == etag);
         if unchanged {
             return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+        }
+        if let Some(a) = assignments.iter().find(|a| a.assignment.id == assignment_id) {
+            // The units a device was sent: it may upload to them later,
+            // after they expire or are taken away. Written on a download
+            // (200), not on every unchanged check (304).
+            lock(&state.db)
+                .record_device_unit(&device.device_id, &a.doc_id)
+                .map_err(ApiError::fault)?;
         }
         Ok((
             StatusCode::OK,
