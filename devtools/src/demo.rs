@@ -187,7 +187,17 @@ pub async fn run_demo(
         // The shift, offline: nothing below touches the network.
         let (doors, calls, ids) = {
             let mut s = lock(&store);
-            let mut ids = canvass_shift(&mut s, &mut rng, opts.doors_per_shift, i)?;
+            let how = if i + 1 == volunteers.len() && volunteers.len() >= 3 {
+                Canvasser::Suspicious
+            } else {
+                Canvasser::Honest
+            };
+            if how == Canvasser::Suspicious {
+                say(&format!(
+                    "{volunteer} canvasses suspiciously in this demo (doors seconds apart, recorded ~2 km from the addresses): the dashboard's activity review flags it"
+                ));
+            }
+            let mut ids = canvass_shift(&mut s, &mut rng, opts.doors_per_shift, i, how)?;
             let door_ids = ids.len();
             ids.extend(phone_shift(&mut s, &mut rng, opts.calls_per_shift, i)?);
             (door_ids, ids.len() - door_ids, ids)
@@ -212,7 +222,8 @@ pub async fn run_demo(
             // Syncs, records a few more results, syncs again.
             1 => {
                 client.sync_now(|_| {}).await?;
-                let more = canvass_shift(&mut lock(&store), &mut rng, 5, i + 100)?;
+                let more =
+                    canvass_shift(&mut lock(&store), &mut rng, 5, i + 100, Canvasser::Honest)?;
                 report.doors += more.len();
                 recorded.extend(more);
                 client.sync_now(|_| {}).await?;
@@ -302,12 +313,22 @@ fn lock(store: &Mutex<DeviceStore>) -> std::sync::MutexGuard<'_, DeviceStore> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// How a canvasser works: honestly (a door every few minutes, results
+/// recorded at the door), or the way an organizer must catch (doors seconds
+/// apart, recorded about 2 km from the addresses).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Canvasser {
+    Honest,
+    Suspicious,
+}
+
 /// A shift at the doors of the volunteer's first turf, following "next door".
 fn canvass_shift(
     store: &mut DeviceStore,
     rng: &mut SplitMix64,
     doors: usize,
     salt: usize,
+    how: Canvasser,
 ) -> Result<Vec<String>, DemoError> {
     let Some(a) = store
         .assignments()?
@@ -330,7 +351,21 @@ fn canvass_shift(
             break;
         };
         let door = &list[i];
-        now += rng.range(90, 300) as i64 * 1000;
+        now += match how {
+            Canvasser::Honest => rng.range(90, 300),
+            Canvasser::Suspicious => rng.range(4, 20),
+        } as i64
+            * 1000;
+        // Where the phone says it was: at the door (a few metres off), or
+        // far from it.
+        let (lat, lon) = match (door.household.lat, door.household.lon, how) {
+            (Some(la), Some(lo), Canvasser::Honest) => (
+                Some(la + rng.below(20) as f64 * 0.000_01),
+                Some(lo - rng.below(20) as f64 * 0.000_01),
+            ),
+            (Some(la), Some(lo), Canvasser::Suspicious) => (Some(la + 0.02), Some(lo)),
+            _ => (None, None),
+        };
         let roll = rng.below(100);
         let person = door
             .people
@@ -379,6 +414,12 @@ fn canvass_shift(
                 at_ms: Some(now),
                 ..Default::default()
             },
+        };
+        let attempt = NewAttempt {
+            lat,
+            lon,
+            accuracy_m: lat.map(|_| 8.0),
+            ..attempt
         };
         ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
     }

@@ -86,6 +86,25 @@ async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("doors knocked"));
+    // The suspicious canvasser of the simulation is flagged for review.
+    let review = reqwest::Client::new()
+        .get(format!("{base}/dashboard/volunteers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |v: &str| {
+        review
+            .split("<tr>")
+            .find(|r| r.contains(&format!("<td>{v}</td>")))
+            .unwrap_or_else(|| panic!("{v} has a row: {review}"))
+            .to_string()
+    };
+    assert!(row("vol-03").contains("flagged"), "{review}");
+    assert!(!row("vol-01").contains("flagged"), "{review}");
     // The one-time sign-in link opens a session once.
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
