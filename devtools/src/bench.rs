@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use automerge::{Automerge, Change};
 use chrono::Utc;
-use tokio::net::TcpListener;
 use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::{NewAttempt, split_changes};
@@ -23,7 +22,7 @@ use walkbook_core::results::rules::Author;
 
 use crate::demo::DemoError;
 use walkbook_server::admin::{self, DataDir};
-use walkbook_server::http::{self, AppState};
+use walkbook_server::http;
 
 #[derive(Debug, Clone)]
 pub struct SyncBenchReport {
@@ -88,20 +87,8 @@ pub async fn bench_sync(
     let turfs: Vec<String> = data.turfs.iter().map(|t| t.id.clone()).collect();
     let volunteers: Vec<String> = (0..devices).map(|i| format!("bench-{i:03}")).collect();
     let expires = Utc::now() + chrono::Duration::days(1);
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(
-        listener,
-        // Every simulated device joins from this one loopback address.
-        AppState::with_options(
-            dir.clone(),
-            walkbook_server::http::ServerOptions::for_simulation(),
-        )?,
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    let (addr, tx, server) = crate::demo::start_simulation_server(&dir, 0).await?;
+    let url = format!("http://{addr}");
 
     let mut clients = Vec::new();
     let mut device_stores = Vec::new();
@@ -593,20 +580,8 @@ pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoEr
             }
         }
     }
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(
-        listener,
-        // Every simulated device joins from this one loopback address.
-        AppState::with_options(
-            dir.clone(),
-            walkbook_server::http::ServerOptions::for_simulation(),
-        )?,
-        async move {
-            let _ = rx.await;
-        },
-    ));
+    let (addr, tx, server) = crate::demo::start_simulation_server(&dir, 0).await?;
+    let url = format!("http://{addr}");
     let org = Arc::new(Mutex::new(DeviceStore::open(
         root.join("organizer.db"),
         None,

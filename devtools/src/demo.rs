@@ -132,21 +132,8 @@ pub async fn run_demo(
         data.call_lists.len()
     ));
 
-    let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
-    let addr = listener.local_addr()?;
+    let (addr, tx, task) = start_simulation_server(&dir, opts.port).await?;
     let url = format!("http://{addr}");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(http::serve(
-        listener,
-        // Every simulated device joins from this one loopback address.
-        AppState::with_options(
-            dir.clone(),
-            walkbook_server::http::ServerOptions::for_simulation(),
-        )?,
-        async move {
-            let _ = rx.await;
-        },
-    ));
     let server = DemoServer {
         url: url.clone(),
         shutdown: tx,
@@ -307,6 +294,36 @@ pub async fn run_demo(
         signin_url,
     };
     Ok((report, server))
+}
+
+/// A server on 127.0.0.1:`port` (0: any free port) for a simulation, with
+/// no sign-in rate limit (every simulated device joins from one address),
+/// the sender that stops it, and its task.
+pub(crate) async fn start_simulation_server(
+    dir: &DataDir,
+    port: u16,
+) -> Result<
+    (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    DemoError,
+> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(http::serve(
+        listener,
+        AppState::with_options(
+            dir.clone(),
+            walkbook_server::http::ServerOptions::for_simulation(),
+        )?,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    Ok((addr, tx, task))
 }
 
 fn lock(store: &Mutex<DeviceStore>) -> std::sync::MutexGuard<'_, DeviceStore> {
