@@ -203,6 +203,8 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
             "--file",
             messy.to_str().unwrap(),
             "--dry-run",
+            "--report",
+            tmp.path().join("report.csv").to_str().unwrap(),
         ],
     ));
     assert!(
@@ -220,6 +222,15 @@ async fn an_organizer_sets_up_a_campaign_and_serves_it() {
         .campaign_revision("demo-3")
         .unwrap();
     assert_eq!(before, after, "the dry run wrote nothing");
+    // The full report, one line per rejection or warning.
+    let report = std::fs::read_to_string(tmp.path().join("report.csv")).unwrap();
+    assert!(report.starts_with("line,kind,reason\n"), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("3,rejected,") && l.contains("no address")),
+        "{report}"
+    );
     let imported = ok(admin(
         &data,
         &[

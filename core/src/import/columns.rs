@@ -353,6 +353,18 @@ impl ColumnMap {
 
     pub(crate) fn row(&self, r: &ByteRecord) -> Result<Row, String> {
         let mut warnings = Vec::new();
+        // Files exported on Windows are often Windows-1252 (Latin-1 with
+        // extras), not UTF-8: such a row is read as Windows-1252, noted.
+        let decoded;
+        let r = if r.iter().all(|f| std::str::from_utf8(f).is_ok()) {
+            r
+        } else {
+            decoded = windows_1252(r);
+            warnings.push(
+                "the row is not UTF-8; read as Windows-1252 (Latin-1), check its accents".into(),
+            );
+            &decoded
+        };
         let id = self
             .get(r, Column::Id)?
             .filter(|v| !is_placeholder(v))
@@ -838,3 +850,34 @@ const PROFILES: &[Profile] = &[
         ],
     },
 ];
+
+/// Windows-1252 code points for bytes 0x80–0x9F (where it differs from
+/// Latin-1); `\0` marks the five bytes it leaves undefined (kept as the
+/// Latin-1 control character).
+const CP1252_HIGH: [char; 32] = [
+    '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0', '‘',
+    '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
+];
+
+/// A record's fields decoded from Windows-1252 to UTF-8 (fields already
+/// valid UTF-8 are kept as they are).
+fn windows_1252(r: &ByteRecord) -> ByteRecord {
+    let mut out = ByteRecord::new();
+    for field in r {
+        if std::str::from_utf8(field).is_ok() {
+            out.push_field(field);
+            continue;
+        }
+        let text: String = field
+            .iter()
+            .map(|&b| match b {
+                0x80..=0x9f if CP1252_HIGH[usize::from(b - 0x80)] != '\0' => {
+                    CP1252_HIGH[usize::from(b - 0x80)]
+                }
+                _ => char::from(b),
+            })
+            .collect();
+        out.push_field(text.as_bytes());
+    }
+    out
+}

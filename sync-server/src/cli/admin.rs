@@ -111,6 +111,10 @@ pub enum AdminCommand {
         /// from the header, or the usual column names are used.
         #[arg(long, value_name = "MAP.toml")]
         columns: Option<PathBuf>,
+        /// Write every rejected row and every warning (line, kind, reason)
+        /// to this CSV file; the terminal shows the first 50 warnings.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
         /// Print the column mapping, the first rows as they would be
         /// imported and the report; write nothing.
         #[arg(long)]
@@ -223,6 +227,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             file,
             delimiter,
             columns,
+            report,
             dry_run,
         } => {
             let delimiter = match delimiter.as_str() {
@@ -247,6 +252,15 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 &progress,
             )?;
             progress.finish();
+            if let Some(path) = report {
+                write_import_report(path, &r)?;
+                println!(
+                    "report: {} rejected rows and {} warnings written to {}",
+                    r.rejected.len(),
+                    r.warnings.len(),
+                    path.display()
+                );
+            }
             if let Some(p) = &r.profile {
                 println!("layout: {p} (recognised from the header)");
             }
@@ -410,5 +424,36 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// The whole import report as CSV: line, kind (rejected or warning), reason.
+fn write_import_report(
+    path: &std::path::Path,
+    r: &walkbook_core::import::ImportReport,
+) -> Result<(), CliError> {
+    let wrap = |source: std::io::Error| CliError::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(wrap)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let rows = std::iter::once(("line".to_string(), "kind", "reason".to_string()))
+        .chain(
+            r.rejected
+                .iter()
+                .map(|x| (x.line.to_string(), "rejected", x.reason.clone())),
+        )
+        .chain(
+            r.warnings
+                .iter()
+                .map(|x| (x.line.to_string(), "warning", x.reason.clone())),
+        );
+    for (line, kind, reason) in rows {
+        let safe = walkbook_core::export::csv_safe(&reason).into_owned();
+        w.write_record([line.as_str(), kind, safe.as_str()])
+            .map_err(|e| wrap(std::io::Error::other(e.to_string())))?;
+    }
+    w.flush().map_err(wrap)?;
     Ok(())
 }
