@@ -31,6 +31,19 @@ pub trait WalkbookListener: Send + Sync {
     fn on_sync_state(&self, state: SyncState);
 }
 
+/// Reads a scanned or typed join link (`walkbook://join?server=…&code=…`).
+/// A link that is not one, repeats a key, or lacks the server or the code
+/// is `InvalidInput` saying what is wrong, never a crash.
+#[uniffi::export]
+pub fn read_join_link(link: String) -> Result<JoinLinkView, WalkbookError> {
+    walkbook_core::sync::parse_join_link(&link)
+        .map(|l| JoinLinkView {
+            server_url: l.server_url,
+            invite_code: l.invite_code,
+        })
+        .map_err(|detail| WalkbookError::InvalidInput { detail })
+}
+
 /// One campaign on this phone: its encrypted database and its server.
 #[derive(uniffi::Object)]
 pub struct Walkbook {

@@ -304,6 +304,13 @@ pub struct SyncSummaryView {
     pub assignments_retired: u32,
 }
 
+/// A join link read by `read_join_link`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct JoinLinkView {
+    pub server_url: String,
+    pub invite_code: String,
+}
+
 /// What the expiry timer did (`Walkbook::expire_assignments`).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ExpiryView {

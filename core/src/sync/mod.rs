@@ -4,9 +4,11 @@
 
 mod api;
 mod client;
+mod link;
 mod peer;
 pub mod step;
 
 pub use api::*;
 pub use client::{SyncClient, SyncError, SyncProgress, SyncSummary};
+pub use link::{JoinLink, join_link, parse_join_link};
 pub use peer::{DeviceReceipt, Suppressions};

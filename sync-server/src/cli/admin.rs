@@ -212,7 +212,10 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             let code =
                 ops::create_invite(&dir, campaign, volunteer, role, Duration::hours(*hours))?;
             println!("invite code: {code}  (one use, expires in {hours} h)");
-            println!("join link:   walkbook://join?server={server_url}&code={code}");
+            println!(
+                "join link:   {}",
+                walkbook_core::sync::join_link(server_url, &code)
+            );
         }
         AdminCommand::RevokeDevice {
             campaign,

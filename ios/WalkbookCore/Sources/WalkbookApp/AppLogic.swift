@@ -36,13 +36,11 @@ public struct JoinLink: Equatable {
     public let inviteCode: String
 }
 
+/// Reads a join link with the core's one parser (a repeated key, which
+/// crashed the old Swift parser, is refused there with a reason).
 public func parseJoinLink(_ text: String) -> JoinLink? {
-    guard let c = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
-          c.scheme == "walkbook", c.host == "join" else { return nil }
-    let items = Dictionary(uniqueKeysWithValues: (c.queryItems ?? []).compactMap { i in i.value.map { (i.name, $0) } })
-    guard let server = items["server"], server.hasPrefix("https://") || server.hasPrefix("http://"),
-          let code = items["code"]?.trimmingCharacters(in: .whitespaces).uppercased(), !code.isEmpty else { return nil }
-    return JoinLink(serverUrl: server, inviteCode: code)
+    guard let link = try? readJoinLink(link: text) else { return nil }
+    return JoinLink(serverUrl: link.serverUrl, inviteCode: link.inviteCode)
 }
 
 public struct DoorRow: Identifiable {

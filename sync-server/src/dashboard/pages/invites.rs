@@ -76,10 +76,7 @@ pub async fn create_invite(
         .map_err(|e| DashboardError::BadInput(e.to_string()))
     })
     .await?;
-    let link = format!(
-        "walkbook://join?server={}&code={code}",
-        server.replace(':', "%3A").replace('/', "%2F")
-    );
+    let link = walkbook_core::sync::join_link(&server, &code);
     let qr_svg = qrcode::QrCode::new(link.as_bytes())
         .map(|c| {
             c.render::<qrcode::render::svg::Color>()

@@ -29,5 +29,9 @@ class SyncBadgeAndJoinLinkTest {
         assertNull(parseJoinLink("https://example.org/join?code=x"))
         assertNull(parseJoinLink("walkbook://join?server=ftp://x&code=y"))
         assertNull(parseJoinLink("not a link at all"))
+        // A repeated key (a link changed on the way) is refused, not a crash.
+        assertNull(parseJoinLink("walkbook://join?server=https://a.example&code=X&code=Y"))
+        assertEquals(true, joinLinkProblem("walkbook://join?server=https://a.example&code=X&code=Y")!!.contains("twice"))
+        assertNull(joinLinkProblem("walkbook://join?server=https://a.example&code=x"))
     }
 }

@@ -1,0 +1,135 @@
+//! Join links, as printed by `admin invite` and shown as QR codes:
+//! `walkbook://join?server=<percent-encoded URL>&code=<invite code>`.
+//! Built and read here, once, for the server and every app.
+
+/// What a join link says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinLink {
+    pub server_url: String,
+    pub invite_code: String,
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The link for an invite code on a server.
+pub fn join_link(server_url: &str, code: &str) -> String {
+    format!(
+        "walkbook://join?server={}&code={}",
+        percent_encode(server_url),
+        percent_encode(code)
+    )
+}
+
+/// Reads a scanned or typed join link. The error says what is wrong with
+/// it, in words for the volunteer holding the phone.
+pub fn parse_join_link(text: &str) -> Result<JoinLink, String> {
+    let not_ours = || {
+        "this is not a walkbook join link (it starts walkbook://join?); ask your organizer for the QR code or link".to_string()
+    };
+    let rest = text
+        .trim()
+        .strip_prefix("walkbook://join?")
+        .ok_or_else(not_ours)?;
+    let mut server = None;
+    let mut code = None;
+    for pair in rest.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').ok_or_else(not_ours)?;
+        let value = percent_decode(value)
+            .ok_or_else(|| format!("the link's {key} is damaged; scan the code again"))?;
+        let slot = match key {
+            "server" => &mut server,
+            "code" => &mut code,
+            _ => continue, // room for later additions
+        };
+        if slot.replace(value).is_some() {
+            return Err(format!(
+                "the link names its {key} twice; it was changed on the way, ask your organizer for a new one"
+            ));
+        }
+    }
+    let server = server
+        .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
+        .ok_or("the link has no server address (https://…); ask your organizer for a new one")?;
+    let code = code
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty())
+        .ok_or("the link has no invite code; ask your organizer for a new one")?;
+    Ok(JoinLink {
+        server_url: server,
+        invite_code: code,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_round_trips_and_bad_ones_say_why() {
+        let link = join_link("https://walkbook.example.org:8443/x", "ABCD-EFGH-JKLM");
+        assert_eq!(
+            link,
+            "walkbook://join?server=https%3A%2F%2Fwalkbook.example.org%3A8443%2Fx&code=ABCD-EFGH-JKLM"
+        );
+        assert_eq!(
+            parse_join_link(&format!(" {link} ")),
+            Ok(JoinLink {
+                server_url: "https://walkbook.example.org:8443/x".into(),
+                invite_code: "ABCD-EFGH-JKLM".into(),
+            })
+        );
+        // As older servers printed it (server not encoded), lower case code.
+        assert_eq!(
+            parse_join_link("walkbook://join?server=http://127.0.0.1:8080&code=abcd").unwrap(),
+            JoinLink {
+                server_url: "http://127.0.0.1:8080".into(),
+                invite_code: "ABCD".into(),
+            }
+        );
+        for (text, says) in [
+            (
+                "https://example.org/join?code=x",
+                "not a walkbook join link",
+            ),
+            ("walkbook://join?server=ftp://x&code=y", "no server"),
+            ("walkbook://join?server=https://a&code=X&code=Y", "twice"),
+            (
+                "walkbook://join?server=https://a&server=https://b&code=X",
+                "twice",
+            ),
+            ("walkbook://join?server=https://a", "no invite code"),
+            ("walkbook://join?server=https%3&code=X", "damaged"),
+            ("walkbook://join?server=https%FF%FE&code=X", "damaged"),
+            ("", "not a walkbook join link"),
+        ] {
+            let err = parse_join_link(text).unwrap_err();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+}
