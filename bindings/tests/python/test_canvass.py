@@ -93,3 +93,11 @@ def test_a_double_tap_records_once_through_the_bindings():
         assert book.pending_upload_count() == 2
 
     asyncio.run(run())
+
+
+def test_a_join_link_is_read_and_a_tampered_one_refused():
+    link = wb.read_join_link("walkbook://join?server=https%3A%2F%2Fwalkbook.example.org&code=abcd-efgh")
+    assert (link.server_url, link.invite_code) == ("https://walkbook.example.org", "ABCD-EFGH")
+    with pytest.raises(wb.WalkbookError.InvalidInput) as e:
+        wb.read_join_link("walkbook://join?server=https://a.example&code=X&code=Y")
+    assert "twice" in str(e.value)
