@@ -248,7 +248,7 @@ impl ColumnMap {
                 // A layout's columns where the file has them, the usual
                 // names for the rest (exports differ in what they include).
                 Some(p) => {
-                    let mut map = p.mapping().resolve_present(header, p.name);
+                    let mut map = p.mapping().resolve(header, Some(p.name))?;
                     for (col, cols) in Self::by_names(header).index {
                         if !map.has(col) {
                             map.index.push((col, cols));
@@ -689,6 +689,9 @@ impl ColumnMapping {
         Ok(ColumnMapping(out))
     }
 
+    /// Which of the file's columns feed each field. For a mapping file
+    /// (`profile` is `None`) a named column the file lacks is an error; a
+    /// built-in layout keeps only the columns the file has.
     fn resolve(
         &self,
         header: &ByteRecord,
@@ -699,44 +702,27 @@ impl ColumnMapping {
         for (col, names) in &self.0 {
             let mut cols = Vec::new();
             for name in names {
-                let Some(i) = keys.iter().position(|k| *k == key(name.as_bytes())) else {
-                    let shown: Vec<String> = header
-                        .iter()
-                        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-                        .collect();
-                    return Err(ImportError::MappedColumnMissing {
-                        field: col.field(),
-                        column: name.clone(),
-                        header: shown.join(", "),
-                    });
-                };
-                cols.push(i);
+                match keys.iter().position(|k| *k == key(name.as_bytes())) {
+                    Some(i) => cols.push(i),
+                    None if profile.is_some() => {}
+                    None => {
+                        let shown: Vec<String> = header
+                            .iter()
+                            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                            .collect();
+                        return Err(ImportError::MappedColumnMissing {
+                            field: col.field(),
+                            column: name.clone(),
+                            header: shown.join(", "),
+                        });
+                    }
+                }
             }
-            index.push((*col, cols));
+            if !cols.is_empty() {
+                index.push((*col, cols));
+            }
         }
         Ok(ColumnMap { index, profile })
-    }
-}
-
-impl ColumnMapping {
-    /// [`Self::resolve`] keeping only the columns the file has.
-    fn resolve_present(&self, header: &ByteRecord, profile: &'static str) -> ColumnMap {
-        let keys: Vec<String> = header.iter().map(key).collect();
-        let index = self
-            .0
-            .iter()
-            .filter_map(|(col, names)| {
-                let cols: Vec<usize> = names
-                    .iter()
-                    .filter_map(|n| keys.iter().position(|k| *k == key(n.as_bytes())))
-                    .collect();
-                (!cols.is_empty()).then_some((*col, cols))
-            })
-            .collect();
-        ColumnMap {
-            index,
-            profile: Some(profile),
-        }
     }
 }
 

@@ -107,13 +107,22 @@ fn lock(store: &Mutex<DeviceStore>) -> MutexGuard<'_, DeviceStore> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The HTTP client's settings every `SyncClient` shares.
+fn http_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+}
+
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, SyncError> {
+    builder
+        .build()
+        .map_err(|e| SyncError::Network(e.to_string()))
+}
+
 impl SyncClient {
     pub fn new(base_url: &str, store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let http = build(http_builder())?;
         Ok(SyncClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
@@ -126,12 +135,7 @@ impl SyncClient {
     /// Costs a handshake per round trip; on networks that silently kill idle
     /// connections (and in fault-injection tests) it fails faster and cleaner.
     pub fn without_connection_reuse(mut self) -> Result<Self, SyncError> {
-        self.http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(0)
-            .build()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+        self.http = build(http_builder().pool_max_idle_per_host(0))?;
         Ok(self)
     }
 
@@ -146,12 +150,7 @@ impl SyncClient {
                 "the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
             ));
         }
-        self.http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .tls_certs_merge(certs)
-            .build()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+        self.http = build(http_builder().tls_certs_merge(certs))?;
         Ok(self)
     }
 

@@ -78,7 +78,7 @@ pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 pub fn flags(
     attempts: &[Attempt],
-    households: &HashMap<String, Household>,
+    households: &HashMap<&str, &Household>,
     tz: chrono_tz::Tz,
 ) -> Vec<Flag> {
     let mut out = Vec::new();
@@ -103,7 +103,8 @@ pub fn flags(
         }
     }
     for a in attempts {
-        if let (Some(lat), Some(lon), Some(h)) = (a.lat, a.lon, households.get(&a.household_id))
+        if let (Some(lat), Some(lon), Some(h)) =
+            (a.lat, a.lon, households.get(a.household_id.as_str()))
             && let (Some(hl), Some(ho)) = (h.lat, h.lon)
         {
             let metres = haversine_m((lat, lon), (hl, ho));

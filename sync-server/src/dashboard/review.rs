@@ -48,7 +48,7 @@ fn quartiles(sorted: &[i64]) -> [i64; 3] {
 
 pub fn activity(
     attempts: &[Attempt],
-    households: &HashMap<String, Household>,
+    households: &HashMap<&str, &Household>,
     flags: &[Flag],
     tz: chrono_tz::Tz,
 ) -> Vec<ActivityRow> {
@@ -92,7 +92,7 @@ pub fn activity(
             let mut distances: Vec<f64> = list
                 .iter()
                 .filter_map(|a| {
-                    let h = households.get(&a.household_id)?;
+                    let h = households.get(a.household_id.as_str())?;
                     Some(haversine_m((a.lat?, a.lon?), (h.lat?, h.lon?)))
                 })
                 .collect();
@@ -170,28 +170,26 @@ mod tests {
         }
     }
 
-    fn home(id: &str, lat: f64) -> (String, Household) {
-        (
-            id.into(),
-            Household {
-                id: id.into(),
-                house_number: 1,
-                street_name: "Elm St".into(),
-                unit: None,
-                city: String::new(),
-                postal_code: String::new(),
-                precinct: None,
-                lat: Some(lat),
-                lon: Some(-89.65),
-            },
-        )
+    fn home(id: &str, lat: f64) -> Household {
+        Household {
+            id: id.into(),
+            house_number: 1,
+            street_name: "Elm St".into(),
+            unit: None,
+            city: String::new(),
+            postal_code: String::new(),
+            precinct: None,
+            lat: Some(lat),
+            lon: Some(-89.65),
+        }
     }
 
     #[test]
     fn an_honest_day_and_a_suspicious_one_read_differently() {
-        let homes: HashMap<String, Household> = (0..12)
+        let owned: Vec<Household> = (0..12)
             .map(|i| home(&format!("H{i}"), 39.78 + i as f64 * 0.0005))
             .collect();
+        let homes: HashMap<&str, &Household> = owned.iter().map(|h| (h.id.as_str(), h)).collect();
         let mut attempts = Vec::new();
         // Honest: a door every ~3 minutes, at the door, half conversations.
         for i in 0..6 {

@@ -72,6 +72,16 @@ pub struct CampaignView {
 }
 
 impl CampaignView {
+    /// The campaign's households by id, borrowed (dashboard pages look
+    /// them up per attempt).
+    pub fn households_by_id(&self) -> HashMap<&str, &walkbook_core::model::Household> {
+        self.data
+            .households
+            .iter()
+            .map(|h| (h.id.as_str(), h))
+            .collect()
+    }
+
     pub fn new(data: walkbook_core::model::ReferenceData) -> Self {
         let mut by_household: HashMap<&str, Vec<&str>> = HashMap::new();
         for p in &data.people {

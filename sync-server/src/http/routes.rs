@@ -192,7 +192,7 @@ pub async fn packet(
     blocking(move || {
         let device = authenticate(&state, &headers)?;
         let (data, assignments) = assignments_for(&state, &device)?;
-        if !assignments.iter().any(|a| a.assignment.id == assignment_id) {
+        let Some(mine) = assignments.iter().find(|a| a.assignment.id == assignment_id) else {
             let expired = data.data.assignments.iter().find(|a| {
                 a.id == assignment_id
                     && (device.role == Role::Organizer || a.volunteer_id == device.volunteer_id)
@@ -212,7 +212,7 @@ pub async fn packet(
                 "not_found",
                 format!("assignment {assignment_id} is not yours"),
             ));
-        }
+        };
         let (version, bytes) = lock(&state.reader)
             .packet(&device.campaign_id, &assignment_id)
             .map_err(ApiError::fault)?
@@ -231,14 +231,12 @@ pub async fn packet(
         if unchanged {
             return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
         }
-        if let Some(a) = assignments.iter().find(|a| a.assignment.id == assignment_id) {
-            // The units a device was sent: it may upload to them later,
-            // after they expire or are taken away. Written on a download
-            // (200), not on every unchanged check (304).
-            lock(&state.db)
-                .record_device_unit(&device.device_id, &a.doc_id)
-                .map_err(ApiError::fault)?;
-        }
+        // The units a device was sent: it may upload to them later, after
+        // they expire or are taken away. Written on a download (200), not
+        // on every unchanged check (304).
+        lock(&state.db)
+            .record_device_unit(&device.device_id, &mine.doc_id)
+            .map_err(ApiError::fault)?;
         Ok((
             StatusCode::OK,
             [

@@ -1,6 +1,6 @@
 //! The campaign overview: totals, support tallies, per day, turfs, flags.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -94,12 +94,7 @@ pub async fn overview(
     let page = blocking(move || {
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
-        let households: HashMap<String, walkbook_core::model::Household> = view
-            .data
-            .households
-            .iter()
-            .map(|h| (h.id.clone(), h.clone()))
-            .collect();
+        let households = view.households_by_id();
         let (o, attempts, turfs) = with_store(&state, &campaign, |s| {
             let o = overview_of(s, tz)?;
             let attempts = s.all_attempts()?;

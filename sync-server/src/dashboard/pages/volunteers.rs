@@ -1,6 +1,5 @@
 //! Activity review: per volunteer and day (see `dashboard::review`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -20,12 +19,7 @@ pub async fn volunteers(
     let rows = blocking(move || {
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
-        let households: HashMap<String, walkbook_core::model::Household> = view
-            .data
-            .households
-            .iter()
-            .map(|h| (h.id.clone(), h.clone()))
-            .collect();
+        let households = view.households_by_id();
         let attempts = with_store(&state, &campaign, |s| s.all_attempts())?;
         let flags = flags(&attempts, &households, tz);
         Ok(activity(&attempts, &households, &flags, tz))
