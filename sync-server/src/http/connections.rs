@@ -124,8 +124,56 @@ pub async fn accept_loop(
     Ok(())
 }
 
+/// How many bytes past the limit the server still reads (and throws away)
+/// so that a client sending an oversized body gets to read the 413. A
+/// server that answers before the body is read and closes the connection
+/// makes the client's kernel reset it, and the client sees "connection
+/// closed" instead of the reason. Bodies declared larger than this are
+/// refused at once.
+const DRAIN_PAST_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What reading a request body gave.
+enum BodyRead {
+    Whole(axum::body::Bytes),
+    /// Over the limit; the rest was read and discarded (up to
+    /// [`DRAIN_PAST_LIMIT`]).
+    TooLarge,
+    Failed(String),
+}
+
+/// Reads a body, keeping at most `limit` bytes; past that, keeps reading
+/// and discarding up to [`DRAIN_PAST_LIMIT`] more.
+async fn read_body(mut body: Body, limit: usize) -> BodyRead {
+    use hyper::body::Body as _;
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        let Some(frame) = frame else { break };
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => return BodyRead::Failed(e.to_string()),
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            kept.extend_from_slice(&data);
+        } else if seen > limit.saturating_add(DRAIN_PAST_LIMIT) {
+            break;
+        }
+    }
+    if seen > limit {
+        BodyRead::TooLarge
+    } else {
+        BodyRead::Whole(kept.into())
+    }
+}
+
 /// Reads the whole request body within the body timeout (408 otherwise), so
-/// a client that sends its body byte by byte cannot hold a worker.
+/// a client that sends its body byte by byte cannot hold a worker. A body
+/// over the limit gets a 413 and the connection is closed.
 pub async fn body_timeout(
     axum::extract::State(state): axum::extract::State<Arc<super::AppState>>,
     request: Request,
@@ -133,24 +181,32 @@ pub async fn body_timeout(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let limit = state.max_body_bytes;
-    let too_large = || ApiError::too_large(limit).into_response();
+    let too_large = || {
+        let mut response = ApiError::too_large(limit).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        response
+    };
     let declared = parts
         .headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if declared.is_some_and(|n| n > limit.saturating_add(DRAIN_PAST_LIMIT)) {
         return too_large();
     }
-    match tokio::time::timeout(state.limits.body_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => {
+    match tokio::time::timeout(state.limits.body_timeout, read_body(body, limit)).await {
+        Ok(BodyRead::Whole(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        // A body without a length that runs past the limit.
-        Ok(Err(e)) if e.to_string().contains("length limit") => too_large(),
-        Ok(Err(e)) => ApiError::bad_request(format!("the request body could not be read: {e}"))
-            .into_response(),
+        Ok(BodyRead::TooLarge) => too_large(),
+        Ok(BodyRead::Failed(e)) => {
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
+                .into_response()
+        }
         Err(_) => ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "timeout",
