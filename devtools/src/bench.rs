@@ -22,6 +22,7 @@ use walkbook_core::results::rules::Author;
 
 use crate::demo::DemoError;
 use walkbook_server::admin::{self, DataDir};
+use walkbook_server::db::CampaignStore;
 use walkbook_server::http;
 
 #[derive(Debug, Clone)]

@@ -17,6 +17,7 @@ use walkbook_core::sync::{Role, SyncClient, SyncError};
 
 use crate::faults::{Fault, FlakyProxy};
 use walkbook_server::admin::{self, AdminError, DataDir};
+use walkbook_server::db::AccessStore;
 use walkbook_server::http::{self, AppState};
 
 #[derive(Debug, Clone)]

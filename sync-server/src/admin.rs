@@ -12,7 +12,7 @@ use walkbook_core::packet::build_packet;
 use walkbook_core::store::{DeviceStore, StoreError};
 use walkbook_core::sync::Role;
 
-use crate::db::{DbError, ServerDb};
+use crate::db::{AccessStore, CampaignStore, DbError, ServerDb};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -113,7 +113,7 @@ pub fn read_campaign_dir(dir: &Path) -> Result<ReferenceData, AdminError> {
 /// Creates a campaign and publishes its packets. All or nothing: a create
 /// that fails at any step leaves no campaign row, packet or store file.
 pub fn create_campaign(dir: &DataDir, data: &ReferenceData) -> Result<String, AdminError> {
-    let mut db = dir.server_db()?;
+    let db = dir.server_db()?;
     if let Some(c) = &data.campaign
         && walkbook_core::model::check_campaign_id(&c.id).is_ok()
         && dir.campaign_store_path(&c.id).exists()

@@ -4,6 +4,7 @@
 
 use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_server::admin::{self, DataDir};
+use walkbook_server::db::CampaignStore;
 
 fn campaign(id: &str) -> walkbook_core::model::ReferenceData {
     let mut c = generate_campaign(&GenerateOptions {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+use walkbook_server::db::CampaignStore;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_walkbook-server"))

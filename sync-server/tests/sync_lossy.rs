@@ -18,6 +18,7 @@ use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient};
 use walkbook_dev::faults::{FaultRates, FlakyProxy};
 use walkbook_server::admin::{self, DataDir};
+use walkbook_server::db::CampaignStore;
 
 const TURFS: usize = 6;
 const PHONES_PER_TURF: usize = 4;

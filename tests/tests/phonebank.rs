@@ -9,6 +9,7 @@ use chrono::{Duration, Utc};
 use walkbook_core::model::{AssignmentKind, CallList};
 use walkbook_core::results::{NewAttempt, Status};
 use walkbook_e2e::TestServer;
+use walkbook_server::db::CampaignStore;
 use walkbook_server::http::ServerOptions;
 
 fn share_list(server: &TestServer, list: &str, volunteers: &[String]) {

@@ -7,6 +7,7 @@ use base64::Engine;
 use walkbook_core::sync::{Role, SyncRequest, SyncResponse};
 use walkbook_dev::faults::{Fault, FlakyProxy};
 use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_server::db::AccessStore;
 
 fn doc_of(d: &TestDevice) -> String {
     d.store().assignments().unwrap()[0].assignment.unit_doc_id()

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::sync::Role;
 use walkbook_server::admin::{self as ops, DataDir};
+use walkbook_server::db::{AccessStore, CampaignStore};
 
 use super::CliError;
 

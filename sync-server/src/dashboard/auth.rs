@@ -43,7 +43,7 @@ impl FromRequestParts<Arc<AppState>> for Organizer {
 
 fn signed_in(state: &AppState, headers: HeaderMap) -> Result<Organizer, DashboardError> {
     // The reading connection: session bookkeeping is never waited for.
-    let db = state.reader.lock().unwrap_or_else(|p| p.into_inner());
+    let db = &state.db;
     let (device, csrf) = if let Some(t) = bearer(&headers) {
         let device = db
             .device_for_token(&t)

@@ -1,23 +1,26 @@
-//! `server.db`: campaigns, packets, invites and devices. Opened through
-//! walkbook-core's one `open_database_with`, with the server's migrations.
+//! The server's own store layer: campaigns and their packets, devices with
+//! their invites and sessions, and phone-bank claims. Three traits, one per
+//! concern, implemented by the embedded SQLite store ([`ServerDb`], the
+//! default: `server.db` in the data directory) and by PostgreSQL
+//! ([`PgServerDb`], for several server processes on one database).
+//!
+//! Every method is a whole operation (its own transaction where it writes
+//! more than one row): callers never hold a transaction across calls, so
+//! the same code is correct on one process or many. What is durable when a
+//! write returns: SQLite commits with `synchronous=FULL`; PostgreSQL with
+//! the server's `synchronous_commit` (on by default).
 
-use std::path::Path;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgServerDb;
+pub use sqlite::ServerDb;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
-use walkbook_core::model::{ReferenceData, validate_reference_data};
-use walkbook_core::store::{StoreError, open_database_with};
+use walkbook_core::model::ReferenceData;
+use walkbook_core::store::StoreError;
 use walkbook_core::sync::Role;
-
-const MIGRATIONS: &[&str] = &[
-    include_str!("schema_v1.sql"),
-    include_str!("schema_v2.sql"),
-    include_str!("schema_v3.sql"),
-    include_str!("schema_v4.sql"),
-    include_str!("schema_v5.sql"),
-    include_str!("schema_v6.sql"),
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -25,6 +28,11 @@ pub enum DbError {
     Store(#[from] StoreError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// The database cannot be reached right now (a retryable 503).
+    #[error("{0}; try again shortly")]
+    Unavailable(String),
     #[error("campaign {0} does not exist; create it with `walkbook-server admin create-campaign`")]
     NoCampaign(String),
     #[error("campaign {0} already exists")]
@@ -43,49 +51,6 @@ pub struct Device {
     pub revoked: Option<String>,
 }
 
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Volunteer => "volunteer",
-        Role::Organizer => "organizer",
-    }
-}
-
-fn parse_role(s: &str) -> Role {
-    if s == "organizer" {
-        Role::Organizer
-    } else {
-        Role::Volunteer
-    }
-}
-
-/// A new dashboard session for the device whose token hashes to
-/// `token_hash`: (session id, CSRF token); only the id's hash is stored.
-fn insert_session(
-    conn: &Connection,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<(String, String), DbError> {
-    let id = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let csrf = uuid::Uuid::new_v4().simple().to_string();
-    conn.execute(
-        "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![hash_secret(&id), token_hash, csrf, now.timestamp_millis()],
-    )?;
-    Ok((id, csrf))
-}
-
-pub struct ServerDb {
-    conn: Connection,
-}
-
 /// Why an invite code was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InviteProblem {
@@ -94,544 +59,189 @@ pub enum InviteProblem {
     Expired,
 }
 
-impl ServerDb {
-    pub fn open(path: &Path) -> Result<Self, DbError> {
-        Ok(ServerDb {
-            conn: open_database_with(path, None, MIGRATIONS)?,
-        })
-    }
+/// A batch of call-list contacts given to one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub claim_id: String,
+    /// In call-list order.
+    pub person_ids: Vec<String>,
+    pub expires_at_ms: i64,
+}
 
-    pub fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = data
-            .campaign
-            .as_ref()
-            .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
-        walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
-        if self.campaign(&c.id).is_ok() {
-            return Err(DbError::CampaignExists(c.id.clone()));
-        }
-        self.conn.execute(
-            "INSERT INTO campaigns (id, name, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                c.id,
-                c.name,
-                serde_json::to_string(data).expect("serialises"),
-                Utc::now().timestamp_millis()
-            ],
-        )?;
-        Ok(c.id.clone())
-    }
+/// What a claim asks for: up to `size` of `candidates` (in that order),
+/// skipping `excluded` people and anyone in another live claim.
+pub struct NewClaim<'a> {
+    pub campaign_id: &'a str,
+    pub list_id: &'a str,
+    pub candidates: &'a [String],
+    pub excluded: &'a std::collections::HashSet<String>,
+    pub size: usize,
+    pub device: &'a Device,
+    pub now: DateTime<Utc>,
+    pub lease: chrono::Duration,
+}
 
-    pub fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = data
-            .campaign
-            .as_ref()
-            .ok_or_else(|| DbError::Invalid("no campaign settings".into()))?;
-        let n = self.conn.execute(
-            "UPDATE campaigns SET data = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
-            params![
-                c.id,
-                serde_json::to_string(data).expect("serialises"),
-                c.name
-            ],
-        )?;
-        if n == 0 {
-            return Err(DbError::NoCampaign(c.id.clone()));
-        }
-        Ok(())
-    }
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
 
-    pub fn campaign(&self, id: &str) -> Result<ReferenceData, DbError> {
-        let text: Option<String> = self
-            .conn
-            .query_row("SELECT data FROM campaigns WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let text = text.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| DbError::Invalid(format!("stored campaign {id} is unreadable: {e}")))
+pub(crate) fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Volunteer => "volunteer",
+        Role::Organizer => "organizer",
     }
+}
 
+pub(crate) fn parse_role(s: &str) -> Role {
+    if s == "organizer" {
+        Role::Organizer
+    } else {
+        Role::Volunteer
+    }
+}
+
+/// A random secret: 256 bits as 64 hex characters (session ids, sign-in
+/// link codes).
+pub(crate) fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Campaigns, their reference data and their published packets.
+pub trait CampaignStore {
+    /// Validates and stores a new campaign; its id.
+    fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError>;
+    /// Replaces a campaign's reference data (validated) and bumps its
+    /// revision.
+    fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError>;
+    fn campaign(&self, id: &str) -> Result<ReferenceData, DbError>;
     /// Removes a campaign that failed to be created, with its packets.
-    pub fn delete_campaign(&mut self, id: &str) -> Result<(), DbError> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM packets WHERE campaign_id = ?1", [id])?;
-        tx.execute("DELETE FROM campaigns WHERE id = ?1", [id])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The campaign's revision: changes whenever its data changes.
-    pub fn campaign_revision(&self, id: &str) -> Result<i64, DbError> {
-        self.conn
-            .query_row("SELECT revision FROM campaigns WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| DbError::NoCampaign(id.to_string()))
-    }
-
-    pub fn campaign_ids(&self) -> Result<Vec<String>, DbError> {
-        let mut st = self.conn.prepare("SELECT id FROM campaigns ORDER BY id")?;
-        let rows = st.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn put_packet(
+    fn delete_campaign(&self, id: &str) -> Result<(), DbError>;
+    /// The campaign's revision: changes whenever its data changes, so a
+    /// process can cache the parsed campaign and notice edits made by
+    /// another process.
+    fn campaign_revision(&self, id: &str) -> Result<i64, DbError>;
+    fn campaign_ids(&self) -> Result<Vec<String>, DbError>;
+    /// Stores (or replaces) an assignment's packet.
+    fn put_packet(
         &self,
         campaign_id: &str,
         assignment_id: &str,
         version: u64,
         sha256: &str,
         bytes: &[u8],
-    ) -> Result<(), DbError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO packets (campaign_id, assignment_id, version, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![campaign_id, assignment_id, version as i64, sha256, bytes],
-        )?;
-        Ok(())
-    }
-
+    ) -> Result<(), DbError>;
     /// (version, sha256) of an assignment's current packet.
-    pub fn packet_version(
+    fn packet_version(
         &self,
         campaign_id: &str,
         assignment_id: &str,
-    ) -> Result<Option<(u64, String)>, DbError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version, sha256 FROM packets WHERE campaign_id = ?1 AND assignment_id = ?2",
-                params![campaign_id, assignment_id],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-            )
-            .optional()?)
-    }
-
-    /// Remembers that a device was sent a unit's packet (idempotent).
-    pub fn record_device_unit(&self, device_id: &str, doc_id: &str) -> Result<(), DbError> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO device_units (device_id, doc_id, first_at_ms) VALUES (?1, ?2, ?3)",
-            params![device_id, doc_id, Utc::now().timestamp_millis()],
-        )?;
-        Ok(())
-    }
-
-    /// Whether a device was ever sent a unit's packet.
-    pub fn device_held_unit(&self, device_id: &str, doc_id: &str) -> Result<bool, DbError> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM device_units WHERE device_id = ?1 AND doc_id = ?2)",
-            params![device_id, doc_id],
-            |r| r.get(0),
-        )?)
-    }
-
-    pub fn packet(
+    ) -> Result<Option<(u64, String)>, DbError>;
+    /// (version, bytes) of an assignment's current packet.
+    fn packet(
         &self,
         campaign_id: &str,
         assignment_id: &str,
-    ) -> Result<Option<(u64, Vec<u8>)>, DbError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version, bytes FROM packets WHERE campaign_id = ?1 AND assignment_id = ?2",
-                params![campaign_id, assignment_id],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-            )
-            .optional()?)
-    }
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError>;
+}
 
-    pub fn insert_invite(
+/// Devices, the invites they join with, dashboard sessions and sign-in
+/// links. A revocation, a used invite or a signed-out session takes effect
+/// for every process on the same database at once: nothing here is cached.
+pub trait AccessStore {
+    fn insert_invite(
         &self,
         code: &str,
         campaign_id: &str,
         volunteer_id: &str,
         role: Role,
         expires_at: DateTime<Utc>,
-    ) -> Result<(), DbError> {
-        self.conn.execute(
-            "INSERT INTO invites (code_hash, campaign_id, volunteer_id, role, expires_at_ms, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                hash_secret(code),
-                campaign_id,
-                volunteer_id,
-                role_str(role),
-                expires_at.timestamp_millis(),
-                Utc::now().timestamp_millis()
-            ],
-        )?;
-        Ok(())
-    }
-
+    ) -> Result<(), DbError>;
     /// Uses a one-time invite and registers the device with its token hash,
-    /// in one transaction, so two devices can never both use one code. The
-    /// device id is issued here, never taken from the client: no device can
-    /// take over another's id (its claims, its revocation, its results).
+    /// atomically, so two devices can never both use one code. The device
+    /// id is issued here, never taken from the client: no device can take
+    /// over another's id (its claims, its revocation, its results).
     ///
     /// `rejoining`: the id this server issued to the same installation
     /// before. It is kept only for the same campaign and volunteer and only
     /// if that device was never revoked, so its unsynced results still
     /// count as its own; anything else gets a fresh id.
-    pub fn redeem_invite(
-        &mut self,
+    fn redeem_invite(
+        &self,
         code: &str,
         token: &str,
         rejoining: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Result<Device, InviteProblem>, DbError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let row: Option<(String, String, String, i64, Option<i64>)> = tx
-            .query_row(
-                "SELECT campaign_id, volunteer_id, role, expires_at_ms, used_at_ms FROM invites WHERE code_hash = ?1",
-                [hash_secret(code)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        let Some((campaign_id, volunteer_id, role, expires, used)) = row else {
-            return Ok(Err(InviteProblem::Unknown));
-        };
-        if used.is_some() {
-            return Ok(Err(InviteProblem::Used));
-        }
-        if expires <= now.timestamp_millis() {
-            return Ok(Err(InviteProblem::Expired));
-        }
-        let now_ms = now.timestamp_millis();
-        let kept: Option<String> = match rejoining {
-            Some(d) => tx
-                .query_row(
-                    "SELECT device_id FROM devices WHERE device_id = ?1 AND campaign_id = ?2 AND volunteer_id = ?3
-                     AND NOT EXISTS (SELECT 1 FROM devices r WHERE r.device_id = ?1 AND r.revoked_at_ms IS NOT NULL)
-                     LIMIT 1",
-                    params![d, campaign_id, volunteer_id],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        };
-        let device_id = kept.unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
-        let device_id = device_id.as_str();
-        tx.execute(
-            "UPDATE invites SET used_at_ms = ?2, used_by_device = ?3 WHERE code_hash = ?1",
-            params![hash_secret(code), now_ms, device_id],
-        )?;
-        tx.execute(
-            "INSERT INTO devices (token_hash, device_id, campaign_id, volunteer_id, role, joined_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![hash_secret(token), device_id, campaign_id, volunteer_id, role, now_ms],
-        )?;
-        tx.commit()?;
-        Ok(Ok(Device {
-            device_id: device_id.into(),
-            campaign_id,
-            volunteer_id,
-            role: parse_role(&role),
-            revoked: None,
-        }))
-    }
-
+    ) -> Result<Result<Device, InviteProblem>, DbError>;
     /// The device a bearer token belongs to.
-    pub fn device_for_token(&self, token: &str) -> Result<Option<Device>, DbError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT device_id, campaign_id, volunteer_id, role, revoked_at_ms, revoked_reason FROM devices WHERE token_hash = ?1",
-                [hash_secret(token)],
-                |r| {
-                    let revoked_at: Option<i64> = r.get(4)?;
-                    let reason: Option<String> = r.get(5)?;
-                    Ok(Device {
-                        device_id: r.get(0)?,
-                        campaign_id: r.get(1)?,
-                        volunteer_id: r.get(2)?,
-                        role: parse_role(&r.get::<_, String>(3)?),
-                        revoked: revoked_at.map(|_| reason.unwrap_or_else(|| "revoked by an organizer".into())),
-                    })
-                },
-            )
-            .optional()?)
-    }
-
-    pub fn touch_device(&self, token: &str) -> Result<(), DbError> {
-        // At most once a minute per device: a write (and its fsync) on every
-        // request would cost more than the request. Best effort: when another
-        // process holds the write lock, skip it rather than make a read wait.
-        self.without_waiting(|conn| {
-            conn.execute(
-                "UPDATE devices SET last_seen_ms = ?2 WHERE token_hash = ?1
-                 AND (last_seen_ms IS NULL OR last_seen_ms < ?2 - 60000)",
-                params![hash_secret(token), Utc::now().timestamp_millis()],
-            )
-        });
-        Ok(())
-    }
-
-    /// How long writes wait for a lock held by another process (the server
-    /// keeps it short and answers 503; admin commands wait longer).
-    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<(), DbError> {
-        self.conn.busy_timeout(timeout)?;
-        Ok(())
-    }
-
-    /// Runs a bookkeeping write that is skipped, not waited for, when the
-    /// database is locked elsewhere.
-    fn without_waiting<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
-        let previous: i64 = self
-            .conn
-            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
-            .unwrap_or(2000);
-        let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
-        let out = f(&self.conn);
-        let _ = self
-            .conn
-            .busy_timeout(std::time::Duration::from_millis(previous.max(0) as u64));
-        out.ok()
-    }
-
-    /// Starts a dashboard session for the device holding `token`. Returns the
-    /// session id (for the cookie; only its hash is stored) and its CSRF token.
-    pub fn create_session(
+    fn device_for_token(&self, token: &str) -> Result<Option<Device>, DbError>;
+    /// Last-seen bookkeeping, at most once a minute per device; best
+    /// effort (skipped rather than waited for under contention).
+    fn touch_device(&self, token: &str) -> Result<(), DbError>;
+    /// Revokes every token of a device in a campaign and ends its
+    /// dashboard sessions. Returns how many tokens.
+    fn revoke_device(
         &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(String, String), DbError> {
-        insert_session(&self.conn, &hash_secret(token), now)
-    }
-
-    /// The device and CSRF token of a live session: not signed out, not idle
-    /// longer than `idle`, not older than `absolute`, its device not revoked.
-    pub fn session(
+        campaign_id: &str,
+        device_id: &str,
+        reason: &str,
+    ) -> Result<usize, DbError>;
+    fn devices(&self, campaign_id: &str) -> Result<Vec<Device>, DbError>;
+    /// Remembers that a device was sent a unit's packet (idempotent).
+    fn record_device_unit(&self, device_id: &str, doc_id: &str) -> Result<(), DbError>;
+    /// Whether a device was ever sent a unit's packet.
+    fn device_held_unit(&self, device_id: &str, doc_id: &str) -> Result<bool, DbError>;
+    /// Starts a dashboard session for the device holding `token`. Returns
+    /// the session id (for the cookie; only its hash is stored) and its
+    /// CSRF token.
+    fn create_session(&self, token: &str, now: DateTime<Utc>) -> Result<(String, String), DbError>;
+    /// The device and CSRF token of a live session: not signed out, not
+    /// idle longer than `idle`, not older than `absolute`, its device not
+    /// revoked.
+    fn session(
         &self,
         id: &str,
         now: DateTime<Utc>,
         idle: chrono::Duration,
         absolute: chrono::Duration,
-    ) -> Result<Option<(Device, String)>, DbError> {
-        let now_ms = now.timestamp_millis();
-        let row: Option<(Device, String, i64, i64)> = self
-            .conn
-            .query_row(
-                "SELECT d.device_id, d.campaign_id, d.volunteer_id, d.role, d.revoked_at_ms, s.csrf, s.created_at_ms, s.last_seen_ms
-                 FROM sessions s JOIN devices d ON d.token_hash = s.token_hash WHERE s.id_hash = ?1",
-                [hash_secret(id)],
-                |r| {
-                    let revoked: Option<i64> = r.get(4)?;
-                    Ok((
-                        Device {
-                            device_id: r.get(0)?,
-                            campaign_id: r.get(1)?,
-                            volunteer_id: r.get(2)?,
-                            role: parse_role(&r.get::<_, String>(3)?),
-                            revoked: revoked.map(|_| "revoked".to_string()),
-                        },
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((device, csrf, created, seen)) = row else {
-            return Ok(None);
-        };
-        if device.revoked.is_some()
-            || now_ms - seen > idle.num_milliseconds()
-            || now_ms - created > absolute.num_milliseconds()
-        {
-            // Dead either way; removing the row can wait for a free lock.
-            self.without_waiting(|conn| {
-                conn.execute("DELETE FROM sessions WHERE id_hash = ?1", [hash_secret(id)])
-            });
-            return Ok(None);
-        }
-        if now_ms - seen > 60_000 {
-            self.without_waiting(|conn| {
-                conn.execute(
-                    "UPDATE sessions SET last_seen_ms = ?2 WHERE id_hash = ?1",
-                    params![hash_secret(id), now_ms],
-                )
-            });
-        }
-        Ok(Some((device, csrf)))
-    }
-
+    ) -> Result<Option<(Device, String)>, DbError>;
     /// A one-time sign-in link code for the device holding `token`.
-    pub fn create_signin_link(
+    fn create_signin_link(
         &self,
         token: &str,
         now: DateTime<Utc>,
         valid_for: chrono::Duration,
-    ) -> Result<String, DbError> {
-        let code = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        self.conn.execute(
-            "INSERT INTO signin_links (code_hash, token_hash, expires_at_ms) VALUES (?1, ?2, ?3)",
-            params![
-                hash_secret(&code),
-                hash_secret(token),
-                (now + valid_for).timestamp_millis()
-            ],
-        )?;
-        Ok(code)
-    }
-
-    /// Uses a sign-in link: a new session for its device, or `None` when the
-    /// code is unknown, used or expired. One transaction: a link opens one
-    /// session, however often it is clicked.
-    pub fn redeem_signin_link(
-        &mut self,
+    ) -> Result<String, DbError>;
+    /// Uses a sign-in link: a new session for its device, or `None` when
+    /// the code is unknown, used or expired. Atomic: a link opens one
+    /// session, however often (and through however many processes) it is
+    /// clicked.
+    fn redeem_signin_link(
+        &self,
         code: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(String, String)>, DbError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let token_hash: Option<String> = tx
-            .query_row(
-                "UPDATE signin_links SET used_at_ms = ?2
-                 WHERE code_hash = ?1 AND used_at_ms IS NULL AND expires_at_ms > ?2
-                 RETURNING token_hash",
-                params![hash_secret(code), now.timestamp_millis()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(token_hash) = token_hash else {
-            return Ok(None);
-        };
-        let session = insert_session(&tx, &token_hash, now)?;
-        tx.commit()?;
-        Ok(Some(session))
-    }
-
+    ) -> Result<Option<(String, String)>, DbError>;
     /// Signs a session out.
-    pub fn delete_session(&self, id: &str) -> Result<(), DbError> {
-        self.conn
-            .execute("DELETE FROM sessions WHERE id_hash = ?1", [hash_secret(id)])?;
-        Ok(())
-    }
+    fn delete_session(&self, id: &str) -> Result<(), DbError>;
+}
 
-    /// Revokes every token of a device in a campaign. Returns how many.
-    pub fn revoke_device(
-        &self,
-        campaign_id: &str,
-        device_id: &str,
-        reason: &str,
-    ) -> Result<usize, DbError> {
-        let n = self.conn.execute(
-            "UPDATE devices SET revoked_at_ms = ?3, revoked_reason = ?4
-             WHERE campaign_id = ?1 AND device_id = ?2 AND revoked_at_ms IS NULL",
-            params![
-                campaign_id,
-                device_id,
-                Utc::now().timestamp_millis(),
-                reason
-            ],
-        )?;
-        // Its dashboard sessions end with it.
-        self.conn.execute(
-            "DELETE FROM sessions WHERE token_hash IN
-                 (SELECT token_hash FROM devices WHERE campaign_id = ?1 AND device_id = ?2)",
-            params![campaign_id, device_id],
-        )?;
-        Ok(n)
-    }
-
-    pub fn devices(&self, campaign_id: &str) -> Result<Vec<Device>, DbError> {
-        let mut st = self.conn.prepare(
-            "SELECT device_id, campaign_id, volunteer_id, role, revoked_reason, revoked_at_ms FROM devices
-             WHERE campaign_id = ?1 ORDER BY joined_at_ms",
-        )?;
-        let rows = st.query_map([campaign_id], |r| {
-            let revoked_at: Option<i64> = r.get(5)?;
-            let reason: Option<String> = r.get(4)?;
-            Ok(Device {
-                device_id: r.get(0)?,
-                campaign_id: r.get(1)?,
-                volunteer_id: r.get(2)?,
-                role: parse_role(&r.get::<_, String>(3)?),
-                revoked: revoked_at.map(|_| reason.unwrap_or_default()),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Claims up to `size` contacts of a list for a device, in list order,
-    /// skipping `excluded` people and anyone in another live claim. One
-    /// IMMEDIATE transaction: two claims can never take the same contact.
-    #[allow(clippy::too_many_arguments)]
-    pub fn claim(
-        &mut self,
-        campaign_id: &str,
-        list_id: &str,
-        candidates: &[String],
-        excluded: &std::collections::HashSet<String>,
-        size: usize,
-        device: &Device,
-        now: DateTime<Utc>,
-        lease: chrono::Duration,
-    ) -> Result<(String, Vec<String>, i64), DbError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let now_ms = now.timestamp_millis();
-        let live: std::collections::HashSet<String> = {
-            let mut st = tx.prepare(
-                "SELECT person_id FROM claims WHERE campaign_id = ?1 AND list_id = ?2
-                 AND released_at_ms IS NULL AND expires_at_ms > ?3",
-            )?;
-            let rows = st.query_map(params![campaign_id, list_id, now_ms], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let claim_id = uuid::Uuid::new_v4().to_string();
-        let expires = (now + lease).timestamp_millis();
-        let picked: Vec<String> = candidates
-            .iter()
-            .filter(|p| !live.contains(*p) && !excluded.contains(*p))
-            .take(size)
-            .cloned()
-            .collect();
-        {
-            let mut st = tx.prepare(
-                "INSERT INTO claims (claim_id, campaign_id, list_id, person_id, device_id, volunteer_id, claimed_at_ms, expires_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for p in &picked {
-                st.execute(params![
-                    claim_id,
-                    campaign_id,
-                    list_id,
-                    p,
-                    device.device_id,
-                    device.volunteer_id,
-                    now_ms,
-                    expires
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok((claim_id, picked, expires))
-    }
-
+/// Phone-bank claims: a contact is in at most one live claim (not
+/// released, not expired), whichever process takes it.
+pub trait ClaimStore {
+    fn claim(&self, request: &NewClaim<'_>) -> Result<Claim, DbError>;
     /// Releases the still-live contacts of a device's claim. Returns how many.
-    pub fn release_claim(
+    fn release_claim(
         &self,
         claim_id: &str,
         device: &Device,
         now: DateTime<Utc>,
-    ) -> Result<usize, DbError> {
-        Ok(self.conn.execute(
-            "UPDATE claims SET released_at_ms = ?3
-             WHERE claim_id = ?1 AND device_id = ?2 AND released_at_ms IS NULL AND expires_at_ms > ?3",
-            params![claim_id, device.device_id, now.timestamp_millis()],
-        )?)
-    }
+    ) -> Result<usize, DbError>;
 }
+
+/// Everything the server keeps besides results documents.
+pub trait ServerStore: CampaignStore + AccessStore + ClaimStore + Send + Sync {}
+
+impl<T: CampaignStore + AccessStore + ClaimStore + Send + Sync> ServerStore for T {}

@@ -67,6 +67,7 @@ impl Busy for crate::db::DbError {
         match self {
             crate::db::DbError::Sqlite(e) => sqlite_busy(e),
             crate::db::DbError::Store(e) => e.is_busy(),
+            crate::db::DbError::Unavailable(_) => true,
             _ => false,
         }
     }

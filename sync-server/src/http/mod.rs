@@ -24,7 +24,7 @@ use walkbook_core::sync::MAX_SYNC_BODY_BYTES;
 pub use error::ApiError;
 
 use crate::admin::{AdminError, DataDir};
-use crate::db::ServerDb;
+use crate::db::ServerStore;
 
 /// How long a request waits for a campaign store locked by another process.
 pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -32,12 +32,9 @@ pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 /// Shared state of a running server.
 pub struct AppState {
     pub dir: DataDir,
-    /// The connection that writes `server.db` (joins, claims, sessions).
-    pub db: Mutex<ServerDb>,
-    /// A second connection for reads (tokens, assignments, packets,
-    /// campaign data): with WAL, reads never wait behind a writer, and they
-    /// do not queue behind a request whose write waits for a lock.
-    pub reader: Mutex<ServerDb>,
+    /// Campaigns, packets, devices, invites, sessions and claims: the
+    /// embedded `server.db` (or PostgreSQL).
+    pub db: Arc<dyn ServerStore>,
     /// One open store per campaign; requests for a campaign take turns on it.
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
     /// Largest request body accepted (413 beyond it).
@@ -230,12 +227,9 @@ impl AppState {
         // briefly while the request holds the server's connection, then the
         // request is answered 503 and retried.
         db.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
-        let reader = dir.server_db()?;
-        reader.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
         Ok(Arc::new(AppState {
             dir,
-            db: Mutex::new(db),
-            reader: Mutex::new(reader),
+            db: Arc::new(db),
             stores: Mutex::new(HashMap::new()),
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
@@ -256,9 +250,9 @@ impl AppState {
     /// campaign is megabytes of JSON: not something to parse per request).
     pub fn campaign_data(
         &self,
-        db: &ServerDb,
         campaign_id: &str,
     ) -> Result<Arc<CampaignView>, crate::db::DbError> {
+        let db = &self.db;
         let revision = db.campaign_revision(campaign_id)?;
         let mut cache = self.campaigns.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((r, view)) = cache.get(campaign_id)

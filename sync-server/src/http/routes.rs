@@ -14,7 +14,7 @@ use walkbook_core::results::rules::Author;
 use walkbook_core::sync::*;
 
 use super::{ApiError, AppState, CampaignView};
-use crate::db::{Device, InviteProblem};
+use crate::db::{Claim, Device, InviteProblem, NewClaim};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -62,7 +62,7 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
 
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
     let token = bearer(headers)?;
-    let db = lock(&state.reader);
+    let db = &state.db;
     let device = db
         .device_for_token(&token)
         .map_err(ApiError::fault)?
@@ -90,9 +90,9 @@ fn assignments_for(
     state: &AppState,
     device: &Device,
 ) -> Result<(Arc<CampaignView>, Vec<AssignmentInfo>), ApiError> {
-    let db = lock(&state.reader);
+    let db = &state.db;
     let data = state
-        .campaign_data(&db, &device.campaign_id)
+        .campaign_data(&device.campaign_id)
         .map_err(ApiError::fault)?;
     let mut out = Vec::new();
     let now = Utc::now();
@@ -148,7 +148,7 @@ pub async fn join(
     }
     blocking(move || {
         let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let redeemed = lock(&state.db).redeem_invite(&code, &token, req.device_id.as_deref(), Utc::now()).map_err(ApiError::fault)?;
+        let redeemed = state.db.redeem_invite(&code, &token, req.device_id.as_deref(), Utc::now()).map_err(ApiError::fault)?;
         let device = redeemed.map_err(|p| {
             let message = match p {
                 InviteProblem::Unknown => "this invite code is not valid; check it or ask your organizer for a new one",
@@ -213,7 +213,7 @@ pub async fn packet(
                 format!("assignment {assignment_id} is not yours"),
             ));
         };
-        let (version, bytes) = lock(&state.reader)
+        let (version, bytes) = state.db
             .packet(&device.campaign_id, &assignment_id)
             .map_err(ApiError::fault)?
             .ok_or_else(|| {
@@ -234,7 +234,7 @@ pub async fn packet(
         // The units a device was sent: it may upload to them later, after
         // they expire or are taken away. Written on a download (200), not
         // on every unchanged check (304).
-        lock(&state.db)
+        state.db
             .record_device_unit(&device.device_id, &mine.doc_id)
             .map_err(ApiError::fault)?;
         Ok((
@@ -281,7 +281,7 @@ pub async fn sync(
         let mut upload_only = HashSet::new();
         for d in &req.docs {
             if !assignments.iter().any(|a| a.doc_id == d.doc_id) {
-                let held = lock(&state.reader)
+                let held = state.db
                     .device_held_unit(&device.device_id, &d.doc_id)
                     .map_err(ApiError::fault)?
                     || lock(&store).has_sync_state(&d.doc_id, &device.device_id)?;
@@ -417,17 +417,17 @@ pub async fn claim(
             store.final_statuses_of(&listed).map_err(ApiError::fault)?.into_iter().map(|(p, _)| p).collect()
         };
         excluded.extend(data.data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
-        let (claim_id, person_ids, expires_at_ms) = lock(&state.db)
-            .claim(
-                &device.campaign_id,
-                &req.list_id,
-                &list.person_ids,
-                &excluded,
-                req.size as usize,
-                &device,
-                Utc::now(),
-                state.claim_lease,
-            )
+        let Claim { claim_id, person_ids, expires_at_ms } = state.db
+            .claim(&NewClaim {
+                campaign_id: &device.campaign_id,
+                list_id: &req.list_id,
+                candidates: &list.person_ids,
+                excluded: &excluded,
+                size: req.size as usize,
+                device: &device,
+                now: Utc::now(),
+                lease: state.claim_lease,
+            })
             .map_err(ApiError::fault)?;
         tracing::info!(device = %device.device_id, list = %req.list_id, claimed = person_ids.len(), "claimed batch");
         Ok(Json(ClaimResponse { claim_id, list_id: req.list_id, person_ids, expires_at_ms }))
@@ -443,7 +443,8 @@ pub async fn release(
 ) -> Result<Json<ReleaseResponse>, ApiError> {
     blocking(move || {
         let device = authenticate(&state, &headers)?;
-        let released = lock(&state.db)
+        let released = state
+            .db
             .release_claim(&claim_id, &device, Utc::now())
             .map_err(ApiError::fault)?;
         Ok(Json(ReleaseResponse {

@@ -39,7 +39,7 @@ pub async fn login(
     let st = state.clone();
     let id = blocking(move || {
         check_token(&st, &token)?;
-        let db = st.db.lock().unwrap_or_else(|p| p.into_inner());
+        let db = &st.db;
         let (id, _) = db
             .create_session(&token, Utc::now())
             .map_err(DashboardError::internal)?;
@@ -66,8 +66,6 @@ pub async fn signin_link(
     let st = state.clone();
     let opened = blocking(move || {
         st.db
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .redeem_signin_link(&code, Utc::now())
             .map_err(DashboardError::internal)
     })
@@ -109,14 +107,7 @@ pub async fn logout(
     org.check_form(&state, &form.csrf)?;
     if let Some(id) = org.session_id() {
         let st = state.clone();
-        blocking(move || {
-            st.db
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .delete_session(&id)
-                .map_err(DashboardError::internal)
-        })
-        .await?;
+        blocking(move || st.db.delete_session(&id).map_err(DashboardError::internal)).await?;
     }
     Ok((
         StatusCode::SEE_OTHER,

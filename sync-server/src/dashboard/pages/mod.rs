@@ -38,9 +38,8 @@ fn with_store<T, E: std::fmt::Display>(
 
 /// The campaign's reference data (blocking).
 fn campaign_view(state: &AppState, campaign: &str) -> Result<Arc<CampaignView>, DashboardError> {
-    let db = state.reader.lock().unwrap_or_else(|p| p.into_inner());
     state
-        .campaign_data(&db, campaign)
+        .campaign_data(campaign)
         .map_err(DashboardError::internal)
 }
 

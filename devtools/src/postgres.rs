@@ -1,0 +1,251 @@
+//! A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` into
+//! a temporary directory, started on a free loopback port, stopped and
+//! removed on drop. Needs the Debian `postgresql` package (`./scripts/test`
+//! installs it). As root, the cluster runs as the `postgres` user, as
+//! PostgreSQL refuses to run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct TestCluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ClusterError(String);
+
+fn err(what: impl Into<String>) -> ClusterError {
+    ClusterError(what.into())
+}
+
+/// The directory holding `initdb` and `pg_ctl`: the newest
+/// `/usr/lib/postgresql/*/bin` (Debian), or wherever `pg_config` says.
+fn postgres_bin() -> Result<PathBuf, ClusterError> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((v, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Ok(bin);
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if bin.join("initdb").exists() {
+            return Ok(bin);
+        }
+    }
+    Err(err(
+        "PostgreSQL is not installed (no initdb found): apt-get install postgresql, or run ./scripts/test, which installs it",
+    ))
+}
+
+fn free_port() -> Result<u16, ClusterError> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| err(e.to_string()))?;
+    Ok(l.local_addr().map_err(|e| err(e.to_string()))?.port())
+}
+
+impl TestCluster {
+    /// Creates and starts a new cluster.
+    pub fn start() -> Result<Self, ClusterError> {
+        let bin = postgres_bin()?;
+        let dir = std::env::temp_dir().join(format!("walkbook-pg-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+        let as_postgres = is_root();
+        let mut cluster = TestCluster {
+            dir,
+            bin,
+            port: 0,
+            as_postgres,
+        };
+        if as_postgres {
+            cluster.run("chown", &["-R", "postgres", path_str(&cluster.dir)?])?;
+        }
+        let data = cluster.dir.join("data");
+        let initdb = cluster.bin.join("initdb");
+        cluster.run_as_postgres(
+            &initdb,
+            &[
+                "-D",
+                path_str(&data)?,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        )?;
+        // A port picked free can be taken before the server binds it: try
+        // a few.
+        let pg_ctl = cluster.bin.join("pg_ctl");
+        let log = cluster.dir.join("log");
+        let mut last = None;
+        for _ in 0..5 {
+            let port = free_port()?;
+            let options = format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1",
+                path_str(&cluster.dir)?
+            );
+            match cluster.run_as_postgres(
+                &pg_ctl,
+                &[
+                    "-D",
+                    path_str(&data)?,
+                    "-l",
+                    path_str(&log)?,
+                    "-w",
+                    "start",
+                    "-o",
+                    &options,
+                ],
+            ) {
+                Ok(()) => {
+                    cluster.port = port;
+                    return Ok(cluster);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        Err(err(format!(
+            "PostgreSQL did not start: {}\n{log}",
+            last.map(|e| e.0).unwrap_or_default()
+        )))
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT/DATABASE`
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Creates an empty database; its URL.
+    pub fn create_database(&self, name: &str) -> Result<String, ClusterError> {
+        let psql = self.bin.join("psql");
+        let port = self.port.to_string();
+        let sql = format!("CREATE DATABASE \"{name}\"");
+        self.run(
+            path_str(&psql)?,
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                &sql,
+            ],
+        )?;
+        Ok(self.url(name))
+    }
+
+    /// Runs SQL through psql on a database; its output (unaligned, tuples
+    /// only).
+    pub fn psql(&self, database: &str, sql: &str) -> Result<String, ClusterError> {
+        let psql = self.bin.join("psql");
+        let port = self.port.to_string();
+        let out = Command::new(&psql)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ])
+            .output()
+            .map_err(|e| err(format!("psql: {e}")))?;
+        if !out.status.success() {
+            return Err(err(format!(
+                "psql failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), ClusterError> {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .map_err(|e| err(format!("{program}: {e}")))?;
+        if !out.status.success() {
+            return Err(err(format!(
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(())
+    }
+
+    fn run_as_postgres(&self, program: &Path, args: &[&str]) -> Result<(), ClusterError> {
+        let program = path_str(program)?;
+        if self.as_postgres {
+            let mut all = vec!["-u", "postgres", "--", program];
+            all.extend_from_slice(args);
+            self.run("runuser", &all)
+        } else {
+            self.run(program, args)
+        }
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        if self.port != 0 {
+            let pg_ctl = self.bin.join("pg_ctl");
+            let data = self.dir.join("data");
+            if let (Ok(pg_ctl), Ok(data)) = (path_str(&pg_ctl), path_str(&data)) {
+                let _ = self
+                    .run_as_postgres(Path::new(pg_ctl), &["-D", data, "-m", "immediate", "stop"]);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn path_str(p: &Path) -> Result<&str, ClusterError> {
+    p.to_str()
+        .ok_or_else(|| err(format!("{} is not UTF-8", p.display())))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
+}

@@ -1,0 +1,962 @@
+//! The server's store on PostgreSQL: the same three traits as `server.db`,
+//! for several server processes on one database (ADR 0011).
+//!
+//! - Reference data lives in rows (`reference_rows`, one per household,
+//!   person, turf, …); an update writes the rows that changed, not the
+//!   whole campaign.
+//! - Every operation is one transaction on a pooled connection, so nothing
+//!   is cached between calls: an invite used, a device revoked or a session
+//!   ended through one process is seen by every other at once.
+//! - Claims lock call-list rows `FOR UPDATE SKIP LOCKED`, and the live
+//!   claim is written on the locked row, so two claims at once (on any
+//!   processes) take different contacts and neither waits for the other.
+//!
+//! The driver is tokio-postgres on a small runtime of the store's own: the
+//! server calls its stores from blocking sections (`spawn_blocking`), the
+//! admin commands from plain threads; both block on this runtime.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio_postgres::{Client, Config, GenericClient, NoTls};
+use walkbook_core::model::{ReferenceData, validate_reference_data};
+use walkbook_core::sync::Role;
+
+use super::{
+    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, InviteProblem, NewClaim,
+    hash_secret, parse_role, random_secret, role_str,
+};
+
+const MIGRATIONS: &[&str] = &[include_str!("pg_schema_v1.sql")];
+
+/// The advisory lock migrations take, so processes starting together
+/// migrate one at a time ("walkbook" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7761_6c6b_626f_6f6b;
+
+/// Idle connections kept for reuse.
+const MAX_IDLE: usize = 16;
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(d) => DbError::Postgres(format!("{} (SQLSTATE {})", d.message(), d.code().code())),
+            None if e.is_closed() => {
+                DbError::Unavailable(format!("the connection to PostgreSQL closed ({e})"))
+            }
+            None => DbError::Postgres(e.to_string()),
+        }
+    }
+}
+
+pub struct PgServerDb {
+    /// `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+    config: Config,
+    idle: Mutex<Vec<Client>>,
+}
+
+impl Drop for PgServerDb {
+    fn drop(&mut self) {
+        // Never blocks, so the store may be dropped anywhere (also inside
+        // the server's async tasks).
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgServerDb {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`)
+    /// and brings the schema up to date.
+    pub fn connect(url: &str) -> Result<Self, DbError> {
+        let config: Config = url.parse().map_err(|e| {
+            DbError::Invalid(format!(
+                "the database URL is not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
+            ))
+        })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("walkbook-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                DbError::Unavailable(format!("could not start the database runtime: {e}"))
+            })?;
+        let db = PgServerDb {
+            runtime: Some(runtime),
+            config,
+            idle: Mutex::new(Vec::new()),
+        };
+        db.run(async |c| migrate(c).await)?;
+        Ok(db)
+    }
+
+    /// The schema version this database is at.
+    pub fn schema_version(&self) -> Result<i32, DbError> {
+        self.run(async |c| {
+            Ok(c.query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM walkbook_migrations",
+                &[],
+            )
+            .await?
+            .get(0))
+        })
+    }
+
+    /// Runs `f` on a pooled connection (blocking the calling thread; never
+    /// call from inside an async task).
+    fn run<T>(&self, f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>) -> Result<T, DbError> {
+        let rt = self.runtime.as_ref().expect("open until dropped");
+        let pooled = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            std::iter::from_fn(|| idle.pop()).find(|c| !c.is_closed())
+        };
+        let mut client = match pooled {
+            Some(c) => c,
+            None => rt.block_on(async {
+                let (client, connection) = self.config.connect(NoTls).await.map_err(|e| {
+                    DbError::Unavailable(format!("could not connect to PostgreSQL: {e}"))
+                })?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::warn!("PostgreSQL connection ended: {e}");
+                    }
+                });
+                Ok::<_, DbError>(client)
+            })?,
+        };
+        let out = rt.block_on(f(&mut client));
+        if !client.is_closed() {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push(client);
+            }
+        }
+        out
+    }
+}
+
+async fn migrate(c: &mut Client) -> Result<(), DbError> {
+    let tx = c.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS walkbook_migrations (
+             version       INTEGER PRIMARY KEY,
+             applied_at_ms BIGINT NOT NULL
+         )",
+    )
+    .await?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM walkbook_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
+    if current as usize > MIGRATIONS.len() {
+        return Err(DbError::Invalid(format!(
+            "the database is at schema version {current}, newer than this walkbook-server knows ({}); run a newer walkbook-server",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.batch_execute(sql).await?;
+        tx.execute(
+            "INSERT INTO walkbook_migrations (version, applied_at_ms) VALUES ($1, $2)",
+            &[&(i as i32 + 1), &Utc::now().timestamp_millis()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One reference row: (kind, key, body).
+type Row = (&'static str, String, Value);
+
+fn json<T: Serialize>(item: &T) -> Value {
+    serde_json::to_value(item).expect("reference data serialises")
+}
+
+/// A campaign's reference data as rows, in list order per kind. Keys are
+/// unique per kind (a duplicate is refused: it could not be stored as a
+/// row of its own).
+fn reference_rows(data: &ReferenceData) -> Result<Vec<Row>, DbError> {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut add = |kind: &'static str, key: String, body: Value| rows.push((kind, key, body));
+    for h in &data.households {
+        add("household", h.id.clone(), json(h));
+    }
+    for p in &data.people {
+        add("person", p.id.clone(), json(p));
+    }
+    for t in &data.turfs {
+        add("turf", t.id.clone(), json(t));
+    }
+    for l in &data.call_lists {
+        add("call_list", l.id.clone(), json(l));
+    }
+    for s in &data.scripts {
+        add("script", format!("{}@{}", s.id, s.version), json(s));
+    }
+    for c in &data.result_codes {
+        let channel = json(&c.channel);
+        let channel = channel.as_str().unwrap_or_default();
+        add("result_code", format!("{channel}:{}", c.id), json(c));
+    }
+    for v in &data.volunteers {
+        add("volunteer", v.id.clone(), json(v));
+    }
+    for a in &data.assignments {
+        add("assignment", a.id.clone(), json(a));
+    }
+    let mut seen = HashSet::new();
+    for (kind, key, _) in &rows {
+        if !seen.insert((*kind, key.as_str())) {
+            return Err(DbError::Invalid(format!(
+                "the campaign has two {kind} entries with the id {key}; give each its own id"
+            )));
+        }
+    }
+    Ok(rows)
+}
+
+fn parse<T: DeserializeOwned>(kind: &str, key: &str, text: &str) -> Result<T, DbError> {
+    serde_json::from_str(text)
+        .map_err(|e| DbError::Invalid(format!("stored {kind} {key} is unreadable: {e}")))
+}
+
+/// Each call list's people in order: (list, person, position).
+fn call_list_people(data: &ReferenceData) -> Vec<(String, String, i32)> {
+    let mut out = Vec::new();
+    for l in &data.call_lists {
+        let mut seen = HashSet::new();
+        for (i, p) in l.person_ids.iter().enumerate() {
+            if seen.insert(p.as_str()) {
+                out.push((l.id.clone(), p.clone(), i as i32));
+            }
+        }
+    }
+    out
+}
+
+async fn upsert_rows(
+    c: &impl GenericClient,
+    campaign_id: &str,
+    rows: &[(&'static str, String, i32, &Value)],
+) -> Result<(), DbError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let keys: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let positions: Vec<i32> = rows.iter().map(|r| r.2).collect();
+    let bodies: Vec<String> = rows.iter().map(|r| r.3.to_string()).collect();
+    c.execute(
+        "INSERT INTO reference_rows (campaign_id, kind, key, position, body)
+         SELECT $1, k, key, pos, body::jsonb
+         FROM unnest($2::text[], $3::text[], $4::int4[], $5::text[]) AS t(k, key, pos, body)
+         ON CONFLICT (campaign_id, kind, key)
+         DO UPDATE SET position = EXCLUDED.position, body = EXCLUDED.body",
+        &[&campaign_id, &kinds, &keys, &positions, &bodies],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn put_call_list_people(
+    c: &impl GenericClient,
+    campaign_id: &str,
+    data: &ReferenceData,
+) -> Result<(), DbError> {
+    let members = call_list_people(data);
+    let lists: Vec<&str> = members.iter().map(|m| m.0.as_str()).collect();
+    let people: Vec<&str> = members.iter().map(|m| m.1.as_str()).collect();
+    let positions: Vec<i32> = members.iter().map(|m| m.2).collect();
+    // People no longer on a list leave it (with any claim on them);
+    // everyone else keeps their live claim and takes their new place.
+    c.execute(
+        "DELETE FROM call_list_people c WHERE c.campaign_id = $1 AND NOT EXISTS (
+             SELECT 1 FROM unnest($2::text[], $3::text[]) AS t(list_id, person_id)
+             WHERE t.list_id = c.list_id AND t.person_id = c.person_id)",
+        &[&campaign_id, &lists, &people],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO call_list_people (campaign_id, list_id, person_id, position)
+         SELECT $1, list_id, person_id, pos
+         FROM unnest($2::text[], $3::text[], $4::int4[]) AS t(list_id, person_id, pos)
+         ON CONFLICT (campaign_id, list_id, person_id) DO UPDATE SET position = EXCLUDED.position",
+        &[&campaign_id, &lists, &people, &positions],
+    )
+    .await?;
+    Ok(())
+}
+
+fn settings_of(data: &ReferenceData) -> Result<&walkbook_core::model::Campaign, DbError> {
+    data.campaign
+        .as_ref()
+        .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))
+}
+
+fn device_of(r: &tokio_postgres::Row) -> Device {
+    let revoked_at: Option<i64> = r.get("revoked_at_ms");
+    let reason: Option<String> = r.get("revoked_reason");
+    Device {
+        device_id: r.get("device_id"),
+        campaign_id: r.get("campaign_id"),
+        volunteer_id: r.get("volunteer_id"),
+        role: parse_role(r.get("role")),
+        revoked: revoked_at.map(|_| reason.unwrap_or_else(|| "revoked by an organizer".into())),
+    }
+}
+
+const DEVICE_COLUMNS: &str =
+    "d.device_id, d.campaign_id, d.volunteer_id, d.role, d.revoked_at_ms, d.revoked_reason";
+
+async fn insert_session(
+    c: &impl GenericClient,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, String), DbError> {
+    let id = random_secret();
+    let csrf = uuid::Uuid::new_v4().simple().to_string();
+    c.execute(
+        "INSERT INTO sessions (id_hash, token_hash, csrf, created_at_ms, last_seen_ms) VALUES ($1, $2, $3, $4, $4)",
+        &[&hash_secret(&id), &token_hash, &csrf, &now.timestamp_millis()],
+    )
+    .await?;
+    Ok((id, csrf))
+}
+
+impl CampaignStore for PgServerDb {
+    fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
+        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = settings_of(data)?;
+        walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
+        let rows = reference_rows(data)?;
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO campaigns (id, name, settings, created_at_ms) VALUES ($1, $2, $3::text::jsonb, $4)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&c.id, &c.name, &json(c).to_string(), &Utc::now().timestamp_millis()],
+                )
+                .await?;
+            if inserted == 0 {
+                return Err(DbError::CampaignExists(c.id.clone()));
+            }
+            let mut positions: HashMap<&str, i32> = HashMap::new();
+            let placed: Vec<_> = rows
+                .iter()
+                .map(|(kind, key, body)| {
+                    let p = positions.entry(kind).or_default();
+                    *p += 1;
+                    (*kind, key.clone(), *p - 1, body)
+                })
+                .collect();
+            upsert_rows(&tx, &c.id, &placed).await?;
+            put_call_list_people(&tx, &c.id, data).await?;
+            tx.commit().await?;
+            Ok(c.id.clone())
+        })
+    }
+
+    fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
+        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = settings_of(data)?;
+        let rows = reference_rows(data)?;
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            // Updates of one campaign take turns (the row lock), so the
+            // revision and the rows always move together.
+            let found = tx
+                .query_opt("SELECT revision FROM campaigns WHERE id = $1 FOR UPDATE", &[&c.id])
+                .await?;
+            if found.is_none() {
+                return Err(DbError::NoCampaign(c.id.clone()));
+            }
+            let mut stored: HashMap<(String, String), (i32, Value)> = HashMap::new();
+            for r in tx
+                .query(
+                    "SELECT kind, key, position, body::text AS body FROM reference_rows WHERE campaign_id = $1",
+                    &[&c.id],
+                )
+                .await?
+            {
+                let body: String = r.get("body");
+                let body: Value = serde_json::from_str(&body).map_err(|e| {
+                    DbError::Invalid(format!("a stored reference row of {} is unreadable: {e}", c.id))
+                })?;
+                stored.insert((r.get("kind"), r.get("key")), (r.get("position"), body));
+            }
+            let mut positions: HashMap<&str, i32> = HashMap::new();
+            let mut changed = Vec::new();
+            for (kind, key, body) in &rows {
+                let p = positions.entry(kind).or_default();
+                let position = *p;
+                *p += 1;
+                let same = stored
+                    .remove(&(kind.to_string(), key.clone()))
+                    .is_some_and(|(pos, old)| pos == position && &old == body);
+                if !same {
+                    changed.push((*kind, key.clone(), position, body));
+                }
+            }
+            upsert_rows(&tx, &c.id, &changed).await?;
+            let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = stored.into_keys().unzip();
+            if !gone_kinds.is_empty() {
+                tx.execute(
+                    "DELETE FROM reference_rows r USING unnest($2::text[], $3::text[]) AS t(kind, key)
+                     WHERE r.campaign_id = $1 AND r.kind = t.kind AND r.key = t.key",
+                    &[&c.id, &gone_kinds, &gone_keys],
+                )
+                .await?;
+            }
+            put_call_list_people(&tx, &c.id, data).await?;
+            tx.execute(
+                "UPDATE campaigns SET name = $2, settings = $3::text::jsonb, revision = revision + 1 WHERE id = $1",
+                &[&c.id, &c.name, &json(c).to_string()],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn campaign(&self, id: &str) -> Result<ReferenceData, DbError> {
+        self.run(async |client| {
+            // One snapshot for the settings and the rows.
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let settings = tx
+                .query_opt("SELECT settings::text AS settings FROM campaigns WHERE id = $1", &[&id])
+                .await?
+                .ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
+            let mut data = ReferenceData {
+                campaign: Some(parse("campaign", id, settings.get("settings"))?),
+                ..ReferenceData::default()
+            };
+            for r in tx
+                .query(
+                    "SELECT kind, key, body::text AS body FROM reference_rows WHERE campaign_id = $1 ORDER BY kind, position",
+                    &[&id],
+                )
+                .await?
+            {
+                let (kind, key, body): (&str, &str, &str) = (r.get("kind"), r.get("key"), r.get("body"));
+                match kind {
+                    "household" => data.households.push(parse(kind, key, body)?),
+                    "person" => data.people.push(parse(kind, key, body)?),
+                    "turf" => data.turfs.push(parse(kind, key, body)?),
+                    "call_list" => data.call_lists.push(parse(kind, key, body)?),
+                    "script" => data.scripts.push(parse(kind, key, body)?),
+                    "result_code" => data.result_codes.push(parse(kind, key, body)?),
+                    "volunteer" => data.volunteers.push(parse(kind, key, body)?),
+                    "assignment" => data.assignments.push(parse(kind, key, body)?),
+                    other => {
+                        return Err(DbError::Invalid(format!(
+                            "campaign {id} has reference rows of an unknown kind {other:?}; run a newer walkbook-server"
+                        )));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(data)
+        })
+    }
+
+    fn delete_campaign(&self, id: &str) -> Result<(), DbError> {
+        self.run(async |client| {
+            // Reference rows, call-list rows and packets go with it (cascade).
+            client
+                .execute("DELETE FROM campaigns WHERE id = $1", &[&id])
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn campaign_revision(&self, id: &str) -> Result<i64, DbError> {
+        self.run(async |client| {
+            client
+                .query_opt("SELECT revision FROM campaigns WHERE id = $1", &[&id])
+                .await?
+                .map(|r| r.get(0))
+                .ok_or_else(|| DbError::NoCampaign(id.to_string()))
+        })
+    }
+
+    fn campaign_ids(&self) -> Result<Vec<String>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query("SELECT id FROM campaigns ORDER BY id", &[])
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn put_packet(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+        version: u64,
+        sha256: &str,
+        bytes: &[u8],
+    ) -> Result<(), DbError> {
+        self.run(async |client| {
+            client
+                .execute(
+                    "INSERT INTO packets (campaign_id, assignment_id, version, sha256, bytes) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (campaign_id, assignment_id)
+                     DO UPDATE SET version = EXCLUDED.version, sha256 = EXCLUDED.sha256, bytes = EXCLUDED.bytes",
+                    &[&campaign_id, &assignment_id, &(version as i64), &sha256, &bytes],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn packet_version(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+    ) -> Result<Option<(u64, String)>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query_opt(
+                    "SELECT version, sha256 FROM packets WHERE campaign_id = $1 AND assignment_id = $2",
+                    &[&campaign_id, &assignment_id],
+                )
+                .await?
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+        })
+    }
+
+    fn packet(
+        &self,
+        campaign_id: &str,
+        assignment_id: &str,
+    ) -> Result<Option<(u64, Vec<u8>)>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query_opt(
+                    "SELECT version, bytes FROM packets WHERE campaign_id = $1 AND assignment_id = $2",
+                    &[&campaign_id, &assignment_id],
+                )
+                .await?
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+        })
+    }
+}
+
+impl AccessStore for PgServerDb {
+    fn insert_invite(
+        &self,
+        code: &str,
+        campaign_id: &str,
+        volunteer_id: &str,
+        role: Role,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        self.run(async |client| {
+            client
+                .execute(
+                    "INSERT INTO invites (code_hash, campaign_id, volunteer_id, role, expires_at_ms, created_at_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        &hash_secret(code),
+                        &campaign_id,
+                        &volunteer_id,
+                        &role_str(role),
+                        &expires_at.timestamp_millis(),
+                        &Utc::now().timestamp_millis(),
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn redeem_invite(
+        &self,
+        code: &str,
+        token: &str,
+        rejoining: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Device, InviteProblem>, DbError> {
+        let code_hash = hash_secret(code);
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            // The row lock makes a second redeemer of the same code wait,
+            // then read it as used.
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT campaign_id, volunteer_id, role, expires_at_ms, used_at_ms FROM invites
+                     WHERE code_hash = $1 FOR UPDATE",
+                    &[&code_hash],
+                )
+                .await?
+            else {
+                return Ok(Err(InviteProblem::Unknown));
+            };
+            let campaign_id: String = row.get("campaign_id");
+            let volunteer_id: String = row.get("volunteer_id");
+            let role: String = row.get("role");
+            if row.get::<_, Option<i64>>("used_at_ms").is_some() {
+                return Ok(Err(InviteProblem::Used));
+            }
+            let now_ms = now.timestamp_millis();
+            if row.get::<_, i64>("expires_at_ms") <= now_ms {
+                return Ok(Err(InviteProblem::Expired));
+            }
+            let kept: Option<String> = match rejoining {
+                Some(d) => tx
+                    .query_opt(
+                        "SELECT device_id FROM devices WHERE device_id = $1 AND campaign_id = $2 AND volunteer_id = $3
+                         AND NOT EXISTS (SELECT 1 FROM devices r WHERE r.device_id = $1 AND r.revoked_at_ms IS NOT NULL)
+                         LIMIT 1",
+                        &[&d, &campaign_id, &volunteer_id],
+                    )
+                    .await?
+                    .map(|r| r.get(0)),
+                None => None,
+            };
+            let device_id = kept.unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4()));
+            tx.execute(
+                "UPDATE invites SET used_at_ms = $2, used_by_device = $3 WHERE code_hash = $1",
+                &[&code_hash, &now_ms, &device_id],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO devices (token_hash, device_id, campaign_id, volunteer_id, role, joined_at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&hash_secret(token), &device_id, &campaign_id, &volunteer_id, &role, &now_ms],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(Device {
+                device_id,
+                campaign_id,
+                volunteer_id,
+                role: parse_role(&role),
+                revoked: None,
+            }))
+        })
+    }
+
+    fn device_for_token(&self, token: &str) -> Result<Option<Device>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query_opt(
+                    &format!("SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.token_hash = $1"),
+                    &[&hash_secret(token)],
+                )
+                .await?
+                .map(|r| device_of(&r)))
+        })
+    }
+
+    fn touch_device(&self, token: &str) -> Result<(), DbError> {
+        // Bookkeeping: at most once a minute per device, and a failure is
+        // not the request's failure.
+        let _ = self.run(async |client| {
+            client
+                .execute(
+                    "UPDATE devices SET last_seen_ms = $2 WHERE token_hash = $1
+                     AND (last_seen_ms IS NULL OR last_seen_ms < $2 - 60000)",
+                    &[&hash_secret(token), &Utc::now().timestamp_millis()],
+                )
+                .await?;
+            Ok(())
+        });
+        Ok(())
+    }
+
+    fn revoke_device(
+        &self,
+        campaign_id: &str,
+        device_id: &str,
+        reason: &str,
+    ) -> Result<usize, DbError> {
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            let n = tx
+                .execute(
+                    "UPDATE devices SET revoked_at_ms = $3, revoked_reason = $4
+                     WHERE campaign_id = $1 AND device_id = $2 AND revoked_at_ms IS NULL",
+                    &[
+                        &campaign_id,
+                        &device_id,
+                        &Utc::now().timestamp_millis(),
+                        &reason,
+                    ],
+                )
+                .await?;
+            // Its dashboard sessions end with it.
+            tx.execute(
+                "DELETE FROM sessions WHERE token_hash IN
+                     (SELECT token_hash FROM devices WHERE campaign_id = $1 AND device_id = $2)",
+                &[&campaign_id, &device_id],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(n as usize)
+        })
+    }
+
+    fn devices(&self, campaign_id: &str) -> Result<Vec<Device>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.campaign_id = $1 ORDER BY d.joined_at_ms, d.token_hash"
+                    ),
+                    &[&campaign_id],
+                )
+                .await?
+                .iter()
+                .map(device_of)
+                .collect())
+        })
+    }
+
+    fn record_device_unit(&self, device_id: &str, doc_id: &str) -> Result<(), DbError> {
+        self.run(async |client| {
+            client
+                .execute(
+                    "INSERT INTO device_units (device_id, doc_id, first_at_ms) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[&device_id, &doc_id, &Utc::now().timestamp_millis()],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn device_held_unit(&self, device_id: &str, doc_id: &str) -> Result<bool, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM device_units WHERE device_id = $1 AND doc_id = $2)",
+                    &[&device_id, &doc_id],
+                )
+                .await?
+                .get(0))
+        })
+    }
+
+    fn create_session(&self, token: &str, now: DateTime<Utc>) -> Result<(String, String), DbError> {
+        self.run(async |client| insert_session(client, &hash_secret(token), now).await)
+    }
+
+    fn session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> Result<Option<(Device, String)>, DbError> {
+        let id_hash = hash_secret(id);
+        let now_ms = now.timestamp_millis();
+        self.run(async |client| {
+            let Some(r) = client
+                .query_opt(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS}, s.csrf, s.created_at_ms, s.last_seen_ms
+                         FROM sessions s JOIN devices d ON d.token_hash = s.token_hash WHERE s.id_hash = $1"
+                    ),
+                    &[&id_hash],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let device = device_of(&r);
+            let csrf: String = r.get("csrf");
+            let created: i64 = r.get("created_at_ms");
+            let seen: i64 = r.get("last_seen_ms");
+            if device.revoked.is_some()
+                || now_ms - seen > idle.num_milliseconds()
+                || now_ms - created > absolute.num_milliseconds()
+            {
+                client
+                    .execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])
+                    .await?;
+                return Ok(None);
+            }
+            if now_ms - seen > 60_000 {
+                client
+                    .execute(
+                        "UPDATE sessions SET last_seen_ms = $2 WHERE id_hash = $1",
+                        &[&id_hash, &now_ms],
+                    )
+                    .await?;
+            }
+            Ok(Some((device, csrf)))
+        })
+    }
+
+    fn create_signin_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        valid_for: chrono::Duration,
+    ) -> Result<String, DbError> {
+        let code = random_secret();
+        self.run(async |client| {
+            client
+                .execute(
+                    "INSERT INTO signin_links (code_hash, token_hash, expires_at_ms) VALUES ($1, $2, $3)",
+                    &[&hash_secret(&code), &hash_secret(token), &(now + valid_for).timestamp_millis()],
+                )
+                .await?;
+            Ok(())
+        })?;
+        Ok(code)
+    }
+
+    fn redeem_signin_link(
+        &self,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>, DbError> {
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            // A concurrent redeemer waits on the row, then finds it used.
+            let Some(r) = tx
+                .query_opt(
+                    "UPDATE signin_links SET used_at_ms = $2
+                     WHERE code_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2
+                     RETURNING token_hash",
+                    &[&hash_secret(code), &now.timestamp_millis()],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let token_hash: String = r.get(0);
+            let session = insert_session(&tx, &token_hash, now).await?;
+            tx.commit().await?;
+            Ok(Some(session))
+        })
+    }
+
+    fn delete_session(&self, id: &str) -> Result<(), DbError> {
+        self.run(async |client| {
+            client
+                .execute(
+                    "DELETE FROM sessions WHERE id_hash = $1",
+                    &[&hash_secret(id)],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+}
+
+impl ClaimStore for PgServerDb {
+    fn claim(&self, q: &NewClaim<'_>) -> Result<Claim, DbError> {
+        let claim_id = uuid::Uuid::new_v4().to_string();
+        let now_ms = q.now.timestamp_millis();
+        let expires_at_ms = (q.now + q.lease).timestamp_millis();
+        let candidates: Vec<&str> = q.candidates.iter().map(String::as_str).collect();
+        let excluded: Vec<&str> = q.excluded.iter().map(String::as_str).collect();
+        let size = q.size as i64;
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            // Rows another claim holds right now are skipped, not waited
+            // for; a row claimed and committed meanwhile is re-checked
+            // against its new claim and left out.
+            let mut won: Vec<(i32, String)> = tx
+                .query(
+                    "WITH picked AS (
+                         SELECT person_id FROM call_list_people
+                         WHERE campaign_id = $1 AND list_id = $2
+                           AND person_id = ANY($3) AND NOT (person_id = ANY($4))
+                           AND (claim_expires_at_ms IS NULL OR claim_expires_at_ms <= $5)
+                         ORDER BY position
+                         LIMIT $6
+                         FOR UPDATE SKIP LOCKED)
+                     UPDATE call_list_people c
+                     SET claim_id = $7, device_id = $8, claim_expires_at_ms = $9
+                     FROM picked
+                     WHERE c.campaign_id = $1 AND c.list_id = $2 AND c.person_id = picked.person_id
+                     RETURNING c.position, c.person_id",
+                    &[
+                        &q.campaign_id,
+                        &q.list_id,
+                        &candidates,
+                        &excluded,
+                        &now_ms,
+                        &size,
+                        &claim_id,
+                        &q.device.device_id,
+                        &expires_at_ms,
+                    ],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            won.sort();
+            let person_ids: Vec<String> = won.into_iter().map(|(_, p)| p).collect();
+            tx.execute(
+                "INSERT INTO claims (claim_id, campaign_id, list_id, person_id, device_id, volunteer_id, claimed_at_ms, expires_at_ms)
+                 SELECT $1, $2, $3, p, $4, $5, $6, $7 FROM unnest($8::text[]) AS t(p)",
+                &[
+                    &claim_id,
+                    &q.campaign_id,
+                    &q.list_id,
+                    &q.device.device_id,
+                    &q.device.volunteer_id,
+                    &now_ms,
+                    &expires_at_ms,
+                    &person_ids,
+                ],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Claim {
+                claim_id: claim_id.clone(),
+                person_ids,
+                expires_at_ms,
+            })
+        })
+    }
+
+    fn release_claim(
+        &self,
+        claim_id: &str,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<usize, DbError> {
+        let now_ms = now.timestamp_millis();
+        self.run(async |client| {
+            let n = client
+                .execute(
+                    "WITH freed AS (
+                         UPDATE call_list_people
+                         SET claim_id = NULL, device_id = NULL, claim_expires_at_ms = NULL
+                         WHERE claim_id = $1 AND device_id = $2 AND claim_expires_at_ms > $3
+                         RETURNING campaign_id, list_id, person_id)
+                     UPDATE claims c SET released_at_ms = $3 FROM freed
+                     WHERE c.claim_id = $1 AND c.person_id = freed.person_id",
+                    &[&claim_id, &device.device_id, &now_ms],
+                )
+                .await?;
+            Ok(n as usize)
+        })
+    }
+}

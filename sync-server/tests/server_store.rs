@@ -1,0 +1,473 @@
+//! The server's store layer, one contract for both homes: the embedded
+//! SQLite `server.db` and PostgreSQL (a real throwaway cluster). "Two
+//! processes" are two independently opened stores on the same database
+//! (two SQLite connections pairs on one file; two PostgreSQL pools).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::ReferenceData;
+use walkbook_core::sync::Role;
+use walkbook_dev::postgres::TestCluster;
+use walkbook_server::db::{
+    CampaignStore, Device, InviteProblem, NewClaim, PgServerDb, ServerDb, ServerStore,
+};
+
+fn campaign() -> ReferenceData {
+    generate_campaign(&GenerateOptions {
+        households: 60,
+        seed: 11,
+    })
+}
+
+/// Two stores on one fresh database, for each home.
+struct Homes {
+    _tmp: tempfile::TempDir,
+    _cluster: TestCluster,
+    sqlite: [Arc<dyn ServerStore>; 2],
+    postgres: [Arc<dyn ServerStore>; 2],
+}
+
+fn homes() -> Homes {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("server.db");
+    let cluster = TestCluster::start().unwrap();
+    let url = cluster.create_database("walkbook").unwrap();
+    let sqlite: [Arc<dyn ServerStore>; 2] = [
+        Arc::new(ServerDb::open(&path).unwrap()),
+        Arc::new(ServerDb::open(&path).unwrap()),
+    ];
+    let postgres: [Arc<dyn ServerStore>; 2] = [
+        Arc::new(PgServerDb::connect(&url).unwrap()),
+        Arc::new(PgServerDb::connect(&url).unwrap()),
+    ];
+    Homes {
+        _tmp: tmp,
+        _cluster: cluster,
+        sqlite,
+        postgres,
+    }
+}
+
+fn each_home(test: impl Fn(&str, &[Arc<dyn ServerStore>; 2])) {
+    let h = homes();
+    test("sqlite", &h.sqlite);
+    test("postgres", &h.postgres);
+}
+
+#[test]
+fn reference_data_round_trips_and_updates_show_on_the_other_process() {
+    each_home(|home, [a, b]| {
+        let mut data = campaign();
+        let id = a.insert_campaign(&data).unwrap();
+        assert_eq!(b.campaign(&id).unwrap(), data, "{home}");
+        assert!(b.campaign_ids().unwrap().contains(&id), "{home}");
+        let err = b.insert_campaign(&data).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{home}: {err}");
+        let r0 = b.campaign_revision(&id).unwrap();
+
+        // Edits of every kind: a changed household, a person gone, a call
+        // list reordered, a volunteer added.
+        data.households[3].street_name = "Elm Street".into();
+        let gone = data.people.remove(5).id;
+        for l in &mut data.call_lists {
+            l.person_ids.retain(|p| *p != gone);
+            l.person_ids.reverse();
+        }
+        let mut v = data.volunteers[0].clone();
+        v.id = "vol-added".into();
+        data.volunteers.push(v);
+        a.update_campaign(&data).unwrap();
+        assert_eq!(b.campaign(&id).unwrap(), data, "{home}");
+        assert_eq!(b.campaign_revision(&id).unwrap(), r0 + 1, "{home}");
+
+        // Updating a campaign that does not exist is an error, not an insert.
+        let mut other = data.clone();
+        other.campaign.as_mut().unwrap().id = "no-such".into();
+        let err = a.update_campaign(&other).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{home}: {err}");
+        assert!(b.campaign("no-such").is_err(), "{home}");
+
+        // Packets: put, replace, read from the other side.
+        let aid = &data.assignments[0].id;
+        a.put_packet(&id, aid, 1, "h1", b"one").unwrap();
+        a.put_packet(&id, aid, 2, "h2", b"two").unwrap();
+        assert_eq!(b.packet_version(&id, aid).unwrap(), Some((2, "h2".into())));
+        assert_eq!(b.packet(&id, aid).unwrap(), Some((2, b"two".to_vec())));
+        assert_eq!(b.packet(&id, "nope").unwrap(), None);
+    });
+}
+
+#[test]
+fn postgres_writes_only_the_rows_that_changed() {
+    let cluster = TestCluster::start().unwrap();
+    let url = cluster.create_database("rows").unwrap();
+    let db = PgServerDb::connect(&url).unwrap();
+    let mut data = campaign();
+    let id = db.insert_campaign(&data).unwrap();
+    let rows = |sql: &str| cluster.psql("rows", sql).unwrap();
+    let total: usize = rows("SELECT count(*) FROM reference_rows").parse().unwrap();
+    let expected = data.households.len()
+        + data.people.len()
+        + data.turfs.len()
+        + data.call_lists.len()
+        + data.scripts.len()
+        + data.result_codes.len()
+        + data.volunteers.len()
+        + data.assignments.len();
+    assert_eq!(total, expected, "one row per reference item, no blob");
+    // A row rewritten gets a new transaction id (xmin): after one edit,
+    // exactly one row has it.
+    let before = rows("SELECT max(xmin::text::bigint) FROM reference_rows");
+    data.people[7].first_name = "Renamed".into();
+    db.update_campaign(&data).unwrap();
+    let rewritten = rows(&format!(
+        "SELECT kind || ' ' || key FROM reference_rows WHERE xmin::text::bigint > {before}"
+    ));
+    assert_eq!(rewritten, format!("person {}", data.people[7].id));
+    assert_eq!(db.campaign(&id).unwrap(), data);
+}
+
+fn invite(store: &dyn ServerStore, campaign_id: &str, code: &str, volunteer: &str) {
+    store
+        .insert_invite(
+            code,
+            campaign_id,
+            volunteer,
+            Role::Organizer,
+            Utc::now() + Duration::hours(1),
+        )
+        .unwrap();
+}
+
+#[test]
+fn an_invite_is_used_once_whichever_process_redeems_it() {
+    each_home(|home, [a, b]| {
+        let data = campaign();
+        let id = a.insert_campaign(&data).unwrap();
+        let vol = data.volunteers[0].id.clone();
+        invite(a.as_ref(), &id, "RACE-CODE-0001", &vol);
+        let winners: Vec<_> = (0..8)
+            .map(|i| {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                std::thread::spawn(move || {
+                    store
+                        .redeem_invite("RACE-CODE-0001", &format!("token-{i}"), None, Utc::now())
+                        .unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let ok: Vec<&Device> = winners.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(ok.len(), 1, "{home}: {winners:?}");
+        assert!(
+            winners
+                .iter()
+                .all(|r| r.is_ok() || r == &Err(InviteProblem::Used)),
+            "{home}"
+        );
+        assert_eq!(b.devices(&id).unwrap().len(), 1, "{home}");
+
+        // Unknown and expired codes say so.
+        assert_eq!(
+            a.redeem_invite("NOPE-NOPE-NOPE", "t", None, Utc::now())
+                .unwrap(),
+            Err(InviteProblem::Unknown)
+        );
+        a.insert_invite(
+            "OLD0-CODE-0002",
+            &id,
+            &vol,
+            Role::Volunteer,
+            Utc::now() - Duration::minutes(1),
+        )
+        .unwrap();
+        assert_eq!(
+            b.redeem_invite("OLD0-CODE-0002", "t", None, Utc::now())
+                .unwrap(),
+            Err(InviteProblem::Expired)
+        );
+    });
+}
+
+#[test]
+fn revocations_sessions_and_sign_in_links_take_effect_on_every_process_at_once() {
+    each_home(|home, [a, b]| {
+        let data = campaign();
+        let id = a.insert_campaign(&data).unwrap();
+        let vol = data.volunteers[0].id.clone();
+        invite(a.as_ref(), &id, "SESS-CODE-0001", &vol);
+        let device = a
+            .redeem_invite("SESS-CODE-0001", "org-token", None, Utc::now())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.device_for_token("org-token").unwrap(),
+            Some(device.clone())
+        );
+        a.touch_device("org-token").unwrap();
+
+        // A rejoining installation keeps its id; a stranger's id is not taken.
+        invite(a.as_ref(), &id, "SESS-CODE-0002", &vol);
+        let again = b
+            .redeem_invite(
+                "SESS-CODE-0002",
+                "org-token-2",
+                Some(&device.device_id),
+                Utc::now(),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.device_id, device.device_id, "{home}");
+
+        let idle = Duration::hours(2);
+        let absolute = Duration::hours(12);
+        let now = Utc::now();
+        let (session, csrf) = a.create_session("org-token", now).unwrap();
+        let (seen, seen_csrf) = b.session(&session, now, idle, absolute).unwrap().unwrap();
+        assert_eq!(
+            (seen.device_id.as_str(), seen_csrf.as_str()),
+            (device.device_id.as_str(), csrf.as_str())
+        );
+        // Idle and absolute expiry.
+        assert!(
+            b.session(&session, now + Duration::hours(3), idle, absolute)
+                .unwrap()
+                .is_none(),
+            "{home}"
+        );
+        let (session, _) = a.create_session("org-token", now).unwrap();
+        b.delete_session(&session).unwrap();
+        assert!(
+            a.session(&session, now, idle, absolute).unwrap().is_none(),
+            "{home}: signed out everywhere"
+        );
+
+        // A sign-in link opens one session, however often it is clicked,
+        // through whichever process.
+        let link = a
+            .create_signin_link("org-token", now, Duration::minutes(15))
+            .unwrap();
+        let opened: Vec<_> = (0..6)
+            .map(|i| {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                let link = link.clone();
+                std::thread::spawn(move || store.redeem_signin_link(&link, Utc::now()).unwrap())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert_eq!(opened.iter().flatten().count(), 1, "{home}: {opened:?}");
+        let (live, _) = opened.into_iter().flatten().next().unwrap();
+        assert!(
+            b.session(&live, Utc::now(), idle, absolute)
+                .unwrap()
+                .is_some()
+        );
+        let late = a
+            .create_signin_link("org-token", now, Duration::minutes(15))
+            .unwrap();
+        assert!(
+            b.redeem_signin_link(&late, now + Duration::minutes(16))
+                .unwrap()
+                .is_none(),
+            "{home}: expired link"
+        );
+
+        // Revoked through one process: the other refuses the token and the
+        // session on its next request.
+        assert_eq!(
+            a.revoke_device(&id, &device.device_id, "lost phone")
+                .unwrap(),
+            2
+        );
+        let d = b.device_for_token("org-token").unwrap().unwrap();
+        assert_eq!(d.revoked.as_deref(), Some("lost phone"), "{home}");
+        assert!(
+            b.session(&live, Utc::now(), idle, absolute)
+                .unwrap()
+                .is_none(),
+            "{home}"
+        );
+        assert_eq!(a.revoke_device(&id, &device.device_id, "again").unwrap(), 0);
+
+        // Units a device was sent.
+        a.record_device_unit(&device.device_id, "turf:t1").unwrap();
+        a.record_device_unit(&device.device_id, "turf:t1").unwrap();
+        assert!(b.device_held_unit(&device.device_id, "turf:t1").unwrap());
+        assert!(!b.device_held_unit(&device.device_id, "turf:t2").unwrap());
+    });
+}
+
+fn device(store: &dyn ServerStore, campaign_id: &str, volunteer: &str, n: usize) -> Device {
+    let code = format!("CLM{n:01}-CODE-{n:04}");
+    invite(store, campaign_id, &code, volunteer);
+    store
+        .redeem_invite(&code, &format!("claim-token-{n}"), None, Utc::now())
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn claims_on_several_processes_never_give_one_contact_to_two_devices() {
+    each_home(|home, stores| {
+        let data = campaign();
+        let id = stores[0].insert_campaign(&data).unwrap();
+        let list = data.call_lists[0].clone();
+        assert!(list.person_ids.len() >= 20, "a list worth racing for");
+        let vol = data.volunteers[0].id.clone();
+        let devices: Vec<Device> = (0..6)
+            .map(|n| device(stores[n % 2].as_ref(), &id, &vol, n))
+            .collect();
+
+        // Six devices on two processes claim batches of 3 until the list
+        // runs dry.
+        let claimed: Vec<Vec<String>> = devices
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let store = stores[n % 2].clone();
+                let (id, list, d) = (id.clone(), list.clone(), d.clone());
+                std::thread::spawn(move || {
+                    let mut mine = Vec::new();
+                    let excluded = HashSet::new();
+                    for _ in 0..100 {
+                        let c = store
+                            .claim(&NewClaim {
+                                campaign_id: &id,
+                                list_id: &list.id,
+                                candidates: &list.person_ids,
+                                excluded: &excluded,
+                                size: 3,
+                                device: &d,
+                                now: Utc::now(),
+                                lease: Duration::hours(2),
+                            })
+                            .unwrap();
+                        if c.person_ids.is_empty() {
+                            break;
+                        }
+                        mine.extend(c.person_ids);
+                    }
+                    mine
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let all: Vec<&String> = claimed.iter().flatten().collect();
+        let distinct: HashSet<&String> = all.iter().copied().collect();
+        assert_eq!(
+            all.len(),
+            distinct.len(),
+            "{home}: a contact went to two devices"
+        );
+        let listed: HashSet<&String> = list.person_ids.iter().collect();
+        assert_eq!(distinct, listed, "{home}: every contact was handed out");
+
+        // Released contacts go back to the pool, in list order; a
+        // stranger cannot release someone else's claim.
+        let store = &stores[0];
+        let excluded = HashSet::new();
+        let claim_of = |d: &Device, size: usize, now| {
+            store
+                .claim(&NewClaim {
+                    campaign_id: &id,
+                    list_id: &list.id,
+                    candidates: &list.person_ids,
+                    excluded: &excluded,
+                    size,
+                    device: d,
+                    now,
+                    lease: Duration::hours(2),
+                })
+                .unwrap()
+        };
+        let now = Utc::now();
+        assert!(
+            claim_of(&devices[0], 5, now).person_ids.is_empty(),
+            "{home}: nothing left"
+        );
+        // Expired claims free their contacts: three hours later, all of them.
+        let later = now + Duration::hours(3);
+        let big = claim_of(&devices[1], 1000, later);
+        assert_eq!(big.person_ids, list.person_ids, "{home}: list order");
+        assert_eq!(
+            stores[1]
+                .release_claim(&big.claim_id, &devices[2], later)
+                .unwrap(),
+            0,
+            "{home}"
+        );
+        assert_eq!(
+            stores[1]
+                .release_claim(&big.claim_id, &devices[1], later)
+                .unwrap(),
+            list.person_ids.len(),
+            "{home}"
+        );
+        // Excluded people (final results, do-not-contact) are never handed out.
+        let excluded: HashSet<String> = list.person_ids[..4].iter().cloned().collect();
+        let c = stores[1]
+            .claim(&NewClaim {
+                campaign_id: &id,
+                list_id: &list.id,
+                candidates: &list.person_ids,
+                excluded: &excluded,
+                size: 2,
+                device: &devices[3],
+                now: later,
+                lease: Duration::hours(2),
+            })
+            .unwrap();
+        assert_eq!(c.person_ids, list.person_ids[4..6], "{home}");
+    });
+}
+
+#[test]
+fn postgres_migrates_once_when_processes_start_together_and_refuses_a_newer_schema() {
+    let cluster = TestCluster::start().unwrap();
+    let url = cluster.create_database("migrate").unwrap();
+    let started: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || PgServerDb::connect(&url).map(|db| db.schema_version()))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    for s in started {
+        assert_eq!(s.unwrap().unwrap(), 1);
+    }
+    assert_eq!(
+        cluster
+            .psql("migrate", "SELECT count(*) FROM walkbook_migrations")
+            .unwrap(),
+        "1"
+    );
+    cluster
+        .psql("migrate", "INSERT INTO walkbook_migrations VALUES (99, 0)")
+        .unwrap();
+    let err = PgServerDb::connect(&url).err().expect("refused");
+    assert!(err.to_string().contains("newer"), "{err}");
+
+    // A URL that is not one, and a server that is not there, say so.
+    let err = PgServerDb::connect("mysql://nope").err().expect("refused");
+    assert!(err.to_string().contains("postgres://"), "{err}");
+    let down = cluster.url("migrate").replace(
+        &format!(
+            ":{}/",
+            url.split(':').nth(2).unwrap().split('/').next().unwrap()
+        ),
+        ":1/",
+    );
+    let err = PgServerDb::connect(&down).err().expect("refused");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
