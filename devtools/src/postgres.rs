@@ -134,25 +134,7 @@ impl TestCluster {
 
     /// Creates an empty database; its URL.
     pub fn create_database(&self, name: &str) -> Result<String, ClusterError> {
-        let psql = self.bin.join("psql");
-        let port = self.port.to_string();
-        let sql = format!("CREATE DATABASE \"{name}\"");
-        self.run(
-            path_str(&psql)?,
-            &[
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-U",
-                "postgres",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-c",
-                &sql,
-            ],
-        )?;
+        self.psql("postgres", &format!("CREATE DATABASE \"{name}\""))?;
         Ok(self.url(name))
     }
 

@@ -461,13 +461,88 @@ fn postgres_migrates_once_when_processes_start_together_and_refuses_a_newer_sche
     // A URL that is not one, and a server that is not there, say so.
     let err = PgServerDb::connect("mysql://nope").err().expect("refused");
     assert!(err.to_string().contains("postgres://"), "{err}");
-    let down = cluster.url("migrate").replace(
-        &format!(
-            ":{}/",
-            url.split(':').nth(2).unwrap().split('/').next().unwrap()
-        ),
-        ":1/",
-    );
-    let err = PgServerDb::connect(&down).err().expect("refused");
+    // Port 1 on loopback: nothing listens there.
+    let down = "postgres://postgres@127.0.0.1:1/migrate";
+    let err = PgServerDb::connect(down).err().expect("refused");
     assert!(err.to_string().contains("could not connect"), "{err}");
+}
+
+#[test]
+fn sqlite_writes_only_the_rows_that_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("server.db");
+    let db = ServerDb::open(&path).unwrap();
+    let mut data = campaign();
+    let id = db.insert_campaign(&data).unwrap();
+    // Every row write is recorded, whichever connection makes it.
+    let watch = rusqlite::Connection::open(&path).unwrap();
+    watch
+        .execute_batch(
+            "CREATE TABLE writes (kind TEXT, key TEXT);
+             CREATE TRIGGER rows_inserted AFTER INSERT ON reference_rows
+                 BEGIN INSERT INTO writes VALUES (new.kind, new.key); END;
+             CREATE TRIGGER rows_updated AFTER UPDATE ON reference_rows
+                 BEGIN INSERT INTO writes VALUES (new.kind, new.key); END;
+             CREATE TRIGGER rows_deleted AFTER DELETE ON reference_rows
+                 BEGIN INSERT INTO writes VALUES (old.kind, 'deleted ' || old.key); END;",
+        )
+        .unwrap();
+    data.people[7].first_name = "Renamed".into();
+    let gone = data.volunteers.pop().unwrap().id;
+    db.update_campaign(&data).unwrap();
+    let mut writes: Vec<String> = watch
+        .prepare("SELECT kind || ' ' || key FROM writes ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    writes.sort();
+    assert_eq!(
+        writes,
+        [
+            format!("person {}", data.people[7].id),
+            format!("volunteer deleted {gone}")
+        ]
+    );
+    assert_eq!(db.campaign(&id).unwrap(), data);
+}
+
+#[test]
+fn an_embedded_store_from_before_reference_rows_is_taken_apart_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("server.db");
+    // server.db as version 6 wrote it: the campaign as one JSON blob.
+    let v6: Vec<&str> = vec![
+        include_str!("../src/db/schema_v1.sql"),
+        include_str!("../src/db/schema_v2.sql"),
+        include_str!("../src/db/schema_v3.sql"),
+        include_str!("../src/db/schema_v4.sql"),
+        include_str!("../src/db/schema_v5.sql"),
+        include_str!("../src/db/schema_v6.sql"),
+    ];
+    let data = campaign();
+    let id = data.campaign.as_ref().unwrap().id.clone();
+    {
+        let conn = walkbook_core::store::open_database_with(&path, None, &v6).unwrap();
+        conn.execute(
+            "INSERT INTO campaigns (id, name, data, created_at_ms, revision) VALUES (?1, 'Old', ?2, 0, 4)",
+            rusqlite::params![id, serde_json::to_string(&data).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO invites (code_hash, campaign_id, volunteer_id, role, expires_at_ms, created_at_ms)
+             VALUES ('h', ?1, 'v', 'volunteer', 0, 0)",
+            [&id],
+        )
+        .unwrap();
+    }
+    let db = ServerDb::open(&path).unwrap();
+    assert_eq!(db.campaign(&id).unwrap(), data);
+    assert_eq!(db.campaign_revision(&id).unwrap(), 4);
+    let mut edited = data.clone();
+    edited.people[0].last_name = "Edited".into();
+    db.update_campaign(&edited).unwrap();
+    assert_eq!(db.campaign(&id).unwrap(), edited);
+    assert_eq!(db.campaign_revision(&id).unwrap(), 5);
 }

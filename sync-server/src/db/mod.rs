@@ -11,6 +11,7 @@
 //! the server's `synchronous_commit` (on by default).
 
 mod postgres;
+mod reference;
 mod sqlite;
 
 pub use postgres::PgServerDb;

@@ -19,13 +19,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_postgres::{Client, Config, GenericClient, NoTls};
 use walkbook_core::model::{ReferenceData, validate_reference_data};
 use walkbook_core::sync::Role;
 
+use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
     AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, InviteProblem, NewClaim,
     hash_secret, parse_role, random_secret, role_str,
@@ -176,61 +175,6 @@ async fn migrate(c: &mut Client) -> Result<(), DbError> {
     Ok(())
 }
 
-/// One reference row: (kind, key, body).
-type Row = (&'static str, String, Value);
-
-fn json<T: Serialize>(item: &T) -> Value {
-    serde_json::to_value(item).expect("reference data serialises")
-}
-
-/// A campaign's reference data as rows, in list order per kind. Keys are
-/// unique per kind (a duplicate is refused: it could not be stored as a
-/// row of its own).
-fn reference_rows(data: &ReferenceData) -> Result<Vec<Row>, DbError> {
-    let mut rows: Vec<Row> = Vec::new();
-    let mut add = |kind: &'static str, key: String, body: Value| rows.push((kind, key, body));
-    for h in &data.households {
-        add("household", h.id.clone(), json(h));
-    }
-    for p in &data.people {
-        add("person", p.id.clone(), json(p));
-    }
-    for t in &data.turfs {
-        add("turf", t.id.clone(), json(t));
-    }
-    for l in &data.call_lists {
-        add("call_list", l.id.clone(), json(l));
-    }
-    for s in &data.scripts {
-        add("script", format!("{}@{}", s.id, s.version), json(s));
-    }
-    for c in &data.result_codes {
-        let channel = json(&c.channel);
-        let channel = channel.as_str().unwrap_or_default();
-        add("result_code", format!("{channel}:{}", c.id), json(c));
-    }
-    for v in &data.volunteers {
-        add("volunteer", v.id.clone(), json(v));
-    }
-    for a in &data.assignments {
-        add("assignment", a.id.clone(), json(a));
-    }
-    let mut seen = HashSet::new();
-    for (kind, key, _) in &rows {
-        if !seen.insert((*kind, key.as_str())) {
-            return Err(DbError::Invalid(format!(
-                "the campaign has two {kind} entries with the id {key}; give each its own id"
-            )));
-        }
-    }
-    Ok(rows)
-}
-
-fn parse<T: DeserializeOwned>(kind: &str, key: &str, text: &str) -> Result<T, DbError> {
-    serde_json::from_str(text)
-        .map_err(|e| DbError::Invalid(format!("stored {kind} {key} is unreadable: {e}")))
-}
-
 /// Each call list's people in order: (list, person, position).
 fn call_list_people(data: &ReferenceData) -> Vec<(String, String, i32)> {
     let mut out = Vec::new();
@@ -248,13 +192,13 @@ fn call_list_people(data: &ReferenceData) -> Vec<(String, String, i32)> {
 async fn upsert_rows(
     c: &impl GenericClient,
     campaign_id: &str,
-    rows: &[(&'static str, String, i32, &Value)],
+    rows: &[Placed<'_>],
 ) -> Result<(), DbError> {
     if rows.is_empty() {
         return Ok(());
     }
     let kinds: Vec<&str> = rows.iter().map(|r| r.0).collect();
-    let keys: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let keys: Vec<&str> = rows.iter().map(|r| r.1).collect();
     let positions: Vec<i32> = rows.iter().map(|r| r.2).collect();
     let bodies: Vec<String> = rows.iter().map(|r| r.3.to_string()).collect();
     c.execute(
@@ -339,7 +283,7 @@ impl CampaignStore for PgServerDb {
         validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
         let c = settings_of(data)?;
         walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
-        let rows = reference_rows(data)?;
+        let rows = Rows::of(data)?;
         self.run(async |client| {
             let tx = client.transaction().await?;
             let inserted = tx
@@ -352,16 +296,7 @@ impl CampaignStore for PgServerDb {
             if inserted == 0 {
                 return Err(DbError::CampaignExists(c.id.clone()));
             }
-            let mut positions: HashMap<&str, i32> = HashMap::new();
-            let placed: Vec<_> = rows
-                .iter()
-                .map(|(kind, key, body)| {
-                    let p = positions.entry(kind).or_default();
-                    *p += 1;
-                    (*kind, key.clone(), *p - 1, body)
-                })
-                .collect();
-            upsert_rows(&tx, &c.id, &placed).await?;
+            upsert_rows(&tx, &c.id, &rows.all()).await?;
             put_call_list_people(&tx, &c.id, data).await?;
             tx.commit().await?;
             Ok(c.id.clone())
@@ -371,7 +306,7 @@ impl CampaignStore for PgServerDb {
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
         validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
         let c = settings_of(data)?;
-        let rows = reference_rows(data)?;
+        let rows = Rows::of(data)?;
         self.run(async |client| {
             let tx = client.transaction().await?;
             // Updates of one campaign take turns (the row lock), so the
@@ -390,27 +325,12 @@ impl CampaignStore for PgServerDb {
                 )
                 .await?
             {
-                let body: String = r.get("body");
-                let body: Value = serde_json::from_str(&body).map_err(|e| {
-                    DbError::Invalid(format!("a stored reference row of {} is unreadable: {e}", c.id))
-                })?;
+                let body = stored_body(&c.id, r.get("body"))?;
                 stored.insert((r.get("kind"), r.get("key")), (r.get("position"), body));
             }
-            let mut positions: HashMap<&str, i32> = HashMap::new();
-            let mut changed = Vec::new();
-            for (kind, key, body) in &rows {
-                let p = positions.entry(kind).or_default();
-                let position = *p;
-                *p += 1;
-                let same = stored
-                    .remove(&(kind.to_string(), key.clone()))
-                    .is_some_and(|(pos, old)| pos == position && &old == body);
-                if !same {
-                    changed.push((*kind, key.clone(), position, body));
-                }
-            }
+            let (changed, gone) = rows.changes(stored);
             upsert_rows(&tx, &c.id, &changed).await?;
-            let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = stored.into_keys().unzip();
+            let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = gone.into_iter().unzip();
             if !gone_kinds.is_empty() {
                 tx.execute(
                     "DELETE FROM reference_rows r USING unnest($2::text[], $3::text[]) AS t(kind, key)
@@ -443,10 +363,7 @@ impl CampaignStore for PgServerDb {
                 .query_opt("SELECT settings::text AS settings FROM campaigns WHERE id = $1", &[&id])
                 .await?
                 .ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
-            let mut data = ReferenceData {
-                campaign: Some(parse("campaign", id, settings.get("settings"))?),
-                ..ReferenceData::default()
-            };
+            let mut data = Assemble::new(id, settings.get("settings"))?;
             for r in tx
                 .query(
                     "SELECT kind, key, body::text AS body FROM reference_rows WHERE campaign_id = $1 ORDER BY kind, position",
@@ -454,25 +371,10 @@ impl CampaignStore for PgServerDb {
                 )
                 .await?
             {
-                let (kind, key, body): (&str, &str, &str) = (r.get("kind"), r.get("key"), r.get("body"));
-                match kind {
-                    "household" => data.households.push(parse(kind, key, body)?),
-                    "person" => data.people.push(parse(kind, key, body)?),
-                    "turf" => data.turfs.push(parse(kind, key, body)?),
-                    "call_list" => data.call_lists.push(parse(kind, key, body)?),
-                    "script" => data.scripts.push(parse(kind, key, body)?),
-                    "result_code" => data.result_codes.push(parse(kind, key, body)?),
-                    "volunteer" => data.volunteers.push(parse(kind, key, body)?),
-                    "assignment" => data.assignments.push(parse(kind, key, body)?),
-                    other => {
-                        return Err(DbError::Invalid(format!(
-                            "campaign {id} has reference rows of an unknown kind {other:?}; run a newer walkbook-server"
-                        )));
-                    }
-                }
+                data.push(r.get("kind"), r.get("key"), r.get("body"))?;
             }
             tx.commit().await?;
-            Ok(data)
+            Ok(data.data)
         })
     }
 

@@ -4,6 +4,7 @@
 //! writes take turns on one; reads (tokens, assignments, packets, campaign
 //! data) use the other, so with WAL they never wait behind a writer.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -13,6 +14,7 @@ use walkbook_core::model::{ReferenceData, validate_reference_data};
 use walkbook_core::store::open_database_with;
 use walkbook_core::sync::Role;
 
+use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
     AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, InviteProblem, NewClaim,
     hash_secret, parse_role, random_secret, role_str,
@@ -25,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
+    include_str!("schema_v7.sql"),
 ];
 
 /// A new dashboard session for the device whose token hashes to
@@ -104,6 +107,17 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
+fn upsert_rows(conn: &Connection, campaign_id: &str, rows: &[Placed<'_>]) -> Result<(), DbError> {
+    let mut st = conn.prepare_cached(
+        "INSERT INTO reference_rows (campaign_id, kind, key, position, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (campaign_id, kind, key) DO UPDATE SET position = excluded.position, body = excluded.body",
+    )?;
+    for (kind, key, position, body) in rows {
+        st.execute(params![campaign_id, kind, key, position, body.to_string()])?;
+    }
+    Ok(())
+}
+
 impl CampaignStore for ServerDb {
     fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
         validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
@@ -112,18 +126,24 @@ impl CampaignStore for ServerDb {
             .as_ref()
             .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
         walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
-        if self.campaign(&c.id).is_ok() {
-            return Err(DbError::CampaignExists(c.id.clone()));
-        }
-        self.write().execute(
-            "INSERT INTO campaigns (id, name, data, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+        let rows = Rows::of(data)?;
+        let mut conn = self.write();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let inserted = tx.execute(
+            "INSERT INTO campaigns (id, name, settings, created_at_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO NOTHING",
             params![
                 c.id,
                 c.name,
-                serde_json::to_string(data).expect("serialises"),
+                json(c).to_string(),
                 Utc::now().timestamp_millis()
             ],
         )?;
+        if inserted == 0 {
+            return Err(DbError::CampaignExists(c.id.clone()));
+        }
+        upsert_rows(&tx, &c.id, &rows.all())?;
+        tx.commit()?;
         Ok(c.id.clone())
     }
 
@@ -133,36 +153,82 @@ impl CampaignStore for ServerDb {
             .campaign
             .as_ref()
             .ok_or_else(|| DbError::Invalid("no campaign settings".into()))?;
-        let n = self.write().execute(
-            "UPDATE campaigns SET data = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
-            params![
-                c.id,
-                serde_json::to_string(data).expect("serialises"),
-                c.name
-            ],
+        let rows = Rows::of(data)?;
+        let mut conn = self.write();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE campaigns SET settings = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
+            params![c.id, json(c).to_string(), c.name],
         )?;
         if n == 0 {
             return Err(DbError::NoCampaign(c.id.clone()));
         }
+        let mut stored: HashMap<(String, String), (i32, serde_json::Value)> = HashMap::new();
+        {
+            let mut st = tx.prepare(
+                "SELECT kind, key, position, body FROM reference_rows WHERE campaign_id = ?1",
+            )?;
+            let mut q = st.query([&c.id])?;
+            while let Some(r) = q.next()? {
+                let body: String = r.get(3)?;
+                stored.insert(
+                    (r.get(0)?, r.get(1)?),
+                    (r.get(2)?, stored_body(&c.id, &body)?),
+                );
+            }
+        }
+        let (changed, gone) = rows.changes(stored);
+        upsert_rows(&tx, &c.id, &changed)?;
+        {
+            let mut st = tx.prepare(
+                "DELETE FROM reference_rows WHERE campaign_id = ?1 AND kind = ?2 AND key = ?3",
+            )?;
+            for (kind, key) in &gone {
+                st.execute(params![c.id, kind, key])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
     fn campaign(&self, id: &str) -> Result<ReferenceData, DbError> {
-        let text: Option<String> = self
-            .read()
-            .query_row("SELECT data FROM campaigns WHERE id = ?1", [id], |r| {
+        let mut conn = self.read();
+        // One snapshot for the settings and the rows.
+        let tx = conn.transaction()?;
+        let settings: Option<String> = tx
+            .query_row("SELECT settings FROM campaigns WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
             .optional()?;
-        let text = text.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| DbError::Invalid(format!("stored campaign {id} is unreadable: {e}")))
+        let settings = settings.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
+        let mut data = Assemble::new(id, &settings)?;
+        {
+            let mut st = tx.prepare_cached(
+                "SELECT kind, key, body FROM reference_rows WHERE campaign_id = ?1 ORDER BY kind, position",
+            )?;
+            let mut q = st.query([id])?;
+            while let Some(r) = q.next()? {
+                let text = |i: usize| -> rusqlite::Result<&str> {
+                    r.get_ref(i)?.as_str().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            i,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })
+                };
+                data.push(text(0)?, text(1)?, text(2)?)?;
+            }
+        }
+        tx.commit()?;
+        Ok(data.data)
     }
 
     fn delete_campaign(&self, id: &str) -> Result<(), DbError> {
         let mut conn = self.write();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM packets WHERE campaign_id = ?1", [id])?;
+        tx.execute("DELETE FROM reference_rows WHERE campaign_id = ?1", [id])?;
         tx.execute("DELETE FROM campaigns WHERE id = ?1", [id])?;
         tx.commit()?;
         Ok(())

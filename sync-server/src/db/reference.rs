@@ -1,0 +1,152 @@
+//! A campaign's reference data as rows, one per item, for both homes: one
+//! row per household, person, turf, call list, script (`id@version`),
+//! result code (`channel:id`), volunteer and assignment, with its place in
+//! the campaign's list. An update writes the rows that changed and deletes
+//! the rows gone; nothing rewrites the whole campaign.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use walkbook_core::model::ReferenceData;
+
+use super::DbError;
+
+/// A row to write: (kind, key, position, body).
+pub(crate) type Placed<'a> = (&'static str, &'a str, i32, &'a Value);
+
+/// Every row of a campaign, in list order per kind.
+pub(crate) struct Rows(Vec<(&'static str, String, i32, Value)>);
+
+pub(crate) fn json<T: Serialize>(item: &T) -> Value {
+    serde_json::to_value(item).expect("reference data serialises")
+}
+
+impl Rows {
+    /// Keys are unique per kind: a duplicate is refused, as it could not be
+    /// stored as a row of its own.
+    pub(crate) fn of(data: &ReferenceData) -> Result<Self, DbError> {
+        let mut rows = Vec::new();
+        let mut positions: HashMap<&'static str, i32> = HashMap::new();
+        let mut add = |kind: &'static str, key: String, body: Value| {
+            let p = positions.entry(kind).or_default();
+            rows.push((kind, key, *p, body));
+            *p += 1;
+        };
+        for h in &data.households {
+            add("household", h.id.clone(), json(h));
+        }
+        for p in &data.people {
+            add("person", p.id.clone(), json(p));
+        }
+        for t in &data.turfs {
+            add("turf", t.id.clone(), json(t));
+        }
+        for l in &data.call_lists {
+            add("call_list", l.id.clone(), json(l));
+        }
+        for s in &data.scripts {
+            add("script", format!("{}@{}", s.id, s.version), json(s));
+        }
+        for c in &data.result_codes {
+            let channel = json(&c.channel);
+            let channel = channel.as_str().unwrap_or_default();
+            add("result_code", format!("{channel}:{}", c.id), json(c));
+        }
+        for v in &data.volunteers {
+            add("volunteer", v.id.clone(), json(v));
+        }
+        for a in &data.assignments {
+            add("assignment", a.id.clone(), json(a));
+        }
+        let mut seen = HashSet::new();
+        for (kind, key, _, _) in &rows {
+            if !seen.insert((*kind, key.as_str())) {
+                return Err(DbError::Invalid(format!(
+                    "the campaign has two {kind} entries with the id {key}; give each its own id"
+                )));
+            }
+        }
+        Ok(Rows(rows))
+    }
+
+    pub(crate) fn all(&self) -> Vec<Placed<'_>> {
+        self.0
+            .iter()
+            .map(|(kind, key, pos, body)| (*kind, key.as_str(), *pos, body))
+            .collect()
+    }
+
+    /// What to write given what is stored ((kind, key) → (position,
+    /// body)): the rows new or changed, and the (kind, key) of rows gone.
+    pub(crate) fn changes(
+        &self,
+        mut stored: HashMap<(String, String), (i32, Value)>,
+    ) -> (Vec<Placed<'_>>, Vec<(String, String)>) {
+        let mut changed = Vec::new();
+        for (kind, key, pos, body) in &self.0 {
+            let same = stored
+                .remove(&(kind.to_string(), key.clone()))
+                .is_some_and(|(p, old)| p == *pos && &old == body);
+            if !same {
+                changed.push((*kind, key.as_str(), *pos, body));
+            }
+        }
+        (changed, stored.into_keys().collect())
+    }
+}
+
+fn parse<T: DeserializeOwned>(kind: &str, key: &str, text: &str) -> Result<T, DbError> {
+    serde_json::from_str(text)
+        .map_err(|e| DbError::Invalid(format!("stored {kind} {key} is unreadable: {e}")))
+}
+
+/// A stored row's body, parsed for comparison.
+pub(crate) fn stored_body(campaign_id: &str, text: &str) -> Result<Value, DbError> {
+    serde_json::from_str(text).map_err(|e| {
+        DbError::Invalid(format!(
+            "a stored reference row of {campaign_id} is unreadable: {e}"
+        ))
+    })
+}
+
+/// Builds a campaign back from its settings and its rows (read in kind,
+/// position order).
+pub(crate) struct Assemble {
+    pub(crate) data: ReferenceData,
+    id: String,
+}
+
+impl Assemble {
+    pub(crate) fn new(id: &str, settings: &str) -> Result<Self, DbError> {
+        Ok(Assemble {
+            data: ReferenceData {
+                campaign: Some(parse("campaign", id, settings)?),
+                ..ReferenceData::default()
+            },
+            id: id.to_string(),
+        })
+    }
+
+    pub(crate) fn push(&mut self, kind: &str, key: &str, body: &str) -> Result<(), DbError> {
+        let d = &mut self.data;
+        match kind {
+            "household" => d.households.push(parse(kind, key, body)?),
+            "person" => d.people.push(parse(kind, key, body)?),
+            "turf" => d.turfs.push(parse(kind, key, body)?),
+            "call_list" => d.call_lists.push(parse(kind, key, body)?),
+            "script" => d.scripts.push(parse(kind, key, body)?),
+            "result_code" => d.result_codes.push(parse(kind, key, body)?),
+            "volunteer" => d.volunteers.push(parse(kind, key, body)?),
+            "assignment" => d.assignments.push(parse(kind, key, body)?),
+            other => {
+                return Err(DbError::Invalid(format!(
+                    "campaign {} has reference rows of an unknown kind {other:?}; run a newer walkbook-server",
+                    self.id
+                )));
+            }
+        }
+        Ok(())
+    }
+}
