@@ -33,7 +33,8 @@ pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 pub struct AppState {
     pub dir: DataDir,
     /// Campaigns, packets, devices, invites, sessions and claims: the
-    /// embedded `server.db` (or PostgreSQL).
+    /// embedded `server.db`. (`PgServerDb` implements the same traits; it
+    /// is not selectable until results move too, ADR 11.)
     pub db: Arc<dyn ServerStore>,
     /// One open store per campaign; requests for a campaign take turns on it.
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
