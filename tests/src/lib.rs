@@ -165,6 +165,19 @@ impl TestServer {
         }
     }
 
+    /// `POST /v1/sync` with a body the test writes itself (forged,
+    /// malformed, for someone else's document), as the device holding
+    /// `token`.
+    pub async fn post_sync(&self, token: &str, body: &impl serde::Serialize) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}/v1/sync", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The heads the server has stored for a document.
     pub fn server_heads(&self, doc: &str) -> Vec<String> {
         self.dir

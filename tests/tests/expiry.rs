@@ -92,13 +92,9 @@ async fn an_expired_turf_uploads_what_is_left_then_leaves_the_phone() {
             message,
         }],
     };
-    let reply: SyncResponse = reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(&token_a)
-        .json(&request)
-        .send()
+    let reply: SyncResponse = server
+        .post_sync(&token_a, &request)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -170,13 +166,12 @@ async fn a_turf_taken_away_before_its_first_sync_still_uploads_its_results() {
     let other = fresh_turf(&server, 2);
     let stranger = server.device(&server.volunteers()[0]).await;
     let token = stranger.store().meta("token").unwrap().unwrap();
-    let reply = reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"docs": [{"doc_id": format!("turf:{}", other.id)}]}))
-        .send()
-        .await
-        .unwrap();
+    let reply = server
+        .post_sync(
+            &token,
+            &serde_json::json!({"docs": [{"doc_id": format!("turf:{}", other.id)}]}),
+        )
+        .await;
     assert_eq!(reply.status(), 403);
     server.stop().await;
 }

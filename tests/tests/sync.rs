@@ -149,13 +149,7 @@ async fn a_volunteer_cannot_sync_someone_elses_turf() {
         .unwrap()
         .unit_doc_id();
     let body = serde_json::json!({ "docs": [{ "doc_id": other, "message": null }] });
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(&joined.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.post_sync(&joined.token, &body).await;
     assert_eq!(resp.status(), 403);
     let err: serde_json::Value = resp.json().await.unwrap();
     assert!(
@@ -419,18 +413,17 @@ async fn a_poll_without_a_message_gets_what_changed_since_the_last_sync() {
     // B polls: no message of its own.
     let doc = format!("turf:{}", turf.id);
     let token = b.store().meta("token").unwrap().unwrap();
-    let reply: walkbook_core::sync::SyncResponse = reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(token)
-        .json(&walkbook_core::sync::SyncRequest {
-            docs: vec![walkbook_core::sync::DocMessage {
-                doc_id: doc.clone(),
-                message: None,
-            }],
-        })
-        .send()
+    let reply: walkbook_core::sync::SyncResponse = server
+        .post_sync(
+            &token,
+            &walkbook_core::sync::SyncRequest {
+                docs: vec![walkbook_core::sync::DocMessage {
+                    doc_id: doc.clone(),
+                    message: None,
+                }],
+            },
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

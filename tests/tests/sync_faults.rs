@@ -13,16 +13,6 @@ fn doc_of(d: &TestDevice) -> String {
     d.store().assignments().unwrap()[0].assignment.unit_doc_id()
 }
 
-async fn post(server: &TestServer, token: &str, req: &SyncRequest) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(token)
-        .json(req)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicated_and_reordered_messages_change_nothing_twice() {
     let server = TestServer::start(200).await;
@@ -44,14 +34,16 @@ async fn duplicated_and_reordered_messages_change_nothing_twice() {
             }],
         }
     };
-    let reply: SyncResponse = post(&server, &joined.token, &first)
+    let reply: SyncResponse = server
+        .post_sync(&joined.token, &first)
         .await
         .json()
         .await
         .unwrap();
     // The same request again: a duplicate.
     assert!(
-        post(&server, &joined.token, &first)
+        server
+            .post_sync(&joined.token, &first)
             .await
             .status()
             .is_success()
@@ -73,14 +65,16 @@ async fn duplicated_and_reordered_messages_change_nothing_twice() {
         }
     };
     assert!(
-        post(&server, &joined.token, &second)
+        server
+            .post_sync(&joined.token, &second)
             .await
             .status()
             .is_success()
     );
     // The old request once more, after the newer one: reordered.
     assert!(
-        post(&server, &joined.token, &first)
+        server
+            .post_sync(&joined.token, &first)
             .await
             .status()
             .is_success()
@@ -421,7 +415,7 @@ async fn a_locked_store_is_a_retryable_503_never_a_client_error_and_nothing_is_l
         }],
     };
     let started = std::time::Instant::now();
-    let resp = post(&server, &token, &req).await;
+    let resp = server.post_sync(&token, &req).await;
     assert_eq!(
         resp.status(),
         503,

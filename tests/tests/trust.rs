@@ -47,13 +47,7 @@ async fn send(
             message: Some(message.encode()),
         }],
     };
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/sync", server.url))
-        .bearer_auth(token)
-        .json(&req)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.post_sync(token, &req).await;
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
 }

@@ -101,8 +101,8 @@ pub(crate) fn parse_role(s: &str) -> Role {
     }
 }
 
-/// A random secret: 256 bits as 64 hex characters (session ids, sign-in
-/// link codes).
+/// A random secret: two v4 UUIDs, 244 random bits as 64 hex characters
+/// (device tokens, session ids, sign-in link codes).
 pub(crate) fn random_secret() -> String {
     format!(
         "{}{}",

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio_postgres::{Client, Config, GenericClient, NoTls};
-use walkbook_core::model::{ReferenceData, validate_reference_data};
+use walkbook_core::model::ReferenceData;
 use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
@@ -242,12 +242,6 @@ async fn put_call_list_people(
     Ok(())
 }
 
-fn settings_of(data: &ReferenceData) -> Result<&walkbook_core::model::Campaign, DbError> {
-    data.campaign
-        .as_ref()
-        .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))
-}
-
 fn device_of(r: &tokio_postgres::Row) -> Device {
     let revoked_at: Option<i64> = r.get("revoked_at_ms");
     let reason: Option<String> = r.get("revoked_reason");
@@ -280,10 +274,8 @@ async fn insert_session(
 
 impl CampaignStore for PgServerDb {
     fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = settings_of(data)?;
+        let (c, rows) = Rows::checked(data)?;
         walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
-        let rows = Rows::of(data)?;
         self.run(async |client| {
             let tx = client.transaction().await?;
             let inserted = tx
@@ -304,9 +296,7 @@ impl CampaignStore for PgServerDb {
     }
 
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = settings_of(data)?;
-        let rows = Rows::of(data)?;
+        let (c, rows) = Rows::checked(data)?;
         self.run(async |client| {
             let tx = client.transaction().await?;
             // Updates of one campaign take turns (the row lock), so the

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use walkbook_core::model::ReferenceData;
+use walkbook_core::model::{Campaign, ReferenceData, validate_reference_data};
 
 use super::DbError;
 
@@ -24,9 +24,20 @@ pub(crate) fn json<T: Serialize>(item: &T) -> Value {
 }
 
 impl Rows {
+    /// What both homes check before storing a campaign: the reference data
+    /// is valid and has its settings. The settings and the rows.
+    pub(crate) fn checked(data: &ReferenceData) -> Result<(&Campaign, Self), DbError> {
+        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = data
+            .campaign
+            .as_ref()
+            .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
+        Ok((c, Rows::of(data)?))
+    }
+
     /// Keys are unique per kind: a duplicate is refused, as it could not be
     /// stored as a row of its own.
-    pub(crate) fn of(data: &ReferenceData) -> Result<Self, DbError> {
+    fn of(data: &ReferenceData) -> Result<Self, DbError> {
         let mut rows = Vec::new();
         let mut positions: HashMap<&'static str, i32> = HashMap::new();
         let mut add = |kind: &'static str, key: String, body: Value| {

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use walkbook_core::model::{ReferenceData, validate_reference_data};
+use walkbook_core::model::ReferenceData;
 use walkbook_core::store::open_database_with;
 use walkbook_core::sync::Role;
 
@@ -120,13 +120,8 @@ fn upsert_rows(conn: &Connection, campaign_id: &str, rows: &[Placed<'_>]) -> Res
 
 impl CampaignStore for ServerDb {
     fn insert_campaign(&self, data: &ReferenceData) -> Result<String, DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = data
-            .campaign
-            .as_ref()
-            .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
+        let (c, rows) = Rows::checked(data)?;
         walkbook_core::model::check_campaign_id(&c.id).map_err(DbError::Invalid)?;
-        let rows = Rows::of(data)?;
         let mut conn = self.write();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
@@ -148,12 +143,7 @@ impl CampaignStore for ServerDb {
     }
 
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
-        validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let c = data
-            .campaign
-            .as_ref()
-            .ok_or_else(|| DbError::Invalid("no campaign settings".into()))?;
-        let rows = Rows::of(data)?;
+        let (c, rows) = Rows::checked(data)?;
         let mut conn = self.write();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let n = tx.execute(

@@ -147,7 +147,7 @@ pub async fn join(
         ));
     }
     blocking(move || {
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = crate::db::random_secret();
         let redeemed = state.db.redeem_invite(&code, &token, req.device_id.as_deref(), Utc::now()).map_err(ApiError::fault)?;
         let device = redeemed.map_err(|p| {
             let message = match p {
