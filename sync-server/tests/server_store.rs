@@ -546,3 +546,44 @@ fn an_embedded_store_from_before_reference_rows_is_taken_apart_on_open() {
     assert_eq!(db.campaign(&id).unwrap(), edited);
     assert_eq!(db.campaign_revision(&id).unwrap(), 5);
 }
+
+#[test]
+fn reference_data_that_breaks_the_model_is_refused_and_nothing_is_stored() {
+    each_home(|home, [a, b]| {
+        let good = campaign();
+        let id = a.insert_campaign(&good).unwrap();
+        // Two people with one id, a household that does not exist, no
+        // settings: refused with a reason, on insert and on update.
+        let mut twins = campaign();
+        twins.campaign.as_mut().unwrap().id = "twins-1".into();
+        twins.people[1].id = twins.people[0].id.clone();
+        let mut orphan = campaign();
+        orphan.campaign.as_mut().unwrap().id = "orphan-1".into();
+        orphan.people[0].household_id = "no-such-household".into();
+        let mut bare = campaign();
+        bare.campaign = None;
+        let twin_id = twins.people[0].id.clone();
+        for (bad, says) in [
+            (&twins, twin_id.as_str()),
+            (&orphan, "no-such-household"),
+            (&bare, "no campaign settings"),
+        ] {
+            let err = a.insert_campaign(bad).unwrap_err();
+            assert!(err.to_string().contains(says), "{home}: {err}");
+        }
+        assert_eq!(
+            b.campaign_ids().unwrap(),
+            [id.clone()],
+            "{home}: nothing stored"
+        );
+        let mut edited = good.clone();
+        edited.people[1].id = edited.people[0].id.clone();
+        let err = a.update_campaign(&edited).unwrap_err();
+        assert!(
+            err.to_string().contains(&edited.people[0].id),
+            "{home}: {err}"
+        );
+        assert_eq!(b.campaign(&id).unwrap(), good, "{home}: unchanged");
+        assert_eq!(b.campaign_revision(&id).unwrap(), 0, "{home}");
+    });
+}

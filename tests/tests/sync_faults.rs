@@ -307,6 +307,60 @@ async fn bad_requests_get_the_right_4xx_and_write_nothing() {
     server.stop().await;
 }
 
+/// Sends raw HTTP bytes and reads the whole answer (the server closes).
+async fn raw_http(addr: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_without_a_length_or_with_a_huge_one_gets_a_readable_413() {
+    let server = TestServer::start_with_limit(20, 64 * 1024).await;
+    let before = server.server_attempt_ids();
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let token = server
+        .device(&server.volunteers()[0])
+        .await
+        .store()
+        .meta("token")
+        .unwrap()
+        .unwrap();
+
+    // Chunked: no Content-Length to refuse early; 100 KiB in 4 KiB chunks.
+    let mut request = format!(
+        "POST /v1/sync HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .into_bytes();
+    for _ in 0..25 {
+        request.extend_from_slice(b"1000\r\n");
+        request.extend_from_slice(&[b'x'; 4096]);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let answer = raw_http(&addr, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(answer.contains("limit of 65536 bytes"), "{answer}");
+
+    // A declared length far past what the server will read: refused at
+    // once, before any body is sent.
+    let request = format!(
+        "POST /v1/sync HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n"
+    );
+    let answer = raw_http(&addr, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    assert_eq!(server.server_attempt_ids(), before, "nothing was stored");
+    server.stop().await;
+}
+
 /// A server that answers every sync with heads the phone can never reach.
 async fn stuck_server(
     doc: String,
