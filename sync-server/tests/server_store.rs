@@ -573,7 +573,7 @@ fn reference_data_that_breaks_the_model_is_refused_and_nothing_is_stored() {
         }
         assert_eq!(
             b.campaign_ids().unwrap(),
-            [id.clone()],
+            std::slice::from_ref(&id),
             "{home}: nothing stored"
         );
         let mut edited = good.clone();
