@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 for t in "${targets[@]}"; do
-    cargo build --release -p walkbook-ffi --target "$t"
+    cargo rustc --release -p walkbook-ffi --lib --target "$t" --crate-type staticlib
 done
 
 # Swift bindings from the host build (same code, same metadata).
