@@ -1,7 +1,9 @@
-//! Admin operations on a server data directory, shared by the CLI, the demo
-//! and the tests: create a campaign, publish packets, assign, invite, revoke.
+//! Admin operations on a deployment (a data directory with the embedded
+//! stores, or PostgreSQL), shared by the CLI, the demo and the tests:
+//! create a campaign, publish packets, assign, invite, revoke.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
@@ -12,7 +14,87 @@ use walkbook_core::packet::build_packet;
 use walkbook_core::store::{DeviceStore, StoreError};
 use walkbook_core::sync::Role;
 
-use crate::db::{AccessStore, CampaignStore, DbError, ServerDb};
+use crate::db::{DbError, PgServerDb, ResultsStore, ServerDb, ServerStore, SqliteResults};
+
+/// Where a deployment keeps everything: its server store and its results.
+/// A [`DataDir`] opens its embedded stores on each call (an admin command
+/// next to a running server); a [`Deployment`] holds them open.
+pub trait Home {
+    fn server_store(&self) -> Result<Arc<dyn ServerStore>, AdminError>;
+    fn results_store(&self) -> Result<Arc<dyn ResultsStore>, AdminError>;
+    /// The data directory, for the embedded stores.
+    fn data_dir(&self) -> Option<&DataDir>;
+}
+
+/// A deployment's stores, open: the embedded SQLite stores of a data
+/// directory (the default) or one PostgreSQL database.
+#[derive(Clone)]
+pub struct Deployment {
+    pub db: Arc<dyn ServerStore>,
+    pub results: Arc<dyn ResultsStore>,
+    dir: Option<DataDir>,
+    /// For logs: the data directory, or the database without its password.
+    pub description: String,
+}
+
+impl Deployment {
+    /// The embedded stores in `dir`: `server.db` and `campaigns/<id>.db`.
+    pub fn embedded(dir: DataDir) -> Result<Self, AdminError> {
+        let db = dir.server_db()?;
+        // A lock held by another process (an admin command) is waited out
+        // briefly, then the request is answered 503 and retried.
+        db.set_busy_timeout(crate::db::STORE_BUSY_TIMEOUT)?;
+        Ok(Deployment {
+            db: Arc::new(db),
+            results: Arc::new(SqliteResults::new(dir.root.join("campaigns"))),
+            description: format!("data directory {}", dir.root.display()),
+            dir: Some(dir),
+        })
+    }
+
+    /// PostgreSQL at `url` (migrated to this version's schema on connect).
+    pub fn postgres(url: &str) -> Result<Self, AdminError> {
+        let db = Arc::new(PgServerDb::connect(url)?);
+        Ok(Deployment {
+            description: format!("PostgreSQL {}", db.describe()),
+            db: db.clone(),
+            results: db,
+            dir: None,
+        })
+    }
+
+    /// PostgreSQL when `database_url` is given, else the data directory.
+    pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Self, AdminError> {
+        match database_url {
+            Some(url) => Self::postgres(url),
+            None => Self::embedded(DataDir::open(data_dir)?),
+        }
+    }
+}
+
+impl Home for Deployment {
+    fn server_store(&self) -> Result<Arc<dyn ServerStore>, AdminError> {
+        Ok(self.db.clone())
+    }
+    fn results_store(&self) -> Result<Arc<dyn ResultsStore>, AdminError> {
+        Ok(self.results.clone())
+    }
+    fn data_dir(&self) -> Option<&DataDir> {
+        self.dir.as_ref()
+    }
+}
+
+impl Home for DataDir {
+    fn server_store(&self) -> Result<Arc<dyn ServerStore>, AdminError> {
+        Ok(Arc::new(self.server_db()?))
+    }
+    fn results_store(&self) -> Result<Arc<dyn ResultsStore>, AdminError> {
+        Ok(Arc::new(SqliteResults::new(self.root.join("campaigns"))))
+    }
+    fn data_dir(&self) -> Option<&DataDir> {
+        Some(self)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -63,19 +145,7 @@ impl DataDir {
     }
 
     pub fn campaign_store_path(&self, campaign_id: &str) -> PathBuf {
-        // New campaign ids are already file-safe (`check_campaign_id`); this
-        // keeps ids of campaigns created before that rule tame too.
-        let safe: String = campaign_id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.root.join("campaigns").join(format!("{safe}.db"))
+        crate::db::sqlite_store_path(&self.root.join("campaigns"), campaign_id)
     }
 
     pub fn campaign_store(&self, campaign_id: &str) -> Result<DeviceStore, AdminError> {
@@ -112,9 +182,9 @@ pub fn read_campaign_dir(dir: &Path) -> Result<ReferenceData, AdminError> {
 /// Creates a campaign from its reference data and publishes every packet.
 /// Creates a campaign and publishes its packets. All or nothing: a create
 /// that fails at any step leaves no campaign row, packet or store file.
-pub fn create_campaign(dir: &DataDir, data: &ReferenceData) -> Result<String, AdminError> {
-    let db = dir.server_db()?;
-    if let Some(c) = &data.campaign
+pub fn create_campaign(home: &impl Home, data: &ReferenceData) -> Result<String, AdminError> {
+    let db = home.server_store()?;
+    if let (Some(c), Some(dir)) = (&data.campaign, home.data_dir())
         && walkbook_core::model::check_campaign_id(&c.id).is_ok()
         && dir.campaign_store_path(&c.id).exists()
         && db.campaign(&c.id).is_err()
@@ -126,14 +196,9 @@ pub fn create_campaign(dir: &DataDir, data: &ReferenceData) -> Result<String, Ad
         )));
     }
     let id = db.insert_campaign(data)?;
-    if let Err(e) = publish_packets(dir, &db, &id) {
+    if let Err(e) = publish_packets(home, &id) {
+        home.results_store()?.drop_campaign(&id)?;
         db.delete_campaign(&id)?;
-        let path = dir.campaign_store_path(&id);
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
         return Err(e);
     }
     Ok(id)
@@ -147,43 +212,29 @@ fn content_hash(data: &ReferenceData, assignment: &Assignment) -> String {
 }
 
 /// Builds the packet of every assignment whose content changed (new version)
-/// and installs it into the campaign's own store. Returns how many changed.
-pub fn publish_packets(
-    dir: &DataDir,
-    db: &ServerDb,
-    campaign_id: &str,
-) -> Result<usize, AdminError> {
+/// and stores it. Returns how many changed.
+pub fn publish_packets(home: &impl Home, campaign_id: &str) -> Result<usize, AdminError> {
+    let db = home.server_store()?;
     let data = db.campaign(campaign_id)?;
-    let mut store = dir.campaign_store(campaign_id)?;
     let mut changed = 0;
     for a in &data.assignments {
         let (body, _) = build_packet(&data, &a.id, 0, Utc::now())
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
         let hash = content_hash(&body.data, &body.assignment);
-        let previous = db.packet_version(campaign_id, &a.id)?;
-        let version = match previous {
-            Some((v, h)) if h == hash => {
-                // Unchanged; make sure the campaign store has it (e.g. after a crash).
-                if let Some((_, bytes)) = db.packet(campaign_id, &a.id)? {
-                    store.install_packet(&bytes)?;
-                }
-                let _ = v;
-                continue;
-            }
+        let version = match db.packet_version(campaign_id, &a.id)? {
+            Some((_, h)) if h == hash => continue,
             Some((v, _)) => v + 1,
             None => 1,
         };
         let (_, bytes) = build_packet(&data, &a.id, version, Utc::now())
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
-        store.install_packet(&bytes)?;
         db.put_packet(campaign_id, &a.id, version, &hash, &bytes)?;
         changed += 1;
     }
     // The server makes every unit's document root (the canonical genesis)
     // when the unit is published; no device ever creates one.
-    for a in &data.assignments {
-        store.ensure_document(&a.unit_doc_id())?;
-    }
+    let docs: Vec<String> = data.assignments.iter().map(|a| a.unit_doc_id()).collect();
+    home.results_store()?.ensure_documents(campaign_id, &docs)?;
     Ok(changed)
 }
 
@@ -203,7 +254,10 @@ pub struct PacketReport {
 
 /// Every published packet of a campaign and the fields it carries, read
 /// from the stored packet bytes (what phones actually download).
-pub fn packet_report(db: &ServerDb, campaign_id: &str) -> Result<Vec<PacketReport>, AdminError> {
+pub fn packet_report(
+    db: &dyn ServerStore,
+    campaign_id: &str,
+) -> Result<Vec<PacketReport>, AdminError> {
     let data = db.campaign(campaign_id)?;
     let mut out = Vec::new();
     for a in &data.assignments {
@@ -229,14 +283,14 @@ pub fn packet_report(db: &ServerDb, campaign_id: &str) -> Result<Vec<PacketRepor
 
 /// Adds (or replaces) an assignment and publishes its packet.
 pub fn assign(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     kind: AssignmentKind,
     unit_id: &str,
     volunteer_id: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<Assignment, AdminError> {
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let wanted = match kind {
         AssignmentKind::Turf => ScriptKind::Canvass,
@@ -272,15 +326,19 @@ pub fn assign(
         DbError::Invalid(problem) => AdminError::Invalid(problem),
         other => other.into(),
     })?;
-    publish_packets(dir, &db, campaign_id)?;
+    publish_packets(home, campaign_id)?;
     Ok(assignment)
 }
 
 /// Takes an assignment away: phones delete its data at their next sync
 /// (results recorded there still upload first). Its packet stays stored,
 /// so a later assignment of the unit continues its version numbers.
-pub fn unassign(dir: &DataDir, campaign_id: &str, assignment_id: &str) -> Result<(), AdminError> {
-    let db = dir.server_db()?;
+pub fn unassign(
+    home: &impl Home,
+    campaign_id: &str,
+    assignment_id: &str,
+) -> Result<(), AdminError> {
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let before = data.assignments.len();
     data.assignments.retain(|a| a.id != assignment_id);
@@ -315,13 +373,13 @@ pub fn new_invite_code() -> String {
 
 /// Creates a one-time invite for a volunteer (or organizer); returns the code.
 pub fn create_invite(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     volunteer_id: &str,
     role: Role,
     valid_for: Duration,
 ) -> Result<String, AdminError> {
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let data = db.campaign(campaign_id)?;
     if role == Role::Volunteer && !data.volunteers.iter().any(|v| v.id == volunteer_id) {
         return Err(AdminError::Invalid(format!(
@@ -346,13 +404,13 @@ pub fn create_invite(
 
 /// Revokes a device: its token stops working and the phone wipes the campaign.
 pub fn revoke_device(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     device_id: &str,
     reason: &str,
 ) -> Result<usize, AdminError> {
-    let n = dir
-        .server_db()?
+    let n = home
+        .server_store()?
         .revoke_device(campaign_id, device_id, reason)?;
     if n == 0 {
         return Err(AdminError::Invalid(format!(
@@ -369,7 +427,7 @@ pub fn revoke_device(
 /// mapping file (see `walkbook_core::import::ColumnMapping`); without one
 /// a built-in layout is recognised from the header, or the usual names.
 pub fn import_voter_file(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     path: &Path,
     delimiter: walkbook_core::import::Delimiter,
@@ -394,7 +452,7 @@ pub fn import_voter_file(
             )
         }
     };
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
         path: path.to_path_buf(),
@@ -418,7 +476,7 @@ pub fn import_voter_file(
         DbError::Invalid(problem) => AdminError::Invalid(problem),
         other => other.into(),
     })?;
-    publish_packets(dir, &db, campaign_id)?;
+    publish_packets(home, campaign_id)?;
     Ok(report)
 }
 
@@ -426,14 +484,14 @@ pub fn import_voter_file(
 /// (e.g. just imported). Existing turfs and their assignments stay as they
 /// are. Returns the new turfs' ids.
 pub fn cut_turfs(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     doors: usize,
 ) -> Result<Vec<String>, AdminError> {
     if doors == 0 {
         return Err(AdminError::Invalid("--doors must be at least 1".into()));
     }
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let in_turf: std::collections::HashSet<&str> = data
         .turfs
@@ -470,11 +528,11 @@ pub fn cut_turfs(
 /// Adds a script authored in TOML to a campaign (a changed script becomes
 /// its next version) and republishes the packets that use it.
 pub fn add_script_file(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     path: &Path,
 ) -> Result<walkbook_core::scriptfile::AddedScript, AdminError> {
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let text = std::fs::read_to_string(path).map_err(|source| AdminError::Read {
         path: path.to_path_buf(),
@@ -487,19 +545,19 @@ pub fn add_script_file(
         DbError::Invalid(problem) => AdminError::Invalid(problem),
         other => other.into(),
     })?;
-    publish_packets(dir, &db, campaign_id)?;
+    publish_packets(home, campaign_id)?;
     Ok(added)
 }
 
 /// Joins coordinates from a second file into a campaign's households and
 /// republishes packets whose doors moved.
 pub fn join_coordinates(
-    dir: &DataDir,
+    home: &impl Home,
     campaign_id: &str,
     path: &Path,
     progress: &dyn crate::progress::Progress,
 ) -> Result<walkbook_core::import::CoordinateReport, AdminError> {
-    let db = dir.server_db()?;
+    let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
     let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
         path: path.to_path_buf(),
@@ -518,6 +576,6 @@ pub fn join_coordinates(
         DbError::Invalid(problem) => AdminError::Invalid(problem),
         other => other.into(),
     })?;
-    publish_packets(dir, &db, campaign_id)?;
+    publish_packets(home, campaign_id)?;
     Ok(report)
 }

@@ -196,7 +196,7 @@ async fn do_not_call_wrong_numbers_and_finished_people_reach_every_list_after_sy
         person_ids: overlap.clone(),
     });
     db.update_campaign(&data).unwrap();
-    walkbook_server::admin::publish_packets(&server.dir, &db, &server.campaign_id).unwrap();
+    walkbook_server::admin::publish_packets(&server.dir, &server.campaign_id).unwrap();
     let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
     share_list(&server, &first.id, &vols[..1]);
     share_list(&server, "calls-overlap", &vols[1..2]);

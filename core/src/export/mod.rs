@@ -8,13 +8,121 @@ mod osdi;
 
 pub use osdi::{OsdiCounts, export_osdi};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::Channel;
+use crate::model::{Channel, Household, Person, ReferenceData};
+use crate::results::Attempt;
 use crate::store::{DeviceStore, StoreError};
+
+/// What an export reads: the campaign's time zone, every unit's attempts,
+/// and the people and households they name. A device store is one source
+/// (everything synced to it); the server's campaign (reference data from
+/// its own store, results from wherever it keeps them) is another.
+pub trait ExportSource {
+    fn time_zone(&self) -> Result<chrono_tz::Tz, StoreError>;
+    /// Every results document's id with all its attempts, by document id.
+    fn units(&mut self) -> Result<Vec<(String, Vec<Attempt>)>, StoreError>;
+    fn person(&self, id: &str) -> Option<Person>;
+    fn household(&self, id: &str) -> Option<Household>;
+    fn people_at(&self, household_id: &str) -> Result<Vec<Person>, StoreError>;
+}
+
+impl ExportSource for DeviceStore {
+    fn time_zone(&self) -> Result<chrono_tz::Tz, StoreError> {
+        Ok(self
+            .campaign()?
+            .and_then(|c| c.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::UTC))
+    }
+
+    fn units(&mut self) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
+        let mut out = Vec::new();
+        for doc in self.result_doc_ids()? {
+            let attempts = self.attempts(&doc)?;
+            out.push((doc, attempts));
+        }
+        Ok(out)
+    }
+
+    fn person(&self, id: &str) -> Option<Person> {
+        DeviceStore::person(self, id).ok()
+    }
+
+    fn household(&self, id: &str) -> Option<Household> {
+        DeviceStore::household(self, id).ok()
+    }
+
+    fn people_at(&self, household_id: &str) -> Result<Vec<Person>, StoreError> {
+        DeviceStore::people_at(self, household_id)
+    }
+}
+
+/// A campaign's reference data with its results, as the server holds them.
+pub struct CampaignResults<'a> {
+    data: &'a ReferenceData,
+    units: Option<Vec<(String, Vec<Attempt>)>>,
+    people: HashMap<&'a str, &'a Person>,
+    households: HashMap<&'a str, &'a Household>,
+    residents: HashMap<&'a str, Vec<&'a Person>>,
+}
+
+impl<'a> CampaignResults<'a> {
+    /// `units`: every results document's attempts, sorted by document id.
+    pub fn new(data: &'a ReferenceData, units: Vec<(String, Vec<Attempt>)>) -> Self {
+        let mut residents: HashMap<&str, Vec<&Person>> = HashMap::new();
+        for p in &data.people {
+            residents
+                .entry(p.household_id.as_str())
+                .or_default()
+                .push(p);
+        }
+        CampaignResults {
+            data,
+            units: Some(units),
+            people: data.people.iter().map(|p| (p.id.as_str(), p)).collect(),
+            households: data.households.iter().map(|h| (h.id.as_str(), h)).collect(),
+            residents,
+        }
+    }
+}
+
+impl ExportSource for CampaignResults<'_> {
+    fn time_zone(&self) -> Result<chrono_tz::Tz, StoreError> {
+        Ok(self
+            .data
+            .campaign
+            .as_ref()
+            .and_then(|c| c.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::UTC))
+    }
+
+    fn units(&mut self) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
+        Ok(self.units.take().unwrap_or_default())
+    }
+
+    fn person(&self, id: &str) -> Option<Person> {
+        self.people.get(id).map(|p| (*p).clone())
+    }
+
+    fn household(&self, id: &str) -> Option<Household> {
+        self.households.get(id).map(|h| (*h).clone())
+    }
+
+    fn people_at(&self, household_id: &str) -> Result<Vec<Person>, StoreError> {
+        let mut people: Vec<Person> = self
+            .residents
+            .get(household_id)
+            .into_iter()
+            .flatten()
+            .map(|p| (*p).clone())
+            .collect();
+        people.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(people)
+    }
+}
 
 pub const EXPORT_HEADER: [&str; 8] = [
     "person_id",
@@ -70,36 +178,32 @@ fn safe_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> Result<(), csv:
 }
 
 /// A document's attempts that no other attempt supersedes: what counts.
-pub(crate) fn live_attempts(
-    store: &mut DeviceStore,
-    doc: &str,
-) -> Result<Vec<crate::results::Attempt>, StoreError> {
-    let attempts = store.attempts(doc)?;
+pub(crate) fn live_attempts(attempts: Vec<Attempt>) -> Vec<Attempt> {
     let superseded: BTreeSet<String> = attempts
         .iter()
         .flat_map(|a| a.supersedes.iter().cloned())
         .collect();
-    Ok(attempts
+    attempts
         .into_iter()
         .filter(|a| !superseded.contains(&a.id))
-        .collect())
+        .collect()
 }
 
-pub fn export_results<W: Write>(store: &mut DeviceStore, out: W) -> Result<usize, ExportError> {
+pub fn export_results<W: Write>(
+    store: &mut impl ExportSource,
+    out: W,
+) -> Result<usize, ExportError> {
     export_results_as(store, out, ExportShape::BulkUpload)
 }
 
 /// Writes every live attempt in the given shape. Every cell is
 /// formula-safe ([`csv_safe`]). Returns the number of rows written.
 pub fn export_results_as<W: Write>(
-    store: &mut DeviceStore,
+    store: &mut impl ExportSource,
     out: W,
     shape: ExportShape,
 ) -> Result<usize, ExportError> {
-    let tz: chrono_tz::Tz = store
-        .campaign()?
-        .and_then(|c| c.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
+    let tz = store.time_zone()?;
     let full = shape == ExportShape::Full;
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = EXPORT_HEADER.to_vec();
@@ -108,8 +212,8 @@ pub fn export_results_as<W: Write>(
     }
     w.write_record(&header)?;
     let mut rows = 0;
-    for doc in store.result_doc_ids()? {
-        for a in live_attempts(store, &doc)? {
+    for (_, attempts) in store.units()? {
+        for a in live_attempts(attempts) {
             let people: Vec<String> = if let Some(p) = &a.person_id {
                 vec![p.clone()]
             } else {

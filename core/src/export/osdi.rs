@@ -9,9 +9,8 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::ExportError;
+use super::{ExportError, ExportSource};
 use crate::model::{Channel, Person};
-use crate::store::DeviceStore;
 
 /// The identifier prefix of everything walkbook exports.
 const SYSTEM: &str = "walkbook";
@@ -23,8 +22,8 @@ pub struct OsdiCounts {
     pub canvasses: usize,
 }
 
-fn person_json(p: &Person, store: &DeviceStore) -> Value {
-    let home = store.household(&p.household_id).ok();
+fn person_json(p: &Person, store: &impl ExportSource) -> Value {
+    let home = store.household(&p.household_id);
     let address = home.map(|h| {
         let mut a = json!({
             "primary": true,
@@ -48,13 +47,13 @@ fn person_json(p: &Person, store: &DeviceStore) -> Value {
 
 /// Writes the export as one JSON document. Returns what it holds.
 pub fn export_osdi<W: Write>(
-    store: &mut DeviceStore,
+    store: &mut impl ExportSource,
     mut out: W,
 ) -> Result<OsdiCounts, ExportError> {
     let mut people: BTreeMap<String, Value> = BTreeMap::new();
     let mut canvasses = Vec::new();
-    for doc in store.result_doc_ids()? {
-        for a in super::live_attempts(store, &doc)? {
+    for (_, attempts) in store.units()? {
+        for a in super::live_attempts(attempts) {
             let targets: Vec<Person> = match &a.person_id {
                 Some(p) => store.person(p).into_iter().collect(),
                 None => store.people_at(&a.household_id)?,

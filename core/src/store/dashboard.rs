@@ -99,3 +99,43 @@ impl DeviceStore {
         Ok(out)
     }
 }
+
+impl DeviceStore {
+    /// Every attempt by results document (from the index), documents and
+    /// attempts in id order.
+    pub fn attempts_by_doc(&self) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT doc_id, body FROM attempts ORDER BY doc_id, id")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
+        for row in rows {
+            let (doc, body) = row?;
+            let a: Attempt = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?;
+            match out.last_mut() {
+                Some((d, list)) if *d == doc => list.push(a),
+                _ => out.push((doc, vec![a])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One document's derived statuses: per person and per household.
+    #[allow(clippy::type_complexity)]
+    pub fn unit_statuses(
+        &self,
+        doc_id: &str,
+    ) -> Result<
+        (
+            std::collections::HashMap<String, StatusSummary>,
+            std::collections::HashMap<String, crate::results::HouseholdSummary>,
+        ),
+        StoreError,
+    > {
+        Ok((
+            self.status_map("person_status", "person_id", doc_id)?,
+            self.status_map("household_status", "household_id", doc_id)?,
+        ))
+    }
+}

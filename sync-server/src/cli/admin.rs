@@ -1,5 +1,6 @@
-//! `walkbook-server admin …`: campaign setup on a data directory. Safe to run
-//! while the server is serving the same directory (SQLite WAL, busy timeout).
+//! `walkbook-server admin …`: campaign setup on a data directory or a
+//! PostgreSQL database. Safe to run while servers are serving the same
+//! deployment (SQLite WAL and busy timeout; PostgreSQL transactions).
 
 use std::path::PathBuf;
 
@@ -7,8 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::sync::Role;
-use walkbook_server::admin::{self as ops, DataDir};
-use walkbook_server::db::{AccessStore, CampaignStore};
+use walkbook_server::admin::{self as ops, Deployment};
 
 use super::CliError;
 
@@ -21,6 +21,10 @@ pub struct AdminArgs {
         global = true
     )]
     pub data_dir: PathBuf,
+    /// Use PostgreSQL instead of the data directory:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    #[arg(long, env = "WALKBOOK_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -158,11 +162,12 @@ pub enum AdminCommand {
 }
 
 pub fn run(args: &AdminArgs) -> Result<(), CliError> {
-    let dir = DataDir::open(&args.data_dir)?;
+    let home = Deployment::open(&args.data_dir, args.database_url.as_deref())?;
+    let dir = &home;
     match &args.command {
         AdminCommand::CreateCampaign { from } => {
             let data = ops::read_campaign_dir(from)?;
-            let id = ops::create_campaign(&dir, &data)?;
+            let id = ops::create_campaign(dir, &data)?;
             println!(
                 "created campaign {id}: {} households, {} people, {} turfs, {} call lists, {} assignments published",
                 data.households.len(),
@@ -190,7 +195,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 }
             };
             let expires_at = expires.unwrap_or_else(|| Utc::now() + Duration::days(*days));
-            let a = ops::assign(&dir, campaign, kind, unit, volunteer, expires_at)?;
+            let a = ops::assign(dir, campaign, kind, unit, volunteer, expires_at)?;
             println!(
                 "assignment {} → {} until {}",
                 a.id,
@@ -210,8 +215,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             } else {
                 Role::Volunteer
             };
-            let code =
-                ops::create_invite(&dir, campaign, volunteer, role, Duration::hours(*hours))?;
+            let code = ops::create_invite(dir, campaign, volunteer, role, Duration::hours(*hours))?;
             println!("invite code: {code}  (one use, expires in {hours} h)");
             println!(
                 "join link:   {}",
@@ -223,7 +227,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             device,
             reason,
         } => {
-            ops::revoke_device(&dir, campaign, device, reason)?;
+            ops::revoke_device(dir, campaign, device, reason)?;
             println!("device {device} revoked; it will wipe campaign {campaign} at its next sync");
         }
         AdminCommand::Import {
@@ -247,7 +251,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             let size = std::fs::metadata(file).ok().map(|m| m.len());
             let progress = super::progress::Stderr::bytes("importing", size);
             let r = ops::import_voter_file(
-                &dir,
+                dir,
                 campaign,
                 file,
                 delimiter,
@@ -308,7 +312,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
         AdminCommand::JoinCoordinates { campaign, file } => {
             let size = std::fs::metadata(file).ok().map(|m| m.len());
             let progress = super::progress::Stderr::bytes("joining coordinates", size);
-            let r = ops::join_coordinates(&dir, campaign, file, &progress)?;
+            let r = ops::join_coordinates(dir, campaign, file, &progress)?;
             progress.finish();
             println!(
                 "{} rows: {} households located, {} unmatched",
@@ -322,7 +326,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
         }
         AdminCommand::AddScript { campaign, file } => {
             use walkbook_core::scriptfile::AddedScript;
-            match ops::add_script_file(&dir, campaign, file)? {
+            match ops::add_script_file(dir, campaign, file)? {
                 AddedScript::New { id, version } => println!("added script {id} v{version}"),
                 AddedScript::NewVersion { id, version } => {
                     println!("script {id} is now v{version} (older versions kept)")
@@ -333,7 +337,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             }
         }
         AdminCommand::CutTurfs { campaign, doors } => {
-            let created = ops::cut_turfs(&dir, campaign, *doors)?;
+            let created = ops::cut_turfs(dir, campaign, *doors)?;
             println!("cut {} new turfs: {}", created.len(), created.join(", "));
         }
         AdminCommand::Export {
@@ -342,14 +346,16 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             full,
             osdi,
         } => {
-            dir.server_db()?
-                .campaign(campaign)
+            let data = home.db.campaign(campaign).map_err(ops::AdminError::from)?;
+            let units = home
+                .results
+                .unit_attempts(campaign)
                 .map_err(ops::AdminError::from)?;
             let file = std::fs::File::create(out).map_err(|source| CliError::WriteFile {
                 path: out.clone(),
                 source,
             })?;
-            let mut store = dir.campaign_store(campaign)?;
+            let mut store = walkbook_core::export::CampaignResults::new(&data, units);
             if *osdi {
                 let progress = super::progress::Stderr::bytes("exporting", None);
                 let counts = walkbook_core::export::export_osdi(
@@ -391,13 +397,13 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             campaign,
             assignment,
         } => {
-            ops::unassign(&dir, campaign, assignment)?;
+            ops::unassign(dir, campaign, assignment)?;
             println!(
                 "assignment {assignment} taken away; phones delete its data at their next sync"
             );
         }
         AdminCommand::Packets { campaign } => {
-            for p in ops::packet_report(&dir.server_db()?, campaign)? {
+            for p in ops::packet_report(home.db.as_ref(), campaign)? {
                 println!(
                     "{}  {} {}  volunteer {}  v{}  {} households, {} people  fields: {}",
                     p.assignment_id,
@@ -412,11 +418,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             }
         }
         AdminCommand::Devices { campaign } => {
-            for d in dir
-                .server_db()?
-                .devices(campaign)
-                .map_err(ops::AdminError::from)?
-            {
+            for d in home.db.devices(campaign).map_err(ops::AdminError::from)? {
                 let state = d
                     .revoked
                     .map(|r| format!("revoked: {r}"))

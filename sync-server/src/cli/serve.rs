@@ -1,9 +1,10 @@
-//! `walkbook-server serve`: the sync server with its embedded SQLite store.
+//! `walkbook-server serve`: the sync server, on its embedded SQLite stores
+//! or on PostgreSQL (`--database-url`, for several processes on one database).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use walkbook_server::admin::DataDir;
+use walkbook_server::admin::Deployment;
 use walkbook_server::http::{AppState, ServerOptions, serve};
 use walkbook_server::process::{LogFormat, init_logs, shutdown_signal};
 
@@ -14,6 +15,11 @@ pub struct ServeArgs {
     /// Where the server keeps server.db and one database per campaign.
     #[arg(long, env = "WALKBOOK_DATA_DIR", default_value = "walkbook-data")]
     pub data_dir: PathBuf,
+    /// Keep everything in PostgreSQL instead of the data directory:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. Several server
+    /// processes may share one database (behind one load balancer).
+    #[arg(long, env = "WALKBOOK_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// TCP port to listen on.
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -64,9 +70,9 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
-    let dir = DataDir::open(&args.data_dir)?;
-    let state = AppState::with_options(
-        dir,
+    let home = Deployment::open(&args.data_dir, args.database_url.as_deref())?;
+    let state = AppState::on(
+        home,
         ServerOptions {
             max_body_bytes: args.max_body_mb.saturating_mul(1024 * 1024),
             claim_lease: chrono::Duration::minutes(args.claim_minutes.max(1)),
@@ -83,7 +89,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 ..Default::default()
             },
         },
-    )?;
+    );
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let addr = format!("{}:{}", args.bind, args.port);

@@ -1,8 +1,9 @@
 //! The server's own store layer: campaigns and their packets, devices with
-//! their invites and sessions, and phone-bank claims. Three traits, one per
-//! concern, implemented by the embedded SQLite store ([`ServerDb`], the
-//! default: `server.db` in the data directory) and by PostgreSQL
-//! ([`PgServerDb`], for several server processes on one database).
+//! their invites and sessions, phone-bank claims, and results documents.
+//! Four traits, one per concern, implemented by the embedded SQLite stores
+//! ([`ServerDb`], `server.db` in the data directory, and [`SqliteResults`],
+//! one results file per campaign: the default) and by PostgreSQL
+//! ([`PgServerDb`], all four, for several server processes on one database).
 //!
 //! Every method is a whole operation (its own transaction where it writes
 //! more than one row): callers never hold a transaction across calls, so
@@ -11,16 +12,23 @@
 //! the server's `synchronous_commit` (on by default).
 
 mod postgres;
+mod postgres_results;
 mod reference;
 mod sqlite;
+mod sqlite_results;
 
 pub use postgres::PgServerDb;
 pub use sqlite::ServerDb;
+pub use sqlite_results::{STORE_BUSY_TIMEOUT, SqliteResults, store_path as sqlite_store_path};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use walkbook_core::model::ReferenceData;
-use walkbook_core::store::StoreError;
+use walkbook_core::results::rules::{Author, UnitData};
+use walkbook_core::results::{Attempt, HouseholdSummary, Refusal, StatusSummary};
+use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::Role;
 
 #[derive(Debug, thiserror::Error)]
@@ -246,3 +254,91 @@ pub trait ClaimStore {
 pub trait ServerStore: CampaignStore + AccessStore + ClaimStore + Send + Sync {}
 
 impl<T: CampaignStore + AccessStore + ClaimStore + Send + Sync> ServerStore for T {}
+
+/// One document of a device's sync request, with what the server checks
+/// its changes against.
+pub struct DocSync<'a> {
+    pub doc_id: &'a str,
+    /// The device's automerge sync message, if it sent one.
+    pub message: Option<&'a [u8]>,
+    pub unit: &'a UnitData,
+    /// A unit this device held once (expired or taken away): its uploads
+    /// are taken, nothing of anyone else's is sent back.
+    pub upload_only: bool,
+}
+
+/// What the store did with one document of a sync request, and the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocSynced {
+    pub doc_id: String,
+    pub message: Option<Vec<u8>>,
+    /// Heads stored durably here (upload-only: those of the device's that
+    /// are stored here), sorted hex.
+    pub persisted_heads: Vec<String>,
+    pub refused: Option<Refusal>,
+    pub new_changes: usize,
+    pub new_attempts: usize,
+}
+
+/// A unit's derived statuses: per person and per household.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitStatuses {
+    pub people: HashMap<String, StatusSummary>,
+    pub households: HashMap<String, HouseholdSummary>,
+}
+
+/// Results documents (one automerge document per turf or call list) and
+/// the index derived from them. A sync of one document is one operation:
+/// the document is locked, the device's changes judged
+/// (`walkbook_core::results::admit_changes`), the accepted ones and their
+/// index rows written durably in one transaction, and the reply built from
+/// what is stored, so syncs of one document through several processes
+/// take turns and none loses or hides another's change.
+pub trait ResultsStore: Send + Sync {
+    /// Removes every results document of a campaign (one that failed to be
+    /// created).
+    fn drop_campaign(&self, campaign_id: &str) -> Result<(), DbError>;
+    /// Makes each unit's document with its canonical genesis change, once.
+    fn ensure_documents(&self, campaign_id: &str, doc_ids: &[String]) -> Result<(), DbError>;
+    /// Receives one device's sync request (in `docs` order) and answers it.
+    /// What is accepted is durable when this returns; a refused change and
+    /// everything after it in its document is not stored.
+    fn sync_documents(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        docs: &[DocSync<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<DocSynced>, DbError>;
+    /// Whether this device ever synced this document.
+    fn has_synced(&self, campaign_id: &str, doc_id: &str, device_id: &str)
+    -> Result<bool, DbError>;
+    /// (person, final status kind) of those of `people` with a final
+    /// status anywhere in the campaign, do-not-contact first.
+    fn final_statuses_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<(String, String)>, DbError>;
+    /// Refs of numbers recorded as wrong for any of `people`, sorted.
+    fn wrong_number_refs_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<String>, DbError>;
+    /// Every attempt of the campaign, oldest first.
+    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError>;
+    /// Every results document with all its attempts, by document id.
+    fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError>;
+    /// People per status kind.
+    fn status_counts(&self, campaign_id: &str) -> Result<BTreeMap<String, u64>, DbError>;
+    /// Answers per question and option (people whose status is contacted).
+    fn answer_tallies(
+        &self,
+        campaign_id: &str,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, DbError>;
+    /// People whose results disagree, with the attempts in question.
+    fn conflicts(&self, campaign_id: &str) -> Result<Vec<ConflictRow>, DbError>;
+    /// One unit's derived statuses.
+    fn unit_statuses(&self, campaign_id: &str, doc_id: &str) -> Result<UnitStatuses, DbError>;
+}

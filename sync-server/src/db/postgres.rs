@@ -30,7 +30,10 @@ use super::{
     hash_secret, parse_role, random_secret, role_str,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("pg_schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("pg_schema_v1.sql"),
+    include_str!("pg_schema_v2.sql"),
+];
 
 /// The advisory lock migrations take, so processes starting together
 /// migrate one at a time ("walkbook" in ASCII).
@@ -56,6 +59,8 @@ pub struct PgServerDb {
     runtime: Option<tokio::runtime::Runtime>,
     config: Config,
     idle: Mutex<Vec<Client>>,
+    /// Results documents as this process last saw them (`postgres_results`).
+    pub(crate) docs: Mutex<HashMap<(String, String), super::postgres_results::CachedDoc>>,
 }
 
 impl Drop for PgServerDb {
@@ -89,10 +94,30 @@ impl PgServerDb {
             runtime: Some(runtime),
             config,
             idle: Mutex::new(Vec::new()),
+            docs: Mutex::new(HashMap::new()),
         };
         db.run(async |c| migrate(c).await)?;
         Ok(db)
     }
+
+    /// The database as `user@host:port/dbname`, never with its password.
+    pub fn describe(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            #[cfg(unix)]
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        format!(
+            "{}@{host}:{port}/{}",
+            self.config.get_user().unwrap_or("?"),
+            self.config.get_dbname().unwrap_or("?")
+        )
+    }
+
+    /// The schema version this build migrates to.
+    pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
     /// The schema version this database is at.
     pub fn schema_version(&self) -> Result<i32, DbError> {
@@ -108,7 +133,10 @@ impl PgServerDb {
 
     /// Runs `f` on a pooled connection (blocking the calling thread; never
     /// call from inside an async task).
-    fn run<T>(&self, f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>) -> Result<T, DbError> {
+    pub(crate) fn run<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let rt = self.runtime.as_ref().expect("open until dropped");
         let pooled = {
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());

@@ -133,3 +133,14 @@ impl From<walkbook_core::store::StoreError> for ApiError {
         }
     }
 }
+
+/// Store-layer errors: a store error keeps its 4xx/5xx sorting; the rest
+/// are server-side (503 when retryable).
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Store(e) => e.into(),
+            other => ApiError::fault(other),
+        }
+    }
+}

@@ -18,26 +18,23 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use walkbook_core::model::Channel;
 use walkbook_core::results::rules::UnitData;
-use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::MAX_SYNC_BODY_BYTES;
 
 pub use error::ApiError;
 
-use crate::admin::{AdminError, DataDir};
-use crate::db::ServerStore;
-
-/// How long a request waits for a campaign store locked by another process.
-pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+use crate::admin::{AdminError, DataDir, Deployment};
+use crate::db::{ResultsStore, ServerStore};
 
 /// Shared state of a running server.
 pub struct AppState {
-    pub dir: DataDir,
     /// Campaigns, packets, devices, invites, sessions and claims: the
-    /// embedded `server.db`. (`PgServerDb` implements the same traits; it
-    /// is not selectable until results move too, ADR 11.)
+    /// embedded `server.db` or PostgreSQL.
     pub db: Arc<dyn ServerStore>,
-    /// One open store per campaign; requests for a campaign take turns on it.
-    stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+    /// Results documents and their index: a SQLite file per campaign, or
+    /// PostgreSQL.
+    pub results: Arc<dyn ResultsStore>,
+    /// Where the stores are, for logs.
+    pub home: String,
     /// Largest request body accepted (413 beyond it).
     pub max_body_bytes: usize,
     /// How long a claimed phone-bank batch stays with a device.
@@ -58,6 +55,19 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Connection count and read timeouts.
     pub limits: ConnectionLimits,
+}
+
+/// The dashboard's admin actions (invites) run on the server's own stores.
+impl crate::admin::Home for AppState {
+    fn server_store(&self) -> Result<Arc<dyn ServerStore>, AdminError> {
+        Ok(self.db.clone())
+    }
+    fn results_store(&self) -> Result<Arc<dyn ResultsStore>, AdminError> {
+        Ok(self.results.clone())
+    }
+    fn data_dir(&self) -> Option<&DataDir> {
+        None
+    }
 }
 
 /// A campaign's reference data with the lookups every request needs.
@@ -223,15 +233,15 @@ impl AppState {
     }
 
     pub fn with_options(dir: DataDir, opts: ServerOptions) -> Result<Arc<Self>, AdminError> {
-        let db = dir.server_db()?;
-        // A lock held by another process (an admin command) is waited out
-        // briefly while the request holds the server's connection, then the
-        // request is answered 503 and retried.
-        db.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
-        Ok(Arc::new(AppState {
-            dir,
-            db: Arc::new(db),
-            stores: Mutex::new(HashMap::new()),
+        Ok(Self::on(Deployment::embedded(dir)?, opts))
+    }
+
+    /// A server on a deployment's stores (embedded or PostgreSQL).
+    pub fn on(home: Deployment, opts: ServerOptions) -> Arc<Self> {
+        Arc::new(AppState {
+            db: home.db,
+            results: home.results,
+            home: home.description,
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
             campaigns: Mutex::new(HashMap::new()),
@@ -244,7 +254,7 @@ impl AppState {
             ),
             trust_forwarded_for: opts.trust_forwarded_for,
             limits: opts.limits,
-        }))
+        })
     }
 
     /// The campaign's reference data, parsed once per revision (a 5,000-door
@@ -264,20 +274,6 @@ impl AppState {
         let view = Arc::new(CampaignView::new(db.campaign(campaign_id)?));
         cache.insert(campaign_id.to_string(), (revision, view.clone()));
         Ok(view)
-    }
-
-    pub fn campaign_store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, AdminError> {
-        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = stores.get(campaign_id) {
-            return Ok(s.clone());
-        }
-        let store = self.dir.campaign_store(campaign_id)?;
-        // A lock held elsewhere (an admin command) is waited out briefly,
-        // then the request is answered 503 and the client retries.
-        store.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
-        let store = Arc::new(Mutex::new(store));
-        stores.insert(campaign_id.to_string(), store.clone());
-        Ok(store)
     }
 }
 
@@ -313,7 +309,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
-    tracing::info!(%addr, data_dir = %state.dir.root().display(), "walkbook-server listening");
+    tracing::info!(%addr, store = %state.home, "walkbook-server listening");
     let limits = state.limits;
     connections::accept_loop(listener, router(state), limits, shutdown).await
 }

@@ -1,4 +1,4 @@
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,13 +14,9 @@ use walkbook_core::results::rules::Author;
 use walkbook_core::sync::*;
 
 use super::{ApiError, AppState, CampaignView};
-use crate::db::{Claim, Device, InviteProblem, NewClaim};
+use crate::db::{Claim, Device, DocSync, InviteProblem, NewClaim};
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Runs blocking SQLite work off the async threads.
+/// Runs blocking store work off the async threads.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -274,7 +270,8 @@ pub async fn sync(
             )));
         }
         let (data, assignments) = assignments_for(&state, &device)?;
-        let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
+        let results = &state.results;
+        let campaign = device.campaign_id.as_str();
         let mut units = Vec::with_capacity(req.docs.len());
         // Documents of units this device held once (expired or taken
         // away): uploads are taken, nothing is sent back.
@@ -284,7 +281,7 @@ pub async fn sync(
                 let held = state.db
                     .device_held_unit(&device.device_id, &d.doc_id)
                     .map_err(ApiError::fault)?
-                    || lock(&store).has_sync_state(&d.doc_id, &device.device_id)?;
+                    || results.has_synced(campaign, &d.doc_id, &device.device_id)?;
                 if !held {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
@@ -304,54 +301,40 @@ pub async fn sync(
             device_id: device.device_id.clone(),
             organizer: device.role == Role::Organizer,
         };
-        let mut store = lock(&store);
         let peer = device.device_id.as_str();
-        let now_ms = Utc::now().timestamp_millis();
+        let docs: Vec<DocSync<'_>> = req
+            .docs
+            .iter()
+            .zip(&units)
+            .map(|(d, unit)| DocSync {
+                doc_id: &d.doc_id,
+                message: d.message.as_deref(),
+                unit,
+                upload_only: upload_only.contains(&d.doc_id),
+            })
+            .collect();
+        // Judged change by change; what is accepted is durable before we answer.
+        let synced = results.sync_documents(campaign, &author, &docs, Utc::now().timestamp_millis())?;
         let mut refusals = Vec::new();
-        for (d, unit) in req.docs.iter().zip(&units) {
-            // Every request starts from what this device confirmed, never
-            // from what an earlier (maybe lost) reply carried.
-            store.begin_sync_session(&d.doc_id, peer)?;
-            let Some(m) = &d.message else {
-                continue;
-            };
-            // Judged change by change; what is accepted is durable
-            // (synchronous=FULL commit) before we answer.
-            let receipt = store.receive_device_message(&d.doc_id, peer, m, unit, &author, now_ms)?;
-            if receipt.new_changes > 0 {
-                tracing::info!(device = peer, doc = %d.doc_id, changes = receipt.new_changes, attempts = receipt.new_attempts, "stored changes");
+        let mut replies = Vec::with_capacity(synced.len());
+        for s in synced {
+            if s.new_changes > 0 {
+                tracing::info!(device = peer, doc = %s.doc_id, changes = s.new_changes, attempts = s.new_attempts, "stored changes");
             }
-            if let Some(r) = receipt.refused {
-                tracing::warn!(device = peer, doc = %d.doc_id, change = %r.change, attempt = %r.violation.attempt_id, field = %r.violation.field, rule = %r.violation.rule, "refused a change: {}", r.violation.message);
-                refusals.push((d.doc_id.clone(), r));
+            if let Some(r) = &s.refused {
+                tracing::warn!(device = peer, doc = %s.doc_id, change = %r.change, attempt = %r.violation.attempt_id, field = %r.violation.field, rule = %r.violation.rule, "refused a change: {}", r.violation.message);
+                refusals.push((s.doc_id.clone(), r.clone()));
             }
+            replies.push(DocReply { doc_id: s.doc_id, message: s.message, persisted_heads: s.persisted_heads, refused: s.refused });
         }
-        let mut replies = Vec::with_capacity(req.docs.len());
-        for d in &req.docs {
-            if upload_only.contains(&d.doc_id) {
-                // Confirm what this device has that is stored here; send
-                // nothing of anyone else's.
-                let persisted_heads = store.held_of_sent_heads(&d.doc_id, d.message.as_deref())?;
-                let message = store.generate_upload_only_message(&d.doc_id, peer)?;
-                let refused = refusals.iter().find(|(doc, _)| doc == &d.doc_id).map(|(_, r)| r.clone());
-                replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads, refused });
-                continue;
-            }
-            let message = store.generate_sync_message(&d.doc_id, peer)?;
-            let persisted_heads = store.heads_hex(&d.doc_id)?;
-            let refused = refusals.iter().find(|(doc, _)| doc == &d.doc_id).map(|(_, r)| r.clone());
-            replies.push(DocReply { doc_id: d.doc_id.clone(), message, persisted_heads, refused });
-        }
-        // Sync states: bookkeeping, written once per request without an fsync.
-        store.flush_sync_states()?;
         // What the rest of the campaign says about this device's people.
         let people = people_of(&data, &assignments);
-        let suppressions = store
-            .final_statuses_of(&people)?
+        let suppressions = results
+            .final_statuses_of(campaign, &people)?
             .into_iter()
             .map(|(person_id, kind)| Suppression { person_id, kind })
             .collect();
-        let bad = store.wrong_number_refs_of(&people)?;
+        let bad = results.wrong_number_refs_of(campaign, &people)?;
         let mut reply = SyncResponse { error: None, message: None, docs: replies, suppressions: Some(suppressions), bad_phone_refs: Some(bad) };
         if refusals.is_empty() {
             return Ok(Json(reply).into_response());
@@ -411,11 +394,13 @@ pub async fn claim(
             .find(|l| l.id == req.list_id)
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("call list {} does not exist", req.list_id)))?;
         let listed: HashSet<String> = list.person_ids.iter().cloned().collect();
-        let mut excluded: HashSet<String> = {
-            let store = state.campaign_store(&device.campaign_id).map_err(ApiError::fault)?;
-            let store = lock(&store);
-            store.final_statuses_of(&listed).map_err(ApiError::fault)?.into_iter().map(|(p, _)| p).collect()
-        };
+        let mut excluded: HashSet<String> = state
+            .results
+            .final_statuses_of(&device.campaign_id, &listed)
+            .map_err(ApiError::fault)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         excluded.extend(data.data.people.iter().filter(|p| p.do_not_contact && listed.contains(&p.id)).map(|p| p.id.clone()));
         let Claim { claim_id, person_ids, expires_at_ms } = state.db
             .claim(&NewClaim {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::with_store;
+use super::with_results;
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::views::{ConflictItem, ConflictsPage, render};
 use crate::dashboard::{DashboardError, blocking};
@@ -16,7 +16,7 @@ pub async fn conflicts(
     org: Organizer,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
-    let list = blocking(move || with_store(&state, &campaign, |s| s.conflicts())).await?;
+    let list = blocking(move || with_results(&state, |r| r.conflicts(&campaign))).await?;
     let items = list
         .iter()
         .map(|c| ConflictItem {

@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use walkbook_core::export::ExportShape;
+use walkbook_core::export::{CampaignResults, ExportShape, export_results_as};
 
-use super::with_store;
+use super::{campaign_view, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::{DashboardError, blocking};
 use crate::http::AppState;
@@ -66,13 +66,15 @@ async fn download(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let out = blocking(move || {
+        let view = campaign_view(&state, &campaign)?;
+        let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
+        let mut source = CampaignResults::new(&view.data, units);
         let mut out = Vec::new();
-        with_store(&state, &campaign, |s| match kind {
-            Kind::Csv(shape, _) => {
-                walkbook_core::export::export_results_as(s, &mut out, shape).map(|_| ())
-            }
-            Kind::Osdi => walkbook_core::export::export_osdi(s, &mut out).map(|_| ()),
-        })?;
+        match kind {
+            Kind::Csv(shape, _) => export_results_as(&mut source, &mut out, shape).map(|_| ()),
+            Kind::Osdi => walkbook_core::export::export_osdi(&mut source, &mut out).map(|_| ()),
+        }
+        .map_err(DashboardError::internal)?;
         Ok(out)
     })
     .await?;

@@ -67,7 +67,7 @@ pub async fn create_invite(
     let st = state.clone();
     let code = blocking(move || {
         crate::admin::create_invite(
-            &st.dir,
+            st.as_ref(),
             &campaign,
             &volunteer,
             Role::Volunteer,

@@ -18,22 +18,16 @@ pub use volunteers::volunteers;
 
 use std::sync::Arc;
 
-use walkbook_core::store::DeviceStore;
-
 use super::DashboardError;
+use crate::db::ResultsStore;
 use crate::http::{AppState, CampaignView};
 
-/// Runs `f` on the campaign's store (blocking: call inside `blocking`).
-fn with_store<T, E: std::fmt::Display>(
+/// Runs `f` on the campaign's results (blocking: call inside `blocking`).
+fn with_results<T, E: std::fmt::Display>(
     state: &AppState,
-    campaign: &str,
-    f: impl FnOnce(&mut DeviceStore) -> Result<T, E>,
+    f: impl FnOnce(&dyn ResultsStore) -> Result<T, E>,
 ) -> Result<T, DashboardError> {
-    let store = state
-        .campaign_store(campaign)
-        .map_err(DashboardError::internal)?;
-    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    f(&mut guard).map_err(DashboardError::internal)
+    f(state.results.as_ref()).map_err(DashboardError::internal)
 }
 
 /// The campaign's reference data (blocking).

@@ -7,13 +7,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use walkbook_core::model::AssignmentKind;
-use walkbook_core::store::DeviceStore;
+use walkbook_core::results::Attempt;
 
-use super::{campaign_tz, campaign_view, with_store};
+use super::{campaign_tz, campaign_view, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::flags::flags;
 use crate::dashboard::views::{OverviewPage, TurfRow, render};
 use crate::dashboard::{DashboardError, blocking};
+use crate::db::{DbError, ResultsStore};
 use crate::http::AppState;
 
 /// The numbers of the overview, also served as JSON for the live refresh.
@@ -29,19 +30,20 @@ pub struct Overview {
 }
 
 fn overview_of(
-    store: &mut DeviceStore,
+    results: &dyn ResultsStore,
+    campaign: &str,
+    attempts: &[Attempt],
     tz: chrono_tz::Tz,
-) -> Result<Overview, walkbook_core::store::StoreError> {
-    let attempts = store.all_attempts()?;
-    let counts = store.status_counts()?;
-    let tallies = store.answer_tallies()?;
+) -> Result<Overview, DbError> {
+    let counts = results.status_counts(campaign)?;
+    let tallies = results.answer_tallies(campaign)?;
     let doors: std::collections::HashSet<&str> = attempts
         .iter()
         .filter(|a| a.channel == walkbook_core::model::Channel::Door)
         .map(|a| a.household_id.as_str())
         .collect();
     let mut per_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for a in &attempts {
+    for a in attempts {
         let day = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
             .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
             .unwrap_or_default();
@@ -80,7 +82,10 @@ pub async fn overview_json(
     let o = blocking(move || {
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
-        with_store(&state, &campaign, |s| overview_of(s, tz))
+        with_results(&state, |r| {
+            let attempts = r.all_attempts(&campaign)?;
+            overview_of(r, &campaign, &attempts, tz)
+        })
     })
     .await?;
     Ok(axum::Json(o).into_response())
@@ -95,9 +100,9 @@ pub async fn overview(
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
         let households = view.households_by_id();
-        let (o, attempts, turfs) = with_store(&state, &campaign, |s| {
-            let o = overview_of(s, tz)?;
-            let attempts = s.all_attempts()?;
+        let (o, attempts, turfs) = with_results(&state, |r| {
+            let attempts = r.all_attempts(&campaign)?;
+            let o = overview_of(r, &campaign, &attempts, tz)?;
             let mut turfs: Vec<TurfRow> = Vec::new();
             for a in view
                 .data
@@ -108,18 +113,26 @@ pub async fn overview(
                 if turfs.iter().any(|t| t.id == a.unit_id) {
                     continue;
                 }
-                if let Ok(doors) = s.walk_list(&a.unit_id) {
-                    turfs.push(TurfRow {
-                        id: a.unit_id.clone(),
-                        knocked: doors
-                            .iter()
-                            .filter(|d| d.household_status.door_attempts > 0)
-                            .count(),
-                        total: doors.len(),
-                    });
-                }
+                let Some(turf) = view.data.turfs.iter().find(|t| t.id == a.unit_id) else {
+                    continue;
+                };
+                let statuses = r.unit_statuses(&campaign, &a.unit_doc_id())?;
+                turfs.push(TurfRow {
+                    id: a.unit_id.clone(),
+                    knocked: turf
+                        .household_ids
+                        .iter()
+                        .filter(|h| {
+                            statuses
+                                .households
+                                .get(*h)
+                                .is_some_and(|s| s.door_attempts > 0)
+                        })
+                        .count(),
+                    total: turf.household_ids.len(),
+                });
             }
-            Ok::<_, walkbook_core::store::StoreError>((o, attempts, turfs))
+            Ok::<_, DbError>((o, attempts, turfs))
         })?;
         let name = view
             .data

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use walkbook_core::results::Status;
+use std::collections::{BTreeMap, HashSet};
+
+use walkbook_core::model::{Household, Person};
+use walkbook_core::results::{Status, StatusSummary, person_at_door};
 
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::views::{DoorRow, Dot, TurfPage, render};
@@ -31,16 +34,7 @@ pub async fn turf(
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
     let id = turf_id.clone();
-    let doors = blocking(move || {
-        let store = state
-            .campaign_store(&campaign)
-            .map_err(DashboardError::internal)?;
-        let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .walk_list(&id)
-            .map_err(|_| DashboardError::NotFound("This turf is not in your campaign.".into()))
-    })
-    .await?;
+    let doors = blocking(move || doors_of(&state, &campaign, &id)).await?;
     let located: Vec<(f64, f64)> = doors
         .iter()
         .filter_map(|d| Some((d.household.lat?, d.household.lon?)))
@@ -60,9 +54,9 @@ pub async fn turf(
         let worst = d
             .people
             .iter()
-            .map(|p| &p.status.status)
+            .map(|p| &p.1.status)
             .find(|s| !s.is_final())
-            .or(d.people.first().map(|p| &p.status.status));
+            .or(d.people.first().map(|p| &p.1.status));
         let (class, label) = worst.map(tone).unwrap_or(("none", "no one listed"));
         match (d.household.lat, d.household.lon) {
             (Some(lat), Some(lon)) => {
@@ -83,7 +77,9 @@ pub async fn turf(
             people: d
                 .people
                 .iter()
-                .map(|p| format!("{} ({})", p.person.full_name(), p.status.status.kind()))
+                .map(|(person, status)| {
+                    format!("{} ({})", person.full_name(), status.status.kind())
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             label,
@@ -98,4 +94,95 @@ pub async fn turf(
         missing,
         rows,
     })
+}
+
+/// One door of the turf with its people and what the results say of each.
+struct Door {
+    household: Household,
+    people: Vec<(Person, StatusSummary)>,
+}
+
+/// A final status kind reported from elsewhere in the campaign, as a status.
+fn final_status(kind: &str) -> Option<Status> {
+    Some(match kind {
+        "do_not_contact" => Status::DoNotContact,
+        "contacted" => Status::Contacted {
+            answers: BTreeMap::new(),
+        },
+        "refused" => Status::Refused,
+        "moved" => Status::Moved,
+        "deceased" => Status::Deceased,
+        _ => return None,
+    })
+}
+
+/// The turf's doors (in the turf's order), each person's status at the
+/// door: their own results, the household's, a do-not-contact flag, and a
+/// final status from elsewhere in the campaign (a call) on top.
+fn doors_of(state: &AppState, campaign: &str, turf_id: &str) -> Result<Vec<Door>, DashboardError> {
+    let view = super::campaign_view(state, campaign)?;
+    let turf = view
+        .data
+        .turfs
+        .iter()
+        .find(|t| t.id == turf_id)
+        .ok_or_else(|| DashboardError::NotFound("This turf is not in your campaign.".into()))?;
+    let doc_id = format!("turf:{turf_id}");
+    let statuses = super::with_results(state, |r| r.unit_statuses(campaign, &doc_id))?;
+    let on_turf: HashSet<String> = view
+        .people_by_unit
+        .get(&doc_id)
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let elsewhere: std::collections::HashMap<String, String> =
+        super::with_results(state, |r| r.final_statuses_of(campaign, &on_turf))?
+            .into_iter()
+            .collect();
+    let households = view.households_by_id();
+    let mut residents: std::collections::HashMap<&str, Vec<&Person>> = Default::default();
+    for p in &view.data.people {
+        residents
+            .entry(p.household_id.as_str())
+            .or_default()
+            .push(p);
+    }
+    let mut doors = Vec::new();
+    for h in &turf.household_ids {
+        let Some(household) = households.get(h.as_str()) else {
+            continue;
+        };
+        let level = statuses
+            .households
+            .get(h)
+            .map(|s| s.household.clone())
+            .unwrap_or_else(StatusSummary::not_attempted);
+        let mut people: Vec<&Person> = residents.remove(h.as_str()).unwrap_or_default();
+        people.sort_by(|a, b| a.id.cmp(&b.id));
+        let people = people
+            .into_iter()
+            .map(|p| {
+                let own = statuses
+                    .people
+                    .get(&p.id)
+                    .cloned()
+                    .unwrap_or_else(StatusSummary::not_attempted);
+                let mut status = person_at_door(&own, &level);
+                if p.do_not_contact {
+                    status.status = Status::DoNotContact;
+                } else if !status.status.is_final()
+                    && let Some(s) = elsewhere.get(&p.id).and_then(|k| final_status(k))
+                {
+                    status.status = s;
+                }
+                (p.clone(), status)
+            })
+            .collect();
+        doors.push(Door {
+            household: (*household).clone(),
+            people,
+        });
+    }
+    Ok(doors)
 }

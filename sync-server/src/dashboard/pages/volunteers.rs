@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::{campaign_tz, campaign_view, with_store};
+use super::{campaign_tz, campaign_view, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::views::{VolunteerRow, VolunteersPage, render};
 use crate::dashboard::{DashboardError, activity, blocking, flags};
@@ -20,7 +20,7 @@ pub async fn volunteers(
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
         let households = view.households_by_id();
-        let attempts = with_store(&state, &campaign, |s| s.all_attempts())?;
+        let attempts = with_results(&state, |r| r.all_attempts(&campaign))?;
         let flags = flags(&attempts, &households, tz);
         Ok(activity(&attempts, &households, &flags, tz))
     })

@@ -1,0 +1,878 @@
+//! Results documents on PostgreSQL (schema v2): the same operations as
+//! the embedded results store, for several server processes on one
+//! database.
+//!
+//! Every sync of a document is one transaction holding the document's row
+//! lock (`SELECT … FOR UPDATE` on `result_docs`): the document is loaded
+//! (from this process's cache when its heads and compaction generation
+//! still match the row, otherwise from the snapshot and chunks), the
+//! device's changes are judged by the same `admit_changes` as everywhere,
+//! the accepted ones are appended with their index rows and actor
+//! bindings, the reply is built, and the sync state is stored. Two
+//! processes syncing one document take turns on the lock, and the second
+//! sees what the first wrote: no change is lost or hidden.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use automerge::sync::State;
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
+use chrono::Utc;
+use tokio_postgres::Transaction;
+use walkbook_core::results::rules::Author;
+use walkbook_core::results::{
+    Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
+    admit_changes, derive_household, derive_status, init_document,
+};
+use walkbook_core::store::{ConflictRow, StoreError};
+use walkbook_core::sync::step::{
+    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
+};
+
+use super::postgres::PgServerDb;
+use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
+
+/// A document as this process last saw it, reused while the stored row
+/// still says the same (same heads, no compaction since).
+pub(crate) struct CachedDoc {
+    doc: Automerge,
+    heads: String,
+    generation: i64,
+    /// The last chunk sequence number applied.
+    seq: i64,
+}
+
+fn corrupt(campaign: &str, doc_id: &str, what: impl std::fmt::Display) -> DbError {
+    DbError::Store(StoreError::Corrupt(format!(
+        "results for {doc_id} of campaign {campaign}: {what}"
+    )))
+}
+
+fn bad_input(doc_id: &str, source: DocumentError) -> DbError {
+    DbError::Store(StoreError::Document {
+        doc: doc_id.to_string(),
+        source,
+    })
+}
+
+/// Heads as stored: sorted hex hashes, as JSON (the embedded store's form).
+fn heads_json(heads: &[ChangeHash]) -> String {
+    let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    hex.sort();
+    serde_json::to_string(&hex).expect("strings serialise")
+}
+
+fn sorted_hex(heads: &[ChangeHash]) -> Vec<String> {
+    let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    hex.sort();
+    hex
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, DbError> {
+    serde_json::from_str(text)
+        .map_err(|e| DbError::Store(StoreError::Corrupt(format!("{what} is unreadable ({e})"))))
+}
+
+/// Locks a document's row (making it when missing) and returns it loaded,
+/// reusing `cached` when the row says nothing changed since.
+async fn lock_document(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    cached: Option<CachedDoc>,
+) -> Result<CachedDoc, DbError> {
+    let select = "SELECT heads, generation, snapshot IS NOT NULL FROM result_docs
+                  WHERE campaign_id = $1 AND doc_id = $2 FOR UPDATE";
+    let mut row = tx.query_opt(select, &[&campaign, &doc_id]).await?;
+    if row.is_none() {
+        tx.execute(
+            "INSERT INTO result_docs (campaign_id, doc_id, heads, updated_at_ms)
+             VALUES ($1, $2, '[]', $3) ON CONFLICT DO NOTHING",
+            &[&campaign, &doc_id, &Utc::now().timestamp_millis()],
+        )
+        .await?;
+        row = tx.query_opt(select, &[&campaign, &doc_id]).await?;
+    }
+    let row = row.ok_or_else(|| corrupt(campaign, doc_id, "its row vanished"))?;
+    let heads: String = row.get(0);
+    let generation: i64 = row.get(1);
+    let has_snapshot: bool = row.get(2);
+    let (mut doc, mut seq) = match cached {
+        Some(c) if c.generation == generation && c.heads == heads => return Ok(c),
+        // Same snapshot: only the chunks appended since are new.
+        Some(c) if c.generation == generation => (c.doc, c.seq),
+        _ => {
+            let doc = if has_snapshot {
+                let r = tx
+                    .query_one(
+                        "SELECT snapshot FROM result_docs WHERE campaign_id = $1 AND doc_id = $2",
+                        &[&campaign, &doc_id],
+                    )
+                    .await?;
+                let bytes: Vec<u8> = r.get(0);
+                Automerge::load_with_options(
+                    &bytes,
+                    LoadOptions::new().on_partial_load(OnPartialLoad::Error),
+                )
+                .map_err(|e| corrupt(campaign, doc_id, format!("the snapshot is damaged ({e})")))?
+            } else {
+                Automerge::new()
+            };
+            (doc, 0)
+        }
+    };
+    let rows = tx
+        .query(
+            "SELECT seq, hash, bytes FROM result_chunks
+             WHERE campaign_id = $1 AND doc_id = $2 AND seq > $3 ORDER BY seq",
+            &[&campaign, &doc_id, &seq],
+        )
+        .await?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hash: String = r.get(1);
+        let bytes: Vec<u8> = r.get(2);
+        let change = Change::try_from(bytes.as_slice())
+            .map_err(|e| corrupt(campaign, doc_id, format!("change {hash} is damaged ({e})")))?;
+        if change.hash().to_string() != hash {
+            return Err(corrupt(
+                campaign,
+                doc_id,
+                format!(
+                    "change {hash} is damaged (its content hashes to {})",
+                    change.hash()
+                ),
+            ));
+        }
+        seq = r.get(0);
+        changes.push(change);
+    }
+    doc.apply_changes(changes)
+        .map_err(|e| corrupt(campaign, doc_id, format!("changes do not apply ({e})")))?;
+    let loaded = heads_json(&doc.get_heads());
+    if loaded != heads {
+        return Err(corrupt(
+            campaign,
+            doc_id,
+            format!(
+                "the stored history is incomplete: it ends at {loaded} but {heads} was written"
+            ),
+        ));
+    }
+    Ok(CachedDoc {
+        doc,
+        heads,
+        generation,
+        seq,
+    })
+}
+
+/// Appends `changes` (already applied to `loaded.doc`) with the index rows
+/// of `attempts` and the actor bindings, and compacts when chunks pile up.
+async fn append(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    loaded: &mut CachedDoc,
+    changes: &[Change],
+    attempts: &[Attempt],
+    bindings: &[(String, String)],
+) -> Result<(), DbError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let seqs: Vec<i64> = (1..=changes.len() as i64).map(|i| loaded.seq + i).collect();
+    let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+    let bytes: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    tx.execute(
+        "INSERT INTO result_chunks (campaign_id, doc_id, seq, hash, bytes)
+         SELECT $1, $2, s, h, b FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::BYTEA[]) AS t(s, h, b)
+         ON CONFLICT DO NOTHING",
+        &[&campaign, &doc_id, &seqs, &hashes, &bytes],
+    )
+    .await?;
+    loaded.seq += changes.len() as i64;
+    loaded.heads = heads_json(&loaded.doc.get_heads());
+    tx.execute(
+        "UPDATE result_docs SET heads = $3, updated_at_ms = $4 WHERE campaign_id = $1 AND doc_id = $2",
+        &[&campaign, &doc_id, &loaded.heads, &Utc::now().timestamp_millis()],
+    )
+    .await?;
+    update_index(tx, campaign, doc_id, attempts).await?;
+    for (actor, device) in bindings {
+        tx.execute(
+            "INSERT INTO actor_devices (campaign_id, actor, device_id) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&campaign, actor, device],
+        )
+        .await?;
+    }
+    if loaded.seq >= COMPACT_AFTER_CHUNKS {
+        compact(tx, campaign, doc_id, loaded).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a document's chunks by one snapshot, verified by loading it
+/// back before anything is deleted; same transaction as the write.
+async fn compact(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    loaded: &mut CachedDoc,
+) -> Result<(), DbError> {
+    let heads = loaded.doc.get_heads();
+    let snapshot = loaded.doc.save();
+    let reloaded = Automerge::load_with_options(
+        &snapshot,
+        LoadOptions::new().on_partial_load(OnPartialLoad::Error),
+    )
+    .map_err(|e| {
+        corrupt(
+            campaign,
+            doc_id,
+            format!("the new snapshot does not load ({e})"),
+        )
+    })?;
+    if reloaded.get_heads() != heads {
+        return Err(corrupt(campaign, doc_id, "the new snapshot lost changes"));
+    }
+    let generation: i64 = tx
+        .query_one(
+            "UPDATE result_docs SET snapshot = $3, generation = generation + 1
+             WHERE campaign_id = $1 AND doc_id = $2 RETURNING generation",
+            &[&campaign, &doc_id, &snapshot],
+        )
+        .await?
+        .get(0);
+    tx.execute(
+        "DELETE FROM result_chunks WHERE campaign_id = $1 AND doc_id = $2",
+        &[&campaign, &doc_id],
+    )
+    .await?;
+    loaded.generation = generation;
+    loaded.seq = 0;
+    Ok(())
+}
+
+async fn attempts_where(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    column: &str,
+    key: &str,
+) -> Result<Vec<Attempt>, DbError> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT body FROM attempts WHERE campaign_id = $1 AND doc_id = $2 AND {column} = $3"
+            ),
+            &[&campaign, &doc_id, &key],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| parse_json(&format!("attempt row of {doc_id}"), r.get(0)))
+        .collect()
+}
+
+/// Adds `new_attempts` to the index and re-derives the status of every
+/// person and door they touch (and of those their supersedes touch), as
+/// the embedded store does.
+async fn update_index(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    new_attempts: &[Attempt],
+) -> Result<(), DbError> {
+    let mut people = BTreeSet::new();
+    let mut households = BTreeSet::new();
+    for a in new_attempts {
+        let body = serde_json::to_string(a).expect("attempts serialise");
+        tx.execute(
+            "INSERT INTO attempts (campaign_id, doc_id, id, person_id, household_id, channel, at_ms,
+                                   volunteer_id, device_id, body, effect, phone_ref)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+            &[
+                &campaign,
+                &doc_id,
+                &a.id,
+                &a.person_id,
+                &a.household_id,
+                &a.channel.as_str(),
+                &a.at_ms,
+                &a.volunteer_id,
+                &a.device_id,
+                &body,
+                &a.effect.map(|e| e.as_str()),
+                &a.phone_ref,
+            ],
+        )
+        .await?;
+        people.extend(a.person_id.clone());
+        households.insert(a.household_id.clone());
+        if !a.supersedes.is_empty() {
+            for r in tx
+                .query(
+                    "SELECT person_id, household_id FROM attempts
+                     WHERE campaign_id = $1 AND doc_id = $2 AND id = ANY($3)",
+                    &[&campaign, &doc_id, &a.supersedes],
+                )
+                .await?
+            {
+                people.extend(r.get::<_, Option<String>>(0));
+                households.insert(r.get::<_, String>(1));
+            }
+        }
+    }
+    for p in &people {
+        let attempts = attempts_where(tx, campaign, doc_id, "person_id", p).await?;
+        let refs: Vec<&Attempt> = attempts.iter().collect();
+        let s = derive_status(&refs);
+        let come_back = match s.status {
+            Status::ComeBack { at_ms } => Some(at_ms),
+            _ => None,
+        };
+        tx.execute(
+            "INSERT INTO person_status (campaign_id, doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (campaign_id, doc_id, person_id) DO UPDATE SET
+                 kind = excluded.kind, come_back_at_ms = excluded.come_back_at_ms,
+                 attempts = excluded.attempts, last_at_ms = excluded.last_at_ms, summary = excluded.summary",
+            &[
+                &campaign,
+                &doc_id,
+                p,
+                &s.status.kind(),
+                &come_back,
+                &(s.attempts as i32),
+                &s.last_at_ms,
+                &serde_json::to_string(&s).expect("status serialises"),
+            ],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM person_answers WHERE campaign_id = $1 AND doc_id = $2 AND person_id = $3",
+            &[&campaign, &doc_id, p],
+        )
+        .await?;
+        if let Status::Contacted { answers } = &s.status {
+            for (q, v) in answers {
+                tx.execute(
+                    "INSERT INTO person_answers (campaign_id, doc_id, person_id, question_id, answer)
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[&campaign, &doc_id, p, q, v],
+                )
+                .await?;
+            }
+        }
+    }
+    for h in &households {
+        let attempts = attempts_where(tx, campaign, doc_id, "household_id", h).await?;
+        let refs: Vec<&Attempt> = attempts.iter().collect();
+        let s = derive_household(&refs);
+        tx.execute(
+            "INSERT INTO household_status (campaign_id, doc_id, household_id, kind, door_attempts, last_at_ms, summary)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (campaign_id, doc_id, household_id) DO UPDATE SET
+                 kind = excluded.kind, door_attempts = excluded.door_attempts,
+                 last_at_ms = excluded.last_at_ms, summary = excluded.summary",
+            &[
+                &campaign,
+                &doc_id,
+                h,
+                &s.household.status.kind(),
+                &(s.door_attempts as i32),
+                &s.last_at_ms,
+                &serde_json::to_string(&s).expect("status serialises"),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Makes sure the document holds its canonical genesis (written here).
+async fn ensure_genesis(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    loaded: &mut CachedDoc,
+) -> Result<(), DbError> {
+    let before = loaded.doc.get_heads();
+    init_document(&mut loaded.doc, doc_id).map_err(|e| bad_input(doc_id, e))?;
+    let genesis = loaded.doc.get_changes(&before);
+    append(tx, campaign, doc_id, loaded, &genesis, &[], &[]).await
+}
+
+async fn load_state(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    peer: &str,
+) -> Result<State, DbError> {
+    let stored = tx
+        .query_opt(
+            "SELECT state FROM sync_states WHERE campaign_id = $1 AND doc_id = $2 AND peer_id = $3",
+            &[&campaign, &doc_id, &peer],
+        )
+        .await?;
+    // A state that does not decode is only an optimisation lost: start over.
+    Ok(stored
+        .and_then(|r| State::decode(r.get::<_, &[u8]>(0)).ok())
+        .unwrap_or_default())
+}
+
+async fn store_state(
+    tx: &Transaction<'_>,
+    campaign: &str,
+    doc_id: &str,
+    peer: &str,
+    state: &State,
+) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO sync_states (campaign_id, doc_id, peer_id, state) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (campaign_id, doc_id, peer_id) DO UPDATE SET state = excluded.state",
+        &[&campaign, &doc_id, &peer, &state.encode()],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn forget_state(
+    c: &impl tokio_postgres::GenericClient,
+    campaign: &str,
+    doc_id: &str,
+    peer: &str,
+) -> Result<(), DbError> {
+    c.execute(
+        "DELETE FROM sync_states WHERE campaign_id = $1 AND doc_id = $2 AND peer_id = $3",
+        &[&campaign, &doc_id, &peer],
+    )
+    .await?;
+    Ok(())
+}
+
+impl PgServerDb {
+    fn take_cached(&self, campaign: &str, doc_id: &str) -> Option<CachedDoc> {
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.remove(&(campaign.to_string(), doc_id.to_string()))
+    }
+
+    fn keep_cached(&self, campaign: &str, doc_id: &str, doc: CachedDoc) {
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        docs.insert((campaign.to_string(), doc_id.to_string()), doc);
+    }
+
+    /// One document of a sync request, in one transaction on its row lock.
+    fn sync_one(
+        &self,
+        campaign: &str,
+        author: &Author,
+        d: &DocSync<'_>,
+        now_ms: i64,
+    ) -> Result<DocSynced, DbError> {
+        let peer = author.device_id.as_str();
+        let doc_id = d.doc_id;
+        // Pure work first: a damaged message is refused before any lock.
+        let incoming = match d.message.map(decode_message).transpose() {
+            Ok(m) => m,
+            Err(e) => {
+                self.run(async |c| forget_state(c, campaign, doc_id, peer).await)?;
+                return Err(bad_input(doc_id, e));
+            }
+        };
+        let cached = self.take_cached(campaign, doc_id);
+        let (result, loaded) = self.run(async |c| {
+            let tx = c.transaction().await?;
+            let mut loaded = lock_document(&tx, campaign, doc_id, cached).await?;
+            ensure_genesis(&tx, campaign, doc_id, &mut loaded).await?;
+            // Every request starts from what this device confirmed, never
+            // from what an earlier (maybe lost) reply carried.
+            let mut state = confirmed_only(&load_state(&tx, campaign, doc_id, peer).await?);
+            let mut new_changes = 0;
+            let mut new_attempts = 0;
+            let mut refused = None;
+            let mut summary_error = None;
+            if let Some(incoming) = incoming {
+                let actors: Vec<String> = incoming
+                    .changes
+                    .iter()
+                    .map(|c| c.actor_id().to_hex_string())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                // Actors already bound to another device: their changes are refused.
+                let foreign: BTreeSet<String> = tx
+                    .query(
+                        "SELECT actor FROM actor_devices
+                         WHERE campaign_id = $1 AND actor = ANY($2) AND device_id <> $3",
+                        &[&campaign, &actors, &peer],
+                    )
+                    .await?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let admission = admit_changes(
+                    &mut loaded.doc,
+                    doc_id,
+                    incoming.changes,
+                    d.unit,
+                    author,
+                    &foreign,
+                    now_ms,
+                );
+                if admission.tainted {
+                    // The document saw the refused change: rebuild it from
+                    // what is stored, plus the accepted changes.
+                    loaded = lock_document(&tx, campaign, doc_id, None).await?;
+                    loaded
+                        .doc
+                        .apply_changes(admission.accepted.iter().map(|(c, _)| c.clone()))
+                        .map_err(|e| {
+                            corrupt(
+                                campaign,
+                                doc_id,
+                                format!("accepted changes no longer apply ({e})"),
+                            )
+                        })?;
+                }
+                let attempts: Vec<Attempt> = admission
+                    .accepted
+                    .iter()
+                    .filter_map(|(_, a)| a.clone())
+                    .collect();
+                let changes: Vec<Change> =
+                    admission.accepted.iter().map(|(c, _)| c.clone()).collect();
+                // Bind the actors of the device's own changes (those that
+                // added an attempt); the shared genesis belongs to no device.
+                let bindings: Vec<(String, String)> = admission
+                    .accepted
+                    .iter()
+                    .filter(|(_, a)| a.is_some())
+                    .map(|(c, _)| c.actor_id().to_hex_string())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .map(|a| (a, author.device_id.clone()))
+                    .collect();
+                append(
+                    &tx,
+                    campaign,
+                    doc_id,
+                    &mut loaded,
+                    &changes,
+                    &attempts,
+                    &bindings,
+                )
+                .await?;
+                new_changes = changes.len();
+                new_attempts = attempts.len();
+                refused = admission.refused;
+                if let Err(e) = receive_summary(&mut loaded.doc, &mut state, incoming.summary) {
+                    summary_error = Some(e);
+                }
+            }
+            if let Some(e) = summary_error {
+                // What was accepted stays; the session starts over.
+                forget_state(&tx, campaign, doc_id, peer).await?;
+                tx.commit().await?;
+                return Ok((Err(bad_input(doc_id, e)), loaded));
+            }
+            let (message, persisted_heads) = if d.upload_only {
+                // Confirm what this device has that is stored here; send
+                // nothing of anyone else's.
+                let held: Vec<String> = {
+                    let sent = d
+                        .message
+                        .and_then(|m| automerge::sync::Message::decode(m).ok())
+                        .map(|m| m.heads)
+                        .unwrap_or_default();
+                    let mut held: Vec<String> = sent
+                        .iter()
+                        .filter(|h| loaded.doc.get_change_by_hash(h).is_some())
+                        .map(|h| h.to_string())
+                        .collect();
+                    held.sort();
+                    held.dedup();
+                    held
+                };
+                let message = next_message(&loaded.doc, &mut state, &[], 0).map(|mut m| {
+                    m.changes = automerge::sync::ChunkList::empty();
+                    m.encode()
+                });
+                state = confirmed_only(&state);
+                (message, held)
+            } else {
+                let message = next_message(&loaded.doc, &mut state, &[], MAX_MESSAGE_CHANGE_BYTES)
+                    .map(|m| m.encode());
+                (message, sorted_hex(&loaded.doc.get_heads()))
+            };
+            store_state(&tx, campaign, doc_id, peer, &state).await?;
+            tx.commit().await?;
+            Ok((
+                Ok(DocSynced {
+                    doc_id: doc_id.to_string(),
+                    message,
+                    persisted_heads,
+                    refused,
+                    new_changes,
+                    new_attempts,
+                }),
+                loaded,
+            ))
+        })?;
+        // Only a committed document is kept for the next request.
+        self.keep_cached(campaign, doc_id, loaded);
+        result
+    }
+
+    fn query_attempts(&self, sql: &str, campaign: &str) -> Result<Vec<(String, Attempt)>, DbError> {
+        self.run(async |c| {
+            let rows = c.query(sql, &[&campaign]).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.get::<_, String>(0),
+                        parse_json("an attempt row", r.get(1))?,
+                    ))
+                })
+                .collect()
+        })
+    }
+}
+
+impl ResultsStore for PgServerDb {
+    fn drop_campaign(&self, campaign_id: &str) -> Result<(), DbError> {
+        self.docs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(c, _), _| c != campaign_id);
+        self.run(async |c| {
+            let tx = c.transaction().await?;
+            tx.execute(
+                "DELETE FROM result_docs WHERE campaign_id = $1",
+                &[&campaign_id],
+            )
+            .await?;
+            tx.execute(
+                "DELETE FROM actor_devices WHERE campaign_id = $1",
+                &[&campaign_id],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn ensure_documents(&self, campaign_id: &str, doc_ids: &[String]) -> Result<(), DbError> {
+        for doc_id in doc_ids {
+            let cached = self.take_cached(campaign_id, doc_id);
+            let loaded = self.run(async |c| {
+                let tx = c.transaction().await?;
+                let mut loaded = lock_document(&tx, campaign_id, doc_id, cached).await?;
+                ensure_genesis(&tx, campaign_id, doc_id, &mut loaded).await?;
+                tx.commit().await?;
+                Ok(loaded)
+            })?;
+            self.keep_cached(campaign_id, doc_id, loaded);
+        }
+        Ok(())
+    }
+
+    fn sync_documents(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        docs: &[DocSync<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<DocSynced>, DbError> {
+        docs.iter()
+            .map(|d| self.sync_one(campaign_id, author, d, now_ms))
+            .collect()
+    }
+
+    fn has_synced(
+        &self,
+        campaign_id: &str,
+        doc_id: &str,
+        device_id: &str,
+    ) -> Result<bool, DbError> {
+        self.run(async |c| {
+            Ok(c.query_one(
+                "SELECT EXISTS (SELECT 1 FROM sync_states
+                                WHERE campaign_id = $1 AND doc_id = $2 AND peer_id = $3)",
+                &[&campaign_id, &doc_id, &device_id],
+            )
+            .await?
+            .get(0))
+        })
+    }
+
+    fn final_statuses_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let people: Vec<&str> = people.iter().map(String::as_str).collect();
+        let rows = self.run(async |c| {
+            Ok(c.query(
+                "SELECT person_id, kind FROM person_status
+                 WHERE campaign_id = $1 AND person_id = ANY($2)
+                   AND kind IN ('do_not_contact', 'contacted', 'refused', 'moved', 'deceased')
+                 ORDER BY CASE kind WHEN 'do_not_contact' THEN 0 ELSE 1 END, doc_id",
+                &[&campaign_id, &people],
+            )
+            .await?)
+        })?;
+        let mut seen = HashSet::new();
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .filter(|(p, _)| seen.insert(p.clone()))
+            .collect())
+    }
+
+    fn wrong_number_refs_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<String>, DbError> {
+        let people: Vec<&str> = people.iter().map(String::as_str).collect();
+        self.run(async |c| {
+            Ok(c.query(
+                "SELECT DISTINCT phone_ref FROM attempts
+                 WHERE campaign_id = $1 AND effect = 'wrong_number' AND phone_ref IS NOT NULL
+                   AND person_id = ANY($2)
+                 ORDER BY phone_ref",
+                &[&campaign_id, &people],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+        })
+    }
+
+    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError> {
+        Ok(self
+            .query_attempts(
+                "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 ORDER BY at_ms, id",
+                campaign_id,
+            )?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
+    }
+
+    fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
+        let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
+        for (doc, a) in self.query_attempts(
+            "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 ORDER BY doc_id, id",
+            campaign_id,
+        )? {
+            match out.last_mut() {
+                Some((d, list)) if *d == doc => list.push(a),
+                _ => out.push((doc, vec![a])),
+            }
+        }
+        Ok(out)
+    }
+
+    fn status_counts(&self, campaign_id: &str) -> Result<BTreeMap<String, u64>, DbError> {
+        self.run(async |c| {
+            Ok(c.query(
+                "SELECT kind, count(*) FROM person_status WHERE campaign_id = $1 GROUP BY kind",
+                &[&campaign_id],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+            .collect())
+        })
+    }
+
+    fn answer_tallies(
+        &self,
+        campaign_id: &str,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, DbError> {
+        let rows = self.run(async |c| {
+            Ok(c.query(
+                "SELECT question_id, answer, count(*) FROM person_answers
+                 WHERE campaign_id = $1 GROUP BY question_id, answer",
+                &[&campaign_id],
+            )
+            .await?)
+        })?;
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for r in rows {
+            out.entry(r.get(0))
+                .or_default()
+                .insert(r.get(1), r.get::<_, i64>(2) as u64);
+        }
+        Ok(out)
+    }
+
+    fn conflicts(&self, campaign_id: &str) -> Result<Vec<ConflictRow>, DbError> {
+        self.run(async |c| {
+            let rows = c
+                .query(
+                    "SELECT doc_id, person_id, summary FROM person_status
+                     WHERE campaign_id = $1 AND kind = 'conflict' ORDER BY doc_id, person_id",
+                    &[&campaign_id],
+                )
+                .await?;
+            let mut out = Vec::new();
+            for r in rows {
+                let doc_id: String = r.get(0);
+                let person_id: String = r.get(1);
+                let summary: StatusSummary =
+                    parse_json(&format!("status of {person_id}"), r.get(2))?;
+                let ids = match summary.status {
+                    Status::Conflict { attempt_ids } => attempt_ids,
+                    _ => Vec::new(),
+                };
+                let bodies = c
+                    .query(
+                        "SELECT body FROM attempts
+                         WHERE campaign_id = $1 AND doc_id = $2 AND id = ANY($3) ORDER BY id",
+                        &[&campaign_id, &doc_id, &ids],
+                    )
+                    .await?;
+                let attempts = bodies
+                    .iter()
+                    .map(|b| parse_json("an attempt row", b.get(0)))
+                    .collect::<Result<_, _>>()?;
+                out.push(ConflictRow {
+                    doc_id,
+                    person_id,
+                    attempts,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn unit_statuses(&self, campaign_id: &str, doc_id: &str) -> Result<UnitStatuses, DbError> {
+        self.run(async |c| {
+            let mut people: HashMap<String, StatusSummary> = HashMap::new();
+            for r in c
+                .query(
+                    "SELECT person_id, summary FROM person_status WHERE campaign_id = $1 AND doc_id = $2",
+                    &[&campaign_id, &doc_id],
+                )
+                .await?
+            {
+                people.insert(r.get(0), parse_json("a person status", r.get(1))?);
+            }
+            let mut households: HashMap<String, HouseholdSummary> = HashMap::new();
+            for r in c
+                .query(
+                    "SELECT household_id, summary FROM household_status WHERE campaign_id = $1 AND doc_id = $2",
+                    &[&campaign_id, &doc_id],
+                )
+                .await?
+            {
+                households.insert(r.get(0), parse_json("a household status", r.get(1))?);
+            }
+            Ok(UnitStatuses { people, households })
+        })
+    }
+}

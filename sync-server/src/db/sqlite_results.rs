@@ -1,0 +1,204 @@
+//! Results on the embedded store: one SQLite file per campaign
+//! (`campaigns/<id>.db`, a walkbook-core `DeviceStore` holding every
+//! document of the campaign), kept open; requests for one campaign take
+//! turns on it. Other processes (admin commands) wait on SQLite's lock.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use walkbook_core::results::Attempt;
+use walkbook_core::results::rules::Author;
+use walkbook_core::store::{ConflictRow, DeviceStore};
+
+use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
+
+/// How long a request waits for a campaign store locked by another process
+/// before it is answered 503 (and the client retries).
+pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub struct SqliteResults {
+    /// The directory holding one store file per campaign.
+    dir: PathBuf,
+    stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+}
+
+/// A campaign's results file in `dir`.
+pub fn store_path(dir: &Path, campaign_id: &str) -> PathBuf {
+    // New campaign ids are already file-safe (`check_campaign_id`); this
+    // keeps ids of campaigns created before that rule tame too.
+    let safe: String = campaign_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!("{safe}.db"))
+}
+
+impl SqliteResults {
+    /// Results files live in `dir` (`<data dir>/campaigns`).
+    pub fn new(dir: PathBuf) -> Self {
+        SqliteResults {
+            dir,
+            stores: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, DbError> {
+        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = stores.get(campaign_id) {
+            return Ok(s.clone());
+        }
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| DbError::Invalid(format!("cannot create {}: {e}", self.dir.display())))?;
+        let store = DeviceStore::open(store_path(&self.dir, campaign_id), None)?;
+        store.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
+        let store = Arc::new(Mutex::new(store));
+        stores.insert(campaign_id.to_string(), store.clone());
+        Ok(store)
+    }
+
+    fn with<T>(
+        &self,
+        campaign_id: &str,
+        f: impl FnOnce(&mut DeviceStore) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let store = self.store(campaign_id)?;
+        let mut guard: MutexGuard<'_, DeviceStore> =
+            store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+}
+
+impl ResultsStore for SqliteResults {
+    fn drop_campaign(&self, campaign_id: &str) -> Result<(), DbError> {
+        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        stores.remove(campaign_id);
+        let path = store_path(&self.dir, campaign_id);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+        Ok(())
+    }
+
+    fn ensure_documents(&self, campaign_id: &str, doc_ids: &[String]) -> Result<(), DbError> {
+        self.with(campaign_id, |s| {
+            for d in doc_ids {
+                s.ensure_document(d)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn sync_documents(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        docs: &[DocSync<'_>],
+        now_ms: i64,
+    ) -> Result<Vec<DocSynced>, DbError> {
+        self.with(campaign_id, |store| {
+            let peer = author.device_id.as_str();
+            let mut received = Vec::with_capacity(docs.len());
+            for d in docs {
+                // Every request starts from what this device confirmed,
+                // never from what an earlier (maybe lost) reply carried.
+                store.begin_sync_session(d.doc_id, peer)?;
+                let Some(m) = d.message else {
+                    received.push(None);
+                    continue;
+                };
+                // Judged change by change; what is accepted is durable
+                // (synchronous=FULL commit) before we answer.
+                received.push(Some(
+                    store.receive_device_message(d.doc_id, peer, m, d.unit, author, now_ms)?,
+                ));
+            }
+            let mut out = Vec::with_capacity(docs.len());
+            for (d, r) in docs.iter().zip(received) {
+                let (message, persisted_heads) = if d.upload_only {
+                    // Confirm what this device has that is stored here; send
+                    // nothing of anyone else's.
+                    let held = store.held_of_sent_heads(d.doc_id, d.message)?;
+                    (store.generate_upload_only_message(d.doc_id, peer)?, held)
+                } else {
+                    let message = store.generate_sync_message(d.doc_id, peer)?;
+                    (message, store.heads_hex(d.doc_id)?)
+                };
+                out.push(DocSynced {
+                    doc_id: d.doc_id.to_string(),
+                    message,
+                    persisted_heads,
+                    new_changes: r.as_ref().map_or(0, |r| r.new_changes),
+                    new_attempts: r.as_ref().map_or(0, |r| r.new_attempts),
+                    refused: r.and_then(|r| r.refused),
+                });
+            }
+            // Sync states: bookkeeping, written once per request without an fsync.
+            store.flush_sync_states()?;
+            Ok(out)
+        })
+    }
+
+    fn has_synced(
+        &self,
+        campaign_id: &str,
+        doc_id: &str,
+        device_id: &str,
+    ) -> Result<bool, DbError> {
+        self.with(campaign_id, |s| Ok(s.has_sync_state(doc_id, device_id)?))
+    }
+
+    fn final_statuses_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        self.with(campaign_id, |s| Ok(s.final_statuses_of(people)?))
+    }
+
+    fn wrong_number_refs_of(
+        &self,
+        campaign_id: &str,
+        people: &HashSet<String>,
+    ) -> Result<Vec<String>, DbError> {
+        self.with(campaign_id, |s| Ok(s.wrong_number_refs_of(people)?))
+    }
+
+    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError> {
+        self.with(campaign_id, |s| Ok(s.all_attempts()?))
+    }
+
+    fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
+        self.with(campaign_id, |s| Ok(s.attempts_by_doc()?))
+    }
+
+    fn status_counts(&self, campaign_id: &str) -> Result<BTreeMap<String, u64>, DbError> {
+        self.with(campaign_id, |s| Ok(s.status_counts()?))
+    }
+
+    fn answer_tallies(
+        &self,
+        campaign_id: &str,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, DbError> {
+        self.with(campaign_id, |s| Ok(s.answer_tallies()?))
+    }
+
+    fn conflicts(&self, campaign_id: &str) -> Result<Vec<ConflictRow>, DbError> {
+        self.with(campaign_id, |s| Ok(s.conflicts()?))
+    }
+
+    fn unit_statuses(&self, campaign_id: &str, doc_id: &str) -> Result<UnitStatuses, DbError> {
+        self.with(campaign_id, |s| {
+            let (people, households) = s.unit_statuses(doc_id)?;
+            Ok(UnitStatuses { people, households })
+        })
+    }
+}
