@@ -186,7 +186,7 @@ async fn append(
     tx.execute(
         "INSERT INTO result_chunks (campaign_id, doc_id, seq, hash, bytes)
          SELECT $1, $2, s, h, b FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::BYTEA[]) AS t(s, h, b)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT (campaign_id, doc_id, hash) DO NOTHING",
         &[&campaign, &doc_id, &seqs, &hashes, &bytes],
     )
     .await?;

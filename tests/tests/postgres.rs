@@ -1,0 +1,388 @@
+//! Several walkbook-server instances on one PostgreSQL database (a real
+//! throwaway cluster on loopback), as replicas behind a load balancer:
+//! each has its own connection pool and its own cache of documents, so
+//! they share nothing but the database. Phones sync the same turf through
+//! different servers at once; nothing is lost or hidden, a device can move
+//! between servers mid-sync, hostile changes are refused whichever server
+//! takes them, and the dashboard export reads the same results.
+
+use std::collections::BTreeSet;
+
+use automerge::sync::{ChunkList, Message, MessageVersion};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ROOT, ReadDoc};
+use chrono::{Duration, Utc};
+use tokio::net::TcpListener;
+use walkbook_core::generate::{GenerateOptions, generate_campaign};
+use walkbook_core::model::{AssignmentKind, ReferenceData};
+use walkbook_core::results::NewAttempt;
+use walkbook_core::sync::{DocMessage, Role, SyncClient, SyncRequest, SyncResponse};
+use walkbook_dev::postgres::TestCluster;
+use walkbook_e2e::TestDevice;
+use walkbook_server::admin::{self, Deployment};
+use walkbook_server::http::{self, AppState, ServerOptions};
+
+/// Blocking store work from a test's async body (the PostgreSQL store
+/// blocks on a runtime of its own).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// Two servers on one database, and the campaign they serve.
+struct Replicas {
+    home: Deployment,
+    urls: Vec<String>,
+    campaign: ReferenceData,
+    campaign_id: String,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    _cluster: TestCluster,
+}
+
+impl Replicas {
+    async fn start(servers: usize, households: usize) -> Replicas {
+        let (cluster, url) = blocking(|| {
+            let cluster = TestCluster::start().unwrap();
+            let url = cluster.create_database("replicas").unwrap();
+            (cluster, url)
+        });
+        let campaign = generate_campaign(&GenerateOptions {
+            households,
+            seed: 5,
+        });
+        let (home, campaign_id) = blocking(|| {
+            let home = Deployment::postgres(&url).unwrap();
+            let id = admin::create_campaign(&home, &campaign).unwrap();
+            (home, id)
+        });
+        let mut urls = Vec::new();
+        let mut stops = Vec::new();
+        for _ in 0..servers {
+            // Its own PgServerDb: its own pool, its own document cache.
+            let state = blocking(|| {
+                AppState::on(
+                    Deployment::postgres(&url).unwrap(),
+                    ServerOptions::for_simulation(),
+                )
+            });
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            urls.push(format!("http://{}", listener.local_addr().unwrap()));
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(http::serve(listener, state, async move {
+                let _ = rx.await;
+            }));
+            stops.push(tx);
+        }
+        Replicas {
+            home,
+            urls,
+            campaign,
+            campaign_id,
+            stops,
+            _cluster: cluster,
+        }
+    }
+
+    fn assign_turf(&self, turf: &str, volunteer: &str) {
+        blocking(|| {
+            admin::assign(
+                &self.home,
+                &self.campaign_id,
+                AssignmentKind::Turf,
+                turf,
+                volunteer,
+                Utc::now() + Duration::days(1),
+            )
+            .unwrap()
+        });
+    }
+
+    /// A device that joined through server `server` as `volunteer`.
+    async fn device(&self, server: usize, volunteer: &str, role: Role) -> TestDevice {
+        let code = blocking(|| {
+            admin::create_invite(
+                &self.home,
+                &self.campaign_id,
+                volunteer,
+                role,
+                Duration::hours(1),
+            )
+            .unwrap()
+        });
+        let d = TestDevice::new(&self.urls[server]);
+        d.client.join(&code).await.unwrap();
+        d
+    }
+
+    /// Every attempt id the database holds for `doc`.
+    fn stored_ids(&self, doc: &str) -> BTreeSet<String> {
+        blocking(|| self.home.results.unit_attempts(&self.campaign_id).unwrap())
+            .into_iter()
+            .filter(|(d, _)| d == doc)
+            .flat_map(|(_, attempts)| attempts.into_iter().map(|a| a.id))
+            .collect()
+    }
+
+    fn stop(self) {
+        for s in self.stops {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Records results at the first `n` doors of `turf` on a device that
+/// holds it (`volunteer`'s assignment): conversations and "not home".
+fn canvass(d: &TestDevice, turf: &str, volunteer: &str, n: usize) -> Vec<String> {
+    let mut store = d.store();
+    let doors = store.walk_list(turf).unwrap();
+    let mut ids = Vec::new();
+    for (i, door) in doors.iter().take(n).enumerate() {
+        let attempt = if i % 3 == 0 {
+            NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            }
+        } else {
+            NewAttempt {
+                person_id: Some(door.people[0].person.id.clone()),
+                answers: [("support".to_string(), ((i % 5) + 1).to_string())].into(),
+                ..Default::default()
+            }
+        };
+        let id = store
+            .record_attempt(&format!("turf-{turf}-{volunteer}"), attempt)
+            .unwrap()
+            .id;
+        ids.push(id);
+    }
+    ids
+}
+
+fn device_ids(d: &TestDevice, doc: &str) -> BTreeSet<String> {
+    d.store()
+        .attempts(doc)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
+    let r = Replicas::start(2, 200).await;
+    let turf = r.campaign.turfs[0].id.clone();
+    let doc = format!("turf:{turf}");
+    let vols: Vec<String> = r
+        .campaign
+        .volunteers
+        .iter()
+        .take(6)
+        .map(|v| v.id.clone())
+        .collect();
+    for v in &vols {
+        r.assign_turf(&turf, v);
+    }
+    // Three phones on each server.
+    let mut devices = Vec::new();
+    for (i, v) in vols.iter().enumerate() {
+        devices.push(r.device(i % 2, v, Role::Volunteer).await);
+    }
+    let mut recorded = BTreeSet::new();
+    for round in 0..6 {
+        for (d, v) in devices.iter().zip(&vols) {
+            recorded.extend(canvass(d, &turf, v, 4 + round));
+        }
+        // Everyone syncs at once: six syncs of one document, through two
+        // servers, each holding the document's row lock in turn.
+        let syncs: Vec<_> = devices.iter().map(|d| d.client.sync_now(|_| {})).collect();
+        for (i, s) in futures_join(syncs).await.into_iter().enumerate() {
+            let s = s.unwrap_or_else(|e| panic!("device {i}, round {round}: {e}"));
+            assert_eq!(s.refused, 0, "device {i}, round {round}");
+        }
+    }
+    // A last quiet round so every phone hears the others' last results.
+    for d in &devices {
+        let s = d.client.sync_now(|_| {}).await.unwrap();
+        assert_eq!(s.pending_upload, 0);
+    }
+    let stored = r.stored_ids(&doc);
+    assert_eq!(
+        stored, recorded,
+        "every acknowledged result is in the database, once"
+    );
+    for (i, d) in devices.iter().enumerate() {
+        assert_eq!(
+            device_ids(d, &doc),
+            recorded,
+            "device {i} holds everyone's results"
+        );
+    }
+    // The index agrees with what the phones derive from the same attempts.
+    let server_index = blocking(|| r.home.results.unit_statuses(&r.campaign_id, &doc).unwrap());
+    let (people, households) = devices[0].store().unit_statuses(&doc).unwrap();
+    assert_eq!(server_index.people, people);
+    assert_eq!(server_index.households, households);
+    r.stop();
+}
+
+/// Runs the futures at once and returns their outputs in order (`join_all`
+/// without a futures dependency; they borrow the devices, so they cannot
+/// be spawned).
+async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.extend(done.into_iter().map(|v| v.expect("all ready")));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_phone_moving_between_servers_mid_shift_keeps_converging() {
+    let r = Replicas::start(2, 150).await;
+    let turf = r.campaign.turfs[0].id.clone();
+    let doc = format!("turf:{turf}");
+    let vols: Vec<String> = r
+        .campaign
+        .volunteers
+        .iter()
+        .take(2)
+        .map(|v| v.id.clone())
+        .collect();
+    for v in &vols {
+        r.assign_turf(&turf, v);
+    }
+    let a = r.device(0, &vols[0], Role::Volunteer).await;
+    let b = r.device(1, &vols[1], Role::Volunteer).await;
+    // The load balancer sends A's next requests to the other server: the
+    // sync state it built with server 0 is in the database, not in server
+    // 0's memory.
+    let a_elsewhere = SyncClient::new(&r.urls[1], a.store.clone()).unwrap();
+    let mut recorded = BTreeSet::new();
+    recorded.extend(canvass(&a, &turf, &vols[0], 5));
+    a.client.sync_now(|_| {}).await.unwrap();
+    recorded.extend(canvass(&b, &turf, &vols[1], 6));
+    b.client.sync_now(|_| {}).await.unwrap();
+    recorded.extend(canvass(&a, &turf, &vols[0], 7));
+    let s = a_elsewhere.sync_now(|_| {}).await.unwrap();
+    assert_eq!((s.pending_upload, s.refused), (0, 0));
+    // Back on server 0, whose cached copy of the document is now stale.
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(r.stored_ids(&doc), recorded);
+    assert_eq!(device_ids(&a, &doc), recorded);
+    assert_eq!(device_ids(&b, &doc), recorded);
+    r.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_deleting_someone_elses_result_is_refused_whichever_server_takes_it() {
+    let r = Replicas::start(2, 150).await;
+    let turf = r.campaign.turfs[0].id.clone();
+    let doc = format!("turf:{turf}");
+    let vols: Vec<String> = r
+        .campaign
+        .volunteers
+        .iter()
+        .take(2)
+        .map(|v| v.id.clone())
+        .collect();
+    for v in &vols {
+        r.assign_turf(&turf, v);
+    }
+    let honest = r.device(0, &vols[0], Role::Volunteer).await;
+    let hostile = r.device(1, &vols[1], Role::Volunteer).await;
+    let honest_ids = canvass(&honest, &turf, &vols[0], 4);
+    honest.client.sync_now(|_| {}).await.unwrap();
+    hostile.client.sync_now(|_| {}).await.unwrap();
+    // A well-formed automerge change, under the hostile phone's own actor,
+    // that deletes the honest canvasser's first result.
+    let bytes = hostile.store().changes_since(&doc, &[]).unwrap();
+    let mut replica = Automerge::load(&bytes).unwrap();
+    let (_, attempts) = replica.get(ROOT, "attempts").unwrap().unwrap();
+    let before = replica.get_heads();
+    let mut tx = replica.transaction();
+    tx.delete(&attempts, honest_ids[0].as_str()).unwrap();
+    tx.commit();
+    let change = replica.get_changes(&before).pop().unwrap();
+    let message = Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(vec![change.raw_bytes().to_vec()]),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode();
+    let token = hostile.store().meta("token").unwrap().unwrap();
+    for url in &r.urls {
+        let resp = reqwest::Client::new()
+            .post(format!("{url}/v1/sync"))
+            .bearer_auth(&token)
+            .json(&SyncRequest {
+                docs: vec![DocMessage {
+                    doc_id: doc.clone(),
+                    message: Some(message.clone()),
+                }],
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{url}");
+        let reply: SyncResponse = resp.json().await.unwrap();
+        let refused = reply.docs[0].refused.as_ref().expect("a refusal");
+        assert_eq!(refused.change, change.hash().to_string());
+    }
+    let stored = r.stored_ids(&doc);
+    assert!(
+        honest_ids.iter().all(|id| stored.contains(id)),
+        "nothing deleted"
+    );
+    // The honest phone keeps syncing, through either server.
+    canvass(&honest, &turf, &vols[0], 6);
+    let s = honest.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!((s.pending_upload, s.refused), (0, 0));
+    r.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dashboard_export_reads_the_shared_results() {
+    let r = Replicas::start(2, 150).await;
+    let turf = r.campaign.turfs[0].id.clone();
+    let vol = r.campaign.volunteers[0].id.clone();
+    r.assign_turf(&turf, &vol);
+    let phone = r.device(0, &vol, Role::Volunteer).await;
+    let ids = canvass(&phone, &turf, &vol, 6);
+    phone.client.sync_now(|_| {}).await.unwrap();
+    // The organizer's laptop reaches the other server.
+    let laptop = r.device(1, "organizer-1", Role::Organizer).await;
+    let token = laptop.store().meta("token").unwrap().unwrap();
+    let csv = reqwest::Client::new()
+        .get(format!("{}/dashboard/export.csv", r.urls[1]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let body = csv.text().await.unwrap();
+    for id in &ids {
+        assert!(body.contains(id.as_str()), "attempt {id} in the export");
+    }
+    r.stop();
+}
