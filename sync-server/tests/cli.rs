@@ -344,3 +344,158 @@ fn bad_admin_input_gets_a_clear_message_and_a_failing_exit_code() {
     );
     assert!(String::from_utf8_lossy(&nocampaign.stderr).contains("campaign nope does not exist"));
 }
+
+/// Starts `walkbook-server serve --database-url url` on a free port and
+/// waits for /health.
+async fn serve_on_postgres(url: &str) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = bin()
+        .args(["serve", "--port", &port.to_string(), "--database-url", url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/health"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve --database-url did not answer /health");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_moves_to_postgres_and_serves_from_three_processes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen_dir = tmp.path().join("gen");
+    let data = tmp.path().join("data");
+    generate(&gen_dir, 120, 3);
+    ok(admin(
+        &data,
+        &["create-campaign", "--from", gen_dir.to_str().unwrap()],
+    ));
+    let cluster =
+        tokio::task::block_in_place(|| walkbook_dev::postgres::TestCluster::start().unwrap());
+    let url = cluster.create_database("moved").unwrap();
+
+    // Without a database to copy into, the command says what it needs.
+    let out = admin(
+        &data,
+        &["migrate-to-postgres", "--from", data.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database-url"));
+    let moved = ok(bin()
+        .args([
+            "admin",
+            "--database-url",
+            &url,
+            "migrate-to-postgres",
+            "--from",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap());
+    assert!(
+        moved.contains("copied 1 campaigns") && moved.contains("checked:"),
+        "{moved}"
+    );
+
+    // Three processes on the one database.
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(serve_on_postgres(&url).await);
+    }
+    let invite = ok(bin()
+        .args([
+            "admin",
+            "--database-url",
+            &url,
+            "invite",
+            "--campaign",
+            "demo-3",
+            "--volunteer",
+            "vol-01",
+        ])
+        .output()
+        .unwrap());
+    let code = invite
+        .lines()
+        .find_map(|l| l.strip_prefix("invite code: "))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::new();
+    let joined: serde_json::Value = http
+        .post(format!("{}/v1/join", servers[0].1))
+        .json(&serde_json::json!({ "invite_code": code }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = joined["token"].as_str().unwrap().to_string();
+    let device = joined["device_id"].as_str().unwrap().to_string();
+    // The invite is used up on every process.
+    let again = http
+        .post(format!("{}/v1/join", servers[1].1))
+        .json(&serde_json::json!({ "invite_code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert!(again.status().is_client_error(), "{}", again.status());
+
+    // One process dies mid-shift (SIGKILL); the others carry on.
+    servers[0].0.kill().unwrap();
+    servers[0].0.wait().unwrap();
+    for (_, base) in &servers[1..] {
+        let r = http
+            .get(format!("{base}/v1/assignments"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{base}");
+    }
+    // A revocation takes effect on every process at once.
+    ok(bin()
+        .args([
+            "admin",
+            "--database-url",
+            &url,
+            "revoke-device",
+            "--campaign",
+            "demo-3",
+            "--device",
+            &device,
+        ])
+        .output()
+        .unwrap());
+    for (_, base) in &servers[1..] {
+        let r = http
+            .get(format!("{base}/v1/assignments"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{base}");
+    }
+    for (mut child, _) in servers.into_iter().skip(1) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    drop(cluster);
+}

@@ -155,14 +155,17 @@ impl TestServer {
             .collect()
     }
 
-    /// Stops accepting, finishes in-flight requests, and waits.
-    pub async fn stop(mut self) {
+    /// Stops accepting, finishes in-flight requests, and waits. Returns
+    /// the temporary directory holding the data directory: it is deleted
+    /// when that is dropped.
+    pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+        self._tmp
     }
 
     /// `POST /v1/sync` with a body the test writes itself (forged,

@@ -386,3 +386,90 @@ async fn the_dashboard_export_reads_the_shared_results() {
     }
     r.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_embedded_deployment_moves_to_postgres_and_its_phones_carry_on() {
+    // A season on the embedded store: two phones on one turf with a conflict.
+    let server = walkbook_e2e::TestServer::start(150).await;
+    let (turf, _, [a, b]) = server.conflict_on_first_turf().await;
+    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
+    canvass(&a, &turf.id, &vols[0], 5);
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    let doc = format!("turf:{}", turf.id);
+    let embedded = server.dir.clone();
+    let campaign = server.campaign_id.clone();
+    let _kept = server.stop().await;
+
+    let (cluster, url) = blocking(|| {
+        let cluster = TestCluster::start().unwrap();
+        let url = cluster.create_database("moved").unwrap();
+        (cluster, url)
+    });
+    let pg = blocking(|| walkbook_server::db::PgServerDb::connect(&url).unwrap());
+    let report = blocking(|| walkbook_server::db::copy_to_postgres(embedded.root(), &pg).unwrap());
+    assert_eq!(report.campaigns, 1);
+    assert!(report.documents >= 1 && report.attempts >= 7, "{report:?}");
+    assert!(report.export_rows_checked > 0, "{report:?}");
+    // The same full export, byte for byte, from both homes.
+    let export = |home: &dyn walkbook_server::admin::Home| {
+        let db = home.server_store().unwrap();
+        let results = home.results_store().unwrap();
+        let data = db.campaign(&campaign).unwrap();
+        let mut out = Vec::new();
+        walkbook_core::export::export_results_as(
+            &mut walkbook_core::export::CampaignResults::new(
+                &data,
+                results.unit_attempts(&campaign).unwrap(),
+            ),
+            &mut out,
+            walkbook_core::export::ExportShape::Full,
+        )
+        .unwrap();
+        out
+    };
+    let moved = blocking(|| Deployment::postgres(&url).unwrap());
+    let (before, after) = blocking(|| (export(&embedded), export(&moved)));
+    assert_eq!(
+        String::from_utf8(before).unwrap(),
+        String::from_utf8(after).unwrap()
+    );
+    // A second copy into the same database is refused, and changes nothing.
+    let again = blocking(|| walkbook_server::db::copy_to_postgres(embedded.root(), &pg));
+    assert!(
+        matches!(again, Err(walkbook_server::db::DbError::CampaignExists(_))),
+        "{again:?}"
+    );
+
+    // The phones, with their tokens, now reach a server on PostgreSQL.
+    let state = blocking(|| {
+        AppState::on(
+            Deployment::postgres(&url).unwrap(),
+            ServerOptions::for_simulation(),
+        )
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let pg_url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    let a2 = SyncClient::new(&pg_url, a.store.clone()).unwrap();
+    let b2 = SyncClient::new(&pg_url, b.store.clone()).unwrap();
+    let new_ids = canvass(&b, &turf.id, &vols[1], 3);
+    let s = b2.sync_now(|_| {}).await.unwrap();
+    assert_eq!(
+        (s.refused, s.pending_upload, s.packets_installed),
+        (0, 0, 0),
+        "same packets, same versions"
+    );
+    a2.sync_now(|_| {}).await.unwrap();
+    let on_a = device_ids(&a, &doc);
+    assert!(
+        new_ids.iter().all(|id| on_a.contains(id)),
+        "b's new results reach a through PostgreSQL"
+    );
+    assert_eq!(device_ids(&a, &doc), device_ids(&b, &doc));
+    let _ = stop.send(());
+    drop(cluster);
+}

@@ -146,6 +146,14 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 60)]
         doors: usize,
     },
+    /// Copy an embedded deployment (a data directory) into PostgreSQL
+    /// (--database-url), then check that every campaign exports the same
+    /// from both. Stop the server first; start it again with --database-url.
+    MigrateToPostgres {
+        /// The data directory to copy.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Export synced results as a voter-file bulk-upload CSV.
     Export {
         #[arg(long)]
@@ -162,6 +170,12 @@ pub enum AdminCommand {
 }
 
 pub fn run(args: &AdminArgs) -> Result<(), CliError> {
+    if matches!(args.command, AdminCommand::MigrateToPostgres { .. }) && args.database_url.is_none()
+    {
+        return Err(CliError::Usage(
+            "migrate-to-postgres needs --database-url postgres://USER@HOST:PORT/DATABASE (the database to copy into)".into(),
+        ));
+    }
     let home = Deployment::open(&args.data_dir, args.database_url.as_deref())?;
     let dir = &home;
     match &args.command {
@@ -340,6 +354,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             let created = ops::cut_turfs(dir, campaign, *doors)?;
             println!("cut {} new turfs: {}", created.len(), created.join(", "));
         }
+        AdminCommand::MigrateToPostgres { from } => migrate_to_postgres(from, args)?,
         AdminCommand::Export {
             campaign,
             out,
@@ -430,6 +445,27 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// `admin migrate-to-postgres`: copies `from` into the --database-url database.
+fn migrate_to_postgres(from: &std::path::Path, args: &AdminArgs) -> Result<(), CliError> {
+    let url = args.database_url.as_deref().unwrap_or_default();
+    let to = walkbook_server::db::PgServerDb::connect(url).map_err(ops::AdminError::from)?;
+    let r = walkbook_server::db::copy_to_postgres(from, &to).map_err(ops::AdminError::from)?;
+    println!(
+        "copied {} campaigns ({} packets), {} invite/device/session/claim rows, {} results documents with {} attempts to {}",
+        r.campaigns,
+        r.packets,
+        r.access_rows,
+        r.documents,
+        r.attempts,
+        to.describe()
+    );
+    println!(
+        "checked: {} export rows read the same from both; serve with --database-url now",
+        r.export_rows_checked
+    );
     Ok(())
 }
 

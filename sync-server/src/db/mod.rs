@@ -11,12 +11,14 @@
 //! write returns: SQLite commits with `synchronous=FULL`; PostgreSQL with
 //! the server's `synchronous_commit` (on by default).
 
+mod migrate;
 mod postgres;
 mod postgres_results;
 mod reference;
 mod sqlite;
 mod sqlite_results;
 
+pub use migrate::{MoveReport, copy_to_postgres};
 pub use postgres::PgServerDb;
 pub use sqlite::ServerDb;
 pub use sqlite_results::{STORE_BUSY_TIMEOUT, SqliteResults, store_path as sqlite_store_path};

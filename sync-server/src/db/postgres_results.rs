@@ -624,6 +624,30 @@ impl PgServerDb {
         result
     }
 
+    /// Stores a whole document moved from another home (`migrate`): its
+    /// changes and the index of its attempts, in one transaction.
+    pub(crate) fn import_document(
+        &self,
+        campaign: &str,
+        doc_id: &str,
+        changes: Vec<Change>,
+        attempts: &[Attempt],
+    ) -> Result<(), DbError> {
+        self.run(async |c| {
+            let tx = c.transaction().await?;
+            let mut loaded = lock_document(&tx, campaign, doc_id, None).await?;
+            let before = loaded.doc.get_heads();
+            loaded
+                .doc
+                .apply_changes(changes)
+                .map_err(|e| bad_input(doc_id, DocumentError::Automerge(e.to_string())))?;
+            let new = loaded.doc.get_changes(&before);
+            append(&tx, campaign, doc_id, &mut loaded, &new, attempts, &[]).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     fn query_attempts(&self, sql: &str, campaign: &str) -> Result<Vec<(String, Attempt)>, DbError> {
         self.run(async |c| {
             let rows = c.query(sql, &[&campaign]).await?;
