@@ -82,6 +82,24 @@ impl Replicas {
         }
     }
 
+    /// The first turf, given to the first `volunteers` volunteers: (turf
+    /// id, its document id, the volunteers).
+    fn shared_turf(&self, volunteers: usize) -> (String, String, Vec<String>) {
+        let turf = self.campaign.turfs[0].id.clone();
+        let vols: Vec<String> = self
+            .campaign
+            .volunteers
+            .iter()
+            .take(volunteers)
+            .map(|v| v.id.clone())
+            .collect();
+        for v in &vols {
+            self.assign_turf(&turf, v);
+        }
+        let doc = format!("turf:{turf}");
+        (turf, doc, vols)
+    }
+
     fn assign_turf(&self, turf: &str, volunteer: &str) {
         blocking(|| {
             admin::assign(
@@ -170,18 +188,7 @@ fn device_ids(d: &TestDevice, doc: &str) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
     let r = Replicas::start(2, 200).await;
-    let turf = r.campaign.turfs[0].id.clone();
-    let doc = format!("turf:{turf}");
-    let vols: Vec<String> = r
-        .campaign
-        .volunteers
-        .iter()
-        .take(6)
-        .map(|v| v.id.clone())
-        .collect();
-    for v in &vols {
-        r.assign_turf(&turf, v);
-    }
+    let (turf, doc, vols) = r.shared_turf(6);
     // Three phones on each server.
     let mut devices = Vec::new();
     for (i, v) in vols.iter().enumerate() {
@@ -256,18 +263,7 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_phone_moving_between_servers_mid_shift_keeps_converging() {
     let r = Replicas::start(2, 150).await;
-    let turf = r.campaign.turfs[0].id.clone();
-    let doc = format!("turf:{turf}");
-    let vols: Vec<String> = r
-        .campaign
-        .volunteers
-        .iter()
-        .take(2)
-        .map(|v| v.id.clone())
-        .collect();
-    for v in &vols {
-        r.assign_turf(&turf, v);
-    }
+    let (turf, doc, vols) = r.shared_turf(2);
     let a = r.device(0, &vols[0], Role::Volunteer).await;
     let b = r.device(1, &vols[1], Role::Volunteer).await;
     // The load balancer sends A's next requests to the other server: the
@@ -294,18 +290,7 @@ async fn a_phone_moving_between_servers_mid_shift_keeps_converging() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_change_deleting_someone_elses_result_is_refused_whichever_server_takes_it() {
     let r = Replicas::start(2, 150).await;
-    let turf = r.campaign.turfs[0].id.clone();
-    let doc = format!("turf:{turf}");
-    let vols: Vec<String> = r
-        .campaign
-        .volunteers
-        .iter()
-        .take(2)
-        .map(|v| v.id.clone())
-        .collect();
-    for v in &vols {
-        r.assign_turf(&turf, v);
-    }
+    let (turf, doc, vols) = r.shared_turf(2);
     let honest = r.device(0, &vols[0], Role::Volunteer).await;
     let hostile = r.device(1, &vols[1], Role::Volunteer).await;
     let honest_ids = canvass(&honest, &turf, &vols[0], 4);

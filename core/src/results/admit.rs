@@ -83,6 +83,22 @@ pub struct Admission {
     pub tainted: bool,
 }
 
+impl Admission {
+    /// The automerge actors to bind to the device that sent the changes:
+    /// those of its accepted changes that added an attempt (the shared
+    /// genesis belongs to no device). As (actor hex, device id).
+    pub fn actor_bindings(&self, device_id: &str) -> Vec<(String, String)> {
+        self.accepted
+            .iter()
+            .filter(|(_, attempt)| attempt.is_some())
+            .map(|(c, _)| c.actor_id().to_hex_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|a| (a, device_id.to_string()))
+            .collect()
+    }
+}
+
 /// The object id of `attempts` as the canonical genesis creates it.
 fn attempts_object(genesis: &Change) -> Option<OpId> {
     let start = genesis.start_op().get();

@@ -238,17 +238,7 @@ impl DeviceStore {
             .collect();
         if !admission.accepted.is_empty() {
             let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-            // Bind the actors of the device's own changes (those that added
-            // an attempt); the shared genesis belongs to no device.
-            let bindings: Vec<(String, String)> = admission
-                .accepted
-                .iter()
-                .filter(|(_, attempt)| attempt.is_some())
-                .map(|(c, _)| c.actor_id().to_hex_string())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .map(|a| (a, author.device_id.clone()))
-                .collect();
+            let bindings = admission.actor_bindings(&author.device_id);
             self.persist_changes_binding(doc_id, &changes, &attempts, &bindings)?;
             let _ = self.maybe_compact(doc_id);
         }

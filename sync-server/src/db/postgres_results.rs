@@ -542,17 +542,7 @@ impl PgServerDb {
                     .collect();
                 let changes: Vec<Change> =
                     admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-                // Bind the actors of the device's own changes (those that
-                // added an attempt); the shared genesis belongs to no device.
-                let bindings: Vec<(String, String)> = admission
-                    .accepted
-                    .iter()
-                    .filter(|(_, a)| a.is_some())
-                    .map(|(c, _)| c.actor_id().to_hex_string())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .map(|a| (a, author.device_id.clone()))
-                    .collect();
+                let bindings = admission.actor_bindings(&author.device_id);
                 append(
                     &tx,
                     campaign,
