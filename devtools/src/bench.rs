@@ -21,9 +21,14 @@ use walkbook_core::sync::{Role, SyncClient};
 use walkbook_core::results::rules::Author;
 
 use crate::demo::DemoError;
-use walkbook_server::admin::{self, DataDir};
-use walkbook_server::db::CampaignStore;
+use walkbook_server::admin::{self, DataDir, Deployment};
 use walkbook_server::http;
+
+/// Store work from an async body: the PostgreSQL store blocks on a runtime
+/// of its own, so it must not run on an async worker as is.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
 
 #[derive(Debug, Clone)]
 pub struct SyncBenchReport {
@@ -64,11 +69,14 @@ impl SyncBenchReport {
     }
 }
 
-/// Runs the benchmark under `root`.
+/// Runs the benchmark under `root`, with the server on the embedded stores
+/// or, given `database_url`, on PostgreSQL (the in-process store timings
+/// are of the embedded store either way). Needs a multi-threaded runtime.
 pub async fn bench_sync(
     root: &Path,
     devices: usize,
     attempts: usize,
+    database_url: Option<&str>,
 ) -> Result<SyncBenchReport, DemoError> {
     // Enough turfs for one per device.
     let mut data = generate_campaign(&GenerateOptions {
@@ -83,12 +91,15 @@ pub async fn bench_sync(
             display_name: format!("Bench {i}"),
         });
     }
-    let dir = DataDir::open(root.join("server"))?;
-    let campaign_id = admin::create_campaign(&dir, &data)?;
+    let home = blocking(|| match database_url {
+        Some(url) => Deployment::postgres(url),
+        None => Deployment::embedded(DataDir::open(root.join("server"))?),
+    })?;
+    let campaign_id = blocking(|| admin::create_campaign(&home, &data))?;
     let turfs: Vec<String> = data.turfs.iter().map(|t| t.id.clone()).collect();
     let volunteers: Vec<String> = (0..devices).map(|i| format!("bench-{i:03}")).collect();
     let expires = Utc::now() + chrono::Duration::days(1);
-    let (addr, tx, server) = crate::demo::start_simulation_server(&dir, 0).await?;
+    let (addr, tx, server) = crate::demo::start_server_on(home.clone(), 0).await?;
     let url = format!("http://{addr}");
 
     let mut clients = Vec::new();
@@ -98,26 +109,29 @@ pub async fn bench_sync(
     for i in 0..devices {
         let turf = &turfs[i % turfs.len()];
         let volunteer = &volunteers[i % volunteers.len()];
-        let a = admin::assign(
-            &dir,
-            &campaign_id,
-            AssignmentKind::Turf,
-            turf,
-            volunteer,
-            expires,
-        )?;
+        let a = blocking(|| {
+            admin::assign(
+                &home,
+                &campaign_id,
+                AssignmentKind::Turf,
+                turf,
+                volunteer,
+                expires,
+            )
+        })?;
         let store = DeviceStore::open(root.join(format!("device-{i}.db")), None)?;
         let store = Arc::new(Mutex::new(store));
         let client = SyncClient::new(&url, store.clone())?;
-        client
-            .join(&admin::create_invite(
-                &dir,
+        let code = blocking(|| {
+            admin::create_invite(
+                &home,
                 &campaign_id,
                 volunteer,
                 Role::Volunteer,
                 chrono::Duration::hours(1),
-            )?)
-            .await?;
+            )
+        })?;
+        client.join(&code).await?;
         let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
         let doors = s.walk_list(turf)?;
         for k in 0..attempts {
@@ -194,9 +208,8 @@ pub async fn bench_sync(
 
     // Once more into another fresh store, through the server's admission.
     let view = {
-        let db = dir.server_db()?;
         http::CampaignView::new(
-            db.campaign(&campaign_id)
+            blocking(|| home.db.campaign(&campaign_id))
                 .map_err(|e| std::io::Error::other(e.to_string()))?,
         )
     };

@@ -311,15 +311,31 @@ pub(crate) async fn start_simulation_server(
     ),
     DemoError,
 > {
+    start_server_on(
+        walkbook_server::admin::Deployment::embedded(dir.clone())?,
+        port,
+    )
+    .await
+}
+
+/// A server with simulation limits on `home`'s stores, on loopback.
+pub(crate) async fn start_server_on(
+    home: walkbook_server::admin::Deployment,
+    port: u16,
+) -> Result<
+    (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    ),
+    DemoError,
+> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(http::serve(
         listener,
-        AppState::with_options(
-            dir.clone(),
-            walkbook_server::http::ServerOptions::for_simulation(),
-        )?,
+        AppState::on(home, walkbook_server::http::ServerOptions::for_simulation()),
         async move {
             let _ = rx.await;
         },

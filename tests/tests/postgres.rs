@@ -207,6 +207,28 @@ async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
             assert_eq!(s.refused, 0, "device {i}, round {round}");
         }
     }
+    // A correction: the first phone's first conversation recorded the
+    // wrong support level. Its person's status is re-derived on the server
+    // from the superseded attempt's row and the correction.
+    let first = devices[0].store().attempts(&doc).unwrap();
+    let wrong = first
+        .iter()
+        .find(|a| a.person_id.is_some() && a.volunteer_id == vols[0])
+        .expect("a conversation by the first phone")
+        .clone();
+    let fixed = devices[0]
+        .store()
+        .correct_attempt(
+            &format!("turf-{turf}-{}", vols[0]),
+            &wrong.id,
+            NewAttempt {
+                person_id: wrong.person_id.clone(),
+                answers: [("support".to_string(), "1".to_string())].into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    recorded.insert(fixed.id);
     // A last quiet round so every phone hears the others' last results.
     for d in &devices {
         let s = d.client.sync_now(|_| {}).await.unwrap();
@@ -229,6 +251,19 @@ async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
     let (people, households) = devices[0].store().unit_statuses(&doc).unwrap();
     assert_eq!(server_index.people, people);
     assert_eq!(server_index.households, households);
+    // The superseded conversation no longer counts for its person.
+    let person = wrong.person_id.as_deref().unwrap();
+    let all = devices[0].store().attempts(&doc).unwrap();
+    let superseded: BTreeSet<&str> = all
+        .iter()
+        .flat_map(|a| a.supersedes.iter().map(String::as_str))
+        .collect();
+    assert!(superseded.contains(wrong.id.as_str()));
+    let in_force = all
+        .iter()
+        .filter(|a| a.person_id.as_deref() == Some(person) && !superseded.contains(a.id.as_str()))
+        .count();
+    assert_eq!(server_index.people[person].attempts as usize, in_force);
     r.stop();
 }
 

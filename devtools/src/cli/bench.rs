@@ -11,14 +11,30 @@ pub struct BenchArgs {
     pub devices: usize,
     #[arg(long, default_value_t = 200)]
     pub attempts: usize,
+    /// Run the server on PostgreSQL: a throwaway cluster on loopback
+    /// (needs the Debian postgresql package).
+    #[arg(long)]
+    pub postgres: bool,
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     walkbook_server::process::init_logs(walkbook_server::process::LogFormat::Text, "warn");
     let root = std::env::temp_dir().join(format!("walkbook-bench-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
+    let cluster = if args.postgres {
+        let c = walkbook_dev::postgres::TestCluster::start()
+            .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+        let url = c
+            .create_database("bench")
+            .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+        Some((c, url))
+    } else {
+        None
+    };
     let rt = tokio::runtime::Runtime::new()?;
-    let r = rt.block_on(bench_sync(&root, args.devices, args.attempts));
+    let url = cluster.as_ref().map(|(_, u)| u.as_str());
+    let r = rt.block_on(bench_sync(&root, args.devices, args.attempts, url));
+    drop(cluster);
     let _ = std::fs::remove_dir_all(&root);
     let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
     println!(
@@ -26,7 +42,12 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.devices, r.attempts_per_device, r.changes, r.documents
     );
     println!(
-        "server ingest (HTTP + fsync): {:.0} changes/s ({:.2} s)",
+        "server ingest (HTTP + {}): {:.0} changes/s ({:.2} s)",
+        if args.postgres {
+            "PostgreSQL commit"
+        } else {
+            "fsync"
+        },
         r.server_rate(),
         r.sync_time.as_secs_f64()
     );
@@ -40,6 +61,9 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.automerge_rate(),
         r.automerge_time.as_secs_f64()
     );
+    if args.postgres {
+        println!("(the in-process store timings below are of the embedded SQLite store)");
+    }
     println!(
         "server store receive only:    {:.0} changes/s ({:.3} s; apply + validate + index + fsync, no HTTP)",
         r.store_rate(),

@@ -254,139 +254,174 @@ async fn compact(
     Ok(())
 }
 
-async fn attempts_where(
+/// The attempts of `doc_id` whose `column` is one of `keys`, grouped by it.
+async fn attempts_by(
     tx: &Transaction<'_>,
     campaign: &str,
     doc_id: &str,
     column: &str,
-    key: &str,
-) -> Result<Vec<Attempt>, DbError> {
+    keys: &[String],
+) -> Result<HashMap<String, Vec<Attempt>>, DbError> {
     let rows = tx
         .query(
             &format!(
-                "SELECT body FROM attempts WHERE campaign_id = $1 AND doc_id = $2 AND {column} = $3"
+                "SELECT {column}, body FROM attempts
+                 WHERE campaign_id = $1 AND doc_id = $2 AND {column} = ANY($3)"
             ),
-            &[&campaign, &doc_id, &key],
+            &[&campaign, &doc_id, &keys],
         )
         .await?;
-    rows.iter()
-        .map(|r| parse_json(&format!("attempt row of {doc_id}"), r.get(0)))
-        .collect()
+    let mut out: HashMap<String, Vec<Attempt>> = HashMap::new();
+    for r in rows {
+        let attempt = parse_json(&format!("attempt row of {doc_id}"), r.get(1))?;
+        out.entry(r.get(0)).or_default().push(attempt);
+    }
+    Ok(out)
 }
 
 /// Adds `new_attempts` to the index and re-derives the status of every
 /// person and door they touch (and of those their supersedes touch), as
-/// the embedded store does.
+/// the embedded store does. A fixed number of statements per call, not
+/// per attempt: each step is one statement over arrays.
 async fn update_index(
     tx: &Transaction<'_>,
     campaign: &str,
     doc_id: &str,
     new_attempts: &[Attempt],
 ) -> Result<(), DbError> {
-    let mut people = BTreeSet::new();
-    let mut households = BTreeSet::new();
-    for a in new_attempts {
-        let body = serde_json::to_string(a).expect("attempts serialise");
-        tx.execute(
-            "INSERT INTO attempts (campaign_id, doc_id, id, person_id, household_id, channel, at_ms,
-                                   volunteer_id, device_id, body, effect, phone_ref)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-            &[
-                &campaign,
-                &doc_id,
-                &a.id,
-                &a.person_id,
-                &a.household_id,
-                &a.channel.as_str(),
-                &a.at_ms,
-                &a.volunteer_id,
-                &a.device_id,
-                &body,
-                &a.effect.map(|e| e.as_str()),
-                &a.phone_ref,
-            ],
-        )
-        .await?;
-        people.extend(a.person_id.clone());
-        households.insert(a.household_id.clone());
-        if !a.supersedes.is_empty() {
-            for r in tx
-                .query(
-                    "SELECT person_id, household_id FROM attempts
-                     WHERE campaign_id = $1 AND doc_id = $2 AND id = ANY($3)",
-                    &[&campaign, &doc_id, &a.supersedes],
-                )
-                .await?
-            {
-                people.extend(r.get::<_, Option<String>>(0));
-                households.insert(r.get::<_, String>(1));
-            }
+    if new_attempts.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&Attempt) -> Option<String>| -> Vec<Option<String>> {
+        new_attempts.iter().map(f).collect()
+    };
+    let ids = col(|a| Some(a.id.clone()));
+    let people_col = col(|a| a.person_id.clone());
+    let households_col = col(|a| Some(a.household_id.clone()));
+    let channels = col(|a| Some(a.channel.as_str().to_string()));
+    let at: Vec<i64> = new_attempts.iter().map(|a| a.at_ms).collect();
+    let volunteers = col(|a| Some(a.volunteer_id.clone()));
+    let devices = col(|a| Some(a.device_id.clone()));
+    let bodies = col(|a| Some(serde_json::to_string(a).expect("attempts serialise")));
+    let effects = col(|a| a.effect.map(|e| e.as_str().to_string()));
+    let phone_refs = col(|a| a.phone_ref.clone());
+    tx.execute(
+        "INSERT INTO attempts (campaign_id, doc_id, id, person_id, household_id, channel, at_ms,
+                               volunteer_id, device_id, body, effect, phone_ref)
+         SELECT $1, $2, * FROM UNNEST($3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[],
+                                      $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[])
+         ON CONFLICT DO NOTHING",
+        &[
+            &campaign,
+            &doc_id,
+            &ids,
+            &people_col,
+            &households_col,
+            &channels,
+            &at,
+            &volunteers,
+            &devices,
+            &bodies,
+            &effects,
+            &phone_refs,
+        ],
+    )
+    .await?;
+    let mut people: BTreeSet<String> = people_col.into_iter().flatten().collect();
+    let mut households: BTreeSet<String> = households_col.into_iter().flatten().collect();
+    let superseded: Vec<String> = new_attempts
+        .iter()
+        .flat_map(|a| a.supersedes.iter().cloned())
+        .collect();
+    if !superseded.is_empty() {
+        for r in tx
+            .query(
+                "SELECT person_id, household_id FROM attempts
+                 WHERE campaign_id = $1 AND doc_id = $2 AND id = ANY($3)",
+                &[&campaign, &doc_id, &superseded],
+            )
+            .await?
+        {
+            people.extend(r.get::<_, Option<String>>(0));
+            households.insert(r.get::<_, String>(1));
         }
     }
+    let people: Vec<String> = people.into_iter().collect();
+    let households: Vec<String> = households.into_iter().collect();
+
+    // People: status rows, and the answers of those contacted.
+    let by_person = attempts_by(tx, campaign, doc_id, "person_id", &people).await?;
+    let mut kinds = Vec::new();
+    let mut come_backs = Vec::new();
+    let mut counts = Vec::new();
+    let mut lasts = Vec::new();
+    let mut summaries = Vec::new();
+    let (mut answer_people, mut questions, mut answers) = (Vec::new(), Vec::new(), Vec::new());
     for p in &people {
-        let attempts = attempts_where(tx, campaign, doc_id, "person_id", p).await?;
-        let refs: Vec<&Attempt> = attempts.iter().collect();
-        let s = derive_status(&refs);
-        let come_back = match s.status {
+        let attempts = by_person.get(p).map(Vec::as_slice).unwrap_or_default();
+        let s = derive_status(&attempts.iter().collect::<Vec<_>>());
+        kinds.push(s.status.kind().to_string());
+        come_backs.push(match s.status {
             Status::ComeBack { at_ms } => Some(at_ms),
             _ => None,
-        };
-        tx.execute(
-            "INSERT INTO person_status (campaign_id, doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (campaign_id, doc_id, person_id) DO UPDATE SET
-                 kind = excluded.kind, come_back_at_ms = excluded.come_back_at_ms,
-                 attempts = excluded.attempts, last_at_ms = excluded.last_at_ms, summary = excluded.summary",
-            &[
-                &campaign,
-                &doc_id,
-                p,
-                &s.status.kind(),
-                &come_back,
-                &(s.attempts as i32),
-                &s.last_at_ms,
-                &serde_json::to_string(&s).expect("status serialises"),
-            ],
-        )
-        .await?;
-        tx.execute(
-            "DELETE FROM person_answers WHERE campaign_id = $1 AND doc_id = $2 AND person_id = $3",
-            &[&campaign, &doc_id, p],
-        )
-        .await?;
-        if let Status::Contacted { answers } = &s.status {
-            for (q, v) in answers {
-                tx.execute(
-                    "INSERT INTO person_answers (campaign_id, doc_id, person_id, question_id, answer)
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[&campaign, &doc_id, p, q, v],
-                )
-                .await?;
+        });
+        counts.push(s.attempts as i32);
+        lasts.push(s.last_at_ms);
+        summaries.push(serde_json::to_string(&s).expect("status serialises"));
+        if let Status::Contacted { answers: given } = &s.status {
+            for (q, v) in given {
+                answer_people.push(p.clone());
+                questions.push(q.clone());
+                answers.push(v.clone());
             }
         }
     }
-    for h in &households {
-        let attempts = attempts_where(tx, campaign, doc_id, "household_id", h).await?;
-        let refs: Vec<&Attempt> = attempts.iter().collect();
-        let s = derive_household(&refs);
+    tx.execute(
+        "INSERT INTO person_status (campaign_id, doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
+         SELECT $1, $2, * FROM UNNEST($3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::INT[], $7::BIGINT[], $8::TEXT[])
+         ON CONFLICT (campaign_id, doc_id, person_id) DO UPDATE SET
+             kind = excluded.kind, come_back_at_ms = excluded.come_back_at_ms,
+             attempts = excluded.attempts, last_at_ms = excluded.last_at_ms, summary = excluded.summary",
+        &[&campaign, &doc_id, &people, &kinds, &come_backs, &counts, &lasts, &summaries],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM person_answers WHERE campaign_id = $1 AND doc_id = $2 AND person_id = ANY($3)",
+        &[&campaign, &doc_id, &people],
+    )
+    .await?;
+    if !answer_people.is_empty() {
         tx.execute(
-            "INSERT INTO household_status (campaign_id, doc_id, household_id, kind, door_attempts, last_at_ms, summary)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (campaign_id, doc_id, household_id) DO UPDATE SET
-                 kind = excluded.kind, door_attempts = excluded.door_attempts,
-                 last_at_ms = excluded.last_at_ms, summary = excluded.summary",
-            &[
-                &campaign,
-                &doc_id,
-                h,
-                &s.household.status.kind(),
-                &(s.door_attempts as i32),
-                &s.last_at_ms,
-                &serde_json::to_string(&s).expect("status serialises"),
-            ],
+            "INSERT INTO person_answers (campaign_id, doc_id, person_id, question_id, answer)
+             SELECT $1, $2, * FROM UNNEST($3::TEXT[], $4::TEXT[], $5::TEXT[])",
+            &[&campaign, &doc_id, &answer_people, &questions, &answers],
         )
         .await?;
     }
+
+    // Doors.
+    let by_household = attempts_by(tx, campaign, doc_id, "household_id", &households).await?;
+    let mut kinds = Vec::new();
+    let mut door_attempts = Vec::new();
+    let mut lasts = Vec::new();
+    let mut summaries = Vec::new();
+    for h in &households {
+        let attempts = by_household.get(h).map(Vec::as_slice).unwrap_or_default();
+        let s = derive_household(&attempts.iter().collect::<Vec<_>>());
+        kinds.push(s.household.status.kind().to_string());
+        door_attempts.push(s.door_attempts as i32);
+        lasts.push(s.last_at_ms);
+        summaries.push(serde_json::to_string(&s).expect("status serialises"));
+    }
+    tx.execute(
+        "INSERT INTO household_status (campaign_id, doc_id, household_id, kind, door_attempts, last_at_ms, summary)
+         SELECT $1, $2, * FROM UNNEST($3::TEXT[], $4::TEXT[], $5::INT[], $6::BIGINT[], $7::TEXT[])
+         ON CONFLICT (campaign_id, doc_id, household_id) DO UPDATE SET
+             kind = excluded.kind, door_attempts = excluded.door_attempts,
+             last_at_ms = excluded.last_at_ms, summary = excluded.summary",
+        &[&campaign, &doc_id, &households, &kinds, &door_attempts, &lasts, &summaries],
+    )
+    .await?;
     Ok(())
 }
 
