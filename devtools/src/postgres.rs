@@ -60,6 +60,22 @@ fn free_port() -> Result<u16, ClusterError> {
 impl TestCluster {
     /// Creates and starts a new cluster.
     pub fn start() -> Result<Self, ClusterError> {
+        Self::start_inner(false)
+    }
+
+    /// A cluster that accepts only TLS connections on loopback, with a
+    /// certificate for 127.0.0.1 and localhost from a CA of its own
+    /// ([`Self::ca_pem`]); plain connections are rejected.
+    pub fn start_with_tls() -> Result<Self, ClusterError> {
+        Self::start_inner(true)
+    }
+
+    /// The CA certificate (PEM file) of a cluster started with TLS.
+    pub fn ca_pem(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    fn start_inner(tls: bool) -> Result<Self, ClusterError> {
         let bin = postgres_bin()?;
         let dir = std::env::temp_dir().join(format!("walkbook-pg-{}", uuid_like()));
         std::fs::create_dir_all(&dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
@@ -89,6 +105,9 @@ impl TestCluster {
                 "--no-sync",
             ],
         )?;
+        if tls {
+            cluster.configure_tls(&data)?;
+        }
         // A port picked free can be taken before the server binds it: try
         // a few.
         let pg_ctl = cluster.bin.join("pg_ctl");
@@ -125,6 +144,55 @@ impl TestCluster {
             "PostgreSQL did not start: {}\n{log}",
             last.map(|e| e.0).unwrap_or_default()
         )))
+    }
+
+    /// Writes a CA and a server certificate, turns TLS on and rejects
+    /// plain TCP connections (pg_hba.conf).
+    fn configure_tls(&self, data: &Path) -> Result<(), ClusterError> {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let bad = |e: rcgen::Error| err(format!("certificate: {e}"));
+        let ca_key = KeyPair::generate().map_err(bad)?;
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(bad)?;
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(bad)?;
+        let key = KeyPair::generate().map_err(bad)?;
+        let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .map_err(bad)?
+            .signed_by(&key, &ca)
+            .map_err(bad)?;
+        let write = |name: &str, text: &str| {
+            let path = self.dir.join(name);
+            std::fs::write(&path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
+            Ok::<_, ClusterError>(path)
+        };
+        write("ca.pem", &ca.pem())?;
+        let crt = write("server.crt", &cert.pem())?;
+        let key_path = write("server.key", &key.serialize_pem())?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| err(format!("{}: {e}", key_path.display())))?;
+        if self.as_postgres {
+            self.run(
+                "chown",
+                &["postgres", path_str(&crt)?, path_str(&key_path)?],
+            )?;
+        }
+        let conf = data.join("postgresql.conf");
+        let mut text =
+            std::fs::read_to_string(&conf).map_err(|e| err(format!("{}: {e}", conf.display())))?;
+        text.push_str(&format!(
+            "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            path_str(&crt)?,
+            path_str(&key_path)?
+        ));
+        std::fs::write(&conf, text).map_err(|e| err(format!("{}: {e}", conf.display())))?;
+        let hba = data.join("pg_hba.conf");
+        std::fs::write(
+            &hba,
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .map_err(|e| err(format!("{}: {e}", hba.display())))?;
+        Ok(())
     }
 
     /// `postgres://postgres@127.0.0.1:PORT/DATABASE`

@@ -54,7 +54,13 @@ impl Deployment {
 
     /// PostgreSQL at `url` (migrated to this version's schema on connect).
     pub fn postgres(url: &str) -> Result<Self, AdminError> {
-        let db = Arc::new(PgServerDb::connect(url)?);
+        Self::postgres_with(url, None)
+    }
+
+    /// PostgreSQL over TLS verified against `ca` (see
+    /// [`PgServerDb::connect_with`]).
+    pub fn postgres_with(url: &str, ca: Option<&Path>) -> Result<Self, AdminError> {
+        let db = Arc::new(PgServerDb::connect_with(url, ca)?);
         Ok(Deployment {
             description: format!("PostgreSQL {}", db.describe()),
             db: db.clone(),
@@ -63,10 +69,18 @@ impl Deployment {
         })
     }
 
-    /// PostgreSQL when `database_url` is given, else the data directory.
-    pub fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Self, AdminError> {
+    /// PostgreSQL when `database_url` is given (over TLS with `ca` or
+    /// `sslmode=require`), else the data directory.
+    pub fn open(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        ca: Option<&Path>,
+    ) -> Result<Self, AdminError> {
         match database_url {
-            Some(url) => Self::postgres(url),
+            Some(url) => Self::postgres_with(url, ca),
+            None if ca.is_some() => Err(AdminError::Invalid(
+                "--database-ca is for PostgreSQL: give --database-url too".into(),
+            )),
             None => Self::embedded(DataDir::open(data_dir)?),
         }
     }

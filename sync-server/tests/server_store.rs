@@ -459,6 +459,14 @@ fn postgres_migrates_once_when_processes_start_together_and_refuses_a_newer_sche
         .unwrap();
     let err = PgServerDb::connect(&url).err().expect("refused");
     assert!(err.to_string().contains("newer"), "{err}");
+    // Without sslmode=require or a CA, plain TCP (this cluster has no TLS).
+    cluster
+        .psql(
+            "migrate",
+            "DELETE FROM walkbook_migrations WHERE version = 99",
+        )
+        .unwrap();
+    assert!(!PgServerDb::connect(&url).unwrap().uses_tls().unwrap());
 
     // A URL that is not one, and a server that is not there, say so.
     let err = PgServerDb::connect("mysql://nope").err().expect("refused");
@@ -588,4 +596,41 @@ fn reference_data_that_breaks_the_model_is_refused_and_nothing_is_stored() {
         assert_eq!(b.campaign(&id).unwrap(), good, "{home}: unchanged");
         assert_eq!(b.campaign_revision(&id).unwrap(), 0, "{home}");
     });
+}
+
+#[test]
+fn postgres_over_tls_verifies_the_server_and_plain_connections_are_refused() {
+    let cluster = TestCluster::start_with_tls().unwrap();
+    let url = cluster.create_database("tls").unwrap();
+    let ca = cluster.ca_pem();
+    // With the database's CA: TLS, the certificate and its name checked.
+    let db = PgServerDb::connect_with(&url, Some(&ca)).unwrap();
+    assert_eq!(db.schema_version().unwrap(), PgServerDb::SCHEMA_VERSION);
+    assert!(
+        db.uses_tls().unwrap(),
+        "the server sees an encrypted connection"
+    );
+    // sslmode=require in the URL without a CA: the system's roots do not
+    // know this CA, so the connection is refused, not silently trusted.
+    let err = PgServerDb::connect_with(&format!("{url}?sslmode=require"), None)
+        .err()
+        .expect("an unknown issuer is refused");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+    // Plain TCP is rejected by this server (hostnossl … reject).
+    let err = PgServerDb::connect(&url)
+        .err()
+        .expect("plain TCP is refused");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+    // A CA file that is not one says so.
+    let junk = std::env::temp_dir().join(format!("walkbook-not-a-ca-{}", std::process::id()));
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let err = PgServerDb::connect_with(&url, Some(&junk))
+        .err()
+        .expect("refused");
+    std::fs::remove_file(&junk).unwrap();
+    assert!(err.to_string().contains("not readable as PEM"), "{err}");
 }

@@ -25,6 +25,12 @@ pub struct AdminArgs {
     /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
     #[arg(long, env = "WALKBOOK_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// The CA certificate(s) (PEM) the database's TLS certificate must chain
+    /// to, e.g. a managed database's CA bundle. With it, or with
+    /// `sslmode=require` in the URL, the connection is TLS and the server's
+    /// certificate and name are always verified (system roots without it).
+    #[arg(long, env = "WALKBOOK_DATABASE_CA", global = true)]
+    pub database_ca: Option<PathBuf>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -176,7 +182,11 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             "migrate-to-postgres needs --database-url postgres://USER@HOST:PORT/DATABASE (the database to copy into)".into(),
         ));
     }
-    let home = Deployment::open(&args.data_dir, args.database_url.as_deref())?;
+    let home = Deployment::open(
+        &args.data_dir,
+        args.database_url.as_deref(),
+        args.database_ca.as_deref(),
+    )?;
     let dir = &home;
     match &args.command {
         AdminCommand::CreateCampaign { from } => {
@@ -451,7 +461,8 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
 /// `admin migrate-to-postgres`: copies `from` into the --database-url database.
 fn migrate_to_postgres(from: &std::path::Path, args: &AdminArgs) -> Result<(), CliError> {
     let url = args.database_url.as_deref().unwrap_or_default();
-    let to = walkbook_server::db::PgServerDb::connect(url).map_err(ops::AdminError::from)?;
+    let to = walkbook_server::db::PgServerDb::connect_with(url, args.database_ca.as_deref())
+        .map_err(ops::AdminError::from)?;
     let r = walkbook_server::db::copy_to_postgres(from, &to).map_err(ops::AdminError::from)?;
     println!(
         "copied {} campaigns ({} packets), {} invite/device/session/claim rows, {} results documents with {} attempts to {}",

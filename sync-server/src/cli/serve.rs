@@ -20,6 +20,12 @@ pub struct ServeArgs {
     /// processes may share one database (behind one load balancer).
     #[arg(long, env = "WALKBOOK_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The CA certificate(s) (PEM) the database's TLS certificate must chain
+    /// to, e.g. a managed database's CA bundle. With it, or with
+    /// `sslmode=require` in the URL, the connection is TLS and the server's
+    /// certificate and name are always verified (system roots without it).
+    #[arg(long, env = "WALKBOOK_DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
     /// TCP port to listen on.
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -70,7 +76,11 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
-    let home = Deployment::open(&args.data_dir, args.database_url.as_deref())?;
+    let home = Deployment::open(
+        &args.data_dir,
+        args.database_url.as_deref(),
+        args.database_ca.as_deref(),
+    )?;
     let state = AppState::on(
         home,
         ServerOptions {

@@ -20,7 +20,9 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::{Client, Config, GenericClient, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use walkbook_core::model::ReferenceData;
 use walkbook_core::sync::Role;
 
@@ -58,6 +60,9 @@ pub struct PgServerDb {
     /// `Some` until dropped.
     runtime: Option<tokio::runtime::Runtime>,
     config: Config,
+    /// TLS to the database (`sslmode=require` or a CA file), verifying the
+    /// server's certificate and name; `None`: plain TCP.
+    tls: Option<MakeRustlsConnect>,
     idle: Mutex<Vec<Client>>,
     /// Results documents as this process last saw them (`postgres_results`).
     pub(crate) docs: Mutex<HashMap<(String, String), super::postgres_results::CachedDoc>>,
@@ -77,11 +82,26 @@ impl PgServerDb {
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`)
     /// and brings the schema up to date.
     pub fn connect(url: &str) -> Result<Self, DbError> {
-        let config: Config = url.parse().map_err(|e| {
+        Self::connect_with(url, None)
+    }
+
+    /// [`Self::connect`], with TLS when the URL says `sslmode=require` or a
+    /// CA file is given: the server's certificate must chain to `ca` (PEM,
+    /// e.g. the managed database's CA bundle), or to the system's roots
+    /// without one, and name the host. Unlike libpq's `require`, the
+    /// certificate is always verified. Without either, plain TCP.
+    pub fn connect_with(url: &str, ca: Option<&std::path::Path>) -> Result<Self, DbError> {
+        let mut config: Config = url.parse().map_err(|e| {
             DbError::Invalid(format!(
                 "the database URL is not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
             ))
         })?;
+        let tls = if ca.is_some() || config.get_ssl_mode() == SslMode::Require {
+            config.ssl_mode(SslMode::Require);
+            Some(tls_connector(ca)?)
+        } else {
+            None
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("walkbook-postgres")
@@ -93,6 +113,7 @@ impl PgServerDb {
         let db = PgServerDb {
             runtime: Some(runtime),
             config,
+            tls,
             idle: Mutex::new(Vec::new()),
             docs: Mutex::new(HashMap::new()),
         };
@@ -114,6 +135,19 @@ impl PgServerDb {
             self.config.get_user().unwrap_or("?"),
             self.config.get_dbname().unwrap_or("?")
         )
+    }
+
+    /// Whether this store's connections are encrypted, as the server sees
+    /// them (`pg_stat_ssl`).
+    pub fn uses_tls(&self) -> Result<bool, DbError> {
+        self.run(async |c| {
+            Ok(c.query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await?
+            .get(0))
+        })
     }
 
     /// The schema version this build migrates to.
@@ -144,17 +178,7 @@ impl PgServerDb {
         };
         let mut client = match pooled {
             Some(c) => c,
-            None => rt.block_on(async {
-                let (client, connection) = self.config.connect(NoTls).await.map_err(|e| {
-                    DbError::Unavailable(format!("could not connect to PostgreSQL: {e}"))
-                })?;
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::warn!("PostgreSQL connection ended: {e}");
-                    }
-                });
-                Ok::<_, DbError>(client)
-            })?,
+            None => rt.block_on(self.open_connection())?,
         };
         let out = rt.block_on(f(&mut client));
         if !client.is_closed() {
@@ -165,6 +189,78 @@ impl PgServerDb {
         }
         out
     }
+}
+
+impl PgServerDb {
+    /// A new connection, its I/O driven by a task on the store's runtime.
+    async fn open_connection(&self) -> Result<Client, DbError> {
+        let failed = |e: tokio_postgres::Error| {
+            // The cause (a refused certificate, a rejected host) is in the
+            // source chain, not in the error's own words.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            DbError::Unavailable(format!("could not connect to PostgreSQL: {text}"))
+        };
+        let ended = |e: tokio_postgres::Error| tracing::warn!("PostgreSQL connection ended: {e}");
+        Ok(match &self.tls {
+            Some(tls) => {
+                let (client, connection) =
+                    self.config.connect(tls.clone()).await.map_err(failed)?;
+                tokio::spawn(async move { connection.await.unwrap_or_else(ended) });
+                client
+            }
+            None => {
+                let (client, connection) = self.config.connect(NoTls).await.map_err(failed)?;
+                tokio::spawn(async move { connection.await.unwrap_or_else(ended) });
+                client
+            }
+        })
+    }
+}
+
+/// A rustls connector trusting `ca` (PEM certificates), or the system's
+/// roots without one.
+fn tls_connector(ca: Option<&std::path::Path>) -> Result<MakeRustlsConnect, DbError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(path) => {
+            let unreadable = |e: String| {
+                DbError::Invalid(format!(
+                    "the database CA file {} is not readable as PEM certificates ({e})",
+                    path.display()
+                ))
+            };
+            for cert in
+                CertificateDer::pem_file_iter(path).map_err(|e| unreadable(e.to_string()))?
+            {
+                roots
+                    .add(cert.map_err(|e| unreadable(e.to_string()))?)
+                    .map_err(|e| unreadable(e.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(unreadable("it holds no certificate".into()));
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Invalid(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 async fn migrate(c: &mut Client) -> Result<(), DbError> {
