@@ -296,6 +296,57 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_uploads_to_one_document_wait_for_each_other_and_none_fails() {
+    // Raw requests, no client retries: every concurrent upload of new
+    // results to one document, through either server, must be a 200.
+    // (Without the document's row lock two would append under the same
+    // sequence number and one would fail.)
+    let r = Replicas::start(2, 150).await;
+    let (turf, doc, vols) = r.shared_turf(6);
+    let mut devices = Vec::new();
+    for (i, v) in vols.iter().enumerate() {
+        let d = r.device(i % 2, v, Role::Volunteer).await;
+        // The packets and the document's genesis.
+        d.client.sync_now(|_| {}).await.unwrap();
+        devices.push(d);
+    }
+    let http = reqwest::Client::new();
+    let mut recorded = BTreeSet::new();
+    for round in 0..5 {
+        let mut requests = Vec::new();
+        for (i, (d, v)) in devices.iter().zip(&vols).enumerate() {
+            recorded.extend(canvass(d, &turf, v, 3 + round));
+            // Every change since the heads the server last confirmed to
+            // this phone (its first sync): all of its new results.
+            let message = d
+                .store()
+                .generate_server_sync_message(&doc, &format!("raw-{round}"))
+                .unwrap()
+                .unwrap();
+            let token = d.store().meta("token").unwrap().unwrap();
+            let body = SyncRequest {
+                docs: vec![DocMessage {
+                    doc_id: doc.clone(),
+                    message: Some(message),
+                }],
+            };
+            requests.push(
+                http.post(format!("{}/v1/sync", r.urls[i % 2]))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send(),
+            );
+        }
+        for (i, resp) in futures_join(requests).await.into_iter().enumerate() {
+            let resp = resp.unwrap();
+            assert_eq!(resp.status(), 200, "device {i}, round {round}");
+        }
+    }
+    assert_eq!(r.stored_ids(&doc), recorded);
+    r.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_phone_moving_between_servers_mid_shift_keeps_converging() {
     let r = Replicas::start(2, 150).await;
     let (turf, doc, vols) = r.shared_turf(2);
