@@ -1,6 +1,10 @@
 //! Harness for end-to-end tests: a real `walkbook-server` listening on
 //! 127.0.0.1 with a temporary data directory, and devices with their own
 //! stores talking to it over HTTP.
+//!
+//! `WALKBOOK_TEST_STORE=postgres` puts the server (and `TestServer::home`)
+//! on a throwaway PostgreSQL cluster instead of the embedded stores;
+//! `scripts/test` runs the sync and phone-bank suites both ways.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,16 +14,22 @@ use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_core::model::ReferenceData;
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient};
-use walkbook_server::admin::{self, DataDir};
+use walkbook_server::admin::{self, DataDir, Deployment};
 use walkbook_server::http::{self, AppState};
 
 /// A running server and the campaign it serves.
 pub struct TestServer {
     pub url: String,
+    /// The server's stores (embedded or PostgreSQL): admin operations and
+    /// inspections go through it.
+    pub home: Deployment,
+    /// The data directory: where the embedded stores are (unused on
+    /// PostgreSQL; tests that read its files run on the embedded stores).
     pub dir: DataDir,
     pub campaign: ReferenceData,
     pub campaign_id: String,
     _tmp: tempfile::TempDir,
+    _cluster: Option<walkbook_dev::postgres::TestCluster>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -52,8 +62,17 @@ impl TestServer {
     pub async fn start_campaign(campaign: ReferenceData, opts: http::ServerOptions) -> TestServer {
         let tmp = tempfile::tempdir().unwrap();
         let dir = DataDir::open(tmp.path().join("server")).unwrap();
-        let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
-        let state = AppState::with_options(dir.clone(), opts).unwrap();
+        let (home, cluster) = match std::env::var("WALKBOOK_TEST_STORE").as_deref() {
+            Ok("postgres") => {
+                let cluster = walkbook_dev::postgres::TestCluster::start().unwrap();
+                let url = cluster.create_database("e2e").unwrap();
+                (Deployment::postgres(&url).unwrap(), Some(cluster))
+            }
+            Ok("sqlite") | Err(_) => (Deployment::embedded(dir.clone()).unwrap(), None),
+            Ok(other) => panic!("WALKBOOK_TEST_STORE={other}: use sqlite or postgres"),
+        };
+        let campaign_id = admin::create_campaign(&home, &campaign).unwrap();
+        let state = AppState::on(home.clone(), opts);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -62,10 +81,12 @@ impl TestServer {
         }));
         TestServer {
             url,
+            home,
             dir,
             campaign,
             campaign_id,
             _tmp: tmp,
+            _cluster: cluster,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -73,7 +94,7 @@ impl TestServer {
 
     pub fn invite(&self, volunteer: &str, role: Role) -> String {
         admin::create_invite(
-            &self.dir,
+            &self.home,
             &self.campaign_id,
             volunteer,
             role,
@@ -104,7 +125,7 @@ impl TestServer {
         for v in &vols {
             let expires = chrono::Utc::now() + Duration::days(1);
             admin::assign(
-                &self.dir,
+                &self.home,
                 &self.campaign_id,
                 walkbook_core::model::AssignmentKind::Turf,
                 &turf.id,
@@ -135,7 +156,7 @@ impl TestServer {
     /// A bearer token of an organizer of `campaign` (an organizer's laptop joins).
     pub async fn organizer_token(&self, campaign: &str) -> String {
         let code = admin::create_invite(
-            &self.dir,
+            &self.home,
             campaign,
             "organizer-1",
             Role::Organizer,
@@ -183,20 +204,19 @@ impl TestServer {
 
     /// The heads the server has stored for a document.
     pub fn server_heads(&self, doc: &str) -> Vec<String> {
-        self.dir
-            .campaign_store(&self.campaign_id)
-            .unwrap()
-            .heads_hex(doc)
-            .unwrap()
+        self.home.results.heads(&self.campaign_id, doc).unwrap()
     }
 
     /// Every attempt the server holds, across all documents.
     pub fn server_attempt_ids(&self) -> Vec<String> {
-        let mut store = self.dir.campaign_store(&self.campaign_id).unwrap();
-        let mut ids = Vec::new();
-        for doc in store.result_doc_ids().unwrap() {
-            ids.extend(store.attempts(&doc).unwrap().into_iter().map(|a| a.id));
-        }
+        let mut ids: Vec<String> = self
+            .home
+            .results
+            .unit_attempts(&self.campaign_id)
+            .unwrap()
+            .into_iter()
+            .flat_map(|(_, attempts)| attempts.into_iter().map(|a| a.id))
+            .collect();
         ids.sort();
         ids
     }

@@ -9,13 +9,12 @@ use chrono::{Duration, Utc};
 use walkbook_core::model::{AssignmentKind, CallList};
 use walkbook_core::results::{NewAttempt, Status};
 use walkbook_e2e::TestServer;
-use walkbook_server::db::CampaignStore;
 use walkbook_server::http::ServerOptions;
 
 fn share_list(server: &TestServer, list: &str, volunteers: &[String]) {
     for v in volunteers {
         walkbook_server::admin::assign(
-            &server.dir,
+            &server.home,
             &server.campaign_id,
             AssignmentKind::CallList,
             list,
@@ -165,7 +164,7 @@ async fn expired_and_released_claims_go_back_to_the_pool() {
 async fn do_not_call_wrong_numbers_and_finished_people_reach_every_list_after_sync() {
     let server = TestServer::start(300).await;
     // A second list overlapping the first: the same people on two lists.
-    let db = server.dir.server_db().unwrap();
+    let db = server.home.db.clone();
     let mut data = db.campaign(&server.campaign_id).unwrap();
     let first = data.call_lists[0].clone();
     let with_two_phones: Vec<String> = first
@@ -196,7 +195,7 @@ async fn do_not_call_wrong_numbers_and_finished_people_reach_every_list_after_sy
         person_ids: overlap.clone(),
     });
     db.update_campaign(&data).unwrap();
-    walkbook_server::admin::publish_packets(&server.dir, &server.campaign_id).unwrap();
+    walkbook_server::admin::publish_packets(&server.home, &server.campaign_id).unwrap();
     let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
     share_list(&server, &first.id, &vols[..1]);
     share_list(&server, "calls-overlap", &vols[1..2]);

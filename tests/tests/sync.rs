@@ -176,7 +176,7 @@ async fn a_revoked_device_is_told_and_wipes_the_campaign() {
     d.client.sync_now(|_| {}).await.unwrap();
     let device_id = d.store().device_id().to_string();
     walkbook_server::admin::revoke_device(
-        &server.dir,
+        &server.home,
         &server.campaign_id,
         &device_id,
         "phone reported lost",

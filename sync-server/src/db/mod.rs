@@ -312,6 +312,8 @@ pub trait ResultsStore: Send + Sync {
         docs: &[DocSync<'_>],
         now_ms: i64,
     ) -> Result<Vec<DocSynced>, DbError>;
+    /// A document's heads as stored (sorted hex; empty for none).
+    fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError>;
     /// Whether this device ever synced this document.
     fn has_synced(&self, campaign_id: &str, doc_id: &str, device_id: &str)
     -> Result<bool, DbError>;

@@ -165,9 +165,27 @@ impl PgServerDb {
         })
     }
 
-    /// Runs `f` on a pooled connection (blocking the calling thread; never
-    /// call from inside an async task).
+    /// Runs `f` on a pooled connection, blocking the calling thread (on an
+    /// async worker through `block_in_place`; refused on a single-threaded
+    /// runtime, which it would stall).
     pub(crate) fn run<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            // Blocking a single-threaded runtime's only thread would stall it.
+            Ok(RuntimeFlavor::CurrentThread) => Err(DbError::Invalid(
+                "the PostgreSQL store was called on a single-threaded async runtime; call it from spawn_blocking or a plain thread".into(),
+            )),
+            // On an async worker (a test body, a tool): give the worker's
+            // other tasks to other threads while this one blocks.
+            Ok(_) => tokio::task::block_in_place(|| self.run_blocking(f)),
+            Err(_) => self.run_blocking(f),
+        }
+    }
+
+    fn run_blocking<T>(
         &self,
         f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
     ) -> Result<T, DbError> {

@@ -738,6 +738,21 @@ impl ResultsStore for PgServerDb {
             .collect()
     }
 
+    fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {
+        let stored: Option<String> = self.run(async |c| {
+            Ok(c.query_opt(
+                "SELECT heads FROM result_docs WHERE campaign_id = $1 AND doc_id = $2",
+                &[&campaign_id, &doc_id],
+            )
+            .await?
+            .map(|r| r.get(0)))
+        })?;
+        match stored {
+            Some(text) => parse_json(&format!("the heads of {doc_id}"), &text),
+            None => Ok(Vec::new()),
+        }
+    }
+
     fn has_synced(
         &self,
         campaign_id: &str,

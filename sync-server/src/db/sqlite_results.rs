@@ -147,6 +147,10 @@ impl ResultsStore for SqliteResults {
         })
     }
 
+    fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {
+        self.with(campaign_id, |s| Ok(s.heads_hex(doc_id)?))
+    }
+
     fn has_synced(
         &self,
         campaign_id: &str,
