@@ -52,6 +52,21 @@ impl FlakyProxy {
         upstream: std::net::SocketAddr,
         plan: Vec<Fault>,
     ) -> std::io::Result<FlakyProxy> {
+        Self::start_balanced(vec![upstream], plan, 0).await
+    }
+
+    /// A proxy in front of several servers, as a load balancer without
+    /// health checks: each connection goes to one of `upstreams` drawn at
+    /// random (seeded), whether it is up or not.
+    pub async fn start_balanced(
+        upstreams: Vec<std::net::SocketAddr>,
+        plan: Vec<Fault>,
+        seed: u64,
+    ) -> std::io::Result<FlakyProxy> {
+        if upstreams.is_empty() {
+            return Err(std::io::Error::other("a proxy needs at least one upstream"));
+        }
+        let mut pick = SplitMix64::new(seed);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         let plan = Arc::new(Mutex::new(VecDeque::from(plan)));
@@ -67,6 +82,7 @@ impl FlakyProxy {
                         None => (Fault::Pass, 0),
                     },
                 };
+                let upstream = upstreams[pick.below(upstreams.len() as u64) as usize];
                 tokio::spawn(async move {
                     if delay > 0 {
                         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;

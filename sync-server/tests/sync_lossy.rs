@@ -1,10 +1,12 @@
 //! Convergence on a lossy network: 24 phones, four on each of six shared
 //! turfs, record results offline in batches and sync through a proxy that
 //! refuses connections, cuts replies after the server answered (before and
-//! in the middle of the body) and delays some; the server is killed with
-//! SIGKILL mid-run and restarted. Once the faults stop, every sync succeeds,
-//! every phone holds exactly the server's heads, and every attempt is on the
-//! server exactly once.
+//! in the middle of the body) and delays some; a server process is killed
+//! with SIGKILL mid-run and restarted. Once the faults stop, every sync
+//! succeeds, every phone holds exactly the server's heads, and every
+//! attempt is on the server exactly once. Run on the embedded stores (one
+//! process) and on PostgreSQL (three processes, each request to one of
+//! them at random).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Child, Command, Stdio};
@@ -17,15 +19,31 @@ use walkbook_core::results::NewAttempt;
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient};
 use walkbook_dev::faults::{FaultRates, FlakyProxy};
-use walkbook_server::admin::{self, DataDir};
-use walkbook_server::db::CampaignStore;
+use walkbook_dev::postgres::TestCluster;
+use walkbook_server::admin::{self, DataDir, Deployment};
 
 const TURFS: usize = 6;
 const PHONES_PER_TURF: usize = 4;
 const BATCHES: usize = 3;
 const ATTEMPTS_PER_BATCH: usize = 4;
 
-async fn serve(data: &std::path::Path, port: u16) -> Child {
+/// Where the servers keep everything: `--data-dir DIR` or `--database-url URL`.
+struct Store {
+    flag: &'static str,
+    value: String,
+}
+
+impl Store {
+    /// The stores, opened anew.
+    fn open(&self) -> Deployment {
+        match self.flag {
+            "--database-url" => Deployment::postgres(&self.value).unwrap(),
+            _ => Deployment::embedded(DataDir::open(&self.value).unwrap()).unwrap(),
+        }
+    }
+}
+
+async fn serve(store: &Store, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
         .args([
             "serve",
@@ -33,9 +51,9 @@ async fn serve(data: &std::path::Path, port: u16) -> Child {
             "1000",
             "--port",
             &port.to_string(),
-            "--data-dir",
+            store.flag,
+            &store.value,
         ])
-        .arg(data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -85,12 +103,35 @@ impl Phone {
 async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let dir = DataDir::open(&data).unwrap();
+    let home = Deployment::embedded(DataDir::open(&data).unwrap()).unwrap();
+    let store = Store {
+        flag: "--data-dir",
+        value: data.to_str().unwrap().to_string(),
+    };
+    converge_through_faults(&home, &store, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_on_postgres_converge_through_lost_replies_and_a_kill() {
+    let cluster = TestCluster::start().unwrap();
+    let url = cluster.create_database("lossy").unwrap();
+    let home = Deployment::postgres(&url).unwrap();
+    let store = Store {
+        flag: "--database-url",
+        value: url,
+    };
+    converge_through_faults(&home, &store, 3).await;
+}
+
+/// The run: `processes` servers on `store`, the proxy sending each
+/// connection to one of them at random; process 0 is killed mid-run.
+async fn converge_through_faults(home: &Deployment, store: &Store, processes: usize) {
     let campaign = generate_campaign(&GenerateOptions {
         households: 400,
         seed: 21,
     });
-    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+    let campaign_id = admin::create_campaign(home, &campaign).unwrap();
+    let call_list = campaign.call_lists[0].id.clone();
     let turfs: Vec<String> = campaign
         .turfs
         .iter()
@@ -104,7 +145,7 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
     for (t, turf) in turfs.iter().enumerate() {
         for p in 0..PHONES_PER_TURF {
             let volunteer = format!("lossy-{t}-{p}");
-            let db = dir.server_db().unwrap();
+            let db = &home.db;
             let mut data = db.campaign(&campaign_id).unwrap();
             data.volunteers.push(walkbook_core::model::Volunteer {
                 id: volunteer.clone(),
@@ -112,7 +153,7 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
             });
             db.update_campaign(&data).unwrap();
             admin::assign(
-                &dir,
+                home,
                 &campaign_id,
                 AssignmentKind::Turf,
                 turf,
@@ -121,24 +162,43 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
             )
             .unwrap();
             let code = admin::create_invite(
-                &dir,
+                home,
                 &campaign_id,
                 &volunteer,
                 Role::Volunteer,
                 chrono::Duration::hours(2),
             )
             .unwrap();
+            // The first turf's phones also phone-bank the first call list.
+            if t == 0 {
+                admin::assign(
+                    home,
+                    &campaign_id,
+                    AssignmentKind::CallList,
+                    &call_list,
+                    &volunteer,
+                    expires,
+                )
+                .unwrap();
+            }
             invites.push((turf.clone(), code));
         }
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = serve(&data, port).await;
-    let proxy = FlakyProxy::start(format!("127.0.0.1:{port}").parse().unwrap(), vec![])
+    let mut servers = Vec::new();
+    for _ in 0..processes {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        servers.push((port, serve(store, port).await));
+    }
+    let upstreams = servers
+        .iter()
+        .map(|(port, _)| format!("127.0.0.1:{port}").parse().unwrap())
+        .collect();
+    let proxy = FlakyProxy::start_balanced(upstreams, vec![], 3)
         .await
         .unwrap();
 
@@ -184,6 +244,7 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
     let mut recorded: BTreeSet<String> = BTreeSet::new();
     let mut recorded_by_turf: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut failed_under_faults = 0;
+    let mut claimed = Vec::new();
     for batch in 0..BATCHES {
         for (i, phone) in phones.iter().enumerate() {
             let ids = phone.knock(batch, i);
@@ -195,14 +256,39 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
         }
         let results = futures_join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
         failed_under_faults += results.iter().filter(|r| r.is_err()).count();
+        // The phone bankers claim contacts at once, through the same faults.
+        let claims = futures_join_all(
+            phones[..PHONES_PER_TURF]
+                .iter()
+                .map(|p| p.client.claim_batch(&call_list, 3)),
+        )
+        .await;
+        claimed.extend(claims.into_iter().flatten());
         if batch == 1 {
             // Killed without warning, restarted on the same port.
+            let (port, server) = &mut servers[0];
             server.kill().unwrap();
             server.wait().unwrap();
-            server = serve(&data, port).await;
+            *server = serve(store, *port).await;
         }
     }
     eprintln!("{failed_under_faults} syncs failed while faults were on");
+    // Every claim lasts longer than the run: no contact in two of them,
+    // whichever process made each.
+    let mut holders = BTreeMap::new();
+    for batch in &claimed {
+        for person in &batch.person_ids {
+            if let Some(other) = holders.insert(person.clone(), batch.claim_id.clone()) {
+                panic!("{person} is in claims {other} and {}", batch.claim_id);
+            }
+        }
+    }
+    assert!(
+        claimed.len() >= PHONES_PER_TURF,
+        "claims went through ({} of {})",
+        claimed.len(),
+        BATCHES * PHONES_PER_TURF
+    );
 
     proxy.stop_random_faults();
     // Two passes: the second carries what others uploaded during the first.
@@ -219,13 +305,18 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
         }
     }
 
-    let mut on_server = dir.campaign_store(&campaign_id).unwrap();
+    // Read what the servers stored through fresh stores (the embedded
+    // results store keeps the documents it loaded: this process's copy
+    // predates the servers' writes).
+    let fresh = store.open();
     let mut server_ids = Vec::new();
     let mut server_heads = BTreeMap::new();
-    for turf in &turfs {
-        let doc = format!("turf:{turf}");
-        server_ids.extend(on_server.attempts(&doc).unwrap().into_iter().map(|a| a.id));
-        server_heads.insert(doc.clone(), on_server.heads_hex(&doc).unwrap());
+    for (doc, attempts) in fresh.results.unit_attempts(&campaign_id).unwrap() {
+        server_ids.extend(attempts.into_iter().map(|a| a.id));
+        server_heads.insert(
+            doc.clone(),
+            fresh.results.heads(&campaign_id, &doc).unwrap(),
+        );
     }
     let unique: BTreeSet<String> = server_ids.iter().cloned().collect();
     assert_eq!(
@@ -254,8 +345,10 @@ async fn shared_turfs_converge_through_lost_replies_and_a_server_kill() {
             "phone {i} has every result of its turf, from all four phones"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    for (_, mut server) in servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
 }
 
 /// Runs futures concurrently on this task and collects their outputs in order.
