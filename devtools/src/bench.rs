@@ -69,15 +69,32 @@ impl SyncBenchReport {
     }
 }
 
-/// Runs the benchmark under `root`, with the server on the embedded stores
-/// or, given `database_url`, on PostgreSQL (the in-process store timings
-/// are of the embedded store either way). Needs a multi-threaded runtime.
-pub async fn bench_sync(
-    root: &Path,
-    devices: usize,
-    attempts: usize,
-    database_url: Option<&str>,
-) -> Result<SyncBenchReport, DemoError> {
+/// How `bench_sync` runs.
+#[derive(Debug, Clone, Default)]
+pub struct SyncBenchOptions {
+    pub devices: usize,
+    pub attempts: usize,
+    /// The server on PostgreSQL instead of the embedded stores (the
+    /// in-process store timings are of the embedded store either way).
+    pub database_url: Option<String>,
+    /// Every device syncs at the same time (else one after the other).
+    pub concurrent: bool,
+    /// Server processes (in-process servers with their own stores) on the
+    /// one database, devices spread over them; 1 on the embedded stores.
+    pub processes: usize,
+}
+
+/// Runs the benchmark under `root`. Needs a multi-threaded runtime.
+pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchReport, DemoError> {
+    let (devices, attempts) = (o.devices, o.attempts);
+    let database_url = o.database_url.as_deref();
+    let processes = o.processes.max(1);
+    if processes > 1 && database_url.is_none() {
+        return Err(std::io::Error::other(
+            "several server processes need PostgreSQL (--postgres): the embedded stores are one process's",
+        )
+        .into());
+    }
     // Enough turfs for one per device.
     let mut data = generate_campaign(&GenerateOptions {
         households: devices * 70 + 200,
@@ -99,8 +116,17 @@ pub async fn bench_sync(
     let turfs: Vec<String> = data.turfs.iter().map(|t| t.id.clone()).collect();
     let volunteers: Vec<String> = (0..devices).map(|i| format!("bench-{i:03}")).collect();
     let expires = Utc::now() + chrono::Duration::days(1);
-    let (addr, tx, server) = crate::demo::start_server_on(home.clone(), 0).await?;
-    let url = format!("http://{addr}");
+    let mut urls = Vec::new();
+    let mut stops = Vec::new();
+    for p in 0..processes {
+        let own = match (p, database_url) {
+            (0, _) | (_, None) => home.clone(),
+            (_, Some(url)) => blocking(|| Deployment::postgres(url))?,
+        };
+        let (addr, tx, server) = crate::demo::start_server_on(own, 0).await?;
+        urls.push(format!("http://{addr}"));
+        stops.push((tx, server));
+    }
 
     let mut clients = Vec::new();
     let mut device_stores = Vec::new();
@@ -121,7 +147,7 @@ pub async fn bench_sync(
         })?;
         let store = DeviceStore::open(root.join(format!("device-{i}.db")), None)?;
         let store = Arc::new(Mutex::new(store));
-        let client = SyncClient::new(&url, store.clone())?;
+        let client = SyncClient::new(&urls[i % urls.len()], store.clone())?;
         let code = blocking(|| {
             admin::create_invite(
                 &home,
@@ -161,12 +187,22 @@ pub async fn bench_sync(
     }
     let changes: usize = all_changes.iter().map(Vec::len).sum();
 
-    // Server ingest: every device syncs, one after the other, over HTTP.
+    // Server ingest: every device syncs over HTTP, one after the other or
+    // all at once.
     let mut wire_bytes = 0;
     let mut rounds = 0;
     let started = Instant::now();
-    for c in &clients {
-        let summary = c.sync_now(|_| {}).await?;
+    let summaries = if o.concurrent {
+        join_all(clients.iter().map(|c| c.sync_now(|_| {})).collect()).await
+    } else {
+        let mut out = Vec::new();
+        for c in &clients {
+            out.push(c.sync_now(|_| {}).await);
+        }
+        out
+    };
+    for summary in summaries {
+        let summary = summary?;
         wire_bytes += summary.bytes_sent + summary.bytes_received;
         rounds += summary.rounds;
     }
@@ -254,8 +290,10 @@ pub async fn bench_sync(
         }
     }
 
-    let _ = tx.send(());
-    let _ = server.await;
+    for (tx, server) in stops {
+        let _ = tx.send(());
+        let _ = server.await;
+    }
     Ok(SyncBenchReport {
         devices,
         attempts_per_device: attempts,
@@ -269,6 +307,30 @@ pub async fn bench_sync(
         store_receive_time,
         checked_receive_time,
     })
+}
+
+/// Runs the futures at once; their outputs in order.
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
 
 /// `walkbook-dev bench-store`: the device store's design targets.

@@ -1,7 +1,7 @@
 //! `walkbook-dev bench-sync`: end-to-end sync benchmark (see ADR and README).
 
 use clap::Args;
-use walkbook_dev::bench::{bench_organizer, bench_store, bench_sync};
+use walkbook_dev::bench::{SyncBenchOptions, bench_organizer, bench_store, bench_sync};
 
 use super::CliError;
 
@@ -15,6 +15,12 @@ pub struct BenchArgs {
     /// (needs the Debian postgresql package).
     #[arg(long)]
     pub postgres: bool,
+    /// Every device syncs at the same time (default: one after the other).
+    #[arg(long)]
+    pub concurrent: bool,
+    /// Server processes on the one database (with --postgres).
+    #[arg(long, default_value_t = 1)]
+    pub processes: usize,
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
@@ -32,14 +38,34 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         None
     };
     let rt = tokio::runtime::Runtime::new()?;
-    let url = cluster.as_ref().map(|(_, u)| u.as_str());
-    let r = rt.block_on(bench_sync(&root, args.devices, args.attempts, url));
+    let options = SyncBenchOptions {
+        devices: args.devices,
+        attempts: args.attempts,
+        database_url: cluster.as_ref().map(|(_, u)| u.clone()),
+        concurrent: args.concurrent,
+        processes: args.processes,
+    };
+    let r = rt.block_on(bench_sync(&root, &options));
     drop(cluster);
     let _ = std::fs::remove_dir_all(&root);
     let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
     println!(
-        "{} devices x {} attempts = {} changes in {} documents",
-        r.devices, r.attempts_per_device, r.changes, r.documents
+        "{} devices x {} attempts = {} changes in {} documents; {}, {} server process(es) on {}",
+        r.devices,
+        r.attempts_per_device,
+        r.changes,
+        r.documents,
+        if args.concurrent {
+            "all syncing at once"
+        } else {
+            "syncing one after the other"
+        },
+        args.processes,
+        if args.postgres {
+            "PostgreSQL"
+        } else {
+            "the embedded stores"
+        }
     );
     println!(
         "server ingest (HTTP + {}): {:.0} changes/s ({:.2} s)",
