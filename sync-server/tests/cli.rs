@@ -493,9 +493,18 @@ async fn an_organizer_moves_to_postgres_and_serves_from_three_processes() {
             .unwrap();
         assert_eq!(r.status(), 401, "{base}");
     }
+    // Ready while the database answers; not ready (503) once it is gone,
+    // so a load balancer stops sending phones there.
+    let base = &servers[1].1;
+    let r = http.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    drop(cluster);
+    let r = http.get(format!("{base}/ready")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("cannot reach its store"), "{body}");
     for (mut child, _) in servers.into_iter().skip(1) {
         let _ = child.kill();
         let _ = child.wait();
     }
-    drop(cluster);
 }

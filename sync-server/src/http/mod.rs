@@ -281,6 +281,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
         .route("/health", get(routes::health))
+        .route("/ready", get(routes::ready))
         .route("/v1/openapi.json", get(routes::openapi))
         .route("/v1/join", post(routes::join))
         .route("/v1/assignments", get(routes::assignments))

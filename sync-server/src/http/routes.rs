@@ -25,8 +25,29 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
+/// Liveness: the process answers.
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Readiness, for a load balancer's health check: the process can reach
+/// its stores (503 `unavailable` with the reason when it cannot, so the
+/// balancer sends requests elsewhere).
+pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let checked = tokio::task::spawn_blocking(move || state.db.campaign_ids()).await;
+    match checked {
+        Ok(Ok(_)) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("the server cannot reach its store: {e}"),
+            )
+            .into_response()
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }
 
 /// The protocol as OpenAPI 3.1 (`docs/openapi.json`, prose in `docs/protocol.md`).
