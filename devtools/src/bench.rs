@@ -193,7 +193,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     let mut rounds = 0;
     let started = Instant::now();
     let summaries = if o.concurrent {
-        join_all(clients.iter().map(|c| c.sync_now(|_| {})).collect()).await
+        crate::join_all(clients.iter().map(|c| c.sync_now(|_| {}))).await
     } else {
         let mut out = Vec::new();
         for c in &clients {
@@ -307,30 +307,6 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         store_receive_time,
         checked_receive_time,
     })
-}
-
-/// Runs the futures at once; their outputs in order.
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    done.into_iter().flatten().collect()
 }
 
 /// `walkbook-dev bench-store`: the device store's design targets.

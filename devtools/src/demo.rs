@@ -300,17 +300,18 @@ pub async fn run_demo(
 /// A server on 127.0.0.1:`port` (0: any free port) for a simulation, with
 /// no sign-in rate limit (every simulated device joins from one address),
 /// the sender that stops it, and its task.
+/// A server started for a simulation: its address, the sender that stops
+/// it, and its task.
+pub(crate) type Running = (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
 pub(crate) async fn start_simulation_server(
     dir: &DataDir,
     port: u16,
-) -> Result<
-    (
-        std::net::SocketAddr,
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<std::io::Result<()>>,
-    ),
-    DemoError,
-> {
+) -> Result<Running, DemoError> {
     start_server_on(
         walkbook_server::admin::Deployment::embedded(dir.clone())?,
         port,
@@ -322,14 +323,7 @@ pub(crate) async fn start_simulation_server(
 pub(crate) async fn start_server_on(
     home: walkbook_server::admin::Deployment,
     port: u16,
-) -> Result<
-    (
-        std::net::SocketAddr,
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<std::io::Result<()>>,
-    ),
-    DemoError,
-> {
+) -> Result<Running, DemoError> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

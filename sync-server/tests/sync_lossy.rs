@@ -254,10 +254,11 @@ async fn converge_through_faults(home: &Deployment, store: &Store, processes: us
                 .extend(ids.iter().cloned());
             recorded.extend(ids);
         }
-        let results = futures_join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
+        let results =
+            walkbook_dev::join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
         failed_under_faults += results.iter().filter(|r| r.is_err()).count();
         // The phone bankers claim contacts at once, through the same faults.
-        let claims = futures_join_all(
+        let claims = walkbook_dev::join_all(
             phones[..PHONES_PER_TURF]
                 .iter()
                 .map(|p| p.client.claim_batch(&call_list, 3)),
@@ -293,7 +294,8 @@ async fn converge_through_faults(home: &Deployment, store: &Store, processes: us
     proxy.stop_random_faults();
     // Two passes: the second carries what others uploaded during the first.
     for pass in 0..2 {
-        let results = futures_join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
+        let results =
+            walkbook_dev::join_all(phones.iter().map(|p| p.client.sync_now(|_| {}))).await;
         for (i, r) in results.into_iter().enumerate() {
             let summary =
                 r.unwrap_or_else(|e| panic!("pass {pass}: phone {i} failed with faults off: {e}"));
@@ -349,40 +351,4 @@ async fn converge_through_faults(home: &Deployment, store: &Store, processes: us
         server.kill().unwrap();
         server.wait().unwrap();
     }
-}
-
-/// Runs futures concurrently on this task and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.map(Box::pin).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all = true;
-        for (i, f) in pending.iter_mut().enumerate() {
-            if let Some(fut) = f {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        results[i] = Some(v);
-                        *f = None;
-                    }
-                    std::task::Poll::Pending => all = false,
-                }
-            }
-        }
-        if all {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.extend(
-        results
-            .into_iter()
-            .map(|r| r.expect("every future finished")),
-    );
-    out
 }

@@ -202,7 +202,7 @@ async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
         // Everyone syncs at once: six syncs of one document, through two
         // servers, each holding the document's row lock in turn.
         let syncs: Vec<_> = devices.iter().map(|d| d.client.sync_now(|_| {})).collect();
-        for (i, s) in futures_join(syncs).await.into_iter().enumerate() {
+        for (i, s) in walkbook_dev::join_all(syncs).await.into_iter().enumerate() {
             let s = s.unwrap_or_else(|e| panic!("device {i}, round {round}: {e}"));
             assert_eq!(s.refused, 0, "device {i}, round {round}");
         }
@@ -267,34 +267,6 @@ async fn one_turf_synced_through_two_servers_at_once_loses_and_hides_nothing() {
     r.stop();
 }
 
-/// Runs the futures at once and returns their outputs in order (`join_all`
-/// without a futures dependency; they borrow the devices, so they cannot
-/// be spawned).
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut out = Vec::new();
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (f, slot) in pinned.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *slot = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.extend(done.into_iter().map(|v| v.expect("all ready")));
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_to_one_document_wait_for_each_other_and_none_fails() {
     // Raw requests, no client retries: every concurrent upload of new
@@ -337,7 +309,11 @@ async fn concurrent_uploads_to_one_document_wait_for_each_other_and_none_fails()
                     .send(),
             );
         }
-        for (i, resp) in futures_join(requests).await.into_iter().enumerate() {
+        for (i, resp) in walkbook_dev::join_all(requests)
+            .await
+            .into_iter()
+            .enumerate()
+        {
             let resp = resp.unwrap();
             assert_eq!(resp.status(), 200, "device {i}, round {round}");
         }
