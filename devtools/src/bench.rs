@@ -110,7 +110,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     }
     let home = blocking(|| match database_url {
         Some(url) => Deployment::postgres(url),
-        None => Deployment::embedded(DataDir::open(root.join("server"))?),
+        None => Deployment::embedded_serving(DataDir::open(root.join("server"))?),
     })?;
     let campaign_id = blocking(|| admin::create_campaign(&home, &data))?;
     let turfs: Vec<String> = data.turfs.iter().map(|t| t.id.clone()).collect();

@@ -313,7 +313,7 @@ pub(crate) async fn start_simulation_server(
     port: u16,
 ) -> Result<Running, DemoError> {
     start_server_on(
-        walkbook_server::admin::Deployment::embedded(dir.clone())?,
+        walkbook_server::admin::Deployment::embedded_serving(dir.clone())?,
         port,
     )
     .await

@@ -38,15 +38,31 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// The embedded stores in `dir`: `server.db` and `campaigns/<id>.db`.
+    /// The embedded stores in `dir`: `server.db` and `campaigns/<id>.db`,
+    /// for admin work: a lock held by the server is waited for (up to
+    /// SQLite's default 10 s).
     pub fn embedded(dir: DataDir) -> Result<Self, AdminError> {
+        Self::embedded_with(dir, None)
+    }
+
+    /// The embedded stores for a serving process: a lock held by another
+    /// process (an admin command) is waited out at most 2 s, then the
+    /// request is answered 503 and the client retries.
+    pub fn embedded_serving(dir: DataDir) -> Result<Self, AdminError> {
+        Self::embedded_with(dir, Some(crate::db::STORE_BUSY_TIMEOUT))
+    }
+
+    fn embedded_with(
+        dir: DataDir,
+        busy_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, AdminError> {
         let db = dir.server_db()?;
-        // A lock held by another process (an admin command) is waited out
-        // briefly, then the request is answered 503 and retried.
-        db.set_busy_timeout(crate::db::STORE_BUSY_TIMEOUT)?;
+        if let Some(t) = busy_timeout {
+            db.set_busy_timeout(t)?;
+        }
         Ok(Deployment {
             db: Arc::new(db),
-            results: Arc::new(SqliteResults::new(dir.root.join("campaigns"))),
+            results: Arc::new(SqliteResults::new(dir.root.join("campaigns"), busy_timeout)),
             description: format!("data directory {}", dir.root.display()),
             dir: Some(dir),
         })
@@ -70,17 +86,20 @@ impl Deployment {
     }
 
     /// PostgreSQL when `database_url` is given (over TLS with `ca` or
-    /// `sslmode=require`), else the data directory.
+    /// `sslmode=require`), else the data directory (`serving`: with the
+    /// short lock waits of a server process).
     pub fn open(
         data_dir: &Path,
         database_url: Option<&str>,
         ca: Option<&Path>,
+        serving: bool,
     ) -> Result<Self, AdminError> {
         match database_url {
             Some(url) => Self::postgres_with(url, ca),
             None if ca.is_some() => Err(AdminError::Invalid(
                 "--database-ca is for PostgreSQL: give --database-url too".into(),
             )),
+            None if serving => Self::embedded_serving(DataDir::open(data_dir)?),
             None => Self::embedded(DataDir::open(data_dir)?),
         }
     }
@@ -103,7 +122,10 @@ impl Home for DataDir {
         Ok(Arc::new(self.server_db()?))
     }
     fn results_store(&self) -> Result<Arc<dyn ResultsStore>, AdminError> {
-        Ok(Arc::new(SqliteResults::new(self.root.join("campaigns"))))
+        Ok(Arc::new(SqliteResults::new(
+            self.root.join("campaigns"),
+            None,
+        )))
     }
     fn data_dir(&self) -> Option<&DataDir> {
         Some(self)

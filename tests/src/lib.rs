@@ -68,7 +68,7 @@ impl TestServer {
                 let url = cluster.create_database("e2e").unwrap();
                 (Deployment::postgres(&url).unwrap(), Some(cluster))
             }
-            Ok("sqlite") | Err(_) => (Deployment::embedded(dir.clone()).unwrap(), None),
+            Ok("sqlite") | Err(_) => (Deployment::embedded_serving(dir.clone()).unwrap(), None),
             Ok(other) => panic!("WALKBOOK_TEST_STORE={other}: use sqlite or postgres"),
         };
         let campaign_id = admin::create_campaign(&home, &campaign).unwrap();

@@ -186,6 +186,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
         &args.data_dir,
         args.database_url.as_deref(),
         args.database_ca.as_deref(),
+        false,
     )?;
     let dir = &home;
     match &args.command {

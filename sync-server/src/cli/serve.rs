@@ -80,6 +80,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         &args.data_dir,
         args.database_url.as_deref(),
         args.database_ca.as_deref(),
+        true,
     )?;
     let state = AppState::on(
         home,

@@ -257,7 +257,7 @@ pub fn copy_to_postgres(data_dir: &Path, to: &PgServerDb) -> Result<MoveReport, 
         )?;
     }
     // The check: every campaign exports the same from both homes.
-    let embedded = SqliteResults::new(results_dir);
+    let embedded = SqliteResults::new(results_dir, None);
     for id in &ids {
         let (before, rows) = full_export(&from, &embedded, id)?;
         let (after, _) = full_export(to, to, id)?;

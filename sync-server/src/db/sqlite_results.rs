@@ -20,6 +20,9 @@ pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 pub struct SqliteResults {
     /// The directory holding one store file per campaign.
     dir: PathBuf,
+    /// How long a write waits for another process's lock (`None`: the
+    /// store's default, 10 s).
+    busy_timeout: Option<std::time::Duration>,
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
 }
 
@@ -42,9 +45,10 @@ pub fn store_path(dir: &Path, campaign_id: &str) -> PathBuf {
 
 impl SqliteResults {
     /// Results files live in `dir` (`<data dir>/campaigns`).
-    pub fn new(dir: PathBuf) -> Self {
+    pub fn new(dir: PathBuf, busy_timeout: Option<std::time::Duration>) -> Self {
         SqliteResults {
             dir,
+            busy_timeout,
             stores: Mutex::new(HashMap::new()),
         }
     }
@@ -57,7 +61,9 @@ impl SqliteResults {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| DbError::Invalid(format!("cannot create {}: {e}", self.dir.display())))?;
         let store = DeviceStore::open(store_path(&self.dir, campaign_id), None)?;
-        store.set_busy_timeout(STORE_BUSY_TIMEOUT)?;
+        if let Some(t) = self.busy_timeout {
+            store.set_busy_timeout(t)?;
+        }
         let store = Arc::new(Mutex::new(store));
         stores.insert(campaign_id.to_string(), store.clone());
         Ok(store)

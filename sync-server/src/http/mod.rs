@@ -233,7 +233,7 @@ impl AppState {
     }
 
     pub fn with_options(dir: DataDir, opts: ServerOptions) -> Result<Arc<Self>, AdminError> {
-        Ok(Self::on(Deployment::embedded(dir)?, opts))
+        Ok(Self::on(Deployment::embedded_serving(dir)?, opts))
     }
 
     /// A server on a deployment's stores (embedded or PostgreSQL).
