@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use walkbook_core::model::{
     Assignment, AssignmentKind, ReferenceData, ScriptKind, validate_reference_data,
 };
-use walkbook_core::packet::build_packet;
+use walkbook_core::packet::{encode_packet, packet_body};
 use walkbook_core::store::{DeviceStore, StoreError};
 use walkbook_core::sync::Role;
 
@@ -254,17 +254,17 @@ pub fn publish_packets(home: &impl Home, campaign_id: &str) -> Result<usize, Adm
     let data = db.campaign(campaign_id)?;
     let mut changed = 0;
     for a in &data.assignments {
-        let (body, _) = build_packet(&data, &a.id, 0, Utc::now())
+        // Compare contents first; only a changed packet is encoded.
+        let mut body = packet_body(&data, &a.id, 0, Utc::now())
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
         let hash = content_hash(&body.data, &body.assignment);
-        let version = match db.packet_version(campaign_id, &a.id)? {
+        body.version = match db.packet_version(campaign_id, &a.id)? {
             Some((_, h)) if h == hash => continue,
             Some((v, _)) => v + 1,
             None => 1,
         };
-        let (_, bytes) = build_packet(&data, &a.id, version, Utc::now())
-            .map_err(|e| AdminError::Invalid(e.to_string()))?;
-        db.put_packet(campaign_id, &a.id, version, &hash, &bytes)?;
+        let bytes = encode_packet(&body);
+        db.put_packet(campaign_id, &a.id, body.version, &hash, &bytes)?;
         changed += 1;
     }
     // The server makes every unit's document root (the canonical genesis)

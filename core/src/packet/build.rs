@@ -59,6 +59,20 @@ pub fn build_packet(
     version: u64,
     created_at: DateTime<Utc>,
 ) -> Result<(PacketBody, Vec<u8>), PacketError> {
+    let body = packet_body(campaign, assignment_id, version, created_at)?;
+    let bytes = encode_packet(&body);
+    Ok((body, bytes))
+}
+
+/// What [`build_packet`] puts in a packet, checked, without encoding it
+/// (the server compares bodies to see which packets changed, and
+/// compresses only those).
+pub fn packet_body(
+    campaign: &ReferenceData,
+    assignment_id: &str,
+    version: u64,
+    created_at: DateTime<Utc>,
+) -> Result<PacketBody, PacketError> {
     let assignment = campaign
         .assignments
         .iter()
@@ -157,14 +171,12 @@ pub fn build_packet(
         assignment: assignment_id.to_string(),
         source,
     })?;
-    let body = PacketBody {
+    Ok(PacketBody {
         format: PACKET_FORMAT,
         campaign_id: settings.id,
         assignment,
         version,
         created_at,
         data,
-    };
-    let bytes = encode_packet(&body);
-    Ok((body, bytes))
+    })
 }
