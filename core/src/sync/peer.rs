@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::step::{
     MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
+    reply_to_device,
 };
 use crate::results::rules::{Author, UnitData};
 use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes};
@@ -305,48 +306,21 @@ impl DeviceStore {
             .query_row(params![doc_id, peer], |r| r.get(0))?)
     }
 
-    /// For an upload-only reply: the next message with no changes in it. It
-    /// tells the device what this side has (heads and a summary), so the
-    /// device sends what is missing here, and gives it nothing of anyone
-    /// else's.
-    pub fn generate_upload_only_message(
+    /// The server's reply to a device about one document, from the state
+    /// kept with it ([`super::step::reply_to_device`]: the next message and
+    /// the heads the device may count as stored; upload-only units get no
+    /// changes of anyone else's).
+    pub fn reply_to_device(
         &mut self,
         doc_id: &str,
         peer: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+        sent: Option<&[u8]>,
+        upload_only: bool,
+    ) -> Result<(Option<Vec<u8>>, Vec<String>), StoreError> {
         let mut state = self.sync_state(doc_id, peer)?;
-        let message = next_message(self.document(doc_id)?, &mut state, &[], 0);
-        // Nothing was sent: keep only what both sides confirmed.
-        self.keep_sync_state(doc_id, peer, confirmed_only(&state));
-        Ok(message.map(|mut m| {
-            m.changes = automerge::sync::ChunkList::empty();
-            m.encode()
-        }))
-    }
-
-    /// For an upload-only reply: of the heads a device's message says it
-    /// has, those stored here, as sorted hex. When they are all of them,
-    /// everything the device holds is on the server.
-    pub fn held_of_sent_heads(
-        &mut self,
-        doc_id: &str,
-        message: Option<&[u8]>,
-    ) -> Result<Vec<String>, StoreError> {
-        let Some(heads) = message
-            .and_then(|m| automerge::sync::Message::decode(m).ok())
-            .map(|m| m.heads)
-        else {
-            return Ok(Vec::new());
-        };
-        let doc = self.document(doc_id)?;
-        let mut held: Vec<String> = heads
-            .iter()
-            .filter(|h| doc.get_change_by_hash(h).is_some())
-            .map(|h| h.to_string())
-            .collect();
-        held.sort();
-        held.dedup();
-        Ok(held)
+        let reply = reply_to_device(self.document(doc_id)?, &mut state, sent, upload_only);
+        self.keep_sync_state(doc_id, peer, state);
+        Ok(reply)
     }
 
     /// Current heads as hex strings (what the server reports as persisted).

@@ -182,3 +182,42 @@ pub fn receive_summary(
     doc.receive_sync_message(state, summary)
         .map_err(|e| DocumentError::Automerge(e.to_string()))
 }
+
+/// The server's reply to a device about one document, after its changes
+/// were judged and stored: the next message and the heads it may count as
+/// stored. For a unit the device holds only for upload (expired or taken
+/// away) the message carries no changes (nothing of anyone else's) and
+/// the heads are those of the device's (`sent`: its message) that are
+/// stored here; otherwise they are all of the document's heads. Sorted hex.
+pub fn reply_to_device(
+    doc: &Automerge,
+    state: &mut State,
+    sent: Option<&[u8]>,
+    upload_only: bool,
+) -> (Option<Vec<u8>>, Vec<String>) {
+    let (message, mut heads) = if upload_only {
+        let sent_heads = sent
+            .and_then(|m| Message::decode(m).ok())
+            .map(|m| m.heads)
+            .unwrap_or_default();
+        let held: Vec<String> = sent_heads
+            .iter()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .map(|h| h.to_string())
+            .collect();
+        let message = next_message(doc, state, &[], 0).map(|mut m| {
+            m.changes = ChunkList::empty();
+            m.encode()
+        });
+        // Nothing was sent: keep only what both sides confirmed.
+        *state = confirmed_only(state);
+        (message, held)
+    } else {
+        let message = next_message(doc, state, &[], MAX_MESSAGE_CHANGE_BYTES).map(|m| m.encode());
+        let heads = doc.get_heads().iter().map(|h| h.to_string()).collect();
+        (message, heads)
+    };
+    heads.sort();
+    heads.dedup();
+    (message, heads)
+}

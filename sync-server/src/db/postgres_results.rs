@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::sync::State;
-use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad};
 use chrono::Utc;
 use tokio_postgres::Transaction;
 use walkbook_core::results::rules::Author;
@@ -24,9 +24,7 @@ use walkbook_core::results::{
     admit_changes, derive_household, derive_status, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
-use walkbook_core::sync::step::{
-    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
-};
+use walkbook_core::sync::step::{confirmed_only, decode_message, receive_summary, reply_to_device};
 
 use super::postgres::PgServerDb;
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
@@ -59,12 +57,6 @@ fn heads_json(heads: &[ChangeHash]) -> String {
     let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
     hex.sort();
     serde_json::to_string(&hex).expect("strings serialise")
-}
-
-fn sorted_hex(heads: &[ChangeHash]) -> Vec<String> {
-    let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
-    hex.sort();
-    hex
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, DbError> {
@@ -601,35 +593,8 @@ impl PgServerDb {
                 tx.commit().await?;
                 return Ok((Err(bad_input(doc_id, e)), loaded));
             }
-            let (message, persisted_heads) = if d.upload_only {
-                // Confirm what this device has that is stored here; send
-                // nothing of anyone else's.
-                let held: Vec<String> = {
-                    let sent = d
-                        .message
-                        .and_then(|m| automerge::sync::Message::decode(m).ok())
-                        .map(|m| m.heads)
-                        .unwrap_or_default();
-                    let mut held: Vec<String> = sent
-                        .iter()
-                        .filter(|h| loaded.doc.get_change_by_hash(h).is_some())
-                        .map(|h| h.to_string())
-                        .collect();
-                    held.sort();
-                    held.dedup();
-                    held
-                };
-                let message = next_message(&loaded.doc, &mut state, &[], 0).map(|mut m| {
-                    m.changes = automerge::sync::ChunkList::empty();
-                    m.encode()
-                });
-                state = confirmed_only(&state);
-                (message, held)
-            } else {
-                let message = next_message(&loaded.doc, &mut state, &[], MAX_MESSAGE_CHANGE_BYTES)
-                    .map(|m| m.encode());
-                (message, sorted_hex(&loaded.doc.get_heads()))
-            };
+            let (message, persisted_heads) =
+                reply_to_device(&loaded.doc, &mut state, d.message, d.upload_only);
             store_state(&tx, campaign, doc_id, peer, &state).await?;
             tx.commit().await?;
             Ok((

@@ -129,15 +129,8 @@ impl ResultsStore for SqliteResults {
             }
             let mut out = Vec::with_capacity(docs.len());
             for (d, r) in docs.iter().zip(received) {
-                let (message, persisted_heads) = if d.upload_only {
-                    // Confirm what this device has that is stored here; send
-                    // nothing of anyone else's.
-                    let held = store.held_of_sent_heads(d.doc_id, d.message)?;
-                    (store.generate_upload_only_message(d.doc_id, peer)?, held)
-                } else {
-                    let message = store.generate_sync_message(d.doc_id, peer)?;
-                    (message, store.heads_hex(d.doc_id)?)
-                };
+                let (message, persisted_heads) =
+                    store.reply_to_device(d.doc_id, peer, d.message, d.upload_only)?;
                 out.push(DocSynced {
                     doc_id: d.doc_id.to_string(),
                     message,
