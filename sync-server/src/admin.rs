@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use walkbook_core::model::{
     Assignment, AssignmentKind, ReferenceData, ScriptKind, validate_reference_data,
 };
-use walkbook_core::packet::{encode_packet, packet_body};
+use walkbook_core::packet::{PacketIndex, encode_packet, packet_body_indexed};
 use walkbook_core::store::{DeviceStore, StoreError};
 use walkbook_core::sync::Role;
 
@@ -253,9 +253,10 @@ pub fn publish_packets(home: &impl Home, campaign_id: &str) -> Result<usize, Adm
     let db = home.server_store()?;
     let data = db.campaign(campaign_id)?;
     let mut changed = 0;
+    let index = PacketIndex::new(&data);
     for a in &data.assignments {
         // Compare contents first; only a changed packet is encoded.
-        let mut body = packet_body(&data, &a.id, 0, Utc::now())
+        let mut body = packet_body_indexed(&index, &a.id, 0, Utc::now())
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
         let hash = content_hash(&body.data, &body.assignment);
         body.version = match db.packet_version(campaign_id, &a.id)? {

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -64,6 +64,64 @@ pub fn build_packet(
     Ok((body, bytes))
 }
 
+/// Lookups over a campaign, built once for cutting many packets: each
+/// packet then costs the size of its unit, not of the campaign.
+pub struct PacketIndex<'a> {
+    campaign: &'a ReferenceData,
+    /// Position in `campaign.households` by id.
+    household_at: HashMap<&'a str, usize>,
+    /// Position in `campaign.people` by id.
+    person_at: HashMap<&'a str, usize>,
+    /// Positions in `campaign.people` of each household's residents.
+    residents: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> PacketIndex<'a> {
+    pub fn new(campaign: &'a ReferenceData) -> Self {
+        let mut residents: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in campaign.people.iter().enumerate() {
+            residents
+                .entry(p.household_id.as_str())
+                .or_default()
+                .push(i);
+        }
+        PacketIndex {
+            campaign,
+            household_at: campaign
+                .households
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.id.as_str(), i))
+                .collect(),
+            person_at: campaign
+                .people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect(),
+            residents,
+        }
+    }
+
+    /// The households at these positions, in campaign order.
+    fn households(&self, mut at: Vec<usize>) -> Vec<crate::model::Household> {
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter()
+            .map(|i| self.campaign.households[i].clone())
+            .collect()
+    }
+
+    /// The people at these positions, in campaign order.
+    fn people(&self, mut at: Vec<usize>) -> Vec<Person> {
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter()
+            .map(|i| self.campaign.people[i].clone())
+            .collect()
+    }
+}
+
 /// What [`build_packet`] puts in a packet, checked, without encoding it
 /// (the server compares bodies to see which packets changed, and
 /// compresses only those).
@@ -73,6 +131,22 @@ pub fn packet_body(
     version: u64,
     created_at: DateTime<Utc>,
 ) -> Result<PacketBody, PacketError> {
+    packet_body_indexed(
+        &PacketIndex::new(campaign),
+        assignment_id,
+        version,
+        created_at,
+    )
+}
+
+/// [`packet_body`] with the campaign's lookups built once by the caller.
+pub fn packet_body_indexed(
+    index: &PacketIndex<'_>,
+    assignment_id: &str,
+    version: u64,
+    created_at: DateTime<Utc>,
+) -> Result<PacketBody, PacketError> {
+    let campaign = index.campaign;
     let assignment = campaign
         .assignments
         .iter()
@@ -98,19 +172,16 @@ pub fn packet_body(
         AssignmentKind::Turf => {
             let turf = campaign.turfs.iter().find(|t| t.id == assignment.unit_id);
             if let Some(turf) = turf {
-                let ids: HashSet<&str> = turf.household_ids.iter().map(String::as_str).collect();
-                data.households = campaign
-                    .households
-                    .iter()
-                    .filter(|h| ids.contains(h.id.as_str()))
-                    .cloned()
-                    .collect();
-                data.people = campaign
-                    .people
-                    .iter()
-                    .filter(|p| ids.contains(p.household_id.as_str()))
-                    .cloned()
-                    .collect();
+                let ids = turf.household_ids.iter().map(String::as_str);
+                data.households = index.households(
+                    ids.clone()
+                        .filter_map(|h| index.household_at.get(h).copied())
+                        .collect(),
+                );
+                data.people = index.people(
+                    ids.flat_map(|h| index.residents.get(h).into_iter().flatten().copied())
+                        .collect(),
+                );
                 data.turfs.push(turf.clone());
             }
             (Channel::Door, ScriptKind::Canvass)
@@ -121,24 +192,18 @@ pub fn packet_body(
                 .iter()
                 .find(|l| l.id == assignment.unit_id);
             if let Some(list) = list {
-                let ids: HashSet<&str> = list.person_ids.iter().map(String::as_str).collect();
-                data.people = campaign
-                    .people
-                    .iter()
-                    .filter(|p| ids.contains(p.id.as_str()))
-                    .cloned()
-                    .collect();
-                let homes: HashSet<&str> = data
-                    .people
-                    .iter()
-                    .map(|p| p.household_id.as_str())
-                    .collect();
-                data.households = campaign
-                    .households
-                    .iter()
-                    .filter(|h| homes.contains(h.id.as_str()))
-                    .cloned()
-                    .collect();
+                data.people = index.people(
+                    list.person_ids
+                        .iter()
+                        .filter_map(|p| index.person_at.get(p.as_str()).copied())
+                        .collect(),
+                );
+                data.households = index.households(
+                    data.people
+                        .iter()
+                        .filter_map(|p| index.household_at.get(p.household_id.as_str()).copied())
+                        .collect(),
+                );
                 data.call_lists.push(list.clone());
             }
             (Channel::Phone, ScriptKind::Phone)

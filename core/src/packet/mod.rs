@@ -11,7 +11,7 @@ mod build;
 mod codec;
 
 #[cfg(feature = "organizer")]
-pub use build::{build_packet, carried_fields, packet_body};
+pub use build::{PacketIndex, build_packet, carried_fields, packet_body, packet_body_indexed};
 pub use codec::{MAX_PACKET_BODY_BYTES, PACKET_MAGIC, decode_packet, encode_packet};
 
 use chrono::{DateTime, Utc};
