@@ -33,16 +33,6 @@ struct Store {
     value: String,
 }
 
-impl Store {
-    /// The stores, opened anew.
-    fn open(&self) -> Deployment {
-        match self.flag {
-            "--database-url" => Deployment::postgres(&self.value).unwrap(),
-            _ => Deployment::embedded(DataDir::open(&self.value).unwrap()).unwrap(),
-        }
-    }
-}
-
 async fn serve(store: &Store, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_walkbook-server"))
         .args([
@@ -307,10 +297,9 @@ async fn converge_through_faults(home: &Deployment, store: &Store, processes: us
         }
     }
 
-    // Read what the servers stored through fresh stores (the embedded
-    // results store keeps the documents it loaded: this process's copy
-    // predates the servers' writes).
-    let fresh = store.open();
+    // Read what the servers stored through this process's own stores,
+    // opened before the servers wrote: a stale copy must not be served.
+    let fresh = home;
     let mut server_ids = Vec::new();
     let mut server_heads = BTreeMap::new();
     for (doc, attempts) in fresh.results.unit_attempts(&campaign_id).unwrap() {

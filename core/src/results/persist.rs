@@ -50,6 +50,27 @@ impl DeviceStore {
         Ok(self.docs.get_mut(doc_id).expect("inserted above"))
     }
 
+    /// Drops the in-memory copy of a document when the store holds other
+    /// heads than it (another process wrote to this file since it was
+    /// loaded), so the next use reloads it. Returns whether it was stale.
+    /// The server calls this before every sync of a document; a phone is
+    /// the only writer of its store and does not need to.
+    pub fn forget_if_stale(&mut self, doc_id: &str) -> Result<bool, StoreError> {
+        let Some(doc) = self.docs.get(doc_id) else {
+            return Ok(false);
+        };
+        let stored: Option<String> = self
+            .conn
+            .prepare_cached("SELECT heads FROM result_docs WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| r.get(0))
+            .optional()?;
+        let stale = stored.is_some_and(|h| h != heads_json(&doc.get_heads()));
+        if stale {
+            self.docs.remove(doc_id);
+        }
+        Ok(stale)
+    }
+
     /// Loads a document strictly: a damaged snapshot or chunk, or a history
     /// that ends short of the stored heads, is reported, never papered over.
     pub fn load_document(&self, doc_id: &str) -> Result<Automerge, StoreError> {

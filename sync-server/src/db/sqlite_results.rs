@@ -114,6 +114,11 @@ impl ResultsStore for SqliteResults {
             let peer = author.device_id.as_str();
             let mut received = Vec::with_capacity(docs.len());
             for d in docs {
+                // Another process may have written this file (one serving
+                // process per data directory is the setup, but an admin
+                // command or a mistake is not excluded): never build on a
+                // stale copy.
+                store.forget_if_stale(d.doc_id)?;
                 // Every request starts from what this device confirmed,
                 // never from what an earlier (maybe lost) reply carried.
                 store.begin_sync_session(d.doc_id, peer)?;
@@ -147,7 +152,10 @@ impl ResultsStore for SqliteResults {
     }
 
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {
-        self.with(campaign_id, |s| Ok(s.heads_hex(doc_id)?))
+        self.with(campaign_id, |s| {
+            s.forget_if_stale(doc_id)?;
+            Ok(s.heads_hex(doc_id)?)
+        })
     }
 
     fn has_synced(
