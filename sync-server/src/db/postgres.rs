@@ -221,7 +221,20 @@ impl PgServerDb {
                 text.push_str(&format!(": {s}"));
                 source = s.source();
             }
-            DbError::Unavailable(format!("could not connect to PostgreSQL: {text}"))
+            // A refused certificate, password or host entry will not get
+            // better by retrying: say what to fix instead.
+            let refused = e
+                .as_db_error()
+                .is_some_and(|d| d.code().code().starts_with("28"))
+                || text.contains("certificate")
+                || text.contains("pg_hba.conf");
+            if refused {
+                DbError::Invalid(format!(
+                    "could not connect to PostgreSQL: {text}; check the user and password in the database URL, the server's pg_hba.conf, and for TLS --database-ca"
+                ))
+            } else {
+                DbError::Unavailable(format!("could not connect to PostgreSQL: {text}"))
+            }
         };
         let ended = |e: tokio_postgres::Error| tracing::warn!("PostgreSQL connection ended: {e}");
         Ok(match &self.tls {
