@@ -22,7 +22,7 @@ pub use next::{
     DoorState, NextCall, door_state, door_state_of, next_call, pick_by_state, pick_next_call,
     pick_next_door,
 };
-pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome};
+pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome, heads_json};
 pub use refused::RefusedAttempt;
 pub use status::{
     HouseholdSummary, Status, StatusSummary, UnitStatus, derive_household, derive_status,

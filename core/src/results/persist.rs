@@ -25,8 +25,9 @@ pub struct MergeOutcome {
     pub new_attempts: usize,
 }
 
-/// Heads as stored in `result_docs.heads`: sorted hex hashes, as JSON.
-pub(crate) fn heads_json(heads: &[ChangeHash]) -> String {
+/// Heads as stored in `result_docs.heads`: sorted hex hashes, as JSON (the
+/// same form in every home, so stores compare and migrate one to one).
+pub fn heads_json(heads: &[ChangeHash]) -> String {
     let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
     hex.sort();
     serde_json::to_string(&hex).expect("strings serialise")

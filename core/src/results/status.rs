@@ -79,6 +79,28 @@ impl StatusSummary {
             last_at_ms: None,
         }
     }
+
+    /// A final status reported from elsewhere in the campaign by its kind
+    /// (`do_not_contact`, `contacted`, `refused`, `moved`, `deceased`: the
+    /// server's suppressions), with no attempts of its own here; `None`
+    /// for any other kind.
+    pub fn reported_final(kind: &str) -> Option<Self> {
+        let status = match kind {
+            "do_not_contact" => Status::DoNotContact,
+            "contacted" => Status::Contacted {
+                answers: Default::default(),
+            },
+            "refused" => Status::Refused,
+            "moved" => Status::Moved,
+            "deceased" => Status::Deceased,
+            _ => return None,
+        };
+        Some(StatusSummary {
+            status,
+            attempts: 0,
+            last_at_ms: None,
+        })
+    }
 }
 
 /// Per door: the status of household-level attempts ("nobody home") and

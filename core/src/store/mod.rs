@@ -18,8 +18,8 @@ pub use dashboard::ConflictRow;
 pub use error::StoreError;
 pub use install::InstallOutcome;
 pub use open::{DatabaseKey, open_database, open_database_with};
-pub use phonebank::ClaimedBatch;
 pub(crate) use phonebank::write_suppressions;
+pub use phonebank::{ClaimedBatch, campaign_wide_from};
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
 pub use retire::{EXPIRY_GRACE_MS, Retired};
 

@@ -13,7 +13,7 @@ use super::queries::{
 use super::{DeviceStore, StoreError};
 use crate::calls::{CallWindow, call_window, dialable_phone, phone_ref, zone_for_postal_code};
 use crate::model::{AssignmentKind, Person, Phone};
-use crate::results::{NextCall, Status, StatusSummary, next_call};
+use crate::results::{NextCall, StatusSummary, next_call};
 
 /// A batch of contacts this device claimed from a shared call list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,20 +22,6 @@ pub struct ClaimedBatch {
     pub list_id: String,
     pub person_ids: Vec<String>,
     pub expires_at_ms: i64,
-}
-
-/// A final status from its kind, for suppressions sent by the server.
-fn final_status(kind: &str) -> Option<Status> {
-    Some(match kind {
-        "do_not_contact" => Status::DoNotContact,
-        "contacted" => Status::Contacted {
-            answers: Default::default(),
-        },
-        "refused" => Status::Refused,
-        "moved" => Status::Moved,
-        "deceased" => Status::Deceased,
-        _ => return None,
-    })
 }
 
 impl DeviceStore {
@@ -124,11 +110,7 @@ impl DeviceStore {
                     serde_json::from_str(&text)
                         .map_err(|e| StoreError::Corrupt(format!("status of {person_id}: {e}")))?,
                 ),
-                (None, Some(kind)) => final_status(&kind).map(|status| StatusSummary {
-                    status,
-                    attempts: 0,
-                    last_at_ms: None,
-                }),
+                (None, Some(kind)) => StatusSummary::reported_final(&kind),
                 (None, None) => None,
             };
             if let Some(status) = status {
@@ -139,9 +121,11 @@ impl DeviceStore {
     }
 }
 
-/// The person's status on one unit, with campaign-wide finals on top
-/// (`elsewhere` from [`DeviceStore::statuses_elsewhere`]).
-pub(crate) fn campaign_wide_from(
+/// The person's status on one unit, with a do-not-contact flag and
+/// campaign-wide finals on top (`elsewhere`: on a phone from
+/// `DeviceStore::statuses_elsewhere`, on the server from the campaign's
+/// final statuses).
+pub fn campaign_wide_from(
     person_id: &str,
     do_not_contact: bool,
     own: StatusSummary,

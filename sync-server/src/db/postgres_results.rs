@@ -15,13 +15,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::sync::State;
-use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad};
+use automerge::{Automerge, Change, LoadOptions, OnPartialLoad};
 use chrono::Utc;
 use tokio_postgres::Transaction;
 use walkbook_core::results::rules::Author;
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    admit_changes, derive_household, derive_status, init_document,
+    admit_changes, derive_household, derive_status, heads_json, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::step::{confirmed_only, decode_message, receive_summary, reply_to_device};
@@ -50,13 +50,6 @@ fn bad_input(doc_id: &str, source: DocumentError) -> DbError {
         doc: doc_id.to_string(),
         source,
     })
-}
-
-/// Heads as stored: sorted hex hashes, as JSON (the embedded store's form).
-fn heads_json(heads: &[ChangeHash]) -> String {
-    let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
-    hex.sort();
-    serde_json::to_string(&hex).expect("strings serialise")
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, DbError> {

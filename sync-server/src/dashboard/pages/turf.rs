@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use walkbook_core::model::{Household, Person};
 use walkbook_core::results::{Status, StatusSummary, person_at_door};
+use walkbook_core::store::campaign_wide_from;
 
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::views::{DoorRow, Dot, TurfPage, render};
@@ -102,20 +103,6 @@ struct Door {
     people: Vec<(Person, StatusSummary)>,
 }
 
-/// A final status kind reported from elsewhere in the campaign, as a status.
-fn final_status(kind: &str) -> Option<Status> {
-    Some(match kind {
-        "do_not_contact" => Status::DoNotContact,
-        "contacted" => Status::Contacted {
-            answers: BTreeMap::new(),
-        },
-        "refused" => Status::Refused,
-        "moved" => Status::Moved,
-        "deceased" => Status::Deceased,
-        _ => return None,
-    })
-}
-
 /// The turf's doors (in the turf's order), each person's status at the
 /// door: their own results, the household's, a do-not-contact flag, and a
 /// final status from elsewhere in the campaign (a call) on top.
@@ -136,9 +123,10 @@ fn doors_of(state: &AppState, campaign: &str, turf_id: &str) -> Result<Vec<Door>
         .flatten()
         .cloned()
         .collect();
-    let elsewhere: std::collections::HashMap<String, String> =
+    let elsewhere: std::collections::HashMap<String, StatusSummary> =
         super::with_results(state, |r| r.final_statuses_of(campaign, &on_turf))?
             .into_iter()
+            .filter_map(|(person, kind)| Some((person, StatusSummary::reported_final(&kind)?)))
             .collect();
     let households = view.households_by_id();
     let mut residents: std::collections::HashMap<&str, Vec<&Person>> = Default::default();
@@ -168,14 +156,8 @@ fn doors_of(state: &AppState, campaign: &str, turf_id: &str) -> Result<Vec<Door>
                     .get(&p.id)
                     .cloned()
                     .unwrap_or_else(StatusSummary::not_attempted);
-                let mut status = person_at_door(&own, &level);
-                if p.do_not_contact {
-                    status.status = Status::DoNotContact;
-                } else if !status.status.is_final()
-                    && let Some(s) = elsewhere.get(&p.id).and_then(|k| final_status(k))
-                {
-                    status.status = s;
-                }
+                let at_door = person_at_door(&own, &level);
+                let status = campaign_wide_from(&p.id, p.do_not_contact, at_door, &elsewhere);
                 (p.clone(), status)
             })
             .collect();
