@@ -520,10 +520,7 @@ pub fn bench_store(root: &Path) -> Result<StoreBenchReport, DemoError> {
 /// `walkbook-dev bench-organizer`: import, turf cutting, dashboard.
 #[derive(Debug, Clone)]
 pub struct OrganizerBenchReport {
-    pub import_rows: u64,
-    pub import_time: Duration,
-    pub import_peak_rss_mb: f64,
-    pub baseline_rss_mb: f64,
+    pub import: ImportBench,
     pub cut_households: usize,
     pub cut_time: Duration,
     pub turfs: usize,
@@ -531,7 +528,30 @@ pub struct OrganizerBenchReport {
     pub overview_time: Duration,
 }
 
-fn vm_hwm_mb() -> f64 {
+/// A statewide file imported into a data directory by `walkbook-dev
+/// import-once` (a process of its own, so its peak memory is the import's
+/// alone), then imported again (every voter an update).
+#[derive(Debug, Clone)]
+pub struct ImportBench {
+    pub rows: u64,
+    pub file_bytes: u64,
+    pub first: ImportRun,
+    pub again: ImportRun,
+}
+
+/// What one `import-once` process reported.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRun {
+    pub imported: u64,
+    pub updated: u64,
+    pub rejected: u64,
+    pub warnings: u64,
+    pub time: Duration,
+    pub peak_rss_mb: f64,
+}
+
+/// This process's peak resident memory so far, in MB.
+pub fn vm_hwm_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -543,40 +563,140 @@ fn vm_hwm_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoError> {
-    let io = |e: String| std::io::Error::other(e);
-    // 100,000 voters, written by a separate process so its memory is not ours.
-    let gen_dir = root.join("gen");
-    let status = std::process::Command::new(std::env::current_exe()?)
-        .args(["generate", "--households", "45500", "--seed", "5", "--out"])
-        .arg(&gen_dir)
-        .stdout(std::process::Stdio::null())
-        .status()?;
-    if !status.success() {
-        return Err(io("generating the voter file failed".into()).into());
-    }
-    let baseline_rss_mb = vm_hwm_mb();
-    let mut data = walkbook_core::model::ReferenceData {
-        campaign: generate_campaign(&GenerateOptions {
-            households: 1,
-            seed: 1,
-        })
-        .campaign,
-        ..Default::default()
-    };
+/// One import of `file` into campaign `campaign_id` of the data directory
+/// `dir`, as `admin import` runs it; the caller prints the line
+/// `import-once` answers with.
+pub fn import_once(dir: &Path, campaign_id: &str, file: &Path) -> Result<ImportRun, DemoError> {
+    let home = Deployment::embedded(DataDir::open(dir)?)?;
     let t = Instant::now();
-    let file = std::fs::File::open(gen_dir.join("voters.csv"))?;
-    let report = walkbook_core::import::import_voters(
-        &mut data,
+    let r = admin::import_voter_file(
+        &home,
+        campaign_id,
         file,
         walkbook_core::import::Delimiter::Auto,
-        |_| {},
-    )
-    .map_err(|e| io(e.to_string()))?;
-    let import_time = t.elapsed();
-    let import_peak_rss_mb = vm_hwm_mb();
+        None,
+        false,
+        &walkbook_server::progress::NoProgress,
+        &mut |_, _| {},
+    )?;
+    Ok(ImportRun {
+        imported: r.imported,
+        updated: r.updated,
+        rejected: r.rejected_count,
+        warnings: r.warning_count,
+        time: t.elapsed(),
+        peak_rss_mb: vm_hwm_mb(),
+    })
+}
 
-    drop(data);
+impl ImportRun {
+    /// The line `import-once` prints, read back by [`ImportRun::parse`].
+    pub fn line(&self) -> String {
+        format!(
+            "imported={} updated={} rejected={} warnings={} secs={:.3} peak_rss_mb={:.1}",
+            self.imported,
+            self.updated,
+            self.rejected,
+            self.warnings,
+            self.time.as_secs_f64(),
+            self.peak_rss_mb
+        )
+    }
+
+    fn parse(line: &str) -> Option<Self> {
+        let field = |name: &str| {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        };
+        Some(ImportRun {
+            imported: field("imported")?.parse().ok()?,
+            updated: field("updated")?.parse().ok()?,
+            rejected: field("rejected")?.parse().ok()?,
+            warnings: field("warnings")?.parse().ok()?,
+            time: Duration::from_secs_f64(field("secs")?.parse().ok()?),
+            peak_rss_mb: field("peak_rss_mb")?.parse().ok()?,
+        })
+    }
+}
+
+/// Writes a statewide-layout file of `rows` voters, creates an empty
+/// campaign in a data directory and imports the file twice, each time in
+/// a child process.
+pub fn bench_import(root: &Path, rows: u64) -> Result<ImportBench, DemoError> {
+    let io = |e: String| std::io::Error::other(e);
+    let file = root.join("statewide.tsv");
+    let file_bytes =
+        crate::statewide::write_statewide_file(rows, 7, std::fs::File::create(&file)?)?;
+    let dir = root.join("import-server");
+    let mut campaign = generate_campaign(&GenerateOptions {
+        households: 1,
+        seed: 1,
+    });
+    campaign.households.clear();
+    campaign.people.clear();
+    campaign.turfs.clear();
+    campaign.call_lists.clear();
+    campaign.assignments.clear();
+    let campaign_id = admin::create_campaign(&DataDir::open(&dir)?, &campaign)?;
+    let run = || -> Result<ImportRun, DemoError> {
+        let out = std::process::Command::new(std::env::current_exe()?)
+            .arg("import-once")
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--campaign", &campaign_id, "--file"])
+            .arg(&file)
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            return Err(io(format!(
+                "import-once failed: {}{}",
+                text,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+            .into());
+        }
+        ImportRun::parse(&text).ok_or_else(|| io(format!("import-once printed {text:?}")).into())
+    };
+    let first = run()?;
+    let again = run()?;
+    let _ = std::fs::remove_file(&file);
+    Ok(ImportBench {
+        rows,
+        file_bytes,
+        first,
+        again,
+    })
+}
+
+impl ImportBench {
+    /// What the bench prints about the import, as soon as it is measured.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "statewide file: {} rows, {:.0} MB (NC ncvoter layout, tab-separated)",
+            self.rows,
+            self.file_bytes as f64 / 1e6
+        );
+        for (what, run) in [("import", &self.first), ("re-import", &self.again)] {
+            out.push_str(&format!(
+                "\n{what:<9}: {:.1} s ({:.0} rows/s), peak memory {:.0} MB (target < 300 MB); {} new, {} updated, {} rejected, {} warnings",
+                run.time.as_secs_f64(),
+                self.rows as f64 / run.time.as_secs_f64(),
+                run.peak_rss_mb,
+                run.imported,
+                run.updated,
+                run.rejected,
+                run.warnings
+            ));
+        }
+        out
+    }
+}
+
+pub async fn bench_organizer(root: &Path, voters: u64) -> Result<OrganizerBenchReport, DemoError> {
+    let io = |e: String| std::io::Error::other(e);
+    let import = blocking(|| bench_import(root, voters))?;
+    println!("{}", import.summary());
+
     // Turf cutting of 100,000 households (a bigger generated campaign).
     let big = generate_campaign(&GenerateOptions {
         households: 100_000,
@@ -599,6 +719,17 @@ pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoEr
     let mut attempts = 0;
     {
         let mut store = dir.campaign_store(&campaign_id)?;
+        // The server keeps no reference data in its results files: the
+        // bench records as an organizer's device would, from the packets.
+        let server = admin::Home::server_store(&dir)?;
+        for a in &campaign.assignments {
+            if let Some((_, bytes)) = server
+                .packet(&campaign_id, &a.id)
+                .map_err(|e| io(e.to_string()))?
+            {
+                store.install_packet(&bytes)?;
+            }
+        }
         let turf_assignments: Vec<_> = campaign
             .assignments
             .iter()
@@ -670,10 +801,7 @@ pub async fn bench_organizer(root: &Path) -> Result<OrganizerBenchReport, DemoEr
     let _ = tx.send(());
     let _ = server.await;
     Ok(OrganizerBenchReport {
-        import_rows: report.rows,
-        import_time,
-        import_peak_rss_mb,
-        baseline_rss_mb,
+        import,
         cut_households,
         cut_time,
         turfs: turfs.len(),

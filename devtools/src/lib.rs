@@ -9,6 +9,7 @@ pub mod bench;
 pub mod demo;
 pub mod faults;
 pub mod postgres;
+pub mod statewide;
 
 /// Runs the futures at once (on the calling task) and returns their
 /// outputs in order: `join_all` without a futures dependency, for futures

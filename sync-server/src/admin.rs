@@ -458,11 +458,17 @@ pub fn revoke_device(
 }
 
 /// Imports a voter file into a campaign (people by id, households by
-/// normalised address) and republishes changed packets. Returns the report;
-/// nothing is saved when the file as a whole is unusable. With `dry_run`
-/// it only reports what it would do and writes nothing. `columns` is a
-/// mapping file (see `walkbook_core::import::ColumnMapping`); without one
-/// a built-in layout is recognised from the header, or the usual names.
+/// normalised address), streamed into the store in one transaction: memory
+/// stays bounded whatever the size of the file or the campaign. Every
+/// rejection and warning goes to `findings` as it is found. When the import
+/// commits it is durable; then packets are republished if the campaign has
+/// assignments (their doors may have new or changed people). Nothing is
+/// saved when the file as a whole is unusable. With `dry_run` it only
+/// reports what it would do and writes nothing (the transaction is rolled
+/// back). `columns` is a mapping file (see
+/// `walkbook_core::import::ColumnMapping`); without one a built-in layout
+/// is recognised from the header, or the usual names.
+#[allow(clippy::too_many_arguments)]
 pub fn import_voter_file(
     home: &impl Home,
     campaign_id: &str,
@@ -471,6 +477,10 @@ pub fn import_voter_file(
     columns: Option<&Path>,
     dry_run: bool,
     progress: &dyn crate::progress::Progress,
+    findings: &mut dyn FnMut(
+        walkbook_core::import::FindingKind,
+        &walkbook_core::import::RejectedRow,
+    ),
 ) -> Result<walkbook_core::import::ImportReport, AdminError> {
     let mapping = match columns {
         None => None,
@@ -490,30 +500,35 @@ pub fn import_voter_file(
         }
     };
     let db = home.server_store()?;
-    let mut data = db.campaign(campaign_id)?;
     let file = std::fs::File::open(path).map_err(|source| AdminError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let report = walkbook_core::import::import_voters_mapped(
-        &mut data,
-        crate::progress::ProgressRead::new(file, progress),
+    let mut file = Some(file);
+    let options = walkbook_core::import::ImportOptions {
         delimiter,
-        mapping.as_ref(),
-        |_| {},
-    )
-    .map_err(|e| AdminError::BadCampaignFile {
-        path: path.to_path_buf(),
-        problem: e.to_string(),
-    })?;
-    if dry_run {
-        return Ok(report);
+        mapping: mapping.as_ref(),
+    };
+    let report = db
+        .import_people(campaign_id, !dry_run, &mut |sink| {
+            let file = file.take().ok_or_else(|| {
+                walkbook_core::import::ImportError::Read("the file was already read".into())
+            })?;
+            walkbook_core::import::import_into(
+                sink,
+                crate::progress::ProgressRead::new(file, progress),
+                &options,
+                findings,
+                &mut |_| {},
+            )
+        })?
+        .map_err(|e| AdminError::BadCampaignFile {
+            path: path.to_path_buf(),
+            problem: e.to_string(),
+        })?;
+    if !dry_run && !db.assignment_ids(campaign_id)?.is_empty() {
+        publish_packets(home, campaign_id)?;
     }
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
-    })?;
-    publish_packets(home, campaign_id)?;
     Ok(report)
 }
 

@@ -21,4 +21,4 @@ pub use script::{
 };
 
 mod validate;
-pub use validate::{ReferenceError, validate_reference_data};
+pub use validate::{ReferenceError, check_household, check_person, validate_reference_data};

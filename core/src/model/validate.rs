@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{AssignmentKind, QuestionKind, ReferenceData, ScriptKind, normalize_phone};
+use super::{
+    AssignmentKind, Household, Person, QuestionKind, ReferenceData, ScriptKind, normalize_phone,
+};
 
 /// A problem in reference data, naming the record and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,66 +70,21 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
 
     let households = check_unique("household", data.households.iter().map(|h| h.id.as_str()))?;
     for h in &data.households {
-        let record = format!("household {}", h.id);
-        if h.street_name.trim().is_empty() {
-            return fail(record, "the street name is empty");
-        }
-        match (h.lat, h.lon) {
-            (Some(lat), Some(lon)) => {
-                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                    return fail(
-                        record,
-                        format!("coordinates ({lat}, {lon}) are out of range"),
-                    );
-                }
-            }
-            (None, None) => {}
-            _ => {
-                return fail(
-                    record,
-                    "has only one of latitude and longitude; give both or neither",
-                );
-            }
-        }
+        check_household(h)?;
     }
 
     let people = check_unique("person", data.people.iter().map(|p| p.id.as_str()))?;
     for p in &data.people {
-        let record = format!("person {}", p.id);
         if !households.contains(p.household_id.as_str()) {
             return fail(
-                record,
+                format!("person {}", p.id),
                 format!(
                     "lives in household {} which is not in the data",
                     p.household_id
                 ),
             );
         }
-        if let Some(s) = p.support_score
-            && !(1..=5).contains(&s)
-        {
-            return fail(record, format!("support score {s} is outside 1..5"));
-        }
-        if let Some(y) = p.birth_year
-            && !(1880..=2030).contains(&y)
-        {
-            return fail(record, format!("birth year {y} is not plausible"));
-        }
-        for phone in &p.phones {
-            match normalize_phone(&phone.number) {
-                Ok(n) if n == phone.number => {}
-                Ok(n) => {
-                    return fail(
-                        record,
-                        format!(
-                            "phone {:?} must be stored in E.164 form ({n})",
-                            phone.number
-                        ),
-                    );
-                }
-                Err(e) => return fail(record, e.to_string()),
-            }
-        }
+        check_person(p)?;
     }
 
     let turfs = check_unique("turf", data.turfs.iter().map(|t| t.id.as_str()))?;
@@ -314,6 +271,77 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
                 record,
                 format!("is for volunteer {} who is not in the data", a.volunteer_id),
             );
+        }
+    }
+    Ok(())
+}
+
+/// The checks on one household alone (its street and coordinates), for
+/// whole campaigns and for imports that write one household at a time.
+pub fn check_household(h: &Household) -> Result<(), ReferenceError> {
+    let record = format!("household {}", h.id);
+    if h.id.trim().is_empty() {
+        return fail(
+            "household with an empty id",
+            "every record needs a non-empty id",
+        );
+    }
+    if h.street_name.trim().is_empty() {
+        return fail(record, "the street name is empty");
+    }
+    match (h.lat, h.lon) {
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return fail(
+                    record,
+                    format!("coordinates ({lat}, {lon}) are out of range"),
+                );
+            }
+        }
+        (None, None) => {}
+        _ => {
+            return fail(
+                record,
+                "has only one of latitude and longitude; give both or neither",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The checks on one person alone (support score, birth year, phones in
+/// E.164 form); that their household exists is the caller's to check.
+pub fn check_person(p: &Person) -> Result<(), ReferenceError> {
+    let record = format!("person {}", p.id);
+    if p.id.trim().is_empty() {
+        return fail(
+            "person with an empty id",
+            "every record needs a non-empty id",
+        );
+    }
+    if let Some(s) = p.support_score
+        && !(1..=5).contains(&s)
+    {
+        return fail(record, format!("support score {s} is outside 1..5"));
+    }
+    if let Some(y) = p.birth_year
+        && !(1880..=2030).contains(&y)
+    {
+        return fail(record, format!("birth year {y} is not plausible"));
+    }
+    for phone in &p.phones {
+        match normalize_phone(&phone.number) {
+            Ok(n) if n == phone.number => {}
+            Ok(n) => {
+                return fail(
+                    record,
+                    format!(
+                        "phone {:?} must be stored in E.164 form ({n})",
+                        phone.number
+                    ),
+                );
+            }
+            Err(e) => return fail(record, e.to_string()),
         }
     }
     Ok(())

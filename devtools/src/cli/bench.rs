@@ -180,23 +180,38 @@ pub fn run_store(_args: &StoreBenchArgs) -> Result<(), CliError> {
 }
 
 #[derive(Debug, Args)]
-pub struct OrganizerBenchArgs {}
+pub struct OrganizerBenchArgs {
+    /// Rows of the synthetic statewide voter file (NC `ncvoter` layout,
+    /// tab-separated); a statewide file has 5-8 million.
+    #[arg(long, default_value_t = 100_000)]
+    pub voters: u64,
+}
 
-pub fn run_organizer(_args: &OrganizerBenchArgs) -> Result<(), CliError> {
+#[derive(Debug, Args)]
+pub struct ImportOnceArgs {
+    #[arg(long)]
+    pub data_dir: std::path::PathBuf,
+    #[arg(long)]
+    pub campaign: String,
+    #[arg(long)]
+    pub file: std::path::PathBuf,
+}
+
+pub fn run_import_once(args: &ImportOnceArgs) -> Result<(), CliError> {
+    let r = walkbook_dev::bench::import_once(&args.data_dir, &args.campaign, &args.file)
+        .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+    println!("{}", r.line());
+    Ok(())
+}
+
+pub fn run_organizer(args: &OrganizerBenchArgs) -> Result<(), CliError> {
     walkbook_server::process::init_logs(walkbook_server::process::LogFormat::Text, "warn");
     let root = std::env::temp_dir().join(format!("walkbook-bench-org-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let r = rt.block_on(bench_organizer(&root));
+    let r = rt.block_on(bench_organizer(&root, args.voters));
     let _ = std::fs::remove_dir_all(&root);
     let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
-    println!(
-        "import {} voter rows: {:.2} s; peak memory {:.0} MB (process before import {:.0} MB)",
-        r.import_rows,
-        r.import_time.as_secs_f64(),
-        r.import_peak_rss_mb,
-        r.baseline_rss_mb
-    );
     println!(
         "cut {} households into {} turfs: {:.2} s",
         r.cut_households,

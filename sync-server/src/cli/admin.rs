@@ -275,6 +275,13 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             };
             let size = std::fs::metadata(file).ok().map(|m| m.len());
             let progress = super::progress::Stderr::bytes("importing", size);
+            // The report file is written as the import finds things, so a
+            // file with millions of warnings needs no memory for them.
+            let mut report_file = report
+                .as_deref()
+                .map(ImportReportFile::create)
+                .transpose()?;
+            let mut write_failed = None;
             let r = ops::import_voter_file(
                 dir,
                 campaign,
@@ -283,14 +290,26 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 columns.as_deref(),
                 *dry_run,
                 &progress,
-            )?;
+                &mut |kind, row| {
+                    if let Some(f) = report_file.as_mut()
+                        && write_failed.is_none()
+                        && let Err(e) = f.write(kind, row)
+                    {
+                        write_failed = Some(e);
+                    }
+                },
+            );
             progress.finish();
-            if let Some(path) = report {
-                write_import_report(path, &r)?;
+            if let Some(e) = write_failed {
+                return Err(e);
+            }
+            let r = r?;
+            if let (Some(f), Some(path)) = (report_file, report) {
+                f.finish()?;
                 println!(
                     "report: {} rejected rows and {} warnings written to {}",
-                    r.rejected.len(),
-                    r.warnings.len(),
+                    r.rejected_count,
+                    r.warning_count,
                     path.display()
                 );
             }
@@ -313,24 +332,33 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 r.rows,
                 r.imported,
                 r.updated,
-                r.rejected.len(),
+                r.rejected_count,
                 r.households_created,
                 r.merged_into_households,
                 r.without_coordinates
             );
-            for x in &r.rejected {
+            for x in r.rejected.iter().take(50) {
                 println!("  line {}: {}", x.line, x.reason);
             }
-            if !r.warnings.is_empty() {
+            if r.rejected_count > 50 {
+                println!(
+                    "  … and {} more rejected rows (--report FILE lists them all)",
+                    r.rejected_count - 50
+                );
+            }
+            if r.warning_count > 0 {
                 println!(
                     "{} warnings (imported with something missing):",
-                    r.warnings.len()
+                    r.warning_count
                 );
                 for x in r.warnings.iter().take(50) {
                     println!("  line {}: {}", x.line, x.reason);
                 }
-                if r.warnings.len() > 50 {
-                    println!("  … and {} more", r.warnings.len() - 50);
+                if r.warning_count > 50 {
+                    println!(
+                        "  … and {} more (--report FILE lists them all)",
+                        r.warning_count - 50
+                    );
                 }
             }
         }
@@ -481,33 +509,54 @@ fn migrate_to_postgres(from: &std::path::Path, args: &AdminArgs) -> Result<(), C
     Ok(())
 }
 
-/// The whole import report as CSV: line, kind (rejected or warning), reason.
-fn write_import_report(
-    path: &std::path::Path,
-    r: &walkbook_core::import::ImportReport,
-) -> Result<(), CliError> {
-    let wrap = |source: std::io::Error| CliError::WriteFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::create(path).map_err(wrap)?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let rows = std::iter::once(("line".to_string(), "kind", "reason".to_string()))
-        .chain(
-            r.rejected
-                .iter()
-                .map(|x| (x.line.to_string(), "rejected", x.reason.clone())),
-        )
-        .chain(
-            r.warnings
-                .iter()
-                .map(|x| (x.line.to_string(), "warning", x.reason.clone())),
-        );
-    for (line, kind, reason) in rows {
-        let safe = walkbook_core::export::csv_safe(&reason).into_owned();
-        w.write_record([line.as_str(), kind, safe.as_str()])
-            .map_err(|e| wrap(std::io::Error::other(e.to_string())))?;
+/// The whole import report as CSV, written as the import goes: line, kind
+/// (rejected or warning), reason (formula cells neutralised).
+struct ImportReportFile {
+    path: std::path::PathBuf,
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+impl ImportReportFile {
+    fn create(path: &std::path::Path) -> Result<Self, CliError> {
+        let file = std::fs::File::create(path).map_err(|source| CliError::WriteFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut out = ImportReportFile {
+            path: path.to_path_buf(),
+            w: csv::Writer::from_writer(std::io::BufWriter::new(file)),
+        };
+        out.record("line", "kind", "reason")?;
+        Ok(out)
     }
-    w.flush().map_err(wrap)?;
-    Ok(())
+
+    fn wrap(&self, e: impl std::fmt::Display) -> CliError {
+        CliError::WriteFile {
+            path: self.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        }
+    }
+
+    fn record(&mut self, line: &str, kind: &str, reason: &str) -> Result<(), CliError> {
+        let safe = walkbook_core::export::csv_safe(reason);
+        self.w
+            .write_record([line, kind, safe.as_ref()])
+            .map_err(|e| self.wrap(e))
+    }
+
+    fn write(
+        &mut self,
+        kind: walkbook_core::import::FindingKind,
+        row: &walkbook_core::import::RejectedRow,
+    ) -> Result<(), CliError> {
+        let kind = match kind {
+            walkbook_core::import::FindingKind::Rejected => "rejected",
+            walkbook_core::import::FindingKind::Warning => "warning",
+        };
+        self.record(&row.line.to_string(), kind, &row.reason)
+    }
+
+    fn finish(mut self) -> Result<(), CliError> {
+        self.w.flush().map_err(|e| self.wrap(e))
+    }
 }

@@ -13,9 +13,11 @@
 
 mod migrate;
 mod postgres;
+mod postgres_import;
 mod postgres_results;
 mod reference;
 mod sqlite;
+mod sqlite_import;
 mod sqlite_results;
 
 pub use migrate::{MoveReport, copy_to_postgres};
@@ -27,6 +29,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use walkbook_core::import::{ImportError, ImportReport, VoterSink};
 use walkbook_core::model::ReferenceData;
 use walkbook_core::results::rules::{Author, UnitData};
 use walkbook_core::results::{Attempt, HouseholdSummary, Refusal, StatusSummary};
@@ -121,6 +124,9 @@ pub(crate) fn random_secret() -> String {
     )
 }
 
+/// An import, run against the sink a store hands it.
+pub type ImportRun<'a> = dyn FnMut(&mut dyn VoterSink) -> Result<ImportReport, ImportError> + 'a;
+
 /// Campaigns, their reference data and their published packets.
 pub trait CampaignStore {
     /// Validates and stores a new campaign; its id.
@@ -136,6 +142,23 @@ pub trait CampaignStore {
     /// another process.
     fn campaign_revision(&self, id: &str) -> Result<i64, DbError>;
     fn campaign_ids(&self) -> Result<Vec<String>, DbError>;
+    /// The ids of a campaign's assignments (without reading the rest).
+    fn assignment_ids(&self, campaign_id: &str) -> Result<Vec<String>, DbError>;
+    /// Streams a voter-file import into a campaign's stored people and
+    /// households in one transaction: `run` writes through the sink it is
+    /// given, which answers from the tables (memory stays bounded by the
+    /// import's batch, not by the campaign). When `run` returns a report
+    /// and `commit` is true, everything is committed, and durable when this
+    /// returns, and the campaign's revision moves; otherwise (a dry run, a
+    /// file that cannot be used) it is rolled back and the campaign is
+    /// exactly as it was. The outer error is the store's, the inner the
+    /// file's.
+    fn import_people(
+        &self,
+        campaign_id: &str,
+        commit: bool,
+        run: &mut ImportRun<'_>,
+    ) -> Result<Result<ImportReport, ImportError>, DbError>;
     /// Stores (or replaces) an assignment's packet.
     fn put_packet(
         &self,

@@ -28,9 +28,10 @@ use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
-    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, InviteProblem, NewClaim,
-    hash_secret, parse_role, random_secret, role_str,
+    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
+    NewClaim, hash_secret, parse_role, postgres_import, random_secret, role_str,
 };
+use walkbook_core::import::{ImportError, ImportReport};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("pg_schema_v1.sql"),
@@ -172,6 +173,16 @@ impl PgServerDb {
         &self,
         f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
+        self.with_client(|client, rt| rt.block_on(f(client)))
+    }
+
+    /// Lends a pooled connection and the store's runtime to synchronous
+    /// code that drives several statements itself (`rt.block_on` each), as
+    /// a streamed import does between reading rows of its file.
+    pub(crate) fn with_client<T>(
+        &self,
+        f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         use tokio::runtime::{Handle, RuntimeFlavor};
         match Handle::try_current().map(|h| h.runtime_flavor()) {
             // Blocking a single-threaded runtime's only thread would stall it.
@@ -180,14 +191,14 @@ impl PgServerDb {
             )),
             // On an async worker (a test body, a tool): give the worker's
             // other tasks to other threads while this one blocks.
-            Ok(_) => tokio::task::block_in_place(|| self.run_blocking(f)),
-            Err(_) => self.run_blocking(f),
+            Ok(_) => tokio::task::block_in_place(|| self.with_client_blocking(f)),
+            Err(_) => self.with_client_blocking(f),
         }
     }
 
-    fn run_blocking<T>(
+    fn with_client_blocking<T>(
         &self,
-        f: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
+        f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let rt = self.runtime.as_ref().expect("open until dropped");
         let pooled = {
@@ -198,7 +209,7 @@ impl PgServerDb {
             Some(c) => c,
             None => rt.block_on(self.open_connection())?,
         };
-        let out = rt.block_on(f(&mut client));
+        let out = f(&mut client, rt);
         if !client.is_closed() {
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < MAX_IDLE {
@@ -552,6 +563,29 @@ impl CampaignStore for PgServerDb {
                 .map(|r| r.get(0))
                 .collect())
         })
+    }
+
+    fn assignment_ids(&self, campaign_id: &str) -> Result<Vec<String>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query(
+                    "SELECT key FROM reference_rows WHERE campaign_id = $1 AND kind = 'assignment' ORDER BY position",
+                    &[&campaign_id],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn import_people(
+        &self,
+        campaign_id: &str,
+        commit: bool,
+        run: &mut ImportRun<'_>,
+    ) -> Result<Result<ImportReport, ImportError>, DbError> {
+        self.with_client(|client, rt| postgres_import::import(client, rt, campaign_id, commit, run))
     }
 
     fn put_packet(

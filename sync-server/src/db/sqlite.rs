@@ -16,9 +16,10 @@ use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
-    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, InviteProblem, NewClaim,
-    hash_secret, parse_role, random_secret, role_str,
+    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
+    NewClaim, hash_secret, parse_role, random_secret, role_str, sqlite_import,
 };
+use walkbook_core::import::{ImportError, ImportReport};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
@@ -238,6 +239,50 @@ impl CampaignStore for ServerDb {
         let mut st = conn.prepare("SELECT id FROM campaigns ORDER BY id")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn assignment_ids(&self, campaign_id: &str) -> Result<Vec<String>, DbError> {
+        let conn = self.read();
+        let mut st = conn.prepare_cached(
+            "SELECT key FROM reference_rows WHERE campaign_id = ?1 AND kind = 'assignment' ORDER BY position",
+        )?;
+        let rows = st.query_map([campaign_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn import_people(
+        &self,
+        campaign_id: &str,
+        commit: bool,
+        run: &mut ImportRun<'_>,
+    ) -> Result<Result<ImportReport, ImportError>, DbError> {
+        let mut conn = self.write();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM campaigns WHERE id = ?1",
+                [campaign_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(DbError::NoCampaign(campaign_id.to_string()));
+        }
+        sqlite_import::prepare(&tx, campaign_id)?;
+        let outcome = {
+            let mut sink = sqlite_import::SqliteVoterSink::new(&tx, campaign_id)?;
+            run(&mut sink)
+        };
+        sqlite_import::clear(&tx);
+        if commit && outcome.is_ok() {
+            tx.execute(
+                "UPDATE campaigns SET revision = revision + 1 WHERE id = ?1",
+                [campaign_id],
+            )?;
+            tx.commit()?;
+        }
+        // Otherwise the transaction rolls back when dropped.
+        Ok(outcome)
     }
 
     fn put_packet(
