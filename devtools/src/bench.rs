@@ -628,15 +628,7 @@ pub fn bench_import(root: &Path, rows: u64) -> Result<ImportBench, DemoError> {
     let file_bytes =
         crate::statewide::write_statewide_file(rows, 7, std::fs::File::create(&file)?)?;
     let dir = root.join("import-server");
-    let mut campaign = generate_campaign(&GenerateOptions {
-        households: 1,
-        seed: 1,
-    });
-    campaign.households.clear();
-    campaign.people.clear();
-    campaign.turfs.clear();
-    campaign.call_lists.clear();
-    campaign.assignments.clear();
+    let campaign = walkbook_core::generate::empty_campaign();
     let campaign_id = admin::create_campaign(&DataDir::open(&dir)?, &campaign)?;
     let run = || -> Result<ImportRun, DemoError> {
         let out = std::process::Command::new(std::env::current_exe()?)

@@ -243,13 +243,7 @@ fn a_statewide_file_imports_through_admin_with_every_finding_streamed_out() {
     );
 
     let home = Deployment::embedded(DataDir::open(tmp.path().join("data")).unwrap()).unwrap();
-    let mut empty = campaign();
-    empty.households.clear();
-    empty.people.clear();
-    empty.turfs.clear();
-    empty.call_lists.clear();
-    empty.assignments.clear();
-    let id = admin::create_campaign(&home, &empty).unwrap();
+    let id = admin::create_campaign(&home, &walkbook_core::generate::empty_campaign()).unwrap();
 
     let mut seen = (0u64, 0u64);
     let r = admin::import_voter_file(

@@ -51,6 +51,22 @@ mod stream {
     pub const VOLUNTEERS: u64 = 5;
 }
 
+/// A campaign with its settings, scripts, result codes and volunteers but
+/// no doors, people, turfs, call lists or assignments: what a voter file is
+/// imported into.
+pub fn empty_campaign() -> ReferenceData {
+    let mut d = generate_campaign(&GenerateOptions {
+        households: 1,
+        seed: 1,
+    });
+    d.households.clear();
+    d.people.clear();
+    d.turfs.clear();
+    d.call_lists.clear();
+    d.assignments.clear();
+    d
+}
+
 /// Generates a complete campaign that passes
 /// [`validate_reference_data`](crate::model::validate_reference_data).
 pub fn generate_campaign(opts: &GenerateOptions) -> ReferenceData {

@@ -3,16 +3,7 @@ use crate::generate::{GenerateOptions, generate_campaign, write_voter_csv};
 use crate::model::validate_reference_data;
 
 fn empty() -> ReferenceData {
-    let mut d = generate_campaign(&GenerateOptions {
-        households: 1,
-        seed: 1,
-    });
-    d.households.clear();
-    d.people.clear();
-    d.turfs.clear();
-    d.call_lists.clear();
-    d.assignments.clear();
-    d
+    crate::generate::empty_campaign()
 }
 
 fn import(data: &mut ReferenceData, text: &[u8]) -> ImportReport {
