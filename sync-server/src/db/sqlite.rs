@@ -257,6 +257,7 @@ impl CampaignStore for ServerDb {
         run: &mut ImportRun<'_>,
     ) -> Result<Result<ImportReport, ImportError>, DbError> {
         let mut conn = self.write();
+        sqlite_import::scratch_on_disk(&conn)?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let exists: Option<i64> = tx
             .query_row(

@@ -13,6 +13,15 @@ use super::reference::json;
 
 /// Creates the import's scratch tables (empty) and fills the address index
 /// from the campaign's stored households, streamed.
+/// The bundled SQLite keeps temporary tables in memory by default; an index
+/// of every voter id in a statewide file must go to disk, with a bounded
+/// cache (64 MiB) in front of it. Set outside a transaction, before the
+/// scratch tables exist.
+pub(super) fn scratch_on_disk(conn: &Connection) -> Result<(), DbError> {
+    conn.execute_batch("PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -65536;")?;
+    Ok(())
+}
+
 pub(super) fn prepare(conn: &Connection, campaign_id: &str) -> Result<(), DbError> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS import_homes (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
