@@ -1,9 +1,10 @@
 //! Voter-file import: CSV or tab-separated files with the usual column names
 //! (VanID/FirstName/LastName/Address/City/Zip/Phone/Lat/Lon, or the
-//! generator's own header), streamed row by row into a campaign's reference
-//! data. Bad rows are reported with their line number and reason, never
-//! imported half-way; people sharing a normalised address share a household;
-//! re-importing updates people by id instead of duplicating them.
+//! generator's own header), streamed a batch of rows at a time into a
+//! [`VoterSink`]: a server store's tables, or a campaign in memory. Bad rows
+//! are reported with their line number and reason, never imported half-way;
+//! people sharing a normalised address share a household; re-importing
+//! updates people by id instead of duplicating them.
 
 mod address;
 mod columns;
