@@ -486,6 +486,115 @@ fn a_volunteer_corrects_only_their_own_attempts() {
     assert_eq!(refused_rule(&a), "supersedes_own");
 }
 
+/// Fields of an organizer's review action (`rollback` or `undo_rollback`)
+/// recorded by `who` about person P1 of H1.
+fn review_fields(who: &str, code: &'static str) -> Vec<(&'static str, V)> {
+    let mut f = fields(who, "H1", "not_home");
+    f.retain(|(k, _)| !matches!(*k, "result" | "effect" | "notes"));
+    f.push(("result", V::S(code)));
+    f.push(("effect", V::S(code)));
+    f.push(("notes", V::S("doors seconds apart")));
+    f.push(("person_id", V::S("P1")));
+    f
+}
+
+#[test]
+fn only_organizers_roll_back_and_undo_only_acts_on_rollbacks() {
+    let mut server = server_doc();
+    let mut a_dev = device_from(&server, "a");
+    let mut f = fields("vol-a", "H1", "refused");
+    f.push(("person_id", V::S("P1")));
+    let c = add_attempt(&mut a_dev, "a-1", &f);
+    assert!(admit(&mut server, vec![c], "vol-a").refused.is_none());
+
+    // A volunteer may not roll back, not even their own result.
+    let mut vol = device_from(&server, "a2");
+    let c = add_attempt_superseding(
+        &mut vol,
+        "r-0",
+        &review_fields("vol-a", "rollback"),
+        &["a-1"],
+    );
+    let a = admit(&mut server, vec![c], "vol-a");
+    assert_eq!(refused_rule(&a), "review_by_organizer");
+
+    let organizer = Author {
+        volunteer_id: "org".into(),
+        device_id: "dev-org".into(),
+        organizer: true,
+    };
+    let admit_org = |server: &mut Automerge, c: Change| {
+        let stored = server.clone();
+        let a = admit_changes(
+            server,
+            UNIT,
+            vec![c],
+            &unit(),
+            &organizer,
+            &BTreeSet::new(),
+            NOW,
+        );
+        if a.tainted {
+            *server = stored;
+        }
+        a
+    };
+    // A rollback must name what it rolls back.
+    let mut org = device_from(&server, "o");
+    let c = add_attempt(&mut org, "r-empty", &review_fields("org", "rollback"));
+    assert_eq!(refused_rule(&admit_org(&mut server, c)), "review_target");
+    // An undo acts on rollbacks, not on results.
+    let mut org = device_from(&server, "o2");
+    let c = add_attempt_superseding(
+        &mut org,
+        "u-0",
+        &review_fields("org", "undo_rollback"),
+        &["a-1"],
+    );
+    assert_eq!(
+        refused_rule(&admit_org(&mut server, c)),
+        "supersedes_review"
+    );
+    // The organizer's rollback is accepted.
+    let mut org = device_from(&server, "o3");
+    let c = add_attempt_superseding(&mut org, "r-1", &review_fields("org", "rollback"), &["a-1"]);
+    let a = admit_org(&mut server, c);
+    assert!(a.refused.is_none(), "{:?}", a.refused);
+    // Nobody corrects a rollback away except with an undo: not the
+    // volunteer, not an organizer's ordinary correction.
+    let mut vol = device_from(&server, "a3");
+    let mut f = fields("vol-a", "H1", "not_home");
+    f.push(("person_id", V::S("P1")));
+    let c = add_attempt_superseding(&mut vol, "a-2", &f, &["r-1"]);
+    assert_eq!(
+        refused_rule(&admit(&mut server, vec![c], "vol-a")),
+        "supersedes_own"
+    );
+    let mut org = device_from(&server, "o4");
+    let mut f = fields("org", "H1", "not_home");
+    f.push(("person_id", V::S("P1")));
+    let c = add_attempt_superseding(&mut org, "o-1", &f, &["r-1"]);
+    assert_eq!(
+        refused_rule(&admit_org(&mut server, c)),
+        "supersedes_review"
+    );
+    // The undo is accepted, and a-1 counts again.
+    let mut org = device_from(&server, "o5");
+    let c = add_attempt_superseding(
+        &mut org,
+        "u-1",
+        &review_fields("org", "undo_rollback"),
+        &["r-1"],
+    );
+    assert!(admit_org(&mut server, c).refused.is_none());
+    let stored = read_attempts(&server).unwrap();
+    let live: Vec<&str> = walkbook_core::results::review::live(&stored)
+        .into_iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(live, ["a-1"]);
+}
+
 // --- Interleavings -------------------------------------------------------
 
 #[derive(Debug, Clone, Copy)]

@@ -99,7 +99,7 @@ async fn the_demo_keeps_the_dashboard_up_until_ctrl_c() {
     let row = |v: &str| {
         review
             .split("<tr>")
-            .find(|r| r.contains(&format!("<td>{v}</td>")))
+            .find(|r| r.contains(&format!(">{v}</a></td>")))
             .unwrap_or_else(|| panic!("{v} has a row: {review}"))
             .to_string()
     };

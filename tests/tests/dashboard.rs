@@ -1,5 +1,6 @@
 //! The organizer dashboard over HTTP against a real server: access rules,
-//! overview numbers, the turf map, the conflict inbox and the export.
+//! overview numbers, the turf map, the conflict inbox, the export, and
+//! rolling a shift back and undoing it.
 
 use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_core::results::NewAttempt;
@@ -270,5 +271,199 @@ async fn an_organizer_prints_a_one_time_invite_with_a_qr_code_that_works() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 403);
+    server.stop().await;
+}
+
+/// The shift page link of `volunteer` on the activity review page.
+fn shift_link(review_page: &str, volunteer: &str) -> String {
+    let start = format!("href=\"/dashboard/volunteers/{volunteer}/");
+    let at = review_page
+        .find(&start)
+        .unwrap_or_else(|| panic!("no shift link for {volunteer}: {review_page}"));
+    let rest = &review_page[at + "href=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it() {
+    let server = TestServer::start(300).await;
+    let (turf, person, [a, b]) = server.conflict_on_first_turf().await;
+    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
+    let aid = format!("turf-{}-{}", turf.id, vols[0]);
+    let doors = a.store().walk_list(&turf.id).unwrap();
+    for door in doors.iter().skip(1).take(3) {
+        a.store()
+            .record_attempt(
+                &aid,
+                NewAttempt {
+                    household_id: Some(door.household.id.clone()),
+                    result: Some("not_home".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    a.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    b.client.sync_now(|_| {}).await.unwrap();
+    let status_on_b = || {
+        b.store().walk_list(&turf.id).unwrap()[0]
+            .people
+            .iter()
+            .find(|p| p.person.id == person)
+            .unwrap()
+            .status
+            .status
+            .kind()
+    };
+    assert_eq!(status_on_b(), "conflict");
+
+    let org = server.organizer_token(&server.campaign_id).await;
+    let http = no_redirects();
+    let get = |path: String| {
+        let req = http
+            .get(format!("{}{path}", server.url))
+            .bearer_auth(&org)
+            .send();
+        async move { req.await.unwrap().text().await.unwrap() }
+    };
+    let overview = || async {
+        serde_json::from_str::<serde_json::Value>(&get("/dashboard/overview.json".into()).await)
+            .unwrap()
+    };
+    let before = overview().await;
+    assert_eq!(before["doors_knocked"], 4);
+    assert_eq!(before["conflicts"], 1);
+    let export_before = get("/dashboard/export-full.csv".into()).await;
+    // a's attempts in an export (a door result is a row per resident).
+    let by_a = |csv: &str| {
+        csv.lines()
+            .filter(|l| l.split(',').nth(6) == Some(vols[0].as_str()))
+            .map(|l| l.split(',').nth(7).unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(by_a(&export_before), 4, "{export_before}");
+
+    let link = shift_link(&get("/dashboard/volunteers".into()).await, &vols[0]);
+    let page = get(link.clone()).await;
+    assert_eq!(page.matches("<td>counts</td>").count(), 4, "{page}");
+    assert!(
+        page.contains("support: 1") && page.contains("not home"),
+        "{page}"
+    );
+
+    let post = |form: Vec<(&'static str, String)>, token: String| {
+        let req = http
+            .post(format!("{}{link}", server.url))
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish(),
+            )
+            .send();
+        async move { req.await.unwrap() }
+    };
+    // Refused, and nothing changes: no reason; nothing selected; a volunteer.
+    let no_reason = post(
+        vec![("action", "rollback".into()), ("all", "1".into())],
+        org.clone(),
+    )
+    .await;
+    assert_eq!(no_reason.status(), 400);
+    assert!(no_reason.text().await.unwrap().contains("give a reason"));
+    let nothing = post(
+        vec![("action", "rollback".into()), ("reason", "x".into())],
+        org.clone(),
+    )
+    .await;
+    assert_eq!(nothing.status(), 400);
+    let vol_token = a.store().meta("token").unwrap().unwrap();
+    let by_volunteer = post(
+        vec![
+            ("action", "rollback".into()),
+            ("all", "1".into()),
+            ("reason", "mine".into()),
+        ],
+        vol_token,
+    )
+    .await;
+    assert!(
+        by_volunteer.status().is_client_error(),
+        "{}",
+        by_volunteer.status()
+    );
+    assert_eq!(overview().await, before);
+
+    // The whole shift rolled back: a's results stop counting everywhere.
+    let rollback = post(
+        vec![
+            ("action", "rollback".into()),
+            ("all", "1".into()),
+            ("reason", "doors seconds apart".into()),
+        ],
+        org.clone(),
+    )
+    .await;
+    assert_eq!(rollback.status(), 303);
+    let done = get(rollback.headers()["location"].to_str().unwrap().to_string()).await;
+    assert!(done.contains("4 results rolled back"), "{done}");
+    assert_eq!(done.matches("rolled back by").count(), 4, "{done}");
+    assert!(done.contains("doors seconds apart"));
+    let after = overview().await;
+    assert_eq!(after["doors_knocked"], 1, "only b's door counts: {after}");
+    assert_eq!(after["conflicts"], 0, "b's answer stands alone");
+    assert_eq!(after["support"], serde_json::json!({"5": 1}));
+    let export_after = get("/dashboard/export-full.csv".into()).await;
+    assert_eq!(by_a(&export_after), 0, "{export_after}");
+    let map = get(format!("/dashboard/turfs/{}", turf.id)).await;
+    assert_eq!(map.matches("class=\"door retry\"").count(), 0, "{map}");
+    let review = get("/dashboard/volunteers".into()).await;
+    assert!(
+        !review.contains(">organizer-1</a>"),
+        "the organizer is not a canvasser: {review}"
+    );
+    // On the phones after their next sync.
+    b.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(status_on_b(), "contacted");
+
+    // A second rollback of the same shift finds nothing left to roll back.
+    let again = post(
+        vec![
+            ("action", "rollback".into()),
+            ("all", "1".into()),
+            ("reason", "again".into()),
+        ],
+        org.clone(),
+    )
+    .await;
+    let again = get(again.headers()["location"].to_str().unwrap().to_string()).await;
+    assert!(
+        again.contains("0 results rolled back; 4 selected results were left"),
+        "{again}"
+    );
+
+    // Undone: everything counts again, exactly as before.
+    let undo = post(
+        vec![
+            ("action", "undo".into()),
+            ("all", "1".into()),
+            ("reason", "checked with the canvasser".into()),
+        ],
+        org.clone(),
+    )
+    .await;
+    assert_eq!(undo.status(), 303);
+    let done = get(undo.headers()["location"].to_str().unwrap().to_string()).await;
+    assert!(done.contains("4 results restored"), "{done}");
+    assert_eq!(overview().await, before);
+    assert_eq!(
+        get("/dashboard/export-full.csv".into()).await,
+        export_before
+    );
+    b.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(status_on_b(), "conflict");
     server.stop().await;
 }

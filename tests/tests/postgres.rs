@@ -434,6 +434,79 @@ async fn the_dashboard_export_reads_the_shared_results() {
     r.stop();
 }
 
+/// Doors of `turf` with a door result, as a phone derives them.
+fn knocked_on(d: &TestDevice, turf: &str) -> usize {
+    d.store()
+        .walk_list(turf)
+        .unwrap()
+        .iter()
+        .filter(|door| door.household_status.door_attempts > 0)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rollback_written_through_one_server_reaches_phones_through_another() {
+    let r = Replicas::start(2, 150).await;
+    let (turf, doc, vols) = r.shared_turf(2);
+    let phone = r.device(0, &vols[0], Role::Volunteer).await;
+    let watcher = r.device(0, &vols[1], Role::Volunteer).await;
+    canvass(&phone, &turf, &vols[0], 6);
+    phone.client.sync_now(|_| {}).await.unwrap();
+    watcher.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(knocked_on(&watcher, &turf), 6);
+
+    let laptop = r.device(1, "organizer-1", Role::Organizer).await;
+    let token = laptop.store().meta("token").unwrap().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let day = chrono::Utc::now()
+        .with_timezone(
+            &r.campaign
+                .campaign
+                .as_ref()
+                .unwrap()
+                .time_zone
+                .parse::<chrono_tz::Tz>()
+                .unwrap(),
+        )
+        .format("%Y-%m-%d")
+        .to_string();
+    let act = |action: &'static str| {
+        let req = http
+            .post(format!(
+                "{}/dashboard/volunteers/{}/{day}",
+                r.urls[1], vols[0]
+            ))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("action={action}&all=1&reason=review"))
+            .send();
+        async move { req.await.unwrap() }
+    };
+    let stored_before = r.stored_ids(&doc).len();
+    assert_eq!(act("rollback").await.status(), 303);
+    assert_eq!(
+        r.stored_ids(&doc).len(),
+        stored_before + 6,
+        "six rollbacks stored, nothing removed"
+    );
+    watcher.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(
+        knocked_on(&watcher, &turf),
+        0,
+        "rolled back on the phone of another server"
+    );
+    phone.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(knocked_on(&phone, &turf), 0);
+
+    assert_eq!(act("undo").await.status(), 303);
+    watcher.client.sync_now(|_| {}).await.unwrap();
+    assert_eq!(knocked_on(&watcher, &turf), 6, "the undo restores it");
+    r.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_embedded_deployment_moves_to_postgres_and_its_phones_carry_on() {
     // A season on the embedded store: two phones on one turf with a conflict.

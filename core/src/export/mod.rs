@@ -177,15 +177,16 @@ fn safe_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> Result<(), csv:
     w.write_record(cells.iter().map(|c| csv_safe(c).into_owned()))
 }
 
-/// A document's attempts that no other attempt supersedes: what counts.
+/// A document's attempts that count (`results::review::live`), in order.
 pub(crate) fn live_attempts(attempts: Vec<Attempt>) -> Vec<Attempt> {
-    let superseded: BTreeSet<String> = attempts
-        .iter()
-        .flat_map(|a| a.supersedes.iter().cloned())
+    let keep: BTreeSet<&str> = crate::results::review::live(&attempts)
+        .into_iter()
+        .map(|a| a.id.as_str())
         .collect();
+    let keep: BTreeSet<String> = keep.into_iter().map(String::from).collect();
     attempts
         .into_iter()
-        .filter(|a| !superseded.contains(&a.id))
+        .filter(|a| keep.contains(&a.id))
         .collect()
 }
 

@@ -306,3 +306,21 @@ fn the_voter_csv_has_one_row_per_person_and_parses_back() {
         assert!((41.0..43.0).contains(&lat));
     }
 }
+
+#[test]
+fn a_campaign_cannot_define_the_reserved_review_codes() {
+    for (id, effect) in [
+        ("rollback", ResultEffect::Refused),
+        ("gone", ResultEffect::Rollback),
+        ("undo_rollback", ResultEffect::Retry),
+        ("restore", ResultEffect::UndoRollback),
+    ] {
+        let mut data = campaign(10, 5);
+        let mut code = data.result_codes[0].clone();
+        code.id = id.into();
+        code.effect = effect;
+        data.result_codes.push(code);
+        let e = validate_reference_data(&data).unwrap_err().to_string();
+        assert!(e.contains("reserved for organizers' review"), "{id}: {e}");
+    }
+}

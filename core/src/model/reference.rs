@@ -118,6 +118,13 @@ pub enum ResultEffect {
     WrongNumber,
     /// Do not knock / do not call: honoured on every list.
     DoNotContact,
+    /// An organizer's rollback: the attempts it supersedes stop counting,
+    /// and it counts as nothing itself. Never a campaign result code; only
+    /// organizers write it (`results::review`).
+    Rollback,
+    /// An organizer undoing rollbacks: the rollbacks it supersedes stop
+    /// acting, so what they rolled back counts again.
+    UndoRollback,
 }
 
 impl ResultEffect {
@@ -130,7 +137,15 @@ impl ResultEffect {
             ResultEffect::Deceased => "deceased",
             ResultEffect::WrongNumber => "wrong_number",
             ResultEffect::DoNotContact => "do_not_contact",
+            ResultEffect::Rollback => "rollback",
+            ResultEffect::UndoRollback => "undo_rollback",
         }
+    }
+
+    /// An organizer's review action rather than something that happened
+    /// at a door or on a call.
+    pub fn is_review(self) -> bool {
+        matches!(self, ResultEffect::Rollback | ResultEffect::UndoRollback)
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -142,6 +157,8 @@ impl ResultEffect {
             "deceased" => ResultEffect::Deceased,
             "wrong_number" => ResultEffect::WrongNumber,
             "do_not_contact" => ResultEffect::DoNotContact,
+            "rollback" => ResultEffect::Rollback,
+            "undo_rollback" => ResultEffect::UndoRollback,
             _ => return None,
         })
     }

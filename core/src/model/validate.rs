@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    AssignmentKind, Household, Person, QuestionKind, ReferenceData, ScriptKind, normalize_phone,
+    AssignmentKind, Household, Person, QuestionKind, ReferenceData, ResultEffect, ScriptKind,
+    normalize_phone,
 };
 
 /// A problem in reference data, naming the record and what is wrong with it.
@@ -228,6 +229,14 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
         "result code",
         data.result_codes.iter().map(|r| r.id.as_str()),
     )?;
+    for r in &data.result_codes {
+        if r.effect.is_review() || ResultEffect::parse(&r.id).is_some_and(ResultEffect::is_review) {
+            return fail(
+                format!("result code {}", r.id),
+                "rollback and undo_rollback are reserved for organizers' review; choose another id and effect",
+            );
+        }
+    }
 
     let volunteers = check_unique("volunteer", data.volunteers.iter().map(|v| v.id.as_str()))?;
     check_unique("assignment", data.assignments.iter().map(|a| a.id.as_str()))?;

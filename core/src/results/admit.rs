@@ -145,6 +145,7 @@ impl UnitReference for DocUnit<'_> {
             person_id: a.person_id,
             household_id: a.household_id,
             volunteer_id: a.volunteer_id,
+            effect: a.effect,
         })
     }
 }

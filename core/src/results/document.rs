@@ -249,6 +249,18 @@ pub(crate) fn put_attempt(doc: &mut Automerge, a: &Attempt) -> Result<Change, Do
         .ok_or_else(|| am("the change just made is missing"))
 }
 
+/// Changes adding `attempts` to a copy of `doc` made by a fresh actor, one
+/// change per attempt, as a device writes them: how the server writes an
+/// organizer's review actions, judged by the same admission as a device's.
+#[cfg(feature = "organizer")]
+pub fn attempt_changes(
+    doc: &Automerge,
+    attempts: &[Attempt],
+) -> Result<Vec<Change>, DocumentError> {
+    let mut fork = doc.fork();
+    attempts.iter().map(|a| put_attempt(&mut fork, a)).collect()
+}
+
 /// Checks the root of a loaded document: schema and unit.
 pub(crate) fn check_root(doc: &Automerge, unit: &str) -> Result<(), DocumentError> {
     if attempts_obj(doc)?.is_none() {

@@ -9,11 +9,14 @@ mod next;
 mod persist;
 mod record;
 mod refused;
+pub mod review;
 pub mod rules;
 mod status;
 
 pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
 pub use attempt::{Attempt, NewAttempt};
+#[cfg(feature = "organizer")]
+pub use document::attempt_changes;
 pub use document::{
     DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
     read_attempts_by_id, split_changes, unpack_attempt,

@@ -376,7 +376,7 @@ impl UnitReference for InstalledUnit<'_> {
     fn existing_attempt(&self, id: &str) -> Option<ExistingAttempt> {
         self.store
             .conn
-            .prepare_cached("SELECT person_id, household_id, volunteer_id FROM attempts WHERE doc_id = ?1 AND id = ?2")
+            .prepare_cached("SELECT person_id, household_id, volunteer_id, effect FROM attempts WHERE doc_id = ?1 AND id = ?2")
             .ok()?
             .query_row(
                 params![self.doc_id, id],
@@ -385,6 +385,10 @@ impl UnitReference for InstalledUnit<'_> {
                         person_id: r.get(0)?,
                         household_id: r.get(1)?,
                         volunteer_id: r.get(2)?,
+                        effect: r
+                            .get::<_, Option<String>>(3)?
+                            .as_deref()
+                            .and_then(ResultEffect::parse),
                     })
                 },
             )

@@ -68,6 +68,8 @@ pub struct ExistingAttempt {
     pub person_id: Option<String>,
     pub household_id: String,
     pub volunteer_id: String,
+    /// Its effect: review actions may only be superseded by review actions.
+    pub effect: Option<ResultEffect>,
 }
 
 /// What the rules need to know about a unit (one turf or call list) and
@@ -215,7 +217,17 @@ pub fn check_attempt(
             );
         }
         (Some(code), false) => {
-            let Some(effect) = unit.result_effect(code) else {
+            let review = ResultEffect::parse(code).filter(|e| e.is_review());
+            if review.is_some() && !author.organizer {
+                return fail(
+                    "result",
+                    "review_by_organizer",
+                    format!(
+                        "only an organizer may record {code:?}; volunteers correct their own results instead"
+                    ),
+                );
+            }
+            let Some(effect) = review.or_else(|| unit.result_effect(code)) else {
                 return fail(
                     "result",
                     "result_code",
@@ -438,6 +450,36 @@ pub fn check_attempt(
                 ),
             );
         }
+        // Review: a rollback acts on results, an undo on rollbacks, and
+        // nothing else supersedes either.
+        let old_review = old.effect.filter(|e| e.is_review());
+        let allowed = match a.effect {
+            Some(ResultEffect::Rollback) => old_review.is_none(),
+            Some(ResultEffect::UndoRollback) => old_review == Some(ResultEffect::Rollback),
+            _ => old_review.is_none(),
+        };
+        if !allowed {
+            return fail(
+                "supersedes",
+                "supersedes_review",
+                format!(
+                    "attempt {s} is {}; a rollback supersedes results, an undo supersedes rollbacks, and nothing else supersedes either",
+                    match old_review {
+                        Some(e) => format!("an organizer's {}", e.as_str()),
+                        None => "a result".into(),
+                    }
+                ),
+            );
+        }
+    }
+    if a.effect.is_some_and(ResultEffect::is_review)
+        && (a.supersedes.is_empty() || a.callback_at_ms.is_some() || a.duration_s.is_some())
+    {
+        return fail(
+            "supersedes",
+            "review_target",
+            "a rollback or undo names what it acts on in supersedes, and carries nothing else but a reason in its notes".into(),
+        );
     }
     Ok(())
 }

@@ -141,6 +141,8 @@ fn outcome(a: &Attempt) -> Outcome {
         Some(ResultEffect::Deceased) => Outcome::Final(Status::Deceased),
         Some(ResultEffect::WrongNumber) => Outcome::WrongNumber,
         Some(ResultEffect::DoNotContact) => Outcome::Final(Status::DoNotContact),
+        // Review actions never reach here (`review::live` leaves them out).
+        Some(ResultEffect::Rollback | ResultEffect::UndoRollback) => Outcome::Retry,
         None if !a.responses.is_empty() || !a.text_answers.is_empty() => {
             Outcome::Final(Status::Contacted {
                 answers: a.responses.clone(),
@@ -168,24 +170,16 @@ fn order(a: &&Attempt, b: &&Attempt) -> std::cmp::Ordering {
 /// The status of one person (or one door, for household-level attempts)
 /// from the attempts about them. Order of the input does not matter.
 ///
-/// Rules: superseded attempts are ignored; a do-not-contact anywhere wins;
+/// Rules: superseded and rolled-back attempts are ignored (`review::live`); a do-not-contact anywhere wins;
 /// final outcomes beat retries; final outcomes that disagree are a conflict;
 /// otherwise the latest retry or come-back decides.
 pub fn derive_status(attempts: &[&Attempt]) -> StatusSummary {
     status_of_live(live_attempts(attempts))
 }
 
-/// The attempts not superseded by another attempt of the same group.
+/// The attempts that count in a group (`review::live`).
 fn live_attempts<'a>(attempts: &[&'a Attempt]) -> Vec<&'a Attempt> {
-    let superseded: BTreeSet<&str> = attempts
-        .iter()
-        .flat_map(|a| a.supersedes.iter().map(String::as_str))
-        .collect();
-    attempts
-        .iter()
-        .copied()
-        .filter(|a| !superseded.contains(a.id.as_str()))
-        .collect()
+    super::review::live(attempts.iter().copied())
 }
 
 fn status_of_live(mut live: Vec<&Attempt>) -> StatusSummary {

@@ -401,4 +401,52 @@ impl DeviceStore {
             .filter(|c| c.message() != Some("genesis"))
             .count())
     }
+
+    /// Writes attempts made here by an organizer (review actions) into a
+    /// document, one change each, judged by the same admission as a
+    /// device's changes. All or nothing: a refused attempt leaves the
+    /// document as it was (the violation is the inner error); otherwise
+    /// everything is durable (`synchronous=FULL`) when this returns.
+    /// Returns how many attempts were written.
+    #[cfg(feature = "organizer")]
+    pub fn append_reviewed(
+        &mut self,
+        doc_id: &str,
+        attempts: &[crate::results::Attempt],
+        unit: &UnitData,
+        author: &Author,
+        now_ms: i64,
+    ) -> Result<Result<usize, crate::results::rules::RuleViolation>, StoreError> {
+        self.ensure_document(doc_id)?;
+        let doc = self.document(doc_id)?;
+        let changes = crate::results::attempt_changes(doc, attempts).map_err(|source| {
+            StoreError::Document {
+                doc: doc_id.to_string(),
+                source,
+            }
+        })?;
+        let mut trial = doc.clone();
+        let admission = admit_changes(
+            &mut trial,
+            doc_id,
+            changes,
+            unit,
+            author,
+            &BTreeSet::new(),
+            now_ms,
+        );
+        if let Some(r) = admission.refused {
+            return Ok(Err(r.violation));
+        }
+        let new: Vec<_> = admission
+            .accepted
+            .iter()
+            .filter_map(|(_, a)| a.clone())
+            .collect();
+        let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
+        let bindings = admission.actor_bindings(&author.device_id);
+        self.docs.insert(doc_id.to_string(), trial);
+        self.persist_changes_binding(doc_id, &changes, &new, &bindings)?;
+        Ok(Ok(new.len()))
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Timelike, Utc};
 use walkbook_core::model::{Channel, Household};
-use walkbook_core::results::Attempt;
+use walkbook_core::results::{Attempt, review};
 
 /// Two door results this close together (different doors) are hard to believe.
 pub const RAPID_SECONDS: i64 = 15;
@@ -82,8 +82,14 @@ pub fn flags(
     tz: chrono_tz::Tz,
 ) -> Vec<Flag> {
     let mut out = Vec::new();
+    // An organizer's review actions happen at a desk, many at once.
+    let attempts: Vec<&Attempt> = attempts.iter().filter(|a| !review::is_review(a)).collect();
     let mut by_volunteer: BTreeMap<&str, Vec<&Attempt>> = BTreeMap::new();
-    for a in attempts.iter().filter(|a| a.channel == Channel::Door) {
+    for a in attempts
+        .iter()
+        .copied()
+        .filter(|a| a.channel == Channel::Door)
+    {
         by_volunteer.entry(&a.volunteer_id).or_default().push(a);
     }
     for (v, mut list) in by_volunteer {

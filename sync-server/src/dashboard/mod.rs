@@ -51,6 +51,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/dashboard/overview.json", get(pages::overview_json))
         .route("/dashboard/turfs/{turf_id}", get(pages::turf))
         .route("/dashboard/volunteers", get(pages::volunteers))
+        .route(
+            "/dashboard/volunteers/{volunteer}/{day}",
+            get(pages::shift_page).post(pages::review_shift),
+        )
         .route("/dashboard/conflicts", get(pages::conflicts))
         .route("/dashboard/export.csv", get(pages::export))
         .route("/dashboard/export-full.csv", get(pages::export_full))

@@ -1,11 +1,13 @@
 //! Activity review: per canvasser and per day (the campaign's time zone),
 //! what an organizer checks before results count. Pure over the attempts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use walkbook_core::model::{Channel, Household};
-use walkbook_core::results::Attempt;
+use walkbook_core::results::review::Standing;
+use walkbook_core::results::rules::Author;
+use walkbook_core::results::{Attempt, review};
 
 use super::flags::{Flag, haversine_m};
 
@@ -30,6 +32,8 @@ pub struct ActivityRow {
     pub median_distance_m: Option<f64>,
     /// Flags raised on this canvasser's results that day.
     pub flags: usize,
+    /// Of `attempts`, how many an organizer rolled back.
+    pub rolled_back: usize,
 }
 
 impl ActivityRow {
@@ -40,25 +44,116 @@ impl ActivityRow {
     }
 }
 
+/// The local date (YYYY-MM-DD) of an epoch-ms time in `tz`.
+pub fn local_day(at_ms: i64, tz: chrono_tz::Tz) -> String {
+    DateTime::<Utc>::from_timestamp_millis(at_ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// One result of a canvasser's shift, where it stands, and its document.
+#[derive(Debug, Clone)]
+pub struct ShiftAttempt<'a> {
+    pub doc_id: &'a str,
+    pub attempt: &'a Attempt,
+    pub standing: Standing<'a>,
+}
+
+/// The results `volunteer` recorded on local `day`, oldest first, each with
+/// its standing (judged within its own document).
+pub fn shift<'a>(
+    units: &'a [(String, Vec<Attempt>)],
+    volunteer: &str,
+    day: &str,
+    tz: chrono_tz::Tz,
+) -> Vec<ShiftAttempt<'a>> {
+    let mut out = Vec::new();
+    for (doc_id, attempts) in units {
+        let standings = review::standings(attempts);
+        for a in attempts {
+            if a.volunteer_id == volunteer && !review::is_review(a) && local_day(a.at_ms, tz) == day
+            {
+                out.push(ShiftAttempt {
+                    doc_id,
+                    attempt: a,
+                    standing: standings
+                        .get(a.id.as_str())
+                        .cloned()
+                        .unwrap_or(Standing::Counts),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.attempt.at_ms, &a.attempt.id).cmp(&(b.attempt.at_ms, &b.attempt.id)));
+    out
+}
+
+/// What an organizer does with selected results of a shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    /// Those that count stop counting.
+    Rollback,
+    /// Those rolled back count again.
+    Undo,
+}
+
+/// The review attempts that carry out `action` on the `selected` results
+/// of a shift, by document, and how many selected results it does not
+/// apply to (already rolled back, corrected, or not rolled back for an
+/// undo). `new_id` makes attempt ids.
+pub fn review_attempts(
+    shift: &[ShiftAttempt<'_>],
+    selected: &dyn Fn(&str) -> bool,
+    action: ReviewAction,
+    organizer: &Author,
+    reason: &str,
+    now_ms: i64,
+    new_id: &mut dyn FnMut() -> String,
+) -> (BTreeMap<String, Vec<Attempt>>, usize) {
+    let mut by_doc: BTreeMap<String, Vec<Attempt>> = BTreeMap::new();
+    let mut skipped = 0;
+    let mut undone = HashSet::new();
+    for s in shift.iter().filter(|s| selected(&s.attempt.id)) {
+        let made = match (action, &s.standing) {
+            (ReviewAction::Rollback, Standing::Counts) => Some(review::rollback_of(
+                s.attempt,
+                new_id(),
+                organizer,
+                reason,
+                now_ms,
+            )),
+            (ReviewAction::Undo, Standing::RolledBack(r)) if undone.insert(r.id.as_str()) => {
+                Some(review::undo_of(r, new_id(), organizer, reason, now_ms))
+            }
+            _ => None,
+        };
+        match made {
+            Some(a) => by_doc.entry(s.doc_id.to_string()).or_default().push(a),
+            None => skipped += 1,
+        }
+    }
+    (by_doc, skipped)
+}
+
 /// Quartiles (25th, 50th, 75th percentile) of a sorted, non-empty list.
 fn quartiles(sorted: &[i64]) -> [i64; 3] {
     let at = |q: usize| sorted[(sorted.len() - 1) * q / 4];
     [at(1), at(2), at(3)]
 }
 
+/// One row per canvasser and local day over `attempts` (review actions are
+/// left out: an organizer is not a canvasser); `rolled_back` holds the ids
+/// of attempts an organizer rolled back.
 pub fn activity(
     attempts: &[Attempt],
+    rolled_back: &HashSet<&str>,
     households: &HashMap<&str, &Household>,
     flags: &[Flag],
     tz: chrono_tz::Tz,
 ) -> Vec<ActivityRow> {
-    let local = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz));
     let mut days: BTreeMap<(String, String), Vec<&Attempt>> = BTreeMap::new();
-    for a in attempts {
-        let day = local(a.at_ms)
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        days.entry((a.volunteer_id.clone(), day))
+    for a in attempts.iter().filter(|a| !review::is_review(a)) {
+        days.entry((a.volunteer_id.clone(), local_day(a.at_ms, tz)))
             .or_default()
             .push(a);
     }
@@ -98,7 +193,8 @@ pub fn activity(
                 .collect();
             distances.sort_by(f64::total_cmp);
             let hhmm = |ms: i64| {
-                local(ms)
+                DateTime::<Utc>::from_timestamp_millis(ms)
+                    .map(|t| t.with_timezone(&tz))
                     .map(|t| t.format("%H:%M").to_string())
                     .unwrap_or_default()
             };
@@ -108,6 +204,10 @@ pub fn activity(
                 .count();
             ActivityRow {
                 attempts: list.len(),
+                rolled_back: list
+                    .iter()
+                    .filter(|a| rolled_back.contains(a.id.as_str()))
+                    .count(),
                 doors: doors
                     .iter()
                     .map(|a| &a.household_id)
@@ -214,7 +314,7 @@ mod tests {
         }
         let tz: chrono_tz::Tz = "America/Chicago".parse().unwrap();
         let flags = super::super::flags(&attempts, &homes, tz);
-        let rows = activity(&attempts, &homes, &flags, tz);
+        let rows = activity(&attempts, &HashSet::new(), &homes, &flags, tz);
         assert_eq!(rows.len(), 2);
         let (a, b) = (&rows[0], &rows[1]);
         assert_eq!(

@@ -80,6 +80,9 @@ pub struct TurfPage {
 
 pub struct VolunteerRow {
     pub volunteer: String,
+    /// The shift page of this volunteer and day.
+    pub link: String,
+    pub rolled_back: usize,
     pub day: String,
     pub attempts: usize,
     pub doors: usize,
@@ -99,6 +102,29 @@ pub struct VolunteerRow {
 pub struct VolunteersPage {
     pub title: &'static str,
     pub rows: Vec<VolunteerRow>,
+}
+
+pub struct ShiftRow {
+    pub id: String,
+    pub time: String,
+    pub door: String,
+    pub person: String,
+    pub what: String,
+    pub distance: String,
+    pub standing: String,
+    pub counts: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shift.html")]
+pub struct ShiftPage {
+    pub title: String,
+    pub csrf: String,
+    /// Where the form posts.
+    pub action: String,
+    pub counting: usize,
+    pub done: Option<String>,
+    pub rows: Vec<ShiftRow>,
 }
 
 pub struct ConflictItem {

@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use walkbook_core::import::{ImportError, ImportReport, VoterSink};
 use walkbook_core::model::ReferenceData;
-use walkbook_core::results::rules::{Author, UnitData};
+use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{Attempt, HouseholdSummary, Refusal, StatusSummary};
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::Role;
@@ -335,6 +335,22 @@ pub trait ResultsStore: Send + Sync {
         docs: &[DocSync<'_>],
         now_ms: i64,
     ) -> Result<Vec<DocSynced>, DbError>;
+    /// Writes an organizer's review actions (`walkbook_core::results::
+    /// review`: rollbacks and their undos) into one document, one change
+    /// each, judged by the same admission as a device's changes. All or
+    /// nothing: the inner error names the rule an attempt breaks, and then
+    /// nothing is stored; otherwise everything is durable when this
+    /// returns, and phones receive it at their next sync. How many
+    /// attempts were written.
+    fn append_reviewed(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        doc_id: &str,
+        unit: &UnitData,
+        attempts: &[Attempt],
+        now_ms: i64,
+    ) -> Result<Result<usize, RuleViolation>, DbError>;
     /// A document's heads as stored (sorted hex; empty for none).
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError>;
     /// Whether this device ever synced this document.

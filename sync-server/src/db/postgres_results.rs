@@ -18,10 +18,10 @@ use automerge::sync::State;
 use automerge::{Automerge, Change, LoadOptions, OnPartialLoad};
 use chrono::Utc;
 use tokio_postgres::Transaction;
-use walkbook_core::results::rules::Author;
+use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    admit_changes, derive_household, derive_status, heads_json, init_document,
+    admit_changes, attempt_changes, derive_household, derive_status, heads_json, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::step::{confirmed_only, decode_message, receive_summary, reply_to_device};
@@ -607,6 +607,63 @@ impl PgServerDb {
         result
     }
 
+    /// An organizer's review actions into one document, in one transaction
+    /// on its row lock (see `ResultsStore::append_reviewed`).
+    fn review_one(
+        &self,
+        campaign: &str,
+        author: &Author,
+        doc_id: &str,
+        unit: &UnitData,
+        attempts: &[Attempt],
+        now_ms: i64,
+    ) -> Result<Result<usize, RuleViolation>, DbError> {
+        let cached = self.take_cached(campaign, doc_id);
+        let (result, loaded) = self.run(async |c| {
+            let tx = c.transaction().await?;
+            let mut loaded = lock_document(&tx, campaign, doc_id, cached).await?;
+            ensure_genesis(&tx, campaign, doc_id, &mut loaded).await?;
+            let changes =
+                attempt_changes(&loaded.doc, attempts).map_err(|e| bad_input(doc_id, e))?;
+            let mut trial = loaded.doc.clone();
+            let admission = admit_changes(
+                &mut trial,
+                doc_id,
+                changes,
+                unit,
+                author,
+                &BTreeSet::new(),
+                now_ms,
+            );
+            if let Some(r) = admission.refused {
+                // Nothing written: the transaction rolls back when dropped.
+                return Ok((Err(r.violation), loaded));
+            }
+            let new: Vec<Attempt> = admission
+                .accepted
+                .iter()
+                .filter_map(|(_, a)| a.clone())
+                .collect();
+            let changes: Vec<Change> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
+            let bindings = admission.actor_bindings(&author.device_id);
+            loaded.doc = trial;
+            append(
+                &tx,
+                campaign,
+                doc_id,
+                &mut loaded,
+                &changes,
+                &new,
+                &bindings,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok((Ok(new.len()), loaded))
+        })?;
+        self.keep_cached(campaign, doc_id, loaded);
+        Ok(result)
+    }
+
     /// Stores a whole document moved from another home (`migrate`): its
     /// changes and the index of its attempts, in one transaction.
     pub(crate) fn import_document(
@@ -694,6 +751,18 @@ impl ResultsStore for PgServerDb {
         docs.iter()
             .map(|d| self.sync_one(campaign_id, author, d, now_ms))
             .collect()
+    }
+
+    fn append_reviewed(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        doc_id: &str,
+        unit: &UnitData,
+        attempts: &[Attempt],
+        now_ms: i64,
+    ) -> Result<Result<usize, RuleViolation>, DbError> {
+        self.review_one(campaign_id, author, doc_id, unit, attempts, now_ms)
     }
 
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use walkbook_core::results::Attempt;
-use walkbook_core::results::rules::Author;
+use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::store::{ConflictRow, DeviceStore};
 
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
@@ -148,6 +148,21 @@ impl ResultsStore for SqliteResults {
             // Sync states: bookkeeping, written once per request without an fsync.
             store.flush_sync_states()?;
             Ok(out)
+        })
+    }
+
+    fn append_reviewed(
+        &self,
+        campaign_id: &str,
+        author: &Author,
+        doc_id: &str,
+        unit: &UnitData,
+        attempts: &[Attempt],
+        now_ms: i64,
+    ) -> Result<Result<usize, RuleViolation>, DbError> {
+        self.with(campaign_id, |s| {
+            s.forget_if_stale(doc_id)?;
+            Ok(s.append_reviewed(doc_id, attempts, unit, author, now_ms)?)
         })
     }
 

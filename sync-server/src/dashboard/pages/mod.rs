@@ -14,7 +14,7 @@ pub use invites::{create_invite, invite_form};
 pub use login::{app_js, login, login_form, logout, logout_form, signin_link};
 pub use overview::{Overview, overview, overview_json};
 pub use turf::turf;
-pub use volunteers::volunteers;
+pub use volunteers::{review_shift, shift_page, volunteers};
 
 use std::sync::Arc;
 
@@ -44,4 +44,24 @@ fn campaign_tz(view: &CampaignView) -> chrono_tz::Tz {
         .as_ref()
         .and_then(|c| c.time_zone.parse().ok())
         .unwrap_or(chrono_tz::UTC)
+}
+
+/// The campaign's attempts that count (`review::live`, per document):
+/// what the overview and the metrics add up.
+fn counted_attempts(
+    results: &dyn ResultsStore,
+    campaign: &str,
+) -> Result<Vec<walkbook_core::results::Attempt>, crate::db::DbError> {
+    Ok(results
+        .unit_attempts(campaign)?
+        .into_iter()
+        .flat_map(|(_, attempts)| {
+            let live: std::collections::HashSet<String> =
+                walkbook_core::results::review::live(&attempts)
+                    .into_iter()
+                    .map(|a| a.id.clone())
+                    .collect();
+            attempts.into_iter().filter(move |a| live.contains(&a.id))
+        })
+        .collect())
 }

@@ -1,4 +1,5 @@
-//! The campaign overview: totals, support tallies, per day, turfs, flags.
+//! The campaign overview: totals, support tallies, per day, turfs, flags,
+//! over the attempts that count (rolled-back and corrected ones left out).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -83,7 +84,7 @@ pub async fn overview_json(
         let view = campaign_view(&state, &campaign)?;
         let tz = campaign_tz(&view);
         with_results(&state, |r| {
-            let attempts = r.all_attempts(&campaign)?;
+            let attempts = super::counted_attempts(r, &campaign)?;
             overview_of(r, &campaign, &attempts, tz)
         })
     })
@@ -101,7 +102,7 @@ pub async fn overview(
         let tz = campaign_tz(&view);
         let households = view.households_by_id();
         let (o, attempts, turfs) = with_results(&state, |r| {
-            let attempts = r.all_attempts(&campaign)?;
+            let attempts = super::counted_attempts(r, &campaign)?;
             let o = overview_of(r, &campaign, &attempts, tz)?;
             let mut turfs: Vec<TurfRow> = Vec::new();
             for a in view
