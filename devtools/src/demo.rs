@@ -37,11 +37,11 @@ pub struct DemoOptions {
 impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
-            households: 600,
+            households: 2400,
             seed: 7,
-            volunteers: 6,
-            doors_per_shift: 40,
-            calls_per_shift: 25,
+            volunteers: 24,
+            doors_per_shift: 60,
+            calls_per_shift: 40,
             port: 0,
         }
     }
@@ -85,6 +85,8 @@ pub struct DemoReport {
     pub missing: Vec<String>,
     /// Attempts on the server no device recorded (must be empty).
     pub unexpected: Vec<String>,
+    /// People whose results disagree (second visits that heard otherwise).
+    pub conflicts: u64,
     /// An organizer's token for the dashboard (`/dashboard/login`).
     pub organizer_token: String,
     /// A one-time link that opens the dashboard signed in (15 minutes).
@@ -113,24 +115,219 @@ impl DemoServer {
     }
 }
 
+/// What one simulated volunteer does on the demo day.
+#[derive(Debug, Clone)]
+struct Plan {
+    volunteer_id: String,
+    job: Job,
+    how: Canvasser,
+    signal: Signal,
+    /// Their turf (canvassers) or call list (phone bankers).
+    unit_id: String,
+    /// A canvasser who re-knocks a few doors of an earlier canvasser's turf
+    /// in the afternoon and hears different answers: a conflict.
+    follow_up: Option<String>,
+    /// When their shift starts (epoch ms).
+    start_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Canvass,
+    Phone,
+}
+
+/// How a device reaches the server during the shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// Syncs every [`SYNC_EVERY`] results.
+    Good,
+    /// Syncs at the end through a network that refuses and cuts replies
+    /// after the server stored the changes, then again on a good one.
+    Flaky,
+    /// No signal the whole shift: everything syncs hours later, at the end.
+    Offline,
+}
+
+/// Results between two syncs of a device with good signal.
+const SYNC_EVERY: usize = 10;
+
+/// Names for the volunteers the demo adds beyond the generated campaign's
+/// (fictional).
+const EXTRA_FIRST: [&str; 14] = [
+    "Rosa", "Dmitri", "Keisha", "Tomás", "Mei", "Olu", "Hannah", "Arjun", "Lucía", "Grant",
+    "Fatima", "Noah", "Ingrid", "Malik",
+];
+const EXTRA_LAST: [&str; 14] = [
+    "Delacroix",
+    "Varga",
+    "Okafor",
+    "Lindqvist",
+    "Haruna",
+    "Bennett",
+    "Castellano",
+    "Pruitt",
+    "Nakamura",
+    "Osei",
+    "Whitlock",
+    "Ferraro",
+    "Abernathy",
+    "Quintero",
+];
+
+/// 10:00 on the demo day (Saturday 2026-10-17, campaign time, UTC-5).
+fn demo_morning_ms() -> i64 {
+    Utc.with_ymd_and_hms(2026, 10, 17, 15, 0, 0)
+        .single()
+        .expect("valid time")
+        .timestamp_millis()
+}
+
+/// Staffs the generated campaign for the demo: `n` volunteers (adding
+/// fictional ones beyond the generated), two canvassers for every phone
+/// banker, each with a turf or call list of their own, and what each does.
+fn staff(
+    data: &mut walkbook_core::model::ReferenceData,
+    n: usize,
+    rng: &mut SplitMix64,
+) -> Vec<Plan> {
+    use walkbook_core::generate::{CANVASS_SCRIPT_ID, PHONE_SCRIPT_ID};
+    use walkbook_core::model::{Assignment, Volunteer};
+    let mut extra = 0;
+    while data.volunteers.len() < n {
+        let id = format!("vol-{:02}", data.volunteers.len() + 1);
+        data.volunteers.push(Volunteer {
+            id,
+            display_name: format!(
+                "{} {}",
+                EXTRA_FIRST[extra % EXTRA_FIRST.len()],
+                EXTRA_LAST[(extra * 5 + 3) % EXTRA_LAST.len()]
+            ),
+        });
+        extra += 1;
+    }
+    let expires = data
+        .assignments
+        .first()
+        .map(|a| a.expires_at)
+        .unwrap_or_else(|| Utc::now() + Duration::days(365));
+    let volunteers: Vec<String> = data
+        .volunteers
+        .iter()
+        .take(n)
+        .map(|v| v.id.clone())
+        .collect();
+    let last_canvasser = (0..volunteers.len()).rev().find(|i| i % 3 != 1);
+    let morning = demo_morning_ms();
+    let (mut canvassers, mut bankers) = (0usize, 0usize);
+    let mut plans: Vec<Plan> = Vec::new();
+    for (i, v) in volunteers.iter().enumerate() {
+        let job = if i % 3 == 1 { Job::Phone } else { Job::Canvass };
+        let how = if job == Job::Canvass && volunteers.len() >= 3 && Some(i) == last_canvasser {
+            Canvasser::Suspicious
+        } else {
+            Canvasser::Honest
+        };
+        let signal = match i % 4 {
+            1 => Signal::Flaky,
+            3 => Signal::Offline,
+            _ => Signal::Good,
+        };
+        let plan = match job {
+            Job::Canvass => {
+                let c = canvassers;
+                canvassers += 1;
+                let unit_id = data.turfs[c % data.turfs.len()].id.clone();
+                // Every fifth canvasser re-knocks part of the turf of the one
+                // before them in the afternoon.
+                let follow_up = (c % 5 == 3)
+                    .then(|| {
+                        plans
+                            .iter()
+                            .rev()
+                            .find(|p| p.job == Job::Canvass && p.how == Canvasser::Honest)
+                    })
+                    .flatten()
+                    .map(|p| p.unit_id.clone())
+                    .filter(|t| *t != unit_id);
+                Plan {
+                    volunteer_id: v.clone(),
+                    job,
+                    how,
+                    signal,
+                    unit_id,
+                    follow_up,
+                    // Shifts start between 10:00 and 13:45.
+                    start_ms: morning + (c % 4) as i64 * 3_600_000 + rng.below(4) as i64 * 900_000,
+                }
+            }
+            Job::Phone => {
+                let b = bankers;
+                bankers += 1;
+                Plan {
+                    volunteer_id: v.clone(),
+                    job,
+                    how,
+                    signal,
+                    unit_id: data.call_lists[b % data.call_lists.len().max(1)].id.clone(),
+                    follow_up: None,
+                    // The phone bank runs from 17:00 (calling hours end at 20:00).
+                    start_ms: morning + 7 * 3_600_000 + (b % 3) as i64 * 1_200_000,
+                }
+            }
+        };
+        plans.push(plan);
+    }
+    let assignment = |kind: AssignmentKind, unit: &str, v: &str| Assignment {
+        id: format!("demo-{unit}-{v}"),
+        kind,
+        unit_id: unit.to_string(),
+        script_id: match kind {
+            AssignmentKind::Turf => CANVASS_SCRIPT_ID,
+            AssignmentKind::CallList => PHONE_SCRIPT_ID,
+        }
+        .to_string(),
+        volunteer_id: v.to_string(),
+        expires_at: expires,
+    };
+    data.assignments = plans
+        .iter()
+        .flat_map(|p| {
+            let kind = match p.job {
+                Job::Canvass => AssignmentKind::Turf,
+                Job::Phone => AssignmentKind::CallList,
+            };
+            std::iter::once(assignment(kind, &p.unit_id, &p.volunteer_id)).chain(
+                p.follow_up
+                    .iter()
+                    .map(|t| assignment(AssignmentKind::Turf, t, &p.volunteer_id)),
+            )
+        })
+        .collect();
+    plans
+}
+
 /// Runs the whole demo under `root` (server data and device stores).
 pub async fn run_demo(
     opts: &DemoOptions,
     root: &Path,
     mut say: impl FnMut(&str),
 ) -> Result<(DemoReport, DemoServer), DemoError> {
-    let data = generate_campaign(&GenerateOptions {
+    let mut data = generate_campaign(&GenerateOptions {
         households: opts.households,
         seed: opts.seed,
     });
+    let mut rng = SplitMix64::new(opts.seed ^ 0xdead_beef);
+    let plans = staff(&mut data, opts.volunteers, &mut rng);
     let dir = DataDir::open(root.join("server"))?;
     let campaign_id = admin::create_campaign(&dir, &data)?;
     say(&format!(
-        "campaign {campaign_id}: {} doors, {} people, {} turfs, {} call lists",
+        "campaign {campaign_id}: {} doors, {} people, {} turfs, {} call lists, {} volunteers out on Saturday 2026-10-17",
         data.households.len(),
         data.people.len(),
         data.turfs.len(),
-        data.call_lists.len()
+        data.call_lists.len(),
+        plans.len()
     ));
 
     let (addr, tx, task) = start_simulation_server(&dir, opts.port).await?;
@@ -145,16 +342,12 @@ pub async fn run_demo(
         dir.root().display()
     ));
 
-    let mut rng = SplitMix64::new(opts.seed ^ 0xdead_beef);
     let mut reports = Vec::new();
     let mut recorded = BTreeSet::new();
-    let volunteers: Vec<String> = data
-        .volunteers
-        .iter()
-        .take(opts.volunteers)
-        .map(|v| v.id.clone())
-        .collect();
-    for (i, volunteer) in volunteers.iter().enumerate() {
+    // What each canvasser heard: turf -> (person, support answer).
+    let mut heard: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    for (i, plan) in plans.iter().enumerate() {
+        let volunteer = &plan.volunteer_id;
         let device_dir = root.join(format!("device-{i}"));
         std::fs::create_dir_all(&device_dir)?;
         let store = Arc::new(Mutex::new(DeviceStore::open(
@@ -171,55 +364,95 @@ pub async fn run_demo(
         )?;
         client.join(&code).await?;
         let device_id = lock(&store).device_id().to_string();
-
-        // The shift, offline: nothing below touches the network.
-        let (doors, calls, ids) = {
-            let mut s = lock(&store);
-            let how = if i + 1 == volunteers.len() && volunteers.len() >= 3 {
-                Canvasser::Suspicious
-            } else {
-                Canvasser::Honest
-            };
-            if how == Canvasser::Suspicious {
-                say(&format!(
-                    "{volunteer} canvasses suspiciously in this demo (doors seconds apart, recorded ~2 km from the addresses): the dashboard's activity review flags it"
-                ));
-            }
-            let mut ids = canvass_shift(&mut s, &mut rng, opts.doors_per_shift, i, how)?;
-            let door_ids = ids.len();
-            ids.extend(phone_shift(&mut s, &mut rng, opts.calls_per_shift, i)?);
-            (door_ids, ids.len() - door_ids, ids)
-        };
-        recorded.extend(ids.iter().cloned());
+        if plan.how == Canvasser::Suspicious {
+            say(&format!(
+                "{volunteer} canvasses suspiciously in this demo (doors seconds apart, recorded ~2 km from the addresses): the dashboard's activity review flags it"
+            ));
+        }
         let mut report = VolunteerReport {
             volunteer_id: volunteer.clone(),
             device_id,
-            doors,
-            calls,
+            doors: 0,
+            calls: 0,
             syncs: 0,
             faults_survived: 0,
             pending_after: 0,
         };
-
-        match i % 3 {
-            // Syncs once, on a good network.
-            0 => {
+        let limit = match plan.job {
+            Job::Canvass => opts.doors_per_shift,
+            Job::Phone => opts.calls_per_shift,
+        };
+        // The shift, in stretches between syncs (the whole shift for a
+        // device with no signal).
+        let stretch = match plan.signal {
+            Signal::Good => SYNC_EVERY,
+            Signal::Flaky | Signal::Offline => limit,
+        };
+        let mut now = plan.start_ms;
+        let mut done = 0;
+        while done < limit {
+            let n = stretch.min(limit - done);
+            let ids = {
+                let mut s = lock(&store);
+                match plan.job {
+                    Job::Canvass => {
+                        let (ids, talks) =
+                            canvass_shift(&mut s, &mut rng, &plan.unit_id, n, &mut now, plan.how)?;
+                        heard.entry(plan.unit_id.clone()).or_default().extend(talks);
+                        report.doors += ids.len();
+                        ids
+                    }
+                    Job::Phone => {
+                        let ids = phone_shift(&mut s, &mut rng, &plan.unit_id, n, &mut now)?;
+                        report.calls += ids.len();
+                        ids
+                    }
+                }
+            };
+            let stop = ids.len() < n;
+            done += ids.len();
+            recorded.extend(ids);
+            if plan.signal == Signal::Good {
+                client.sync_now(|_| {}).await?;
+                report.syncs += 1;
+            }
+            if stop {
+                break; // nobody left to reach
+            }
+        }
+        // The afternoon's second visit: a few people another canvasser
+        // talked to this morning answer differently now.
+        if let Some(turf) = &plan.follow_up {
+            let earlier = heard.get(turf).cloned().unwrap_or_default();
+            let mut s = lock(&store);
+            let assignment = format!("demo-{turf}-{volunteer}");
+            let mut t = demo_morning_ms() + 6 * 3_600_000;
+            for (person, support) in earlier.iter().take(3) {
+                t += rng.range(120, 400) as i64 * 1000;
+                let other = if support.as_str() == "1" { "4" } else { "1" };
+                let a = s.record_attempt(
+                    &assignment,
+                    NewAttempt {
+                        person_id: Some(person.clone()),
+                        answers: [("support".to_string(), other.to_string())].into(),
+                        at_ms: Some(t),
+                        ..Default::default()
+                    },
+                )?;
+                recorded.insert(a.id);
+                report.doors += 1;
+            }
+        }
+        match plan.signal {
+            Signal::Good => {
+                client.sync_now(|_| {}).await?;
+                report.syncs += 1;
+            }
+            Signal::Offline => {
                 client.sync_now(|_| {}).await?;
                 report.syncs = 1;
             }
-            // Syncs, records a few more results, syncs again.
-            1 => {
-                client.sync_now(|_| {}).await?;
-                let more =
-                    canvass_shift(&mut lock(&store), &mut rng, 5, i + 100, Canvasser::Honest)?;
-                report.doors += more.len();
-                recorded.extend(more);
-                client.sync_now(|_| {}).await?;
-                report.syncs = 2;
-            }
-            // Syncs through a network that refuses and cuts responses after the
-            // server stored the changes, then syncs again on a good network.
-            _ => {
+            Signal::Flaky => {
                 let plan = vec![
                     Fault::Pass,
                     Fault::CutResponse,
@@ -239,12 +472,20 @@ pub async fn run_demo(
         }
         report.pending_after = lock(&store).pending_upload_count()?;
         say(&format!(
-            "  {:<8} device {}…  {:>3} doors  {:>3} calls  {} sync(s){}  not yet on server: {}",
+            "  {:<8} {:<9} device {}…  {:>3} doors  {:>3} calls  {} sync(s){}{}  not yet on server: {}",
             report.volunteer_id,
+            match (plan.job, plan.signal) {
+                (Job::Canvass, _) => "canvass",
+                (Job::Phone, _) => "phones",
+            },
             &report.device_id[..8],
             report.doors,
             report.calls,
             report.syncs,
+            match plan.signal {
+                Signal::Offline => " after a shift with no signal",
+                _ => "",
+            },
             if report.faults_survived > 0 {
                 format!(" through {} network faults", report.faults_survived)
             } else {
@@ -254,7 +495,6 @@ pub async fn run_demo(
         ));
         reports.push(report);
     }
-
     // An organizer joins too, for the dashboard.
     let org_store = Arc::new(Mutex::new(DeviceStore::open(
         root.join("organizer.db"),
@@ -291,6 +531,11 @@ pub async fn run_demo(
         on_server: on_server.len(),
         missing: recorded.difference(&server_set).cloned().collect(),
         unexpected: server_set.difference(&recorded).cloned().collect(),
+        conflicts: server_store
+            .status_counts()?
+            .get("conflict")
+            .copied()
+            .unwrap_or(0),
         organizer_token,
         signin_url,
     };
@@ -344,42 +589,39 @@ fn lock(store: &Mutex<DeviceStore>) -> std::sync::MutexGuard<'_, DeviceStore> {
 /// How a canvasser works: honestly (a door every few minutes, results
 /// recorded at the door), or the way an organizer must catch (doors seconds
 /// apart, recorded about 2 km from the addresses).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Canvasser {
     Honest,
     Suspicious,
 }
 
-/// A shift at the doors of the volunteer's first turf, following "next door".
+/// Up to `doors` doors of `turf`, following "next door" from `now` (moved
+/// on as the canvasser walks). The attempt ids, and who said what to the
+/// support question.
 fn canvass_shift(
     store: &mut DeviceStore,
     rng: &mut SplitMix64,
+    turf: &str,
     doors: usize,
-    salt: usize,
+    now: &mut i64,
     how: Canvasser,
-) -> Result<Vec<String>, DemoError> {
+) -> Result<(Vec<String>, Vec<(String, String)>), DemoError> {
     let Some(a) = store
         .assignments()?
         .into_iter()
-        .find(|a| a.assignment.kind == AssignmentKind::Turf)
+        .find(|a| a.assignment.kind == AssignmentKind::Turf && a.assignment.unit_id == turf)
     else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
-    let start = Utc
-        .with_ymd_and_hms(2026, 10, 17, 15, 0, 0)
-        .single()
-        .expect("valid time")
-        .timestamp_millis()
-        + salt as i64 * 3_600_000;
-    let mut now = start;
     let mut ids = Vec::new();
+    let mut heard = Vec::new();
     for _ in 0..doors {
         let list = store.walk_list(&a.assignment.unit_id)?;
-        let Some(i) = pick_next_door(&list, now) else {
+        let Some(i) = pick_next_door(&list, *now) else {
             break;
         };
         let door = &list[i];
-        now += match how {
+        *now += match how {
             Canvasser::Honest => rng.range(90, 300),
             Canvasser::Suspicious => rng.range(4, 20),
         } as i64
@@ -404,11 +646,12 @@ fn canvass_shift(
             (0..=59, _) | (_, None) => NewAttempt {
                 household_id: Some(door.household.id.clone()),
                 result: Some("not_home".into()),
-                at_ms: Some(now),
+                at_ms: Some(*now),
                 ..Default::default()
             },
             (60..=84, Some(p)) => {
                 let support = ["1", "1", "2", "2", "3", "3", "3", "4", "5"][rng.below(9) as usize];
+                heard.push((p.clone(), support.to_string()));
                 let mut answers = vec![("support".to_string(), support.to_string())];
                 if support != "5" {
                     answers.push((
@@ -419,27 +662,27 @@ fn canvass_shift(
                 NewAttempt {
                     person_id: Some(p),
                     answers: answers.into_iter().collect(),
-                    at_ms: Some(now),
+                    at_ms: Some(*now),
                     ..Default::default()
                 }
             }
             (85..=91, Some(p)) => NewAttempt {
                 person_id: Some(p),
                 result: Some("refused".into()),
-                at_ms: Some(now),
+                at_ms: Some(*now),
                 ..Default::default()
             },
             (92..=95, Some(p)) => NewAttempt {
                 person_id: Some(p),
                 result: Some("come_back".into()),
-                callback_at_ms: Some(now + 2 * 3_600_000),
-                at_ms: Some(now),
+                callback_at_ms: Some(*now + 2 * 3_600_000),
+                at_ms: Some(*now),
                 ..Default::default()
             },
             (_, Some(p)) => NewAttempt {
                 person_id: Some(p),
                 result: Some("moved".into()),
-                at_ms: Some(now),
+                at_ms: Some(*now),
                 ..Default::default()
             },
         };
@@ -451,41 +694,36 @@ fn canvass_shift(
         };
         ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
     }
-    Ok(ids)
+    Ok((ids, heard))
 }
 
-/// A phone-bank session on the volunteer's first call list, following "next call".
+/// Up to `calls` calls of `list`, following "next call" from `now`.
 fn phone_shift(
     store: &mut DeviceStore,
     rng: &mut SplitMix64,
+    list: &str,
     calls: usize,
-    salt: usize,
+    now: &mut i64,
 ) -> Result<Vec<String>, DemoError> {
     let Some(a) = store
         .assignments()?
         .into_iter()
-        .find(|a| a.assignment.kind == AssignmentKind::CallList)
+        .find(|a| a.assignment.kind == AssignmentKind::CallList && a.assignment.unit_id == list)
     else {
         return Ok(Vec::new());
     };
-    let mut now = Utc
-        .with_ymd_and_hms(2026, 10, 18, 23, 0, 0)
-        .single()
-        .expect("valid time")
-        .timestamp_millis()
-        + salt as i64 * 600_000;
     let mut ids = Vec::new();
     for _ in 0..calls {
         let queue = store.call_queue(&a.assignment.unit_id)?;
-        let Some(i) = pick_next_call(&queue, now) else {
+        let Some(i) = pick_next_call(&queue, *now) else {
             break;
         };
         let person = queue[i].person.id.clone();
-        now += rng.range(60, 180) as i64 * 1000;
+        *now += rng.range(60, 180) as i64 * 1000;
         let roll = rng.below(100);
         let mut attempt = NewAttempt {
             person_id: Some(person),
-            at_ms: Some(now),
+            at_ms: Some(*now),
             duration_s: Some(rng.range(5, 240) as u32),
             ..Default::default()
         };

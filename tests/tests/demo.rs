@@ -7,7 +7,7 @@ async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {
     let tmp = tempfile::tempdir().unwrap();
     let opts = DemoOptions {
         households: 300,
-        volunteers: 3,
+        volunteers: 6,
         doors_per_shift: 12,
         calls_per_shift: 6,
         ..DemoOptions::default()
@@ -27,8 +27,14 @@ async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {
         report.volunteers.iter().any(|v| v.faults_survived > 0),
         "one device synced through faults"
     );
-    assert!(report.volunteers.iter().any(|v| v.syncs == 2));
+    assert!(report.volunteers.iter().any(|v| v.syncs >= 2));
     assert!(report.volunteers.iter().all(|v| v.pending_after == 0));
+    assert!(
+        report.volunteers.iter().any(|v| v.calls > 0)
+            && report.volunteers.iter().any(|v| v.doors > 0),
+        "canvassers and phone bankers"
+    );
+    assert!(report.conflicts >= 1, "a second visit heard otherwise");
     assert!(lines.iter().any(|l| l.contains("server listening")));
     let health = reqwest::get(format!("{}/health", report.url))
         .await

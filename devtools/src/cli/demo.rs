@@ -11,13 +11,13 @@ use super::CliError;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of households in the demo campaign.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 2400)]
     pub households: usize,
     /// Seed of the demo campaign.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Simulated volunteers.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 24)]
     pub volunteers: usize,
     /// Port for the demo server (0: any free port).
     #[arg(long, default_value_t = 0)]
@@ -56,6 +56,10 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
                 report.missing, report.unexpected
             );
         }
+        println!(
+            "conflicts: {} people heard differently on a second visit (the conflict inbox)",
+            report.conflicts
+        );
         println!("health:    {}/health", report.url);
         println!(
             "dashboard: {}/dashboard/login  (organizer token: {})",
