@@ -345,7 +345,7 @@ pub async fn run_demo(
     let mut reports = Vec::new();
     let mut recorded = BTreeSet::new();
     // What each canvasser heard: turf -> (person, support answer).
-    let mut heard: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    let mut heard: std::collections::HashMap<String, Vec<Heard>> = Default::default();
     for (i, plan) in plans.iter().enumerate() {
         let volunteer = &plan.volunteer_id;
         let device_dir = root.join(format!("device-{i}"));
@@ -595,6 +595,9 @@ enum Canvasser {
     Suspicious,
 }
 
+/// (person, support answer) a canvasser heard.
+type Heard = (String, String);
+
 /// Up to `doors` doors of `turf`, following "next door" from `now` (moved
 /// on as the canvasser walks). The attempt ids, and who said what to the
 /// support question.
@@ -605,7 +608,7 @@ fn canvass_shift(
     doors: usize,
     now: &mut i64,
     how: Canvasser,
-) -> Result<(Vec<String>, Vec<(String, String)>), DemoError> {
+) -> Result<(Vec<String>, Vec<Heard>), DemoError> {
     let Some(a) = store
         .assignments()?
         .into_iter()
