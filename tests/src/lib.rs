@@ -44,6 +44,12 @@ impl TestServer {
     pub async fn start_with_limit(households: usize, max_body_bytes: usize) -> TestServer {
         let opts = http::ServerOptions {
             max_body_bytes,
+            // Tests reach nothing beyond loopback: map tiles come from a
+            // port where nothing listens, so maps are tested without tiles.
+            tiles: Some(http::Tiles {
+                url: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
+                attribution: "no tiles in tests".into(),
+            }),
             ..http::ServerOptions::for_simulation()
         };
         Self::start_with_options(households, opts).await

@@ -145,18 +145,45 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
         .unwrap();
     assert_eq!(json["doors_knocked"], 4);
 
-    let map = get(&format!("/dashboard/turfs/{}", turf.id))
+    let page = get(&format!("/dashboard/turfs/{}", turf.id))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    assert!(page.contains("id=\"leaflet-map\"") && page.contains("id=\"legend\""));
     assert_eq!(
-        map.matches("<circle class=\"door").count(),
-        turf.household_ids.len(),
-        "one marker per door"
+        page.matches("<td><span class=\"door-icon retry\"").count(),
+        3,
+        "the door list says it in words and symbols"
     );
-    assert_eq!(map.matches("class=\"door retry\"").count(), 3);
+    let map: serde_json::Value = get(&format!("/dashboard/map.json?turf={}", turf.id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let doors = map["doors"].as_array().unwrap();
+    assert_eq!(doors.len(), turf.household_ids.len(), "one marker per door");
+    assert_eq!(doors.iter().filter(|d| d["class"] == "retry").count(), 3);
+    assert!(
+        doors
+            .iter()
+            .all(|d| d["address"].as_str().is_some_and(|a| !a.is_empty()))
+    );
+    assert_eq!(map["turfs"][0]["knocked"], 4);
+    assert!(map["turfs"][0]["outline"].as_array().unwrap().len() >= 3);
+    let whole: serde_json::Value = get("/dashboard/map.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        whole["doors"].as_array().unwrap().len(),
+        server.campaign.households.len(),
+        "the campaign map has every door"
+    );
 
     let inbox = get("/dashboard/conflicts")
         .await
@@ -345,6 +372,32 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     };
     assert_eq!(by_a(&export_before), 4, "{export_before}");
 
+    // Post-mortem metrics count what counts.
+    let metrics_total = || async {
+        let csv = get("/dashboard/metrics.csv".into()).await;
+        csv.lines()
+            .find(|l| l.starts_with("all,all,"))
+            .unwrap_or_else(|| panic!("{csv}"))
+            .to_string()
+    };
+    // 5 attempts (5 knocks, 0 dials), 2 conversations (40%), support 1 and 5.
+    assert!(
+        metrics_total()
+            .await
+            .starts_with("all,all,5,5,0,2,40.0,1,0,0,0,1,"),
+        "{}",
+        metrics_total().await
+    );
+    let page = get("/dashboard/metrics".into()).await;
+    assert!(
+        page.contains("5 attempts that count") && page.contains("<svg class=\"chart\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<td>{}</td><td>4</td>", vols[0])),
+        "{page}"
+    );
+
     let link = shift_link(&get("/dashboard/volunteers".into()).await, &vols[0]);
     let page = get(link.clone()).await;
     assert_eq!(page.matches("<td>counts</td>").count(), 4, "{page}");
@@ -416,10 +469,21 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     assert_eq!(after["doors_knocked"], 1, "only b's door counts: {after}");
     assert_eq!(after["conflicts"], 0, "b's answer stands alone");
     assert_eq!(after["support"], serde_json::json!({"5": 1}));
+    assert!(
+        metrics_total()
+            .await
+            .starts_with("all,all,1,1,0,1,100.0,0,0,0,0,1,"),
+        "{}",
+        metrics_total().await
+    );
     let export_after = get("/dashboard/export-full.csv".into()).await;
     assert_eq!(by_a(&export_after), 0, "{export_after}");
     let map = get(format!("/dashboard/turfs/{}", turf.id)).await;
-    assert_eq!(map.matches("class=\"door retry\"").count(), 0, "{map}");
+    assert_eq!(
+        map.matches("<td><span class=\"door-icon retry\"").count(),
+        0,
+        "{map}"
+    );
     let review = get("/dashboard/volunteers".into()).await;
     assert!(
         !review.contains(">organizer-1</a>"),

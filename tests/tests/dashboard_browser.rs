@@ -1,6 +1,9 @@
 //! The dashboard in a real headless Chromium (Debian `chromium` +
-//! `chromium-driver`, spoken to over WebDriver): sign in, the overview, a
-//! turf map with one marker per door, the conflict inbox, the export.
+//! `chromium-driver`, spoken to over WebDriver): sign in, the overview (on
+//! a laptop and a phone-sized window), the campaign and turf maps on the
+//! vendored Leaflet with no tile server reachable (markers, legend, turf
+//! outlines, a popup), the activity review with a rollback and its undo,
+//! the metrics charts, the conflict inbox, the invite form, the export.
 //! Screenshots land in target/dashboard-screenshots/ for people to look at.
 
 use std::process::{Child, Command, Stdio};
@@ -201,17 +204,257 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
     );
     browser.screenshot(&s, "overview").await;
 
+    // The layout holds on a phone: nothing wider than the screen.
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": 390, "height": 844 }),
+        )
+        .await;
+    browser.go(&s, &format!("{}/dashboard", server.url)).await;
+    assert_eq!(
+        browser
+            .run(
+                &s,
+                "return document.documentElement.scrollWidth <= window.innerWidth"
+            )
+            .await,
+        true,
+        "no sideways scrolling on a phone"
+    );
+    browser.screenshot(&s, "overview-phone").await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": 1200, "height": 1000 }),
+        )
+        .await;
+
+    // The turf map: Leaflet from this server, tiles unreachable.
     browser
         .go(&s, &format!("{}/dashboard/turfs/{}", server.url, turf.id))
+        .await;
+    browser
+        .wait_for(
+            &s,
+            "return !!document.querySelector('#leaflet-map[data-ready]')",
+        )
         .await;
     let markers = browser
         .run(
             &s,
-            "return document.querySelectorAll('#map circle.door').length",
+            "return document.querySelectorAll('.leaflet-marker-icon.door-icon').length",
         )
         .await;
     assert_eq!(markers.as_u64().unwrap() as usize, turf.household_ids.len());
+    assert_eq!(
+        browser
+            .run(&s, "return document.querySelectorAll('#legend li').length")
+            .await,
+        5
+    );
+    assert!(
+        browser
+            .run(&s, "return document.querySelector('#legend').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("do not contact"),
+        "the legend says it in words"
+    );
+    let marker = browser
+        .find(&s, ".leaflet-marker-icon.door-icon.problem")
+        .await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{marker}/click"),
+            json!({}),
+        )
+        .await;
+    browser
+        .wait_for(
+            &s,
+            "return !!document.querySelector('.leaflet-popup-content')",
+        )
+        .await;
+    let popup = browser
+        .run(
+            &s,
+            "return document.querySelector('.leaflet-popup-content').textContent",
+        )
+        .await;
+    let popup = popup.as_str().unwrap();
+    assert!(
+        popup.contains("conflict") && popup.contains(&format!("Turf {}", turf.id)),
+        "{popup}"
+    );
     browser.screenshot(&s, "turf").await;
+
+    // The campaign map: every door, and the turf outlines.
+    browser
+        .go(&s, &format!("{}/dashboard/map", server.url))
+        .await;
+    browser
+        .wait_for(
+            &s,
+            "return !!document.querySelector('#leaflet-map[data-ready]')",
+        )
+        .await;
+    let markers = browser
+        .run(
+            &s,
+            "return document.querySelectorAll('.leaflet-marker-icon.door-icon').length",
+        )
+        .await;
+    assert_eq!(
+        markers.as_u64().unwrap() as usize,
+        server.campaign.households.len()
+    );
+    let outlines = browser
+        .run(
+            &s,
+            "return document.querySelectorAll('path.turf-outline').length",
+        )
+        .await;
+    assert_eq!(
+        outlines.as_u64().unwrap() as usize,
+        server.campaign.turfs.len()
+    );
+    browser.screenshot(&s, "map").await;
+
+    // The activity review: a's shift rolled back in the browser, then undone.
+    browser
+        .go(&s, &format!("{}/dashboard/volunteers", server.url))
+        .await;
+    browser.screenshot(&s, "volunteers").await;
+    let link = browser
+        .find(
+            &s,
+            &format!(
+                "a[href^='/dashboard/volunteers/{}/']",
+                server.volunteers()[0]
+            ),
+        )
+        .await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{link}/click"),
+            json!({}),
+        )
+        .await;
+    browser
+        .wait_for(&s, "return !!document.getElementById('review')")
+        .await;
+    browser.screenshot(&s, "shift").await;
+    let review = |action: &'static str, reason: &'static str| {
+        let browser = &browser;
+        let s = &s;
+        async move {
+            let all = browser.find(s, "#all").await;
+            browser
+                .cmd(
+                    s,
+                    reqwest::Method::POST,
+                    &format!("/element/{all}/click"),
+                    json!({}),
+                )
+                .await;
+            let field = browser.find(s, "#reason").await;
+            browser
+                .cmd(
+                    s,
+                    reqwest::Method::POST,
+                    &format!("/element/{field}/value"),
+                    json!({ "text": reason }),
+                )
+                .await;
+            let button = browser.find(s, &format!("#{action}")).await;
+            browser
+                .cmd(
+                    s,
+                    reqwest::Method::POST,
+                    &format!("/element/{button}/click"),
+                    json!({}),
+                )
+                .await;
+            browser
+                .wait_for(s, "return !!document.getElementById('done')")
+                .await;
+            browser
+                .run(s, "return document.getElementById('done').textContent")
+                .await
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(
+        review("rollback", "tested the form").await,
+        "1 results rolled back."
+    );
+    browser.screenshot(&s, "shift-rolled-back").await;
+    let conflicts_now = async || {
+        browser.go(&s, &format!("{}/dashboard", server.url)).await;
+        browser
+            .run(&s, "return document.querySelector('#totals a').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        conflicts_now().await,
+        "0 conflicts",
+        "a's answer no longer counts"
+    );
+    browser
+        .go(&s, &format!("{}/dashboard/volunteers", server.url))
+        .await;
+    let link = browser
+        .find(
+            &s,
+            &format!(
+                "a[href^='/dashboard/volunteers/{}/']",
+                server.volunteers()[0]
+            ),
+        )
+        .await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{link}/click"),
+            json!({}),
+        )
+        .await;
+    browser
+        .wait_for(&s, "return !!document.getElementById('review')")
+        .await;
+    assert_eq!(review("undo", "my mistake").await, "1 results restored.");
+    assert_eq!(conflicts_now().await, "1 conflicts");
+
+    browser
+        .go(&s, &format!("{}/dashboard/metrics", server.url))
+        .await;
+    assert_eq!(
+        browser
+            .run(&s, "return document.querySelectorAll('svg.chart').length")
+            .await,
+        4
+    );
+    browser.screenshot(&s, "metrics").await;
+    browser
+        .go(&s, &format!("{}/dashboard/invites", server.url))
+        .await;
+    browser.screenshot(&s, "invite-form").await;
 
     browser
         .go(&s, &format!("{}/dashboard/conflicts", server.url))

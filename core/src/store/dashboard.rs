@@ -17,6 +17,25 @@ pub struct ConflictRow {
 }
 
 impl DeviceStore {
+    /// A fingerprint of every results document's heads: it changes whenever
+    /// any document does (whoever wrote it), so the dashboard can cache
+    /// what it computes from the results until then.
+    pub fn results_revision(&self) -> Result<String, StoreError> {
+        use sha2::Digest;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT doc_id, heads FROM result_docs ORDER BY doc_id")?;
+        let mut rows = st.query([])?;
+        let mut h = sha2::Sha256::new();
+        while let Some(r) = rows.next()? {
+            h.update(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+            h.update([0]);
+            h.update(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+            h.update([0]);
+        }
+        Ok(hex::encode(h.finalize()))
+    }
+
     /// Every attempt on this store (all documents), oldest first.
     pub fn all_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         let mut st = self

@@ -185,6 +185,9 @@ pub struct OrganizerBenchArgs {
     /// tab-separated); a statewide file has 5-8 million.
     #[arg(long, default_value_t = 100_000)]
     pub voters: u64,
+    /// Run only these parts (repeatable): import, cut, dashboard.
+    #[arg(long = "part", value_parser = ["import", "cut", "dashboard"])]
+    pub parts: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -209,19 +212,36 @@ pub fn run_organizer(args: &OrganizerBenchArgs) -> Result<(), CliError> {
     let root = std::env::temp_dir().join(format!("walkbook-bench-org-{}", std::process::id()));
     std::fs::create_dir_all(&root)?;
     let rt = tokio::runtime::Runtime::new()?;
-    let r = rt.block_on(bench_organizer(&root, args.voters));
+    let all = args.parts.is_empty();
+    let part = |p: &str| all || args.parts.iter().any(|x| x == p);
+    let parts = walkbook_dev::bench::OrganizerParts {
+        import: part("import"),
+        cut: part("cut"),
+        dashboard: part("dashboard"),
+    };
+    let r = rt.block_on(bench_organizer(&root, args.voters, parts));
     let _ = std::fs::remove_dir_all(&root);
     let r = r.map_err(|e| CliError::DemoCheck(e.to_string()))?;
-    println!(
-        "cut {} households into {} turfs: {:.2} s",
-        r.cut_households,
-        r.turfs,
-        r.cut_time.as_secs_f64()
-    );
-    println!(
-        "dashboard overview with {} attempts: {:.0} ms (median of 5, over HTTP)",
-        r.dashboard_attempts,
-        r.overview_time.as_secs_f64() * 1000.0
-    );
+    if let Some(c) = &r.cut {
+        println!(
+            "cut {} households into {} turfs: {:.2} s",
+            c.households,
+            c.turfs,
+            c.time.as_secs_f64()
+        );
+    }
+    if let Some(d) = &r.dashboard {
+        println!(
+            "dashboard with {} attempts (over HTTP; first request after a new result / median of the next 5):",
+            d.attempts
+        );
+        for (path, first, warm) in &d.pages {
+            println!(
+                "  {path:<24} {:>7.1} ms / {:>5.1} ms",
+                first.as_secs_f64() * 1000.0,
+                warm.as_secs_f64() * 1000.0
+            );
+        }
+    }
     Ok(())
 }

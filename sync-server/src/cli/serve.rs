@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use walkbook_server::admin::Deployment;
-use walkbook_server::http::{AppState, ServerOptions, serve};
+use walkbook_server::http::{AppState, ServerOptions, Tiles, serve};
 use walkbook_server::process::{LogFormat, init_logs, shutdown_signal};
 
 use super::CliError;
@@ -72,10 +72,41 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's body.
     #[arg(long, default_value_t = 60)]
     pub body_timeout_secs: u64,
+    /// Street tiles under the dashboard's maps, as a URL template with
+    /// {z}/{x}/{y} (and optionally {s}); `none` draws maps without tiles.
+    /// Mind the tile server's usage policy for heavy use.
+    #[arg(
+        long,
+        env = "WALKBOOK_TILE_URL",
+        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )]
+    pub tile_url: String,
+    /// The attribution the tile server asks for (HTML).
+    #[arg(
+        long,
+        env = "WALKBOOK_TILE_ATTRIBUTION",
+        default_value = "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors"
+    )]
+    pub tile_attribution: String,
 }
 
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(args.log_format, "info");
+    let tiles = match args.tile_url.as_str() {
+        "none" | "" => None,
+        url => {
+            let t = Tiles {
+                url: url.to_string(),
+                attribution: args.tile_attribution.clone(),
+            };
+            if t.origin().is_none() {
+                return Err(CliError::Usage(format!(
+                    "--tile-url {url:?} is not an http(s) URL template such as https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png (or none)"
+                )));
+            }
+            Some(t)
+        }
+    };
     let home = Deployment::open(
         &args.data_dir,
         args.database_url.as_deref(),
@@ -99,6 +130,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 body_timeout: std::time::Duration::from_secs(args.body_timeout_secs.max(1)),
                 ..Default::default()
             },
+            tiles,
         },
     );
     let rt = tokio::runtime::Runtime::new()?;

@@ -11,13 +11,17 @@
 mod auth;
 mod error;
 mod flags;
+mod metrics;
 mod pages;
 mod review;
+mod snapshot;
 mod views;
 
 pub use error::DashboardError;
 pub use flags::{Flag, flags, haversine_m};
+pub use metrics::{Dimension, MetricRow, Metrics, metrics};
 pub use review::{ActivityRow, activity};
+pub use snapshot::SnapshotCache;
 
 use std::sync::Arc;
 
@@ -46,16 +50,24 @@ pub fn router() -> Router<Arc<AppState>> {
             get(pages::logout_form).post(pages::logout),
         )
         .route("/dashboard/app.js", get(pages::app_js))
+        .route("/dashboard/app.css", get(pages::app_css))
         .route("/dashboard/signin/{code}", get(pages::signin_link))
         .route("/dashboard", get(pages::overview))
         .route("/dashboard/overview.json", get(pages::overview_json))
         .route("/dashboard/turfs/{turf_id}", get(pages::turf))
+        .route("/dashboard/map", get(pages::campaign_map))
+        .route("/dashboard/map.json", get(pages::map_json))
+        .route("/dashboard/map.js", get(pages::map_js))
+        .route("/dashboard/vendor/leaflet.js", get(pages::leaflet_js))
+        .route("/dashboard/vendor/leaflet.css", get(pages::leaflet_css))
         .route("/dashboard/volunteers", get(pages::volunteers))
         .route(
             "/dashboard/volunteers/{volunteer}/{day}",
             get(pages::shift_page).post(pages::review_shift),
         )
         .route("/dashboard/conflicts", get(pages::conflicts))
+        .route("/dashboard/metrics", get(pages::metrics))
+        .route("/dashboard/metrics.csv", get(pages::metrics_csv))
         .route("/dashboard/export.csv", get(pages::export))
         .route("/dashboard/export-full.csv", get(pages::export_full))
         .route("/dashboard/export-osdi.json", get(pages::export_osdi))

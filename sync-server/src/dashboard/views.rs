@@ -1,6 +1,7 @@
 //! The dashboard's pages as askama templates (`sync-server/templates/`):
 //! every value is HTML-escaped by construction; the only markup passed
-//! through is the QR code's SVG, which the server draws itself.
+//! through is SVG the server draws itself: the QR code, and the metrics
+//! charts (whose labels `metrics::bar_chart_svg` escapes).
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -40,6 +41,8 @@ pub struct TurfRow {
     pub id: String,
     pub knocked: usize,
     pub total: usize,
+    /// knocked / total, whole percent (the progress bar).
+    pub percent: usize,
 }
 
 #[derive(Template)]
@@ -53,29 +56,41 @@ pub struct OverviewPage {
     pub flags: Vec<String>,
 }
 
-pub struct Dot {
-    pub class: &'static str,
-    pub x: String,
-    pub y: String,
-    pub title: String,
-}
-
 pub struct DoorRow {
     pub address: String,
     pub people: String,
+    pub class: &'static str,
+    pub symbol: &'static str,
     pub label: &'static str,
+}
+
+/// One line of a map's legend: symbol, colour class and words.
+pub struct LegendItem {
+    pub class: &'static str,
+    pub symbol: &'static str,
+    pub words: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "turf.html")]
 pub struct TurfPage {
     pub title: String,
-    pub width: u32,
-    pub height: u32,
-    pub located: usize,
-    pub dots: Vec<Dot>,
-    pub missing: usize,
+    /// Where the map script reads the doors.
+    pub src: String,
+    pub legend: Vec<LegendItem>,
+    pub placed: usize,
+    pub unplaced: usize,
     pub rows: Vec<DoorRow>,
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+pub struct MapPage {
+    pub title: String,
+    pub src: String,
+    pub legend: Vec<LegendItem>,
+    pub placed: usize,
+    pub unplaced: usize,
 }
 
 pub struct VolunteerRow {
@@ -125,6 +140,27 @@ pub struct ShiftPage {
     pub counting: usize,
     pub done: Option<String>,
     pub rows: Vec<ShiftRow>,
+}
+
+pub struct Chart {
+    pub title: &'static str,
+    /// Inline SVG drawn by `metrics::bar_chart_svg` (labels escaped there).
+    pub svg: String,
+}
+
+pub struct MetricsTable {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub rows: Vec<super::MetricRow>,
+}
+
+#[derive(Template)]
+#[template(path = "metrics.html")]
+pub struct MetricsPage {
+    pub title: &'static str,
+    pub total: super::MetricRow,
+    pub charts: Vec<Chart>,
+    pub tables: Vec<MetricsTable>,
 }
 
 pub struct ConflictItem {

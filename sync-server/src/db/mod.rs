@@ -351,6 +351,10 @@ pub trait ResultsStore: Send + Sync {
         attempts: &[Attempt],
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError>;
+    /// A fingerprint of the campaign's results: it changes whenever any of
+    /// its documents does, through any process (the dashboard caches what
+    /// it computes per revision).
+    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError>;
     /// A document's heads as stored (sorted hex; empty for none).
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError>;
     /// Whether this device ever synced this document.

@@ -765,6 +765,19 @@ impl ResultsStore for PgServerDb {
         self.review_one(campaign_id, author, doc_id, unit, attempts, now_ms)
     }
 
+    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError> {
+        self.run(async |c| {
+            let row = c
+                .query_one(
+                    "SELECT md5(coalesce(string_agg(doc_id || ' ' || heads || ' ' || generation, ';' ORDER BY doc_id), ''))
+                     FROM result_docs WHERE campaign_id = $1",
+                    &[&campaign_id],
+                )
+                .await?;
+            Ok(row.get::<_, String>(0))
+        })
+    }
+
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {
         let stored: Option<String> = self.run(async |c| {
             Ok(c.query_opt(

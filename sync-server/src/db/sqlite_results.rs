@@ -166,6 +166,10 @@ impl ResultsStore for SqliteResults {
         })
     }
 
+    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError> {
+        self.with(campaign_id, |s| Ok(s.results_revision()?))
+    }
+
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {
         self.with(campaign_id, |s| {
             s.forget_if_stale(doc_id)?;

@@ -122,17 +122,30 @@ pub async fn limit_sign_ins(
     next.run(request).await
 }
 
+/// The Content-Security-Policy of every page: scripts and styles from this
+/// server only (no inline script), images from here.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// [`CSP`] with images also allowed from `origin` (a map's tile server).
+pub fn csp_with_images_from(origin: &str) -> String {
+    CSP.replace(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {origin}"),
+    )
+}
+
 /// Headers every answer carries: no sniffing, no framing, no referrer, and
 /// a Content-Security-Policy without inline scripts; referrers stay on-site.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut resp = next.run(request).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
-    );
+    // A page may widen where images come from (the maps' street tiles).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

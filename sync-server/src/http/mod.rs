@@ -2,7 +2,7 @@
 
 mod connections;
 mod error;
-mod limits;
+pub(crate) mod limits;
 mod routes;
 
 pub use connections::ConnectionLimits;
@@ -41,6 +41,8 @@ pub struct AppState {
     pub claim_lease: chrono::Duration,
     /// Parsed campaign data by id, with the revision it was read at.
     campaigns: Mutex<HashMap<String, (i64, Arc<CampaignView>)>>,
+    /// What the dashboard computed from each campaign's results, per revision.
+    pub(crate) dashboard_cache: crate::dashboard::SnapshotCache,
     /// The URL people and phones use to reach this server (behind a TLS
     /// proxy: `https://…`): invite links, the Origin check, cookie flags.
     pub public_url: Option<String>,
@@ -50,6 +52,8 @@ pub struct AppState {
     pub session_absolute: chrono::Duration,
     /// Join and dashboard sign-in attempts.
     pub sign_in_limiter: RateLimiter,
+    /// Street tiles under the dashboard's maps.
+    pub tiles: Option<Tiles>,
     /// Take the client address from the last `X-Forwarded-For` entry (set
     /// only behind a reverse proxy that writes that header).
     pub trust_forwarded_for: bool,
@@ -186,6 +190,43 @@ pub struct ServerOptions {
     /// Behind a reverse proxy: rate-limit by the address it reports.
     pub trust_forwarded_for: bool,
     pub limits: ConnectionLimits,
+    /// Street tiles under the dashboard's maps; `None`: maps without tiles.
+    pub tiles: Option<Tiles>,
+}
+
+/// A street tile server for the dashboard's maps (Leaflet's URL template).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tiles {
+    /// E.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
+    pub url: String,
+    /// Shown on the map, as the tile server's terms ask (HTML allowed:
+    /// it is the operator's own configuration).
+    pub attribution: String,
+}
+
+impl Tiles {
+    /// OpenStreetMap's standard tiles, with their attribution.
+    pub fn openstreetmap() -> Tiles {
+        Tiles {
+            url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            attribution: "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors".into(),
+        }
+    }
+
+    /// The origin images come from, for the Content-Security-Policy
+    /// (`{s}` subdomains become a wildcard); `None` for a URL that is not
+    /// http(s).
+    pub fn origin(&self) -> Option<String> {
+        let (scheme, rest) = self.url.split_once("://")?;
+        if scheme != "https" && scheme != "http" {
+            return None;
+        }
+        let host = rest.split('/').next()?.replace("{s}", "*");
+        if host.is_empty() || host.contains(['{', '}', ' ', ';', '\'', '"']) {
+            return None;
+        }
+        Some(format!("{scheme}://{host}"))
+    }
 }
 
 impl Default for ServerOptions {
@@ -200,6 +241,7 @@ impl Default for ServerOptions {
             sign_ins_per_minute: 600,
             trust_forwarded_for: false,
             limits: ConnectionLimits::default(),
+            tiles: Some(Tiles::openstreetmap()),
         }
     }
 }
@@ -245,6 +287,7 @@ impl AppState {
             max_body_bytes: opts.max_body_bytes,
             claim_lease: opts.claim_lease,
             campaigns: Mutex::new(HashMap::new()),
+            dashboard_cache: Default::default(),
             public_url: opts.public_url.map(|u| u.trim_end_matches('/').to_string()),
             session_idle: opts.session_idle,
             session_absolute: opts.session_absolute,
@@ -254,6 +297,7 @@ impl AppState {
             ),
             trust_forwarded_for: opts.trust_forwarded_for,
             limits: opts.limits,
+            tiles: opts.tiles.filter(|t| t.origin().is_some()),
         })
     }
 

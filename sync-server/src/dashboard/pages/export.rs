@@ -1,4 +1,5 @@
-//! The results export in voter-file bulk-upload shape (formula-safe CSV).
+//! Downloads: the results in voter-file bulk-upload shape and in full
+//! (formula-safe CSV), OSDI-shaped JSON, and the post-mortem metrics.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use walkbook_core::export::{CampaignResults, ExportShape, export_results_as};
 
 use super::{campaign_view, with_results};
 use crate::dashboard::auth::Organizer;
+use crate::dashboard::snapshot::snapshot;
 use crate::dashboard::{DashboardError, blocking};
 use crate::http::AppState;
 
@@ -34,6 +36,15 @@ pub async fn export_full(
 enum Kind {
     Csv(ExportShape, &'static str),
     Osdi,
+    Metrics,
+}
+
+/// The post-mortem metrics as CSV (`dashboard::metrics`).
+pub async fn metrics_csv(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    download(state, org, Kind::Metrics).await
 }
 
 async fn export_as(
@@ -66,6 +77,11 @@ async fn download(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     let out = blocking(move || {
+        if let Kind::Metrics = kind {
+            let s = snapshot(&state, &campaign)?;
+            let m = super::metrics::campaign_metrics(&s)?;
+            return crate::dashboard::metrics::metrics_csv(&m).map_err(DashboardError::internal);
+        }
         let view = campaign_view(&state, &campaign)?;
         let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
         let mut source = CampaignResults::new(&view.data, units);
@@ -73,6 +89,7 @@ async fn download(
         match kind {
             Kind::Csv(shape, _) => export_results_as(&mut source, &mut out, shape).map(|_| ()),
             Kind::Osdi => walkbook_core::export::export_osdi(&mut source, &mut out).map(|_| ()),
+            Kind::Metrics => unreachable!("answered above"),
         }
         .map_err(DashboardError::internal)?;
         Ok(out)
@@ -81,6 +98,7 @@ async fn download(
     let (content_type, name) = match kind {
         Kind::Csv(_, suffix) => ("text/csv; charset=utf-8", format!("{file}-{suffix}.csv")),
         Kind::Osdi => ("application/hal+json", format!("{file}-osdi.json")),
+        Kind::Metrics => ("text/csv; charset=utf-8", format!("{file}-metrics.csv")),
     };
     Ok((
         StatusCode::OK,

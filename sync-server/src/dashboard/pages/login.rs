@@ -119,6 +119,15 @@ pub async fn logout(
         .into_response())
 }
 
+/// The dashboard's stylesheet.
+pub async fn app_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../templates/app.css"),
+    )
+        .into_response()
+}
+
 /// The dashboard's only script (live totals, the print button): served as
 /// a file so the Content-Security-Policy allows no inline script at all.
 pub async fn app_js() -> Response {

@@ -4,16 +4,18 @@ mod conflicts;
 mod export;
 mod invites;
 mod login;
+mod map;
+mod metrics;
 mod overview;
-mod turf;
 mod volunteers;
 
 pub use conflicts::conflicts;
-pub use export::{export, export_full, export_osdi};
+pub use export::{export, export_full, export_osdi, metrics_csv};
 pub use invites::{create_invite, invite_form};
-pub use login::{app_js, login, login_form, logout, logout_form, signin_link};
+pub use login::{app_css, app_js, login, login_form, logout, logout_form, signin_link};
+pub use map::{campaign_map, leaflet_css, leaflet_js, map_js, map_json, turf};
+pub use metrics::metrics;
 pub use overview::{Overview, overview, overview_json};
-pub use turf::turf;
 pub use volunteers::{review_shift, shift_page, volunteers};
 
 use std::sync::Arc;
@@ -44,24 +46,4 @@ fn campaign_tz(view: &CampaignView) -> chrono_tz::Tz {
         .as_ref()
         .and_then(|c| c.time_zone.parse().ok())
         .unwrap_or(chrono_tz::UTC)
-}
-
-/// The campaign's attempts that count (`review::live`, per document):
-/// what the overview and the metrics add up.
-fn counted_attempts(
-    results: &dyn ResultsStore,
-    campaign: &str,
-) -> Result<Vec<walkbook_core::results::Attempt>, crate::db::DbError> {
-    Ok(results
-        .unit_attempts(campaign)?
-        .into_iter()
-        .flat_map(|(_, attempts)| {
-            let live: std::collections::HashSet<String> =
-                walkbook_core::results::review::live(&attempts)
-                    .into_iter()
-                    .map(|a| a.id.clone())
-                    .collect();
-            attempts.into_iter().filter(move |a| live.contains(&a.id))
-        })
-        .collect())
 }

@@ -10,16 +10,17 @@ use chrono::{DateTime, Utc};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::Attempt;
 
-use super::{campaign_tz, campaign_view, with_results};
+use super::{campaign_tz, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::flags::flags;
+use crate::dashboard::snapshot::{Snapshot, snapshot};
 use crate::dashboard::views::{OverviewPage, TurfRow, render};
 use crate::dashboard::{DashboardError, blocking};
 use crate::db::{DbError, ResultsStore};
 use crate::http::AppState;
 
 /// The numbers of the overview, also served as JSON for the live refresh.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Overview {
     pub attempts: usize,
     pub doors_knocked: usize,
@@ -33,7 +34,7 @@ pub struct Overview {
 fn overview_of(
     results: &dyn ResultsStore,
     campaign: &str,
-    attempts: &[Attempt],
+    attempts: &[&Attempt],
     tz: chrono_tz::Tz,
 ) -> Result<Overview, DbError> {
     let counts = results.status_counts(campaign)?;
@@ -75,21 +76,30 @@ fn overview_of(
     })
 }
 
+/// The overview's numbers for a snapshot (computed once per revision).
+fn overview_numbers(
+    state: &AppState,
+    campaign: &str,
+    s: &Snapshot,
+) -> Result<Arc<Overview>, DashboardError> {
+    s.memo("overview", |s| {
+        let tz = campaign_tz(&s.view);
+        let counted: Vec<&Attempt> = s.counted().into_iter().map(|(_, a)| a).collect();
+        with_results(state, |r| overview_of(r, campaign, &counted, tz))
+    })
+}
+
 pub async fn overview_json(
     State(state): State<Arc<AppState>>,
     org: Organizer,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
     let o = blocking(move || {
-        let view = campaign_view(&state, &campaign)?;
-        let tz = campaign_tz(&view);
-        with_results(&state, |r| {
-            let attempts = super::counted_attempts(r, &campaign)?;
-            overview_of(r, &campaign, &attempts, tz)
-        })
+        let s = snapshot(&state, &campaign)?;
+        overview_numbers(&state, &campaign, &s)
     })
     .await?;
-    Ok(axum::Json(o).into_response())
+    Ok(axum::Json(&*o).into_response())
 }
 
 pub async fn overview(
@@ -98,29 +108,29 @@ pub async fn overview(
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
     let page = blocking(move || {
-        let view = campaign_view(&state, &campaign)?;
-        let tz = campaign_tz(&view);
-        let households = view.households_by_id();
-        let (o, attempts, turfs) = with_results(&state, |r| {
-            let attempts = super::counted_attempts(r, &campaign)?;
-            let o = overview_of(r, &campaign, &attempts, tz)?;
-            let mut turfs: Vec<TurfRow> = Vec::new();
-            for a in view
-                .data
-                .assignments
-                .iter()
-                .filter(|a| a.kind == AssignmentKind::Turf)
-            {
-                if turfs.iter().any(|t| t.id == a.unit_id) {
-                    continue;
-                }
-                let Some(turf) = view.data.turfs.iter().find(|t| t.id == a.unit_id) else {
-                    continue;
-                };
-                let statuses = r.unit_statuses(&campaign, &a.unit_doc_id())?;
-                turfs.push(TurfRow {
-                    id: a.unit_id.clone(),
-                    knocked: turf
+        let s = snapshot(&state, &campaign)?;
+        let o = overview_numbers(&state, &campaign, &s)?;
+        s.memo("overview page", |s| {
+            let view = &s.view;
+            let tz = campaign_tz(view);
+            let households = view.households_by_id();
+            let counted: Vec<Attempt> = s.counted().into_iter().map(|(_, a)| a.clone()).collect();
+            let turfs = with_results(&state, |r| {
+                let mut turfs: Vec<TurfRow> = Vec::new();
+                for a in view
+                    .data
+                    .assignments
+                    .iter()
+                    .filter(|a| a.kind == AssignmentKind::Turf)
+                {
+                    if turfs.iter().any(|t| t.id == a.unit_id) {
+                        continue;
+                    }
+                    let Some(turf) = view.data.turfs.iter().find(|t| t.id == a.unit_id) else {
+                        continue;
+                    };
+                    let statuses = r.unit_statuses(&campaign, &a.unit_doc_id())?;
+                    let knocked = turf
                         .household_ids
                         .iter()
                         .filter(|h| {
@@ -129,32 +139,38 @@ pub async fn overview(
                                 .get(*h)
                                 .is_some_and(|s| s.door_attempts > 0)
                         })
-                        .count(),
-                    total: turf.household_ids.len(),
-                });
-            }
-            Ok::<_, DbError>((o, attempts, turfs))
-        })?;
-        let name = view
-            .data
-            .campaign
-            .as_ref()
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
-        Ok(OverviewPage {
-            title: format!("{name}: overview"),
-            contact_percent: format!("{:.0}", o.contact_rate * 100.0),
-            support: (1..=5u8)
-                .map(|k| (k, o.support.get(&k.to_string()).copied().unwrap_or(0)))
-                .collect(),
-            turfs,
-            flags: flags(&attempts, &households, tz)
-                .iter()
-                .map(|f| f.describe())
-                .collect(),
-            o,
+                        .count();
+                    let total = turf.household_ids.len();
+                    turfs.push(TurfRow {
+                        id: a.unit_id.clone(),
+                        knocked,
+                        total,
+                        percent: (knocked * 100).checked_div(total).unwrap_or(0),
+                    });
+                }
+                Ok::<_, DbError>(turfs)
+            })?;
+            let name = view
+                .data
+                .campaign
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            Ok(OverviewPage {
+                title: format!("{name}: overview"),
+                contact_percent: format!("{:.0}", o.contact_rate * 100.0),
+                support: (1..=5u8)
+                    .map(|k| (k, o.support.get(&k.to_string()).copied().unwrap_or(0)))
+                    .collect(),
+                turfs,
+                flags: flags(&counted, &households, tz)
+                    .iter()
+                    .map(|f| f.describe())
+                    .collect(),
+                o: Overview::clone(&o),
+            })
         })
     })
     .await?;
-    render(&page)
+    render(&*page)
 }

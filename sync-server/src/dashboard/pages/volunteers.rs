@@ -13,9 +13,10 @@ use walkbook_core::results::Attempt;
 use walkbook_core::results::review::{self, Standing};
 use walkbook_core::results::rules::{Author, MAX_NOTES};
 
-use super::{campaign_tz, campaign_view, with_results};
+use super::{campaign_tz, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::review::{ReviewAction, review_attempts, shift};
+use crate::dashboard::snapshot::snapshot;
 use crate::dashboard::views::{ShiftPage, ShiftRow, VolunteerRow, VolunteersPage, render};
 use crate::dashboard::{DashboardError, activity, blocking, flags, haversine_m};
 use crate::http::AppState;
@@ -51,23 +52,27 @@ pub async fn volunteers(
     org: Organizer,
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id;
-    let rows = blocking(move || {
-        let view = campaign_view(&state, &campaign)?;
-        let tz = campaign_tz(&view);
-        let households = view.households_by_id();
-        let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
-        let attempts: Vec<Attempt> = units.iter().flat_map(|(_, a)| a.iter().cloned()).collect();
-        let flags = flags(&attempts, &households, tz);
-        Ok(activity(
-            &attempts,
-            &rolled_back(&units),
-            &households,
-            &flags,
-            tz,
-        ))
+    let page = blocking(move || {
+        let s = snapshot(&state, &campaign)?;
+        s.memo("volunteers page", |s| {
+            let tz = campaign_tz(&s.view);
+            let households = s.view.households_by_id();
+            let attempts: Vec<Attempt> = s
+                .units
+                .iter()
+                .flat_map(|(_, a)| a.iter().cloned())
+                .collect();
+            let flags = flags(&attempts, &households, tz);
+            let rows = activity(&attempts, &rolled_back(&s.units), &households, &flags, tz);
+            Ok(volunteers_page(rows))
+        })
     })
     .await?;
-    render(&VolunteersPage {
+    render(&*page)
+}
+
+fn volunteers_page(rows: Vec<crate::dashboard::ActivityRow>) -> VolunteersPage {
+    VolunteersPage {
         title: "Activity review",
         rows: rows
             .into_iter()
@@ -97,7 +102,7 @@ pub async fn volunteers(
                 flags: r.flags,
             })
             .collect(),
-    })
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -118,17 +123,17 @@ pub async fn shift_page(
     let campaign = org.device.campaign_id.clone();
     let (v, d) = (volunteer.clone(), day.clone());
     let rows = blocking(move || {
-        let view = campaign_view(&state, &campaign)?;
-        let tz = campaign_tz(&view);
-        let households = view.households_by_id();
-        let people: std::collections::HashMap<&str, &walkbook_core::model::Person> = view
+        let s = snapshot(&state, &campaign)?;
+        let tz = campaign_tz(&s.view);
+        let households = s.view.households_by_id();
+        let people: std::collections::HashMap<&str, &walkbook_core::model::Person> = s
+            .view
             .data
             .people
             .iter()
             .map(|p| (p.id.as_str(), p))
             .collect();
-        let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
-        let rows: Vec<ShiftRow> = shift(&units, &v, &d, tz)
+        let rows: Vec<ShiftRow> = shift(&s.units, &v, &d, tz)
             .into_iter()
             .map(|s| {
                 let a = s.attempt;
@@ -281,10 +286,10 @@ pub async fn review_shift(
     let campaign = org.device.campaign_id.clone();
     let (v, d) = (volunteer.clone(), day.clone());
     let (written, skipped) = blocking(move || {
-        let view = campaign_view(&state, &campaign)?;
-        let tz = campaign_tz(&view);
-        let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
-        let shift = shift(&units, &v, &d, tz);
+        let s = snapshot(&state, &campaign)?;
+        let view = &s.view;
+        let tz = campaign_tz(view);
+        let shift = shift(&s.units, &v, &d, tz);
         let now = chrono::Utc::now().timestamp_millis();
         let selected = |id: &str| form.all || form.attempts.contains(id);
         let (by_doc, skipped) = review_attempts(
