@@ -12,7 +12,7 @@ use walkbook_core::model::ReferenceData;
 use walkbook_core::sync::Role;
 use walkbook_dev::postgres::TestCluster;
 use walkbook_server::db::{
-    CampaignStore, Device, InviteProblem, NewClaim, PgServerDb, ServerDb, ServerStore,
+    CampaignStore, Device, InviteProblem, NewClaim, PgServerDb, ServerDb, ServerStore, ShiftReview,
 };
 
 fn campaign() -> ReferenceData {
@@ -443,7 +443,7 @@ fn postgres_migrates_once_when_processes_start_together_and_refuses_a_newer_sche
         .into_iter()
         .map(|t| t.join().unwrap())
         .collect();
-    assert_eq!(PgServerDb::SCHEMA_VERSION, 2);
+    assert_eq!(PgServerDb::SCHEMA_VERSION, 3);
     for s in started {
         assert_eq!(s.unwrap().unwrap(), PgServerDb::SCHEMA_VERSION);
     }
@@ -633,4 +633,37 @@ fn postgres_over_tls_verifies_the_server_and_plain_connections_are_refused() {
         .expect("refused");
     std::fs::remove_file(&junk).unwrap();
     assert!(err.to_string().contains("not readable as PEM"), "{err}");
+}
+
+#[test]
+fn an_accepted_shift_shows_on_the_other_process_and_a_second_acceptance_replaces_it() {
+    each_home(|home, [a, b]| {
+        let id = a.insert_campaign(&campaign()).unwrap();
+        let review = |by: &str, at_ms: i64, note: &str| ShiftReview {
+            campaign_id: id.clone(),
+            volunteer_id: "vol-01".into(),
+            day: "2026-10-17".into(),
+            accepted_by: by.into(),
+            at_ms,
+            note: note.into(),
+        };
+        assert!(b.shift_reviews(&id).unwrap().is_empty(), "{home}");
+        a.accept_shift(&review("org-1", 1, "fine")).unwrap();
+        assert_eq!(
+            b.shift_reviews(&id).unwrap(),
+            [review("org-1", 1, "fine")],
+            "{home}"
+        );
+        b.accept_shift(&review("org-2", 2, "")).unwrap();
+        assert_eq!(
+            a.shift_reviews(&id).unwrap(),
+            [review("org-2", 2, "")],
+            "{home}"
+        );
+        // Another campaign sees none of it.
+        let mut other = campaign();
+        other.campaign.as_mut().unwrap().id = "other-1".into();
+        let other = a.insert_campaign(&other).unwrap();
+        assert!(b.shift_reviews(&other).unwrap().is_empty(), "{home}");
+    });
 }

@@ -529,5 +529,40 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     );
     b.client.sync_now(|_| {}).await.unwrap();
     assert_eq!(status_on_b(), "conflict");
+
+    // Accepting the day as it is: recorded, shown, nothing else changes.
+    let accept = post(
+        vec![
+            ("action", "accept".into()),
+            ("reason", "looked fine".into()),
+        ],
+        org.clone(),
+    )
+    .await;
+    assert_eq!(accept.status(), 303);
+    let page = get(accept.headers()["location"].to_str().unwrap().to_string()).await;
+    assert!(
+        page.contains("Accepted by organizer-1 at ") && page.contains(": looked fine."),
+        "{page}"
+    );
+    let review = get("/dashboard/volunteers".into()).await;
+    let row = review
+        .split("<tr>")
+        .find(|r| r.contains(&format!(">{}</a></td>", vols[0])))
+        .unwrap();
+    assert!(row.contains("accepted by organizer-1"), "{row}");
+    assert_eq!(overview().await, before);
+    let no_such_day = http
+        .post(format!(
+            "{}/dashboard/volunteers/{}/2020-01-01",
+            server.url, vols[0]
+        ))
+        .bearer_auth(&org)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("action=accept")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_such_day.status(), 404);
     server.stop().await;
 }

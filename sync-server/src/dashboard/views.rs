@@ -97,6 +97,8 @@ pub struct VolunteerRow {
     pub volunteer: String,
     /// The shift page of this volunteer and day.
     pub link: String,
+    /// "accepted by …" or "not yet".
+    pub review: String,
     pub rolled_back: usize,
     pub day: String,
     pub attempts: usize,
@@ -138,6 +140,8 @@ pub struct ShiftPage {
     /// Where the form posts.
     pub action: String,
     pub counting: usize,
+    /// "Accepted by … at …: note", when the day was accepted.
+    pub accepted: Option<String>,
     pub done: Option<String>,
     pub rows: Vec<ShiftRow>,
 }

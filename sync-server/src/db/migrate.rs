@@ -25,7 +25,8 @@ use super::{CampaignStore, DbError, PgServerDb, ResultsStore, ServerDb, SqliteRe
 pub struct MoveReport {
     pub campaigns: usize,
     pub packets: usize,
-    /// Rows of invites, devices, sessions, sign-in links, device units and claims.
+    /// Rows of invites, devices, sessions, sign-in links, device units,
+    /// claims and accepted shifts.
     pub access_rows: usize,
     pub documents: usize,
     pub attempts: usize,
@@ -55,6 +56,10 @@ const ACCESS_TABLES: &[(&str, &str)] = &[
     (
         "claims",
         "claim_id, campaign_id, list_id, person_id, device_id, volunteer_id, claimed_at_ms, expires_at_ms, released_at_ms",
+    ),
+    (
+        "shift_reviews",
+        "campaign_id, volunteer_id, day, accepted_by, at_ms, note",
     ),
 ];
 

@@ -73,6 +73,19 @@ pub enum InviteProblem {
     Expired,
 }
 
+/// An organizer's acceptance of a canvasser's day (activity review).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftReview {
+    pub campaign_id: String,
+    pub volunteer_id: String,
+    /// Local date, YYYY-MM-DD.
+    pub day: String,
+    /// The organizer's volunteer id.
+    pub accepted_by: String,
+    pub at_ms: i64,
+    pub note: String,
+}
+
 /// A batch of call-list contacts given to one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
@@ -159,6 +172,12 @@ pub trait CampaignStore {
         commit: bool,
         run: &mut ImportRun<'_>,
     ) -> Result<Result<ImportReport, ImportError>, DbError>;
+    /// Records that an organizer looked at a canvasser's day and accepted
+    /// it (replacing an earlier acceptance of that day). Durable when it
+    /// returns.
+    fn accept_shift(&self, review: &ShiftReview) -> Result<(), DbError>;
+    /// The campaign's accepted shifts, by volunteer and day.
+    fn shift_reviews(&self, campaign_id: &str) -> Result<Vec<ShiftReview>, DbError>;
     /// Stores (or replaces) an assignment's packet.
     fn put_packet(
         &self,

@@ -29,13 +29,14 @@ use walkbook_core::sync::Role;
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
     AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
-    NewClaim, hash_secret, parse_role, postgres_import, random_secret, role_str,
+    NewClaim, ShiftReview, hash_secret, parse_role, postgres_import, random_secret, role_str,
 };
 use walkbook_core::import::{ImportError, ImportReport};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("pg_schema_v1.sql"),
     include_str!("pg_schema_v2.sql"),
+    include_str!("pg_schema_v3.sql"),
 ];
 
 /// The advisory lock migrations take, so processes starting together
@@ -575,6 +576,50 @@ impl CampaignStore for PgServerDb {
                 .await?
                 .iter()
                 .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn accept_shift(&self, review: &ShiftReview) -> Result<(), DbError> {
+        self.run(async |client| {
+            client
+                .execute(
+                    "INSERT INTO shift_reviews (campaign_id, volunteer_id, day, accepted_by, at_ms, note)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (campaign_id, volunteer_id, day) DO UPDATE SET
+                         accepted_by = excluded.accepted_by, at_ms = excluded.at_ms, note = excluded.note",
+                    &[
+                        &review.campaign_id,
+                        &review.volunteer_id,
+                        &review.day,
+                        &review.accepted_by,
+                        &review.at_ms,
+                        &review.note,
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn shift_reviews(&self, campaign_id: &str) -> Result<Vec<ShiftReview>, DbError> {
+        self.run(async |client| {
+            Ok(client
+                .query(
+                    "SELECT campaign_id, volunteer_id, day, accepted_by, at_ms, note FROM shift_reviews
+                     WHERE campaign_id = $1 ORDER BY volunteer_id, day",
+                    &[&campaign_id],
+                )
+                .await?
+                .iter()
+                .map(|r| ShiftReview {
+                    campaign_id: r.get(0),
+                    volunteer_id: r.get(1),
+                    day: r.get(2),
+                    accepted_by: r.get(3),
+                    at_ms: r.get(4),
+                    note: r.get(5),
+                })
                 .collect())
         })
     }

@@ -17,7 +17,7 @@ use walkbook_core::sync::Role;
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
     AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
-    NewClaim, hash_secret, parse_role, random_secret, role_str, sqlite_import,
+    NewClaim, ShiftReview, hash_secret, parse_role, random_secret, role_str, sqlite_import,
 };
 use walkbook_core::import::{ImportError, ImportReport};
 
@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
+    include_str!("schema_v8.sql"),
 ];
 
 /// A new dashboard session for the device whose token hashes to
@@ -247,6 +248,43 @@ impl CampaignStore for ServerDb {
             "SELECT key FROM reference_rows WHERE campaign_id = ?1 AND kind = 'assignment' ORDER BY position",
         )?;
         let rows = st.query_map([campaign_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn accept_shift(&self, review: &ShiftReview) -> Result<(), DbError> {
+        self.write().execute(
+            "INSERT INTO shift_reviews (campaign_id, volunteer_id, day, accepted_by, at_ms, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (campaign_id, volunteer_id, day) DO UPDATE SET
+                 accepted_by = excluded.accepted_by, at_ms = excluded.at_ms, note = excluded.note",
+            params![
+                review.campaign_id,
+                review.volunteer_id,
+                review.day,
+                review.accepted_by,
+                review.at_ms,
+                review.note
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn shift_reviews(&self, campaign_id: &str) -> Result<Vec<ShiftReview>, DbError> {
+        let conn = self.read();
+        let mut st = conn.prepare_cached(
+            "SELECT campaign_id, volunteer_id, day, accepted_by, at_ms, note FROM shift_reviews
+             WHERE campaign_id = ?1 ORDER BY volunteer_id, day",
+        )?;
+        let rows = st.query_map([campaign_id], |r| {
+            Ok(ShiftReview {
+                campaign_id: r.get(0)?,
+                volunteer_id: r.get(1)?,
+                day: r.get(2)?,
+                accepted_by: r.get(3)?,
+                at_ms: r.get(4)?,
+                note: r.get(5)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

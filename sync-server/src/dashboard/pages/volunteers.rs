@@ -19,6 +19,7 @@ use crate::dashboard::review::{ReviewAction, review_attempts, shift};
 use crate::dashboard::snapshot::snapshot;
 use crate::dashboard::views::{ShiftPage, ShiftRow, VolunteerRow, VolunteersPage, render};
 use crate::dashboard::{DashboardError, activity, blocking, flags, haversine_m};
+use crate::db::ShiftReview;
 use crate::http::AppState;
 
 /// What a path segment or query value keeps as is: RFC 3986's unreserved
@@ -54,7 +55,7 @@ pub async fn volunteers(
     let campaign = org.device.campaign_id;
     let page = blocking(move || {
         let s = snapshot(&state, &campaign)?;
-        s.memo("volunteers page", |s| {
+        let rows = s.memo("activity", |s| {
             let tz = campaign_tz(&s.view);
             let households = s.view.households_by_id();
             let attempts: Vec<Attempt> = s
@@ -63,19 +64,33 @@ pub async fn volunteers(
                 .flat_map(|(_, a)| a.iter().cloned())
                 .collect();
             let flags = flags(&attempts, &households, tz);
-            let rows = activity(&attempts, &rolled_back(&s.units), &households, &flags, tz);
-            Ok(volunteers_page(rows))
-        })
+            Ok(activity(
+                &attempts,
+                &rolled_back(&s.units),
+                &households,
+                &flags,
+                tz,
+            ))
+        })?;
+        // Acceptances are not results: read fresh on every request.
+        let accepted = state
+            .db
+            .shift_reviews(&campaign)
+            .map_err(DashboardError::internal)?;
+        Ok(volunteers_page(&rows, &accepted))
     })
     .await?;
-    render(&*page)
+    render(&page)
 }
 
-fn volunteers_page(rows: Vec<crate::dashboard::ActivityRow>) -> VolunteersPage {
+fn volunteers_page(
+    rows: &[crate::dashboard::ActivityRow],
+    accepted: &[ShiftReview],
+) -> VolunteersPage {
     VolunteersPage {
         title: "Activity review",
         rows: rows
-            .into_iter()
+            .iter()
             .map(|r| VolunteerRow {
                 contact_percent: r.contact_rate_percent(),
                 gaps: r
@@ -91,14 +106,19 @@ fn volunteers_page(rows: Vec<crate::dashboard::ActivityRow>) -> VolunteersPage {
                     path_segment(&r.volunteer_id),
                     path_segment(&r.day)
                 ),
-                volunteer: r.volunteer_id,
-                day: r.day,
+                review: accepted
+                    .iter()
+                    .find(|a| a.volunteer_id == r.volunteer_id && a.day == r.day)
+                    .map(|a| format!("accepted by {}", a.accepted_by))
+                    .unwrap_or_else(|| "not yet".into()),
+                volunteer: r.volunteer_id.clone(),
+                day: r.day.clone(),
                 attempts: r.attempts,
                 rolled_back: r.rolled_back,
                 doors: r.doors,
                 conversations: r.conversations,
-                first: r.first,
-                last: r.last,
+                first: r.first.clone(),
+                last: r.last.clone(),
                 flags: r.flags,
             })
             .collect(),
@@ -122,8 +142,14 @@ pub async fn shift_page(
 ) -> Result<Response, DashboardError> {
     let campaign = org.device.campaign_id.clone();
     let (v, d) = (volunteer.clone(), day.clone());
-    let rows = blocking(move || {
+    let (rows, accepted) = blocking(move || {
         let s = snapshot(&state, &campaign)?;
+        let accepted = state
+            .db
+            .shift_reviews(&campaign)
+            .map_err(DashboardError::internal)?
+            .into_iter()
+            .find(|a| a.volunteer_id == v && a.day == d);
         let tz = campaign_tz(&s.view);
         let households = s.view.households_by_id();
         let people: std::collections::HashMap<&str, &walkbook_core::model::Person> = s
@@ -178,7 +204,21 @@ pub async fn shift_page(
                 }
             })
             .collect();
-        Ok(rows)
+        let accepted = accepted.map(|a| {
+            format!(
+                "Accepted by {} at {}{}",
+                a.accepted_by,
+                chrono::DateTime::from_timestamp_millis(a.at_ms)
+                    .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                if a.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", a.note)
+                }
+            )
+        });
+        Ok((rows, accepted))
     })
     .await?;
     if rows.is_empty() {
@@ -195,6 +235,7 @@ pub async fn shift_page(
             path_segment(&day)
         ),
         counting: rows.iter().filter(|r| r.counts).count(),
+        accepted,
         done: q.done.filter(|d| d.len() < 200),
         rows,
     })
@@ -215,9 +256,17 @@ fn describe(a: &Attempt) -> String {
 }
 
 /// The shift form, read by hand: `attempt` repeats.
+/// What the shift form asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FormAction {
+    Results(ReviewAction),
+    /// The day was looked at and stands as it is.
+    Accept,
+}
+
 struct ReviewForm {
     csrf: String,
-    action: Option<ReviewAction>,
+    action: Option<FormAction>,
     reason: String,
     all: bool,
     attempts: HashSet<String>,
@@ -236,8 +285,9 @@ fn read_form(body: &[u8]) -> ReviewForm {
             "csrf" => f.csrf = v.into_owned(),
             "action" => {
                 f.action = match v.as_ref() {
-                    "rollback" => Some(ReviewAction::Rollback),
-                    "undo" => Some(ReviewAction::Undo),
+                    "rollback" => Some(FormAction::Results(ReviewAction::Rollback)),
+                    "undo" => Some(FormAction::Results(ReviewAction::Undo)),
+                    "accept" => Some(FormAction::Accept),
                     _ => None,
                 }
             }
@@ -263,10 +313,16 @@ pub async fn review_shift(
 ) -> Result<Response, DashboardError> {
     let form = read_form(&body);
     org.check_form(&state, &form.csrf)?;
-    let Some(action) = form.action else {
-        return Err(DashboardError::BadInput(
-            "choose Roll back or Undo rollback".into(),
-        ));
+    let action = match form.action {
+        None => {
+            return Err(DashboardError::BadInput(
+                "choose Accept, Roll back or Undo rollback".into(),
+            ));
+        }
+        Some(FormAction::Accept) => {
+            return accept(state, org, volunteer, day, form.reason).await;
+        }
+        Some(FormAction::Results(a)) => a,
     };
     if form.reason.is_empty() || form.reason.chars().count() > MAX_NOTES {
         return Err(DashboardError::BadInput(format!(
@@ -341,6 +397,51 @@ pub async fn review_shift(
         path_segment(&volunteer),
         path_segment(&day),
         path_segment(&done)
+    );
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}
+
+/// Records that the organizer accepted the shift as it is.
+async fn accept(
+    state: Arc<AppState>,
+    org: Organizer,
+    volunteer: String,
+    day: String,
+    note: String,
+) -> Result<Response, DashboardError> {
+    if note.chars().count() > MAX_NOTES {
+        return Err(DashboardError::BadInput(format!(
+            "the note is longer than {MAX_NOTES} characters"
+        )));
+    }
+    let review = ShiftReview {
+        campaign_id: org.device.campaign_id.clone(),
+        volunteer_id: volunteer.clone(),
+        day: day.clone(),
+        accepted_by: org.device.volunteer_id.clone(),
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        note,
+    };
+    blocking(move || {
+        let s = snapshot(&state, &review.campaign_id)?;
+        let tz = campaign_tz(&s.view);
+        if shift(&s.units, &review.volunteer_id, &review.day, tz).is_empty() {
+            return Err(DashboardError::NotFound(format!(
+                "{} recorded no results on {}",
+                review.volunteer_id, review.day
+            )));
+        }
+        state
+            .db
+            .accept_shift(&review)
+            .map_err(DashboardError::internal)
+    })
+    .await?;
+    let location = format!(
+        "/dashboard/volunteers/{}/{}?done={}",
+        path_segment(&volunteer),
+        path_segment(&day),
+        path_segment("Shift accepted")
     );
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }
