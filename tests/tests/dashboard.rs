@@ -398,6 +398,19 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
         "{page}"
     );
 
+    // The activity review's row for a: 4 attempts, none rolled back, 4 doors,
+    // 1 conversation, 25%.
+    let review_row = |page: String| {
+        page.split("<tr>")
+            .find(|r| r.contains(&format!(">{}</a></td>", vols[0])))
+            .unwrap_or_else(|| panic!("{page}"))
+            .to_string()
+    };
+    let row = review_row(get("/dashboard/volunteers".into()).await);
+    assert!(
+        row.contains("</a></td><td>4</td><td>0</td><td>4</td><td>1</td><td>25%</td>"),
+        "{row}"
+    );
     let link = shift_link(&get("/dashboard/volunteers".into()).await, &vols[0]);
     let page = get(link.clone()).await;
     assert_eq!(page.matches("<td>counts</td>").count(), 4, "{page}");
@@ -492,6 +505,11 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     // On the phones after their next sync.
     b.client.sync_now(|_| {}).await.unwrap();
     assert_eq!(status_on_b(), "contacted");
+    let row = review_row(get("/dashboard/volunteers".into()).await);
+    assert!(
+        row.contains("</a></td><td>4</td><td>4</td>"),
+        "all four rolled back: {row}"
+    );
 
     // A second rollback of the same shift finds nothing left to roll back.
     let again = post(

@@ -455,6 +455,23 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         .go(&s, &format!("{}/dashboard/invites", server.url))
         .await;
     browser.screenshot(&s, "invite-form").await;
+    let create = browser.find(&s, "form button[type=submit]").await;
+    browser
+        .cmd(
+            &s,
+            reqwest::Method::POST,
+            &format!("/element/{create}/click"),
+            json!({}),
+        )
+        .await;
+    browser
+        .wait_for(&s, "return document.title.startsWith('Join walkbook')")
+        .await;
+    browser.screenshot(&s, "invite").await;
+    browser
+        .go(&s, &format!("{}/dashboard/logout", server.url))
+        .await;
+    browser.screenshot(&s, "logout").await;
 
     browser
         .go(&s, &format!("{}/dashboard/conflicts", server.url))
