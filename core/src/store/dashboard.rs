@@ -17,23 +17,39 @@ pub struct ConflictRow {
 }
 
 impl DeviceStore {
-    /// A fingerprint of every results document's heads: it changes whenever
-    /// any document does (whoever wrote it), so the dashboard can cache
-    /// what it computes from the results until then.
-    pub fn results_revision(&self) -> Result<String, StoreError> {
-        use sha2::Digest;
+    /// Each results document's heads (its revision): a document's entry
+    /// changes whenever it does, whoever wrote it, so the dashboard can
+    /// keep what it read from the others.
+    pub fn document_revisions(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut st = self
             .conn
             .prepare_cached("SELECT doc_id, heads FROM result_docs ORDER BY doc_id")?;
-        let mut rows = st.query([])?;
-        let mut h = sha2::Sha256::new();
-        while let Some(r) = rows.next()? {
-            h.update(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
-            h.update([0]);
-            h.update(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
-            h.update([0]);
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The attempts of the given documents (those with none are left out).
+    pub fn attempts_of_docs(
+        &self,
+        doc_ids: &[String],
+    ) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT body FROM attempts WHERE doc_id = ?1 ORDER BY id")?;
+        let mut out = Vec::new();
+        for d in doc_ids {
+            let mut list = Vec::new();
+            for body in st.query_map([d], |r| r.get::<_, String>(0))? {
+                list.push(
+                    serde_json::from_str(&body?)
+                        .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?,
+                );
+            }
+            if !list.is_empty() {
+                out.push((d.clone(), list));
+            }
         }
-        Ok(hex::encode(h.finalize()))
+        Ok(out)
     }
 
     /// Every attempt on this store (all documents), oldest first.

@@ -235,6 +235,10 @@ pub fn run_organizer(args: &OrganizerBenchArgs) -> Result<(), CliError> {
             "dashboard with {} attempts (over HTTP; first request after a new result / median of the next 5):",
             d.attempts
         );
+        println!(
+            "  first request after the server started (every document read): {:.1} ms",
+            d.after_start.as_secs_f64() * 1000.0
+        );
         for (path, first, warm) in &d.pages {
             println!(
                 "  {path:<24} {:>7.1} ms / {:>5.1} ms",

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::Timelike;
 use walkbook_core::model::{Channel, Household};
 use walkbook_core::results::{Attempt, review};
 
@@ -77,13 +77,18 @@ pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 pub fn flags(
-    attempts: &[Attempt],
+    attempts: &[&Attempt],
     households: &HashMap<&str, &Household>,
     tz: chrono_tz::Tz,
 ) -> Vec<Flag> {
     let mut out = Vec::new();
+    let clock = super::clock::LocalClock::new(tz);
     // An organizer's review actions happen at a desk, many at once.
-    let attempts: Vec<&Attempt> = attempts.iter().filter(|a| !review::is_review(a)).collect();
+    let attempts: Vec<&Attempt> = attempts
+        .iter()
+        .copied()
+        .filter(|a| !review::is_review(a))
+        .collect();
     let mut by_volunteer: BTreeMap<&str, Vec<&Attempt>> = BTreeMap::new();
     for a in attempts
         .iter()
@@ -123,15 +128,14 @@ pub fn flags(
                 });
             }
         }
-        if let Some(t) = DateTime::<Utc>::from_timestamp_millis(a.at_ms) {
-            let local = t.with_timezone(&tz);
-            if local.hour() < 8 || local.hour() >= 21 {
-                out.push(Flag::OutsideHours {
-                    attempt_id: a.id.clone(),
-                    volunteer_id: a.volunteer_id.clone(),
-                    local_time: local.format("%a %H:%M").to_string(),
-                });
-            }
+        if let Some(local) = clock.local(a.at_ms)
+            && (local.hour() < 8 || local.hour() >= 21)
+        {
+            out.push(Flag::OutsideHours {
+                attempt_id: a.id.clone(),
+                volunteer_id: a.volunteer_id.clone(),
+                local_time: local.format("%a %H:%M").to_string(),
+            });
         }
     }
     out

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Timelike, Utc};
 use walkbook_core::model::{Channel, ResultEffect};
 use walkbook_core::results::Attempt;
 
@@ -106,19 +105,19 @@ pub struct Metrics {
 /// The metrics of `attempts` (those that count), each attempt's unit given
 /// by `unit_of` (its document id's turf or call list), times in `tz`.
 pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
-    let local = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz));
-    let key = |d: Dimension, unit: &str, a: &Attempt| -> String {
-        match d {
-            Dimension::Unit => unit.replace(':', " "),
-            Dimension::Volunteer => a.volunteer_id.clone(),
-            Dimension::Script => format!("{} v{}", a.script_id, a.script_version),
-            Dimension::Day => local(a.at_ms)
-                .map(|t| t.format("%Y-%m-%d").to_string())
+    let clock = super::clock::LocalClock::new(tz);
+    // Each attempt's key in every dimension, its local time read once.
+    let keys = |unit: &str, a: &Attempt| -> [String; 5] {
+        [
+            unit.replace(':', " "),
+            a.volunteer_id.clone(),
+            format!("{} v{}", a.script_id, a.script_version),
+            clock.day(a.at_ms),
+            clock
+                .hour(a.at_ms)
+                .map(|h| format!("{h:02}:00"))
                 .unwrap_or_default(),
-            Dimension::Hour => local(a.at_ms)
-                .map(|t| format!("{:02}:00", t.hour()))
-                .unwrap_or_default(),
-        }
+        ]
     };
     // When each person was tried, for call-backs kept.
     let mut tried: HashMap<&str, Vec<i64>> = HashMap::new();
@@ -145,7 +144,8 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
     for (unit, a) in attempts {
         let came_back = a.effect == Some(ResultEffect::ComeBack) && a.callback_at_ms.is_some();
         let is_kept = came_back && kept(a);
-        let day = key(Dimension::Day, unit, a);
+        let keys = keys(unit, a);
+        let day = keys[3].clone();
         let add = |row: &mut MetricRow| {
             row.attempts += 1;
             match a.channel {
@@ -174,8 +174,7 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
                 .or_insert((a.at_ms, a.at_ms));
             *s = (s.0.min(a.at_ms), s.1.max(a.at_ms));
         }
-        for d in Dimension::ALL {
-            let k = key(d, unit, a);
+        for (d, k) in Dimension::ALL.into_iter().zip(keys) {
             let row = by
                 .entry(d)
                 .or_default()

@@ -9,6 +9,7 @@
 //! work runs on the blocking pool, never on the async workers.
 
 mod auth;
+mod clock;
 mod error;
 mod flags;
 mod metrics;

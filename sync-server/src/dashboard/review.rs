@@ -9,6 +9,7 @@ use walkbook_core::results::review::Standing;
 use walkbook_core::results::rules::Author;
 use walkbook_core::results::{Attempt, review};
 
+use super::clock::LocalClock;
 use super::flags::{Flag, haversine_m};
 
 /// One canvasser's day.
@@ -44,13 +45,6 @@ impl ActivityRow {
     }
 }
 
-/// The local date (YYYY-MM-DD) of an epoch-ms time in `tz`.
-pub fn local_day(at_ms: i64, tz: chrono_tz::Tz) -> String {
-    DateTime::<Utc>::from_timestamp_millis(at_ms)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
 /// One result of a canvasser's shift, where it stands, and its document.
 #[derive(Debug, Clone)]
 pub struct ShiftAttempt<'a> {
@@ -62,17 +56,17 @@ pub struct ShiftAttempt<'a> {
 /// The results `volunteer` recorded on local `day`, oldest first, each with
 /// its standing (judged within its own document).
 pub fn shift<'a>(
-    units: &'a [(String, Vec<Attempt>)],
+    units: &'a super::snapshot::Units,
     volunteer: &str,
     day: &str,
     tz: chrono_tz::Tz,
 ) -> Vec<ShiftAttempt<'a>> {
+    let clock = LocalClock::new(tz);
     let mut out = Vec::new();
     for (doc_id, attempts) in units {
         let standings = review::standings(attempts);
-        for a in attempts {
-            if a.volunteer_id == volunteer && !review::is_review(a) && local_day(a.at_ms, tz) == day
-            {
+        for a in attempts.iter() {
+            if a.volunteer_id == volunteer && !review::is_review(a) && clock.day(a.at_ms) == day {
                 out.push(ShiftAttempt {
                     doc_id,
                     attempt: a,
@@ -145,15 +139,16 @@ fn quartiles(sorted: &[i64]) -> [i64; 3] {
 /// left out: an organizer is not a canvasser); `rolled_back` holds the ids
 /// of attempts an organizer rolled back.
 pub fn activity(
-    attempts: &[Attempt],
+    attempts: &[&Attempt],
     rolled_back: &HashSet<&str>,
     households: &HashMap<&str, &Household>,
     flags: &[Flag],
     tz: chrono_tz::Tz,
 ) -> Vec<ActivityRow> {
+    let clock = LocalClock::new(tz);
     let mut days: BTreeMap<(String, String), Vec<&Attempt>> = BTreeMap::new();
-    for a in attempts.iter().filter(|a| !review::is_review(a)) {
-        days.entry((a.volunteer_id.clone(), local_day(a.at_ms, tz)))
+    for a in attempts.iter().copied().filter(|a| !review::is_review(a)) {
+        days.entry((a.volunteer_id.clone(), clock.day(a.at_ms)))
             .or_default()
             .push(a);
     }
@@ -313,6 +308,7 @@ mod tests {
             ));
         }
         let tz: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+        let attempts: Vec<&Attempt> = attempts.iter().collect();
         let flags = super::super::flags(&attempts, &homes, tz);
         let rows = activity(&attempts, &HashSet::new(), &homes, &flags, tz);
         assert_eq!(rows.len(), 2);

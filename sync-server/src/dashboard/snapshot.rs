@@ -1,9 +1,10 @@
-//! A campaign's results as the dashboard reads them, loaded once per
-//! results revision (`ResultsStore::results_revision`, which moves with
-//! every write to any document, through any process) and campaign
-//! revision; what each page computes from them is kept beside them until
-//! either moves. Pages are then served from memory: the cost of a page is
-//! paid once per change of the data, not once per request.
+//! A campaign's results as the dashboard reads them, kept per document
+//! revision (`ResultsStore::document_revisions`, which move with every
+//! write to a document, through any process): when some documents change,
+//! only those are read again. What each page computes from the results is
+//! kept beside them until a document or the campaign's reference data
+//! changes. Pages are then served from memory: the cost of a page is paid
+//! once per change of the data, not once per request.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -14,11 +15,15 @@ use walkbook_core::results::{Attempt, review};
 use super::DashboardError;
 use crate::http::{AppState, CampaignView};
 
+/// Results documents with all their attempts, by document id.
+pub type Units = [(String, Arc<Vec<Attempt>>)];
+
 pub struct Snapshot {
-    results_revision: String,
+    /// (document id, revision) of every document, in id order.
+    revisions: Vec<(String, String)>,
     pub view: Arc<CampaignView>,
-    /// Every results document with all its attempts.
-    pub units: Vec<(String, Vec<Attempt>)>,
+    /// Every results document that has attempts, with all of them.
+    pub units: Vec<(String, Arc<Vec<Attempt>>)>,
     memo: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
 }
 
@@ -55,7 +60,7 @@ impl Snapshot {
         self.units
             .iter()
             .flat_map(|(doc, attempts)| {
-                review::live(attempts)
+                review::live(attempts.iter())
                     .into_iter()
                     .map(move |a| (doc.as_str(), a))
             })
@@ -68,29 +73,57 @@ pub fn snapshot(state: &AppState, campaign: &str) -> Result<Arc<Snapshot>, Dashb
     let view = state
         .campaign_data(campaign)
         .map_err(DashboardError::internal)?;
-    // The revision is read before the data: a write landing in between is
-    // in the data, and the next request sees a new revision and reloads.
-    let revision = state
+    // Revisions are read before the data: a write landing in between is in
+    // the data, and the next request sees a new revision and reads again.
+    let revisions = state
         .results
-        .results_revision(campaign)
+        .document_revisions(campaign)
         .map_err(DashboardError::internal)?;
-    if let Some(s) = state
+    let previous = state
         .dashboard_cache
         .latest
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(campaign)
-        && s.results_revision == revision
+        .cloned();
+    if let Some(s) = &previous
+        && s.revisions == revisions
         && Arc::ptr_eq(&s.view, &view)
     {
         return Ok(s.clone());
     }
-    let units = state
+    // Documents unchanged since the previous snapshot keep their attempts.
+    let old_revisions: HashMap<&str, &str> = previous
+        .iter()
+        .flat_map(|p| p.revisions.iter().map(|(d, r)| (d.as_str(), r.as_str())))
+        .collect();
+    let old_units: HashMap<&str, &Arc<Vec<Attempt>>> = previous
+        .iter()
+        .flat_map(|p| p.units.iter().map(|(d, a)| (d.as_str(), a)))
+        .collect();
+    let changed: Vec<String> = revisions
+        .iter()
+        .filter(|(d, r)| old_revisions.get(d.as_str()) != Some(&r.as_str()))
+        .map(|(d, _)| d.clone())
+        .collect();
+    let mut fresh: HashMap<String, Vec<Attempt>> = state
         .results
-        .unit_attempts(campaign)
-        .map_err(DashboardError::internal)?;
+        .attempts_of(campaign, &changed)
+        .map_err(DashboardError::internal)?
+        .into_iter()
+        .collect();
+    let units = revisions
+        .iter()
+        .filter_map(|(d, _)| match fresh.remove(d) {
+            Some(attempts) => Some((d.clone(), Arc::new(attempts))),
+            None if changed.contains(d) => None,
+            None => old_units
+                .get(d.as_str())
+                .map(|a| (d.clone(), Arc::clone(a))),
+        })
+        .collect();
     let s = Arc::new(Snapshot {
-        results_revision: revision,
+        revisions,
         view,
         units,
         memo: Mutex::new(HashMap::new()),

@@ -370,10 +370,18 @@ pub trait ResultsStore: Send + Sync {
         attempts: &[Attempt],
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError>;
-    /// A fingerprint of the campaign's results: it changes whenever any of
-    /// its documents does, through any process (the dashboard caches what
-    /// it computes per revision).
-    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError>;
+    /// Each results document's revision (its heads, and on PostgreSQL its
+    /// compaction generation), by document id: an entry changes whenever
+    /// its document does, through any process (the dashboard re-reads only
+    /// documents that changed).
+    fn document_revisions(&self, campaign_id: &str) -> Result<Vec<(String, String)>, DbError>;
+    /// The attempts of the given documents (documents without any are left
+    /// out).
+    fn attempts_of(
+        &self,
+        campaign_id: &str,
+        doc_ids: &[String],
+    ) -> Result<Vec<(String, Vec<Attempt>)>, DbError>;
     /// A document's heads as stored (sorted hex; empty for none).
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError>;
     /// Whether this device ever synced this document.

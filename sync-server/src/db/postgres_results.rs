@@ -765,17 +765,49 @@ impl ResultsStore for PgServerDb {
         self.review_one(campaign_id, author, doc_id, unit, attempts, now_ms)
     }
 
-    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError> {
+    fn document_revisions(&self, campaign_id: &str) -> Result<Vec<(String, String)>, DbError> {
         self.run(async |c| {
-            let row = c
-                .query_one(
-                    "SELECT md5(coalesce(string_agg(doc_id || ' ' || heads || ' ' || generation, ';' ORDER BY doc_id), ''))
-                     FROM result_docs WHERE campaign_id = $1",
-                    &[&campaign_id],
-                )
-                .await?;
-            Ok(row.get::<_, String>(0))
+            Ok(c.query(
+                "SELECT doc_id, heads || ' ' || generation FROM result_docs
+                 WHERE campaign_id = $1 ORDER BY doc_id",
+                &[&campaign_id],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
         })
+    }
+
+    fn attempts_of(
+        &self,
+        campaign_id: &str,
+        doc_ids: &[String],
+    ) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
+        let rows: Vec<(String, Attempt)> = self.run(async |c| {
+            c.query(
+                "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 AND doc_id = ANY($2)
+                 ORDER BY doc_id, id",
+                &[&campaign_id, &doc_ids],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.get::<_, String>(0),
+                    parse_json("an attempt row", r.get(1))?,
+                ))
+            })
+            .collect()
+        })?;
+        let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
+        for (doc, a) in rows {
+            match out.last_mut() {
+                Some((d, list)) if *d == doc => list.push(a),
+                _ => out.push((doc, vec![a])),
+            }
+        }
+        Ok(out)
     }
 
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {

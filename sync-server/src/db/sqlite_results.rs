@@ -166,8 +166,16 @@ impl ResultsStore for SqliteResults {
         })
     }
 
-    fn results_revision(&self, campaign_id: &str) -> Result<String, DbError> {
-        self.with(campaign_id, |s| Ok(s.results_revision()?))
+    fn document_revisions(&self, campaign_id: &str) -> Result<Vec<(String, String)>, DbError> {
+        self.with(campaign_id, |s| Ok(s.document_revisions()?))
+    }
+
+    fn attempts_of(
+        &self,
+        campaign_id: &str,
+        doc_ids: &[String],
+    ) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
+        self.with(campaign_id, |s| Ok(s.attempts_of_docs(doc_ids)?))
     }
 
     fn heads(&self, campaign_id: &str, doc_id: &str) -> Result<Vec<String>, DbError> {

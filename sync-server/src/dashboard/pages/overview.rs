@@ -1,12 +1,11 @@
 //! The campaign overview: totals, support tallies, per day, turfs, flags,
 //! over the attempts that count (rolled-back and corrected ones left out).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::Attempt;
 
@@ -45,10 +44,9 @@ fn overview_of(
         .map(|a| a.household_id.as_str())
         .collect();
     let mut per_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let clock = crate::dashboard::clock::LocalClock::new(tz);
     for a in attempts {
-        let day = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
-            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
+        let day = clock.day(a.at_ms);
         let e = per_day.entry(day).or_default();
         e.0 += 1;
         if !a.responses.is_empty() {
@@ -114,42 +112,47 @@ pub async fn overview(
             let view = &s.view;
             let tz = campaign_tz(view);
             let households = view.households_by_id();
-            let counted: Vec<Attempt> = s.counted().into_iter().map(|(_, a)| a.clone()).collect();
-            let turfs = with_results(&state, |r| {
-                let mut turfs: Vec<TurfRow> = Vec::new();
-                for a in view
-                    .data
-                    .assignments
-                    .iter()
-                    .filter(|a| a.kind == AssignmentKind::Turf)
-                {
-                    if turfs.iter().any(|t| t.id == a.unit_id) {
-                        continue;
-                    }
-                    let Some(turf) = view.data.turfs.iter().find(|t| t.id == a.unit_id) else {
-                        continue;
-                    };
-                    let statuses = r.unit_statuses(&campaign, &a.unit_doc_id())?;
-                    let knocked = turf
-                        .household_ids
-                        .iter()
-                        .filter(|h| {
-                            statuses
-                                .households
-                                .get(*h)
-                                .is_some_and(|s| s.door_attempts > 0)
-                        })
-                        .count();
-                    let total = turf.household_ids.len();
-                    turfs.push(TurfRow {
-                        id: a.unit_id.clone(),
-                        knocked,
-                        total,
-                        percent: (knocked * 100).checked_div(total).unwrap_or(0),
-                    });
+            let counted = s.counted();
+            // Doors with a door result that counts, per turf document (the
+            // index's `door_attempts > 0`, from memory).
+            let mut knocked_in: HashMap<&str, HashSet<&str>> = HashMap::new();
+            for (doc, a) in &counted {
+                if a.channel == walkbook_core::model::Channel::Door {
+                    knocked_in
+                        .entry(doc)
+                        .or_default()
+                        .insert(a.household_id.as_str());
                 }
-                Ok::<_, DbError>(turfs)
-            })?;
+            }
+            let mut turfs: Vec<TurfRow> = Vec::new();
+            for a in view
+                .data
+                .assignments
+                .iter()
+                .filter(|a| a.kind == AssignmentKind::Turf)
+            {
+                if turfs.iter().any(|t| t.id == a.unit_id) {
+                    continue;
+                }
+                let Some(turf) = view.data.turfs.iter().find(|t| t.id == a.unit_id) else {
+                    continue;
+                };
+                let doc = a.unit_doc_id();
+                let knocked = knocked_in.get(doc.as_str()).map_or(0, |doors| {
+                    turf.household_ids
+                        .iter()
+                        .filter(|h| doors.contains(h.as_str()))
+                        .count()
+                });
+                let total = turf.household_ids.len();
+                turfs.push(TurfRow {
+                    id: a.unit_id.clone(),
+                    knocked,
+                    total,
+                    percent: (knocked * 100).checked_div(total).unwrap_or(0),
+                });
+            }
+            let counted: Vec<&Attempt> = counted.into_iter().map(|(_, a)| a).collect();
             let name = view
                 .data
                 .campaign

@@ -16,7 +16,7 @@ use walkbook_core::results::rules::{Author, MAX_NOTES};
 use super::{campaign_tz, with_results};
 use crate::dashboard::auth::Organizer;
 use crate::dashboard::review::{ReviewAction, review_attempts, shift};
-use crate::dashboard::snapshot::snapshot;
+use crate::dashboard::snapshot::{Units, snapshot};
 use crate::dashboard::views::{ShiftPage, ShiftRow, VolunteerRow, VolunteersPage, render};
 use crate::dashboard::{DashboardError, activity, blocking, flags, haversine_m};
 use crate::db::ShiftReview;
@@ -36,7 +36,7 @@ pub(crate) fn path_segment(s: &str) -> String {
 }
 
 /// The ids of attempts rolled back (and not undone), judged per document.
-fn rolled_back(units: &[(String, Vec<Attempt>)]) -> HashSet<&str> {
+fn rolled_back(units: &Units) -> HashSet<&str> {
     units
         .iter()
         .flat_map(|(_, attempts)| {
@@ -58,11 +58,7 @@ pub async fn volunteers(
         let rows = s.memo("activity", |s| {
             let tz = campaign_tz(&s.view);
             let households = s.view.households_by_id();
-            let attempts: Vec<Attempt> = s
-                .units
-                .iter()
-                .flat_map(|(_, a)| a.iter().cloned())
-                .collect();
+            let attempts: Vec<&Attempt> = s.units.iter().flat_map(|(_, a)| a.iter()).collect();
             let flags = flags(&attempts, &households, tz);
             Ok(activity(
                 &attempts,
