@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Offset};
 
 const BUCKET_MS: i64 = 15 * 60 * 1000;
 
@@ -40,9 +40,16 @@ impl LocalClock {
             .unwrap_or_default()
     }
 
-    /// The local hour (0–23).
-    pub fn hour(&self, ms: i64) -> Option<u32> {
-        self.local(ms).map(|t| t.hour())
+    /// YYYY-MM-DD of a day number (days since the common era).
+    pub fn day_text(&self, days_from_ce: i32) -> String {
+        chrono::NaiveDate::from_num_days_from_ce_opt(days_from_ce)
+            .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+            .unwrap_or_default()
+    }
+
+    /// The local day number (days since the common era).
+    pub fn day_number(&self, ms: i64) -> Option<i32> {
+        self.local(ms).map(|t| t.date().num_days_from_ce())
     }
 }
 

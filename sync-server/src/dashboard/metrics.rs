@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{Datelike, Timelike};
 use walkbook_core::model::{Channel, ResultEffect};
 use walkbook_core::results::Attempt;
 
@@ -102,23 +103,43 @@ pub struct Metrics {
     pub total: MetricRow,
 }
 
-/// The metrics of `attempts` (those that count), each attempt's unit given
-/// by `unit_of` (its document id's turf or call list), times in `tz`.
+/// A row's key while counting: borrowed or numeric, formatted once per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Unit(&'a str),
+    Volunteer(&'a str),
+    Script(&'a str, u32),
+    /// Days since the common era, local.
+    Day(i32),
+    Hour(u32),
+}
+
+impl Key<'_> {
+    fn dimension(self) -> Dimension {
+        match self {
+            Key::Unit(_) => Dimension::Unit,
+            Key::Volunteer(_) => Dimension::Volunteer,
+            Key::Script(..) => Dimension::Script,
+            Key::Day(_) => Dimension::Day,
+            Key::Hour(_) => Dimension::Hour,
+        }
+    }
+
+    fn text(self, clock: &super::clock::LocalClock) -> String {
+        match self {
+            Key::Unit(u) => u.replace(':', " "),
+            Key::Volunteer(v) => v.to_string(),
+            Key::Script(s, v) => format!("{s} v{v}"),
+            Key::Day(d) => clock.day_text(d),
+            Key::Hour(h) => format!("{h:02}:00"),
+        }
+    }
+}
+
+/// The metrics of `attempts` (those that count), each with its document
+/// id (its turf or call list), times in `tz`.
 pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
     let clock = super::clock::LocalClock::new(tz);
-    // Each attempt's key in every dimension, its local time read once.
-    let keys = |unit: &str, a: &Attempt| -> [String; 5] {
-        [
-            unit.replace(':', " "),
-            a.volunteer_id.clone(),
-            format!("{} v{}", a.script_id, a.script_version),
-            clock.day(a.at_ms),
-            clock
-                .hour(a.at_ms)
-                .map(|h| format!("{h:02}:00"))
-                .unwrap_or_default(),
-        ]
-    };
     // When each person was tried, for call-backs kept.
     let mut tried: HashMap<&str, Vec<i64>> = HashMap::new();
     for (_, a) in attempts {
@@ -136,16 +157,27 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
                 .any(|&at| at > a.at_ms && at >= t - KEPT_EARLY_MS && at <= t + KEPT_LATE_MS)
         })
     };
-    let mut by: BTreeMap<Dimension, BTreeMap<String, MetricRow>> = BTreeMap::new();
+    let mut rows: HashMap<Key<'_>, MetricRow> = HashMap::new();
     let mut total = MetricRow::default();
-    // Calling sessions: (dimension, key, volunteer, day) -> (first, last).
-    let mut sessions: HashMap<(Dimension, String, &str, String), (i64, i64)> = HashMap::new();
-    let mut total_sessions: HashMap<(&str, String), (i64, i64)> = HashMap::new();
+    // Calling sessions: (row, volunteer, day) -> (first, last).
+    let mut sessions: HashMap<(Option<Key<'_>>, &str, i32), (i64, i64)> = HashMap::new();
     for (unit, a) in attempts {
         let came_back = a.effect == Some(ResultEffect::ComeBack) && a.callback_at_ms.is_some();
         let is_kept = came_back && kept(a);
-        let keys = keys(unit, a);
-        let day = keys[3].clone();
+        let local = clock.local(a.at_ms);
+        let day = local.map_or(i32::MIN, |t| t.date().num_days_from_ce());
+        let keys = [
+            Key::Unit(unit),
+            Key::Volunteer(&a.volunteer_id),
+            Key::Script(&a.script_id, a.script_version),
+            Key::Day(day),
+            Key::Hour(local.map_or(0, |t| t.hour())),
+        ];
+        let support = a
+            .responses
+            .get(SUPPORT_QUESTION)
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| (1..=5).contains(n));
         let add = |row: &mut MetricRow| {
             row.attempts += 1;
             match a.channel {
@@ -155,9 +187,7 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
             if !a.responses.is_empty() || !a.text_answers.is_empty() {
                 row.contacts += 1;
             }
-            if let Some(v) = a.responses.get(SUPPORT_QUESTION)
-                && let Ok(n @ 1..=5) = v.parse::<usize>()
-            {
+            if let Some(n) = support {
                 row.support[n - 1] += 1;
             }
             if came_back {
@@ -168,45 +198,39 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
             }
         };
         add(&mut total);
-        if a.channel == Channel::Phone {
-            let s = total_sessions
-                .entry((a.volunteer_id.as_str(), day.clone()))
-                .or_insert((a.at_ms, a.at_ms));
-            *s = (s.0.min(a.at_ms), s.1.max(a.at_ms));
+        for k in keys {
+            add(rows.entry(k).or_default());
         }
-        for (d, k) in Dimension::ALL.into_iter().zip(keys) {
-            let row = by
-                .entry(d)
-                .or_default()
-                .entry(k.clone())
-                .or_insert_with(|| MetricRow {
-                    key: k.clone(),
-                    ..Default::default()
-                });
-            add(row);
-            if a.channel == Channel::Phone {
+        if a.channel == Channel::Phone {
+            for k in std::iter::once(None).chain(keys.map(Some)) {
                 let s = sessions
-                    .entry((d, k, a.volunteer_id.as_str(), day.clone()))
+                    .entry((k, a.volunteer_id.as_str(), day))
                     .or_insert((a.at_ms, a.at_ms));
                 *s = (s.0.min(a.at_ms), s.1.max(a.at_ms));
             }
         }
     }
     let hours = |(first, last): (i64, i64)| (last - first).max(MIN_SESSION_MS) as f64 / 3_600_000.0;
-    for ((d, k, _, _), span) in sessions {
-        if let Some(row) = by.get_mut(&d).and_then(|rows| rows.get_mut(&k)) {
-            row.calling_hours += hours(span);
+    for ((k, _, _), span) in sessions {
+        match k {
+            None => total.calling_hours += hours(span),
+            Some(k) => {
+                if let Some(row) = rows.get_mut(&k) {
+                    row.calling_hours += hours(span);
+                }
+            }
         }
     }
-    total.calling_hours = total_sessions.into_values().map(hours).sum();
     total.key = "all".into();
-    Metrics {
-        by: by
-            .into_iter()
-            .map(|(d, rows)| (d, rows.into_values().collect()))
-            .collect(),
-        total,
+    let mut by: BTreeMap<Dimension, Vec<MetricRow>> = BTreeMap::new();
+    for (k, mut row) in rows {
+        row.key = k.text(&clock);
+        by.entry(k.dimension()).or_default().push(row);
     }
+    for list in by.values_mut() {
+        list.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    Metrics { by, total }
 }
 
 /// The metrics as CSV: one row per dimension and key, formula-safe.

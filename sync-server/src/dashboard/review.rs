@@ -64,18 +64,25 @@ pub fn shift<'a>(
     let clock = LocalClock::new(tz);
     let mut out = Vec::new();
     for (doc_id, attempts) in units {
+        let theirs: Vec<&Attempt> = attempts
+            .iter()
+            .filter(|a| {
+                a.volunteer_id == volunteer && !review::is_review(a) && clock.day(a.at_ms) == day
+            })
+            .collect();
+        if theirs.is_empty() {
+            continue;
+        }
         let standings = review::standings(attempts);
-        for a in attempts.iter() {
-            if a.volunteer_id == volunteer && !review::is_review(a) && clock.day(a.at_ms) == day {
-                out.push(ShiftAttempt {
-                    doc_id,
-                    attempt: a,
-                    standing: standings
-                        .get(a.id.as_str())
-                        .cloned()
-                        .unwrap_or(Standing::Counts),
-                });
-            }
+        for a in theirs {
+            out.push(ShiftAttempt {
+                doc_id,
+                attempt: a,
+                standing: standings
+                    .get(a.id.as_str())
+                    .cloned()
+                    .unwrap_or(Standing::Counts),
+            });
         }
     }
     out.sort_by(|a, b| (a.attempt.at_ms, &a.attempt.id).cmp(&(b.attempt.at_ms, &b.attempt.id)));
@@ -146,12 +153,15 @@ pub fn activity(
     tz: chrono_tz::Tz,
 ) -> Vec<ActivityRow> {
     let clock = LocalClock::new(tz);
-    let mut days: BTreeMap<(String, String), Vec<&Attempt>> = BTreeMap::new();
+    let mut days: HashMap<(&str, i32), Vec<&Attempt>> = HashMap::new();
     for a in attempts.iter().copied().filter(|a| !review::is_review(a)) {
-        days.entry((a.volunteer_id.clone(), clock.day(a.at_ms)))
+        let day = clock.day_number(a.at_ms).unwrap_or(i32::MIN);
+        days.entry((a.volunteer_id.as_str(), day))
             .or_default()
             .push(a);
     }
+    let mut days: Vec<((&str, i32), Vec<&Attempt>)> = days.into_iter().collect();
+    days.sort_by_key(|(k, _)| *k);
     let flagged: HashMap<&str, &str> = flags
         .iter()
         .filter_map(|f| match f {
@@ -170,6 +180,7 @@ pub fn activity(
         .collect();
     days.into_iter()
         .map(|((volunteer_id, day), mut list)| {
+            let day = clock.day_text(day);
             list.sort_by_key(|a| a.at_ms);
             let doors: Vec<&&Attempt> =
                 list.iter().filter(|a| a.channel == Channel::Door).collect();
@@ -219,10 +230,10 @@ pub fn activity(
                     .then(|| distances[(distances.len() - 1) / 2]),
                 flags: list
                     .iter()
-                    .filter(|a| flagged.get(a.id.as_str()) == Some(&volunteer_id.as_str()))
+                    .filter(|a| flagged.get(a.id.as_str()) == Some(&volunteer_id))
                     .count()
                     + usize::from(rapid >= super::flags::RAPID_PAIRS),
-                volunteer_id,
+                volunteer_id: volunteer_id.to_string(),
                 day,
             }
         })

@@ -43,16 +43,21 @@ fn overview_of(
         .filter(|a| a.channel == walkbook_core::model::Channel::Door)
         .map(|a| a.household_id.as_str())
         .collect();
-    let mut per_day: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let clock = crate::dashboard::clock::LocalClock::new(tz);
+    let mut by_day: BTreeMap<i32, (u64, u64)> = BTreeMap::new();
     for a in attempts {
-        let day = clock.day(a.at_ms);
-        let e = per_day.entry(day).or_default();
+        let e = by_day
+            .entry(clock.day_number(a.at_ms).unwrap_or(i32::MIN))
+            .or_default();
         e.0 += 1;
         if !a.responses.is_empty() {
             e.1 += 1;
         }
     }
+    let per_day: BTreeMap<String, (u64, u64)> = by_day
+        .into_iter()
+        .map(|(d, n)| (clock.day_text(d), n))
+        .collect();
     let contacts = counts.get("contacted").copied().unwrap_or(0);
     let attempted: u64 = counts
         .iter()

@@ -39,6 +39,8 @@ pub(crate) fn path_segment(s: &str) -> String {
 fn rolled_back(units: &Units) -> HashSet<&str> {
     units
         .iter()
+        // Only a document with a review action has anything rolled back.
+        .filter(|(_, attempts)| attempts.iter().any(review::is_review))
         .flat_map(|(_, attempts)| {
             review::standings(attempts)
                 .into_iter()
