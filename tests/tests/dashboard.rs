@@ -102,9 +102,17 @@ async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
-    let server = TestServer::start(300).await;
+/// Two canvassers on the first turf, synced: they disagree about its first
+/// voter (support 1 and 5), and the first also found nobody home at the
+/// next three doors. (turf, that voter, the two volunteers, their devices.)
+async fn a_day_with_a_conflict(
+    server: &TestServer,
+) -> (
+    walkbook_core::model::Turf,
+    String,
+    Vec<String>,
+    [walkbook_e2e::TestDevice; 2],
+) {
     let (turf, person, [a, b]) = server.conflict_on_first_turf().await;
     let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
     let aid = format!("turf-{}-{}", turf.id, vols[0]);
@@ -123,6 +131,13 @@ async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
     }
     a.client.sync_now(|_| {}).await.unwrap();
     b.client.sync_now(|_| {}).await.unwrap();
+    (turf, person, vols, [a, b])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synced_results_show_in_the_overview_map_conflicts_and_export() {
+    let server = TestServer::start(300).await;
+    let (turf, person, vols, _devices) = a_day_with_a_conflict(&server).await;
 
     let org = server.organizer_token(&server.campaign_id).await;
     let http = no_redirects();
@@ -314,24 +329,7 @@ fn shift_link(review_page: &str, volunteer: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it() {
     let server = TestServer::start(300).await;
-    let (turf, person, [a, b]) = server.conflict_on_first_turf().await;
-    let vols: Vec<String> = server.volunteers().into_iter().take(2).collect();
-    let aid = format!("turf-{}-{}", turf.id, vols[0]);
-    let doors = a.store().walk_list(&turf.id).unwrap();
-    for door in doors.iter().skip(1).take(3) {
-        a.store()
-            .record_attempt(
-                &aid,
-                NewAttempt {
-                    household_id: Some(door.household.id.clone()),
-                    result: Some("not_home".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-    }
-    a.client.sync_now(|_| {}).await.unwrap();
-    b.client.sync_now(|_| {}).await.unwrap();
+    let (turf, person, vols, [a, b]) = a_day_with_a_conflict(&server).await;
     b.client.sync_now(|_| {}).await.unwrap();
     let status_on_b = || {
         b.store().walk_list(&turf.id).unwrap()[0]

@@ -111,6 +111,30 @@ impl Browser {
             .to_string()
     }
 
+    /// Clicks the element matching `css`.
+    async fn click(&self, s: &str, css: &str) {
+        let e = self.find(s, css).await;
+        self.cmd(
+            s,
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    /// Types `text` into the element matching `css`.
+    async fn type_into(&self, s: &str, css: &str, text: &str) {
+        let e = self.find(s, css).await;
+        self.cmd(
+            s,
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
     async fn run(&self, s: &str, script: &str) -> Value {
         self.cmd(
             s,
@@ -167,24 +191,8 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
             .ends_with("/dashboard/login")
     );
     browser.screenshot(&s, "login").await;
-    let field = browser.find(&s, "input[name=token]").await;
-    browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{field}/value"),
-            json!({ "text": token }),
-        )
-        .await;
-    let button = browser.find(&s, "button[type=submit]").await;
-    browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{button}/click"),
-            json!({}),
-        )
-        .await;
+    browser.type_into(&s, "input[name=token]", token).await;
+    browser.click(&s, "button[type=submit]").await;
     browser
         .wait_for(
             &s,
@@ -266,16 +274,8 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
             .contains("do not contact"),
         "the legend says it in words"
     );
-    let marker = browser
-        .find(&s, ".leaflet-marker-icon.door-icon.problem")
-        .await;
     browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{marker}/click"),
-            json!({}),
-        )
+        .click(&s, ".leaflet-marker-icon.door-icon.problem")
         .await;
     browser
         .wait_for(
@@ -333,21 +333,13 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         .go(&s, &format!("{}/dashboard/volunteers", server.url))
         .await;
     browser.screenshot(&s, "volunteers").await;
-    let link = browser
-        .find(
+    browser
+        .click(
             &s,
             &format!(
                 "a[href^='/dashboard/volunteers/{}/']",
                 server.volunteers()[0]
             ),
-        )
-        .await;
-    browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{link}/click"),
-            json!({}),
         )
         .await;
     browser
@@ -358,33 +350,9 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         let browser = &browser;
         let s = &s;
         async move {
-            let all = browser.find(s, "#all").await;
-            browser
-                .cmd(
-                    s,
-                    reqwest::Method::POST,
-                    &format!("/element/{all}/click"),
-                    json!({}),
-                )
-                .await;
-            let field = browser.find(s, "#reason").await;
-            browser
-                .cmd(
-                    s,
-                    reqwest::Method::POST,
-                    &format!("/element/{field}/value"),
-                    json!({ "text": reason }),
-                )
-                .await;
-            let button = browser.find(s, &format!("#{action}")).await;
-            browser
-                .cmd(
-                    s,
-                    reqwest::Method::POST,
-                    &format!("/element/{button}/click"),
-                    json!({}),
-                )
-                .await;
+            browser.click(s, "#all").await;
+            browser.type_into(s, "#reason", reason).await;
+            browser.click(s, &format!("#{action}")).await;
             browser
                 .wait_for(s, "return !!document.getElementById('done')")
                 .await;
@@ -418,21 +386,13 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
     browser
         .go(&s, &format!("{}/dashboard/volunteers", server.url))
         .await;
-    let link = browser
-        .find(
+    browser
+        .click(
             &s,
             &format!(
                 "a[href^='/dashboard/volunteers/{}/']",
                 server.volunteers()[0]
             ),
-        )
-        .await;
-    browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{link}/click"),
-            json!({}),
         )
         .await;
     browser
@@ -455,15 +415,7 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         .go(&s, &format!("{}/dashboard/invites", server.url))
         .await;
     browser.screenshot(&s, "invite-form").await;
-    let create = browser.find(&s, "form button[type=submit]").await;
-    browser
-        .cmd(
-            &s,
-            reqwest::Method::POST,
-            &format!("/element/{create}/click"),
-            json!({}),
-        )
-        .await;
+    browser.click(&s, "form button[type=submit]").await;
     browser
         .wait_for(&s, "return document.title.startsWith('Join walkbook')")
         .await;

@@ -379,6 +379,57 @@ fn attempt_owning(doc: &Automerge, attempts: &automerge::ObjId, target: &OpId) -
     None
 }
 
+/// An organizer's review attempts, admitted (see [`admit_reviewed`]): the
+/// document with them applied, and what a store writes.
+#[cfg(feature = "organizer")]
+pub struct Reviewed {
+    pub doc: Automerge,
+    pub changes: Vec<Change>,
+    pub attempts: Vec<Attempt>,
+    /// (actor, device) to bind.
+    pub bindings: Vec<(String, String)>,
+}
+
+/// Writes `attempts` (an organizer's review actions) as one change each on
+/// a copy of `doc` with a fresh actor, and judges them as a device's
+/// changes are judged. All or nothing: the inner error is the rule the
+/// first refused attempt breaks, and then `doc` is as it was. Both server
+/// stores write through this.
+#[cfg(feature = "organizer")]
+pub fn admit_reviewed(
+    doc: &Automerge,
+    doc_id: &str,
+    attempts: &[Attempt],
+    unit: &UnitData,
+    author: &Author,
+    now_ms: i64,
+) -> Result<Result<Reviewed, RuleViolation>, super::DocumentError> {
+    let changes = super::document::attempt_changes(doc, attempts)?;
+    let mut trial = doc.clone();
+    let admission = admit_changes(
+        &mut trial,
+        doc_id,
+        changes,
+        unit,
+        author,
+        &BTreeSet::new(),
+        now_ms,
+    );
+    if let Some(r) = admission.refused {
+        return Ok(Err(r.violation));
+    }
+    Ok(Ok(Reviewed {
+        attempts: admission
+            .accepted
+            .iter()
+            .filter_map(|(_, a)| a.clone())
+            .collect(),
+        bindings: admission.actor_bindings(&author.device_id),
+        changes: admission.accepted.into_iter().map(|(c, _)| c).collect(),
+        doc: trial,
+    }))
+}
+
 /// Judges `changes` from a device (`foreign_actors`: actor ids, in hex,
 /// already bound to other devices) against `doc` (a unit's document that
 /// already holds its genesis), applying the accepted ones to `doc`.

@@ -253,7 +253,7 @@ pub(crate) fn put_attempt(doc: &mut Automerge, a: &Attempt) -> Result<Change, Do
 /// change per attempt, as a device writes them: how the server writes an
 /// organizer's review actions, judged by the same admission as a device's.
 #[cfg(feature = "organizer")]
-pub fn attempt_changes(
+pub(crate) fn attempt_changes(
     doc: &Automerge,
     attempts: &[Attempt],
 ) -> Result<Vec<Change>, DocumentError> {

@@ -14,9 +14,9 @@ pub mod rules;
 mod status;
 
 pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
-pub use attempt::{Attempt, NewAttempt};
 #[cfg(feature = "organizer")]
-pub use document::attempt_changes;
+pub use admit::{Reviewed, admit_reviewed};
+pub use attempt::{Attempt, NewAttempt};
 pub use document::{
     DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
     read_attempts_by_id, split_changes, unpack_attempt,

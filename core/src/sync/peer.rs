@@ -419,34 +419,22 @@ impl DeviceStore {
     ) -> Result<Result<usize, crate::results::rules::RuleViolation>, StoreError> {
         self.ensure_document(doc_id)?;
         let doc = self.document(doc_id)?;
-        let changes = crate::results::attempt_changes(doc, attempts).map_err(|source| {
-            StoreError::Document {
-                doc: doc_id.to_string(),
-                source,
-            }
-        })?;
-        let mut trial = doc.clone();
-        let admission = admit_changes(
-            &mut trial,
+        let reviewed =
+            match crate::results::admit_reviewed(doc, doc_id, attempts, unit, author, now_ms)
+                .map_err(|source| StoreError::Document {
+                    doc: doc_id.to_string(),
+                    source,
+                })? {
+                Ok(r) => r,
+                Err(violation) => return Ok(Err(violation)),
+            };
+        self.docs.insert(doc_id.to_string(), reviewed.doc);
+        self.persist_changes_binding(
             doc_id,
-            changes,
-            unit,
-            author,
-            &BTreeSet::new(),
-            now_ms,
-        );
-        if let Some(r) = admission.refused {
-            return Ok(Err(r.violation));
-        }
-        let new: Vec<_> = admission
-            .accepted
-            .iter()
-            .filter_map(|(_, a)| a.clone())
-            .collect();
-        let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-        let bindings = admission.actor_bindings(&author.device_id);
-        self.docs.insert(doc_id.to_string(), trial);
-        self.persist_changes_binding(doc_id, &changes, &new, &bindings)?;
-        Ok(Ok(new.len()))
+            &reviewed.changes,
+            &reviewed.attempts,
+            &reviewed.bindings,
+        )?;
+        Ok(Ok(reviewed.attempts.len()))
     }
 }

@@ -21,7 +21,7 @@ use tokio_postgres::Transaction;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    admit_changes, attempt_changes, derive_household, derive_status, heads_json, init_document,
+    admit_changes, admit_reviewed, derive_household, derive_status, heads_json, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::step::{confirmed_only, decode_message, receive_summary, reply_to_device};
@@ -623,42 +623,27 @@ impl PgServerDb {
             let tx = c.transaction().await?;
             let mut loaded = lock_document(&tx, campaign, doc_id, cached).await?;
             ensure_genesis(&tx, campaign, doc_id, &mut loaded).await?;
-            let changes =
-                attempt_changes(&loaded.doc, attempts).map_err(|e| bad_input(doc_id, e))?;
-            let mut trial = loaded.doc.clone();
-            let admission = admit_changes(
-                &mut trial,
-                doc_id,
-                changes,
-                unit,
-                author,
-                &BTreeSet::new(),
-                now_ms,
-            );
-            if let Some(r) = admission.refused {
+            let reviewed = match admit_reviewed(&loaded.doc, doc_id, attempts, unit, author, now_ms)
+                .map_err(|e| bad_input(doc_id, e))?
+            {
+                Ok(r) => r,
                 // Nothing written: the transaction rolls back when dropped.
-                return Ok((Err(r.violation), loaded));
-            }
-            let new: Vec<Attempt> = admission
-                .accepted
-                .iter()
-                .filter_map(|(_, a)| a.clone())
-                .collect();
-            let changes: Vec<Change> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-            let bindings = admission.actor_bindings(&author.device_id);
-            loaded.doc = trial;
+                Err(violation) => return Ok((Err(violation), loaded)),
+            };
+            loaded.doc = reviewed.doc;
             append(
                 &tx,
                 campaign,
                 doc_id,
                 &mut loaded,
-                &changes,
-                &new,
-                &bindings,
+                &reviewed.changes,
+                &reviewed.attempts,
+                &reviewed.bindings,
             )
             .await?;
             tx.commit().await?;
-            Ok((Ok(new.len()), loaded))
+            let n = reviewed.attempts.len();
+            Ok((Ok(n), loaded))
         })?;
         self.keep_cached(campaign, doc_id, loaded);
         Ok(result)
