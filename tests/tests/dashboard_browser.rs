@@ -329,22 +329,25 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
     browser.screenshot(&s, "map").await;
 
     // The activity review: a's shift rolled back in the browser, then undone.
-    browser
-        .go(&s, &format!("{}/dashboard/volunteers", server.url))
-        .await;
-    browser.screenshot(&s, "volunteers").await;
-    browser
-        .click(
-            &s,
-            &format!(
-                "a[href^='/dashboard/volunteers/{}/']",
-                server.volunteers()[0]
-            ),
-        )
-        .await;
-    browser
-        .wait_for(&s, "return !!document.getElementById('review')")
-        .await;
+    let open_shift = async || {
+        browser
+            .go(&s, &format!("{}/dashboard/volunteers", server.url))
+            .await;
+        browser.screenshot(&s, "volunteers").await;
+        browser
+            .click(
+                &s,
+                &format!(
+                    "a[href^='/dashboard/volunteers/{}/']",
+                    server.volunteers()[0]
+                ),
+            )
+            .await;
+        browser
+            .wait_for(&s, "return !!document.getElementById('review')")
+            .await;
+    };
+    open_shift().await;
     browser.screenshot(&s, "shift").await;
     let review = |action: &'static str, reason: &'static str| {
         let browser = &browser;
@@ -383,21 +386,7 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         "0 conflicts",
         "a's answer no longer counts"
     );
-    browser
-        .go(&s, &format!("{}/dashboard/volunteers", server.url))
-        .await;
-    browser
-        .click(
-            &s,
-            &format!(
-                "a[href^='/dashboard/volunteers/{}/']",
-                server.volunteers()[0]
-            ),
-        )
-        .await;
-    browser
-        .wait_for(&s, "return !!document.getElementById('review')")
-        .await;
+    open_shift().await;
     assert_eq!(review("undo", "my mistake").await, "1 results restored.");
     assert_eq!(conflicts_now().await, "1 conflicts");
 
