@@ -289,6 +289,7 @@ fn staff(
         .to_string(),
         volunteer_id: v.to_string(),
         expires_at: expires,
+        mode: Default::default(),
     };
     data.assignments = plans
         .iter()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use walkbook_core::model::{
-    Assignment, AssignmentKind, ReferenceData, ScriptKind, validate_reference_data,
+    Assignment, AssignmentKind, ReferenceData, ScriptKind, TurfMode, validate_reference_data,
 };
 use walkbook_core::packet::{PacketIndex, encode_packet, packet_body_indexed};
 use walkbook_core::store::{DeviceStore, StoreError};
@@ -318,7 +318,8 @@ pub fn packet_report(
     Ok(out)
 }
 
-/// Adds (or replaces) an assignment and publishes its packet.
+/// Adds (or replaces) an assignment to canvass or call and publishes its
+/// packet.
 pub fn assign(
     home: &impl Home,
     campaign_id: &str,
@@ -326,6 +327,27 @@ pub fn assign(
     unit_id: &str,
     volunteer_id: &str,
     expires_at: DateTime<Utc>,
+) -> Result<Assignment, AdminError> {
+    assign_with_mode(
+        home,
+        campaign_id,
+        kind,
+        unit_id,
+        volunteer_id,
+        expires_at,
+        TurfMode::Canvass,
+    )
+}
+
+/// [`assign`], saying how a turf is worked (a lit drop or canvassing).
+pub fn assign_with_mode(
+    home: &impl Home,
+    campaign_id: &str,
+    kind: AssignmentKind,
+    unit_id: &str,
+    volunteer_id: &str,
+    expires_at: DateTime<Utc>,
+    mode: TurfMode,
 ) -> Result<Assignment, AdminError> {
     let db = home.server_store()?;
     let mut data = db.campaign(campaign_id)?;
@@ -356,6 +378,7 @@ pub fn assign(
         script_id: script,
         volunteer_id: volunteer_id.into(),
         expires_at,
+        mode,
     };
     data.assignments.retain(|a| a.id != id);
     data.assignments.push(assignment.clone());

@@ -56,6 +56,13 @@ const CODES: &[(&str, &str, Channel, ResultEffect, bool)] = &[
         false,
     ),
     (
+        "lit_drop",
+        "Literature dropped",
+        Channel::Door,
+        ResultEffect::LitDrop,
+        false,
+    ),
+    (
         "do_not_knock",
         "Do not knock",
         Channel::Door,

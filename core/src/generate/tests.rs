@@ -251,7 +251,7 @@ fn scripts_have_support_volunteer_branch_and_spanish() {
 fn result_codes_cover_doors_and_phones_with_their_effects() {
     let data = campaign(1, 1);
     let code = |id: &str| data.result_codes.iter().find(|c| c.id == id).expect(id);
-    assert_eq!(data.result_codes.len(), 18);
+    assert_eq!(data.result_codes.len(), 19);
     assert_eq!(code("not_home").effect, ResultEffect::Retry);
     assert!(!code("not_home").is_final);
     assert!(code("do_not_knock").is_final && code("do_not_call").is_final);

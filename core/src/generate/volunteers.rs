@@ -66,6 +66,7 @@ pub fn assign(
             script_id: script_id.to_string(),
             volunteer_id: v.id.clone(),
             expires_at: assignment_expiry(),
+            mode: Default::default(),
         })
         .collect()
 }

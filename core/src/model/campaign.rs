@@ -147,6 +147,38 @@ impl AssignmentKind {
     }
 }
 
+/// How a turf is worked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurfMode {
+    /// Knock, talk, record answers.
+    #[default]
+    Canvass,
+    /// Leave literature at each door: one tap per door, no conversations.
+    LitDrop,
+}
+
+impl TurfMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurfMode::Canvass => "canvass",
+            TurfMode::LitDrop => "lit_drop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "canvass" => Some(TurfMode::Canvass),
+            "lit_drop" => Some(TurfMode::LitDrop),
+            _ => None,
+        }
+    }
+
+    fn is_canvass(&self) -> bool {
+        *self == TurfMode::Canvass
+    }
+}
+
 /// A volunteer's assignment: one turf or one call list, with the script to use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
@@ -157,6 +189,9 @@ pub struct Assignment {
     pub script_id: String,
     pub volunteer_id: String,
     pub expires_at: DateTime<Utc>,
+    /// How a turf is worked (call lists: always canvass).
+    #[serde(default, skip_serializing_if = "TurfMode::is_canvass")]
+    pub mode: TurfMode,
 }
 
 impl Assignment {

@@ -8,8 +8,8 @@ mod reference;
 mod script;
 
 pub use campaign::{
-    Assignment, AssignmentKind, CallingHours, Campaign, PacketFields, PersonField, Volunteer,
-    check_campaign_id,
+    Assignment, AssignmentKind, CallingHours, Campaign, PacketFields, PersonField, TurfMode,
+    Volunteer, check_campaign_id,
 };
 pub use phone::{Phone, PhoneKind, PhoneNumberError, normalize_phone};
 pub use reference::{

@@ -118,6 +118,10 @@ pub enum ResultEffect {
     WrongNumber,
     /// Do not knock / do not call: honoured on every list.
     DoNotContact,
+    /// Literature left at the door (a lit drop): the door is done for a lit
+    /// drop, still open for canvassing; never a conversation. Door results
+    /// only.
+    LitDrop,
     /// An organizer's rollback: the attempts it supersedes stop counting,
     /// and it counts as nothing itself. Never a campaign result code; only
     /// organizers write it (`results::review`).
@@ -137,6 +141,7 @@ impl ResultEffect {
             ResultEffect::Deceased => "deceased",
             ResultEffect::WrongNumber => "wrong_number",
             ResultEffect::DoNotContact => "do_not_contact",
+            ResultEffect::LitDrop => "lit_drop",
             ResultEffect::Rollback => "rollback",
             ResultEffect::UndoRollback => "undo_rollback",
         }
@@ -157,6 +162,7 @@ impl ResultEffect {
             "deceased" => ResultEffect::Deceased,
             "wrong_number" => ResultEffect::WrongNumber,
             "do_not_contact" => ResultEffect::DoNotContact,
+            "lit_drop" => ResultEffect::LitDrop,
             "rollback" => ResultEffect::Rollback,
             "undo_rollback" => ResultEffect::UndoRollback,
             _ => return None,

@@ -229,7 +229,17 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
         "result code",
         data.result_codes.iter().map(|r| r.id.as_str()),
     )?;
+    let lit_drop_code = data
+        .result_codes
+        .iter()
+        .any(|r| r.effect == ResultEffect::LitDrop && r.channel == super::Channel::Door);
     for r in &data.result_codes {
+        if r.effect == ResultEffect::LitDrop && r.channel != super::Channel::Door {
+            return fail(
+                format!("result code {}", r.id),
+                "a lit drop leaves literature at a door: make it a door result",
+            );
+        }
         if r.effect.is_review() || ResultEffect::parse(&r.id).is_some_and(ResultEffect::is_review) {
             return fail(
                 format!("result code {}", r.id),
@@ -242,6 +252,17 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
     check_unique("assignment", data.assignments.iter().map(|a| a.id.as_str()))?;
     for a in &data.assignments {
         let record = format!("assignment {}", a.id);
+        if a.mode == super::TurfMode::LitDrop {
+            if a.kind != AssignmentKind::Turf {
+                return fail(record, "only a turf can be a lit drop");
+            }
+            if !lit_drop_code {
+                return fail(
+                    record,
+                    "is a lit drop, but the campaign has no door result code with effect lit_drop; add one (e.g. id lit_drop, label \"Literature dropped\")",
+                );
+            }
+        }
         let (exists, wanted) = match a.kind {
             AssignmentKind::Turf => (turfs.contains(a.unit_id.as_str()), ScriptKind::Canvass),
             AssignmentKind::CallList => (lists.contains(a.unit_id.as_str()), ScriptKind::Phone),

@@ -22,8 +22,8 @@ pub use document::{
     read_attempts_by_id, split_changes, unpack_attempt,
 };
 pub use next::{
-    DoorState, NextCall, door_state, door_state_of, next_call, pick_by_state, pick_next_call,
-    pick_next_door,
+    DoorState, NextCall, door_state, door_state_in, door_state_of, lit_drop_state, next_call,
+    pick_by_state, pick_next_call, pick_next_door,
 };
 pub use persist::{COMPACT_AFTER_CHUNKS, MergeOutcome, heads_json};
 pub use refused::RefusedAttempt;

@@ -2,6 +2,7 @@
 //! queue with their derived status.
 
 use super::{HouseholdSummary, Status};
+use crate::model::TurfMode;
 use crate::store::{CallQueueRow, WalkListDoor};
 
 /// Where a door stands for the canvasser right now.
@@ -17,14 +18,39 @@ pub enum DoorState {
     Finished,
 }
 
-/// The state of one door at `now_ms`.
+/// The state of one door at `now_ms`, for the way its turf is worked.
 pub fn door_state(door: &WalkListDoor, now_ms: i64) -> DoorState {
     let people: Vec<Status> = door
         .people
         .iter()
         .map(|p| p.status.status.clone())
         .collect();
-    door_state_of(&door.household_status, &people, now_ms)
+    door_state_in(door.mode, &door.household_status, &people, now_ms)
+}
+
+/// [`door_state_of`] for a canvass, [`lit_drop_state`] for a lit drop.
+pub fn door_state_in(
+    mode: TurfMode,
+    household: &HouseholdSummary,
+    people: &[Status],
+    now_ms: i64,
+) -> DoorState {
+    match mode {
+        TurfMode::Canvass => door_state_of(household, people, now_ms),
+        TurfMode::LitDrop => lit_drop_state(household, people),
+    }
+}
+
+/// A door on a lit drop: finished once literature was left there (or no
+/// one there may be contacted); otherwise open, so doors go in walk order.
+pub fn lit_drop_state(household: &HouseholdSummary, people: &[Status]) -> DoorState {
+    let no_contact = household.household.status == Status::DoNotContact
+        || (!people.is_empty() && people.iter().all(|s| *s == Status::DoNotContact));
+    if household.lit_drops > 0 || no_contact {
+        DoorState::Finished
+    } else {
+        DoorState::Open { knocks: 0 }
+    }
 }
 
 /// [`door_state`] from the household's summary and the status of each

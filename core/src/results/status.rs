@@ -110,6 +110,9 @@ pub struct HouseholdSummary {
     pub household: StatusSummary,
     pub door_attempts: u32,
     pub last_at_ms: Option<i64>,
+    /// Door results that left literature (lit drops) that count.
+    #[serde(default)]
+    pub lit_drops: u32,
 }
 
 /// The derived status of a whole unit.
@@ -141,6 +144,8 @@ fn outcome(a: &Attempt) -> Outcome {
         Some(ResultEffect::Deceased) => Outcome::Final(Status::Deceased),
         Some(ResultEffect::WrongNumber) => Outcome::WrongNumber,
         Some(ResultEffect::DoNotContact) => Outcome::Final(Status::DoNotContact),
+        // Literature left: the door is still open for a conversation.
+        Some(ResultEffect::LitDrop) => Outcome::Retry,
         // Review actions never reach here (`review::live` leaves them out).
         Some(ResultEffect::Rollback | ResultEffect::UndoRollback) => Outcome::Retry,
         None if !a.responses.is_empty() || !a.text_answers.is_empty() => {
@@ -284,6 +289,10 @@ pub fn derive_household(attempts: &[&Attempt]) -> HouseholdSummary {
         .filter(|a| a.person_id.is_none())
         .collect();
     HouseholdSummary {
+        lit_drops: door
+            .iter()
+            .filter(|a| a.effect == Some(ResultEffect::LitDrop))
+            .count() as u32,
         household: status_of_live(household_level),
         door_attempts: door.len() as u32,
         last_at_ms: door.iter().map(|a| a.at_ms).max(),

@@ -114,8 +114,8 @@ fn install_verified(tx: &Transaction<'_>, packet: &Packet) -> Result<InstallOutc
         ],
     )?;
     tx.execute(
-        "INSERT INTO packets (assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version, sha256, installed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO packets (assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version, sha256, installed_at, mode)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             assignment.id,
             assignment.kind.as_str(),
@@ -125,7 +125,8 @@ fn install_verified(tx: &Transaction<'_>, packet: &Packet) -> Result<InstallOutc
             assignment.expires_at.to_rfc3339(),
             body.version as i64,
             packet.sha256,
-            Utc::now().to_rfc3339()
+            Utc::now().to_rfc3339(),
+            assignment.mode.as_str()
         ],
     )?;
     insert_reference_rows(tx, &assignment.id, packet)?;

@@ -9,10 +9,10 @@ use super::phonebank::campaign_wide_from;
 use super::{DeviceStore, StoreError};
 use crate::model::{
     Assignment, AssignmentKind, CallingHours, Campaign, Channel, Household, Person, Phone,
-    ResultCode, ResultEffect, Script,
+    ResultCode, ResultEffect, Script, TurfMode,
 };
 use crate::results::{
-    HouseholdSummary, Status, StatusSummary, door_state_of, person_at_door, pick_by_state,
+    HouseholdSummary, Status, StatusSummary, door_state_in, person_at_door, pick_by_state,
 };
 
 /// An assignment installed on this device, with its packet version.
@@ -38,6 +38,8 @@ pub struct WalkListDoor {
     pub household: Household,
     pub people: Vec<WalkListPerson>,
     pub household_status: HouseholdSummary,
+    /// How the turf is worked (canvassing or a lit drop).
+    pub mode: TurfMode,
 }
 
 /// One entry of a call queue: who to call and the number to dial.
@@ -122,6 +124,7 @@ fn assignment_from_row(r: &Row<'_>) -> rusqlite::Result<InstalledAssignment> {
     let kind: String = r.get(1)?;
     let expires: String = r.get(5)?;
     let version: i64 = r.get(6)?;
+    let mode: String = r.get(7)?;
     Ok(InstalledAssignment {
         assignment: Assignment {
             id: r.get(0)?,
@@ -136,6 +139,7 @@ fn assignment_from_row(r: &Row<'_>) -> rusqlite::Result<InstalledAssignment> {
                     .ok()
                     .map(|d| d.with_timezone(&Utc)),
             )?,
+            mode: parse_column(7, &mode, TurfMode::parse(&mode))?,
         },
         packet_version: version as u64,
     })
@@ -178,7 +182,7 @@ impl DeviceStore {
     /// Every installed assignment, ordered by id.
     pub fn assignments(&self) -> Result<Vec<InstalledAssignment>, StoreError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version
+            "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version, mode
              FROM packets ORDER BY assignment_id",
         )?;
         let rows = st.query_map([], assignment_from_row)?;
@@ -188,7 +192,7 @@ impl DeviceStore {
     pub fn assignment(&self, id: &str) -> Result<InstalledAssignment, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version
+                "SELECT assignment_id, kind, unit_id, script_id, volunteer_id, expires_at, version, mode
                  FROM packets WHERE assignment_id = ?1",
             )?
             .query_row([id], assignment_from_row)
@@ -406,7 +410,7 @@ impl DeviceStore {
                 .flatten()
                 .map(|(id, dnc)| statuses.person(id, *dnc, &household.household).status)
                 .collect();
-            door_state_of(&household, &people, now_ms)
+            door_state_in(statuses.mode, &household, &people, now_ms)
         });
         let Some(index) = pick_by_state(states) else {
             return Ok(None);
@@ -436,6 +440,7 @@ impl DeviceStore {
     ) -> Result<TurfStatuses, StoreError> {
         let doc_id = format!("turf:{turf_id}");
         Ok(TurfStatuses {
+            mode: self.assignment(assignment_id)?.assignment.mode,
             people: self.status_map("person_status", "person_id", &doc_id)?,
             households: self.status_map("household_status", "household_id", &doc_id)?,
             elsewhere: self.statuses_elsewhere(assignment_id, &doc_id)?,
@@ -446,6 +451,7 @@ impl DeviceStore {
 /// A turf's derived statuses: per person and per household on this turf,
 /// and final statuses from elsewhere in the campaign.
 struct TurfStatuses {
+    mode: TurfMode,
     people: HashMap<String, StatusSummary>,
     households: HashMap<String, HouseholdSummary>,
     elsewhere: HashMap<String, StatusSummary>,
@@ -460,6 +466,7 @@ impl TurfStatuses {
                 household: StatusSummary::not_attempted(),
                 door_attempts: 0,
                 last_at_ms: None,
+                lit_drops: 0,
             })
     }
 
@@ -505,6 +512,7 @@ impl TurfStatuses {
             })
             .collect();
         WalkListDoor {
+            mode: self.mode,
             position,
             household,
             people,

@@ -227,6 +227,7 @@ pub fn campaign() -> ReferenceData {
                 script_id: "canvass".into(),
                 volunteer_id: "vol-1".into(),
                 expires_at: expires,
+                mode: Default::default(),
             },
             Assignment {
                 id: "A-calls".into(),
@@ -235,6 +236,7 @@ pub fn campaign() -> ReferenceData {
                 script_id: "phone".into(),
                 volunteer_id: "vol-1".into(),
                 expires_at: expires,
+                mode: Default::default(),
             },
         ],
     }

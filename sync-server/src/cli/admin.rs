@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Subcommand};
-use walkbook_core::model::AssignmentKind;
+use walkbook_core::model::{AssignmentKind, TurfMode};
 use walkbook_core::sync::Role;
 use walkbook_server::admin::{self as ops, Deployment};
 
@@ -62,6 +62,10 @@ pub enum AdminCommand {
         /// Or: expires this many days from now.
         #[arg(long, default_value_t = 14)]
         days: i64,
+        /// A lit drop: the canvasser leaves literature at each door with one
+        /// tap (turfs only; the campaign needs a `lit_drop` door result).
+        #[arg(long, requires = "turf")]
+        lit_drop: bool,
     },
     /// Take an assignment away: the phone deletes its data at its next sync,
     /// after uploading any results recorded there.
@@ -209,6 +213,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             volunteer,
             expires,
             days,
+            lit_drop,
         } => {
             let (kind, unit) = match (turf, call_list) {
                 (Some(t), None) => (AssignmentKind::Turf, t),
@@ -220,12 +225,18 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 }
             };
             let expires_at = expires.unwrap_or_else(|| Utc::now() + Duration::days(*days));
-            let a = ops::assign(dir, campaign, kind, unit, volunteer, expires_at)?;
+            let mode = if *lit_drop {
+                TurfMode::LitDrop
+            } else {
+                TurfMode::Canvass
+            };
+            let a = ops::assign_with_mode(dir, campaign, kind, unit, volunteer, expires_at, mode)?;
             println!(
-                "assignment {} → {} until {}",
+                "assignment {} → {} until {}{}",
                 a.id,
                 a.volunteer_id,
-                a.expires_at.to_rfc3339()
+                a.expires_at.to_rfc3339(),
+                if *lit_drop { " (lit drop)" } else { "" }
             );
         }
         AdminCommand::Invite {
