@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{Duration, TimeZone, Utc};
 use tokio::net::TcpListener;
 use walkbook_core::generate::{GenerateOptions, SplitMix64, generate_campaign};
-use walkbook_core::model::AssignmentKind;
+use walkbook_core::model::{AssignmentKind, TurfMode};
 use walkbook_core::results::{NewAttempt, pick_next_call, pick_next_door};
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient, SyncError};
@@ -134,6 +134,8 @@ struct Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Job {
     Canvass,
+    /// Leaves literature at each door of their turf (a lit drop).
+    LitDrop,
     Phone,
 }
 
@@ -234,7 +236,7 @@ fn staff(
             _ => Signal::Good,
         };
         let plan = match job {
-            Job::Canvass => {
+            Job::Canvass | Job::LitDrop => {
                 let c = canvassers;
                 canvassers += 1;
                 let unit_id = data.turfs[c % data.turfs.len()].id.clone();
@@ -250,13 +252,19 @@ fn staff(
                     .flatten()
                     .map(|p| p.unit_id.clone())
                     .filter(|t| *t != unit_id);
+                // Every sixth canvasser does a lit drop instead.
+                let job = if c % 6 == 5 && how == Canvasser::Honest {
+                    Job::LitDrop
+                } else {
+                    job
+                };
                 Plan {
                     volunteer_id: v.clone(),
                     job,
                     how,
                     signal,
                     unit_id,
-                    follow_up,
+                    follow_up: follow_up.filter(|_| job == Job::Canvass),
                     // Shifts start between 10:00 and 13:45.
                     start_ms: morning + (c % 4) as i64 * 3_600_000 + rng.below(4) as i64 * 900_000,
                 }
@@ -278,7 +286,7 @@ fn staff(
         };
         plans.push(plan);
     }
-    let assignment = |kind: AssignmentKind, unit: &str, v: &str| Assignment {
+    let assignment = |kind: AssignmentKind, unit: &str, v: &str, mode: TurfMode| Assignment {
         id: format!("demo-{unit}-{v}"),
         kind,
         unit_id: unit.to_string(),
@@ -289,19 +297,20 @@ fn staff(
         .to_string(),
         volunteer_id: v.to_string(),
         expires_at: expires,
-        mode: Default::default(),
+        mode,
     };
     data.assignments = plans
         .iter()
         .flat_map(|p| {
-            let kind = match p.job {
-                Job::Canvass => AssignmentKind::Turf,
-                Job::Phone => AssignmentKind::CallList,
+            let (kind, mode) = match p.job {
+                Job::Canvass => (AssignmentKind::Turf, TurfMode::Canvass),
+                Job::LitDrop => (AssignmentKind::Turf, TurfMode::LitDrop),
+                Job::Phone => (AssignmentKind::CallList, TurfMode::Canvass),
             };
-            std::iter::once(assignment(kind, &p.unit_id, &p.volunteer_id)).chain(
-                p.follow_up
-                    .iter()
-                    .map(|t| assignment(AssignmentKind::Turf, t, &p.volunteer_id)),
+            std::iter::once(assignment(kind, &p.unit_id, &p.volunteer_id, mode)).chain(
+                p.follow_up.iter().map(|t| {
+                    assignment(AssignmentKind::Turf, t, &p.volunteer_id, TurfMode::Canvass)
+                }),
             )
         })
         .collect();
@@ -380,7 +389,7 @@ pub async fn run_demo(
             pending_after: 0,
         };
         let limit = match plan.job {
-            Job::Canvass => opts.doors_per_shift,
+            Job::Canvass | Job::LitDrop => opts.doors_per_shift,
             Job::Phone => opts.calls_per_shift,
         };
         // The shift, in stretches between syncs (the whole shift for a
@@ -400,6 +409,11 @@ pub async fn run_demo(
                         let (ids, talks) =
                             canvass_shift(&mut s, &mut rng, &plan.unit_id, n, &mut now, plan.how)?;
                         heard.entry(plan.unit_id.clone()).or_default().extend(talks);
+                        report.doors += ids.len();
+                        ids
+                    }
+                    Job::LitDrop => {
+                        let ids = lit_drop_shift(&mut s, &mut rng, &plan.unit_id, n, &mut now)?;
                         report.doors += ids.len();
                         ids
                     }
@@ -477,6 +491,7 @@ pub async fn run_demo(
             report.volunteer_id,
             match (plan.job, plan.signal) {
                 (Job::Canvass, _) => "canvass",
+                (Job::LitDrop, _) => "lit drop",
                 (Job::Phone, _) => "phones",
             },
             &report.device_id[..8],
@@ -699,6 +714,42 @@ fn canvass_shift(
         ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
     }
     Ok((ids, heard))
+}
+
+/// Up to `doors` doors of a lit-drop `turf`, in walk order from `now`:
+/// literature left at each, one tap per door.
+fn lit_drop_shift(
+    store: &mut DeviceStore,
+    rng: &mut SplitMix64,
+    turf: &str,
+    doors: usize,
+    now: &mut i64,
+) -> Result<Vec<String>, DemoError> {
+    let Some(a) = store
+        .assignments()?
+        .into_iter()
+        .find(|a| a.assignment.kind == AssignmentKind::Turf && a.assignment.unit_id == turf)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for _ in 0..doors {
+        let Some(door) = store.next_door(turf, *now)? else {
+            break;
+        };
+        *now += rng.range(30, 90) as i64 * 1000;
+        let attempt = NewAttempt {
+            household_id: Some(door.household.id.clone()),
+            result: Some("lit_drop".into()),
+            at_ms: Some(*now),
+            lat: door.household.lat,
+            lon: door.household.lon,
+            accuracy_m: door.household.lat.map(|_| 10.0),
+            ..Default::default()
+        };
+        ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
+    }
+    Ok(ids)
 }
 
 /// Up to `calls` calls of `list`, following "next call" from `now`.

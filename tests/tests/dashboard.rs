@@ -582,3 +582,79 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     assert_eq!(no_such_day.status(), 404);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lit_drop_is_worked_door_by_door_and_counted_apart() {
+    let server = TestServer::start(300).await;
+    let turf = server.campaign.turfs[1].clone();
+    let vol = server.volunteers()[2].clone();
+    walkbook_server::admin::assign_with_mode(
+        &server.home,
+        &server.campaign_id,
+        walkbook_core::model::AssignmentKind::Turf,
+        &turf.id,
+        &vol,
+        chrono::Utc::now() + chrono::Duration::days(1),
+        walkbook_core::model::TurfMode::LitDrop,
+    )
+    .unwrap();
+    let phone = server.device(&vol).await;
+    let aid = format!("turf-{}-{vol}", turf.id);
+    assert_eq!(
+        phone.store().assignment(&aid).unwrap().assignment.mode,
+        walkbook_core::model::TurfMode::LitDrop,
+        "the packet says how the turf is worked"
+    );
+    let mut dropped = Vec::new();
+    for _ in 0..3 {
+        let now = chrono::Utc::now().timestamp_millis();
+        let door = phone.store().next_door(&turf.id, now).unwrap().unwrap();
+        assert!(!dropped.contains(&door.household.id), "one drop per door");
+        phone
+            .store()
+            .record_attempt(
+                &aid,
+                NewAttempt {
+                    household_id: Some(door.household.id.clone()),
+                    result: Some("lit_drop".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        dropped.push(door.household.id);
+    }
+    phone.client.sync_now(|_| {}).await.unwrap();
+
+    let org = server.organizer_token(&server.campaign_id).await;
+    let http = no_redirects();
+    let overview: serde_json::Value = http
+        .get(format!("{}/dashboard/overview.json", server.url))
+        .bearer_auth(&org)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overview["lit_drops"], 3);
+    assert_eq!(
+        overview["attempts"], 0,
+        "a lit drop is not a contact attempt"
+    );
+    assert_eq!(overview["doors_knocked"], 0);
+    let csv = http
+        .get(format!("{}/dashboard/metrics.csv", server.url))
+        .bearer_auth(&org)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let total = csv.lines().find(|l| l.starts_with("all,all,")).unwrap();
+    assert!(
+        total.starts_with("all,all,0,0,0,0,") && total.ends_with(",3"),
+        "{total}"
+    );
+    server.stop().await;
+}

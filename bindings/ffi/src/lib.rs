@@ -234,6 +234,7 @@ impl Walkbook {
                     unit_id: a.assignment.unit_id,
                     script_id: a.assignment.script_id,
                     expires_at_ms: a.assignment.expires_at.timestamp_millis(),
+                    lit_drop: a.assignment.mode == walkbook_core::model::TurfMode::LitDrop,
                 })
                 .collect())
         })

@@ -28,6 +28,10 @@ pub struct AssignmentView {
     pub unit_id: String,
     pub script_id: String,
     pub expires_at_ms: i64,
+    /// A lit drop: leave literature at each door with one tap (result
+    /// `lit_drop`, household-level); `next_door` goes in walk order to doors
+    /// without literature.
+    pub lit_drop: bool,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]

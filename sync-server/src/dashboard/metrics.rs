@@ -65,9 +65,12 @@ impl Dimension {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricRow {
     pub key: String,
+    /// Attempts that count, lit drops apart.
     pub attempts: u64,
     /// Door knocks and phone dials.
     pub knocks: u64,
+    /// Literature left at doors (counted apart from attempts and knocks).
+    pub lit_drops: u64,
     pub dials: u64,
     /// Attempts with answers: conversations.
     pub contacts: u64,
@@ -178,7 +181,12 @@ pub fn metrics(attempts: &[(&str, &Attempt)], tz: chrono_tz::Tz) -> Metrics {
             .get(SUPPORT_QUESTION)
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|n| (1..=5).contains(n));
+        let lit_drop = a.effect == Some(ResultEffect::LitDrop);
         let add = |row: &mut MetricRow| {
+            if lit_drop {
+                row.lit_drops += 1;
+                return;
+            }
             row.attempts += 1;
             match a.channel {
                 Channel::Door => row.knocks += 1,
@@ -253,6 +261,7 @@ pub fn metrics_csv(m: &Metrics) -> Result<Vec<u8>, csv::Error> {
         "callbacks_kept",
         "calling_hours",
         "dials_per_hour",
+        "lit_drops",
     ])?;
     let rows = std::iter::once(("all", &m.total)).chain(
         m.by.iter()
@@ -276,6 +285,7 @@ pub fn metrics_csv(m: &Metrics) -> Result<Vec<u8>, csv::Error> {
             r.dials_per_hour()
                 .map(|v| format!("{v:.1}"))
                 .unwrap_or_default(),
+            r.lit_drops.to_string(),
         ]);
         w.write_record(&cells)?;
     }

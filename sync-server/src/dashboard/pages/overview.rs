@@ -21,8 +21,12 @@ use crate::http::AppState;
 /// The numbers of the overview, also served as JSON for the live refresh.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Overview {
+    /// Attempts that count, lit drops apart.
     pub attempts: usize,
+    /// Doors with a door result that counts, lit drops apart.
     pub doors_knocked: usize,
+    /// Literature left at doors (lit drops that count), counted apart.
+    pub lit_drops: usize,
     pub contacts: u64,
     pub contact_rate: f64,
     pub support: BTreeMap<String, u64>,
@@ -38,6 +42,9 @@ fn overview_of(
 ) -> Result<Overview, DbError> {
     let counts = results.status_counts(campaign)?;
     let tallies = results.answer_tallies(campaign)?;
+    let is_drop = |a: &Attempt| a.effect == Some(walkbook_core::model::ResultEffect::LitDrop);
+    let lit_drops = attempts.iter().filter(|a| is_drop(a)).count();
+    let attempts: Vec<&Attempt> = attempts.iter().copied().filter(|a| !is_drop(a)).collect();
     let doors: std::collections::HashSet<&str> = attempts
         .iter()
         .filter(|a| a.channel == walkbook_core::model::Channel::Door)
@@ -45,7 +52,7 @@ fn overview_of(
         .collect();
     let clock = crate::dashboard::clock::LocalClock::new(tz);
     let mut by_day: BTreeMap<i32, (u64, u64)> = BTreeMap::new();
-    for a in attempts {
+    for a in &attempts {
         let e = by_day
             .entry(clock.day_number(a.at_ms).unwrap_or(i32::MIN))
             .or_default();
@@ -67,6 +74,7 @@ fn overview_of(
     Ok(Overview {
         attempts: attempts.len(),
         doors_knocked: doors.len(),
+        lit_drops,
         contacts,
         contact_rate: if attempted == 0 {
             0.0

@@ -11,6 +11,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.walkbook.core.AttemptInput
+import org.walkbook.core.DoorStateKind
 import org.walkbook.core.StatusKind
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
@@ -101,6 +102,21 @@ class BindingsTest {
         assertEquals(0uL, summary.pendingUpload)
         assertEquals(0uL, wb.waitingToUpload())
         assertTrue(wb.walkList(turf.unitId, null).isNotEmpty())
+    }
+
+    @Test fun a_lit_drop_goes_door_to_door_with_one_tap_each() = runBlocking {
+        val wb = joined("vol-03")
+        val drop = wb.assignments().first { it.litDrop }
+        assertEquals(UnitKind.TURF, drop.kind)
+        assertTrue(wb.assignments().count { it.litDrop } == 1, "only the lit drop is one")
+        val first = assertNotNull(wb.nextDoor(drop.unitId, null))
+        wb.recordAttempt(drop.id, AttemptInput(null, first.householdId, "lit_drop", emptyMap(), "", null, null, null, null, null))
+        val next = assertNotNull(wb.nextDoor(drop.unitId, null))
+        assertTrue(next.position > first.position, "on to the next door in walk order")
+        val dropped = wb.walkList(drop.unitId, null).first { it.householdId == first.householdId }
+        assertEquals(DoorStateKind.FINISHED, dropped.state)
+        assertTrue(dropped.people.none { it.status.kind == StatusKind.CONTACTED }, "a flyer is not a conversation")
+        assertEquals(0uL, wb.syncNow().pendingUpload)
     }
 
     @Test fun bad_input_arrives_as_a_readable_walkbook_exception() = runBlocking {
