@@ -380,7 +380,11 @@ mod tests {
         let mut lost = attempt("vol-b", Channel::Phone, 3000);
         lost.effect = Some(ResultEffect::ComeBack);
         lost.callback_at_ms = Some(lost.at_ms + 1_800_000);
-        let all = [talk, later, ask, again, lost];
+        // A lit drop: counted apart, not an attempt.
+        let mut drop = attempt("vol-a", Channel::Door, 60);
+        drop.result = Some("lit_drop".into());
+        drop.effect = Some(ResultEffect::LitDrop);
+        let all = [talk, later, ask, again, lost, drop];
         let tagged: Vec<(&str, &Attempt)> = all
             .iter()
             .map(|a| {
@@ -396,6 +400,7 @@ mod tests {
             .collect();
         let m = metrics(&tagged, tz);
         assert_eq!(m.total.attempts, 5);
+        assert_eq!(m.total.lit_drops, 1);
         assert_eq!((m.total.knocks, m.total.dials, m.total.contacts), (2, 3, 1));
         assert_eq!(m.total.support, [0, 1, 0, 0, 0]);
         assert_eq!((m.total.callbacks, m.total.callbacks_kept), (2, 1));
@@ -423,12 +428,16 @@ mod tests {
         let csv = String::from_utf8(metrics_csv(&m).unwrap()).unwrap();
         assert!(csv.starts_with("dimension,key,attempts"));
         assert!(
-            csv.contains("\nall,all,5,2,3,1,20.0,0,1,0,0,0,2,1,"),
+            csv.contains("\nall,all,5,2,3,1,20.0,0,1,0,0,0,2,1,0.67,4.5,1\n"),
             "{csv}"
         );
         assert!(
-            csv.contains("\nvolunteer,vol-b,3,0,3,0,0.0,0,0,0,0,0,2,1,0.67,4.5\n"),
+            csv.contains("\nvolunteer,vol-b,3,0,3,0,0.0,0,0,0,0,0,2,1,0.67,4.5,0\n"),
             "{csv}"
+        );
+        assert!(
+            csv.contains("\nvolunteer,vol-a,2,2,0,1,50.0,0,1,0,0,0,0,0,0.00,,1\n"),
+            "the lit drop apart: {csv}"
         );
     }
 
