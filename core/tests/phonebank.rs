@@ -257,3 +257,84 @@ fn a_claimed_batch_is_the_whole_queue_until_it_expires() {
     store.drop_claim("c1").unwrap();
     assert_eq!(store.call_queue("L1").unwrap().len(), 4);
 }
+
+/// What the admission rules know of call list L1 (as the server builds it).
+fn list_unit(data: &ReferenceData) -> walkbook_core::results::rules::UnitData {
+    let mut unit = walkbook_core::results::rules::UnitData {
+        label: "call list L1".into(),
+        channel: Some(walkbook_core::model::Channel::Phone),
+        ..Default::default()
+    };
+    for p in &data.people {
+        if data.call_lists[0].person_ids.contains(&p.id) {
+            unit.people.insert(p.id.clone(), p.household_id.clone());
+        }
+    }
+    for c in &data.result_codes {
+        if c.channel == walkbook_core::model::Channel::Phone {
+            unit.result_effects.insert(c.id.clone(), c.effect);
+        }
+    }
+    for s in &data.scripts {
+        unit.scripts.insert((s.id.clone(), s.version), s.clone());
+    }
+    unit
+}
+
+#[test]
+fn a_rolled_back_wrong_number_can_be_dialled_again_and_its_undo_bars_it_again() {
+    use walkbook_core::results::review::{rollback_of, undo_of};
+    use walkbook_core::results::rules::Author;
+    let data = common::campaign();
+    let (_dir, mut store) = device_with(&data);
+    let now = utc("2026-10-05T16:00:00Z");
+    let wrong = store
+        .record_attempt("A-calls", call("P3", "wrong_number", now))
+        .unwrap();
+    let bad = wrong.phone_ref.clone().unwrap();
+    let people: std::collections::HashSet<String> = ["P3".to_string()].into();
+    assert!(store.bad_phone_refs().unwrap().contains(&bad));
+    assert_eq!(store.wrong_number_refs_of(&people).unwrap(), [bad.clone()]);
+    assert_eq!(
+        store.number_to_dial("L1", "P3", now).unwrap().number,
+        "+13125550103"
+    );
+
+    // An organizer rolls the call back: the number is good again.
+    let organizer = Author {
+        volunteer_id: "org".into(),
+        device_id: "dev-org".into(),
+        organizer: true,
+    };
+    let at = now.timestamp_millis() + 60_000;
+    let rollback = rollback_of(&wrong, "r-1".into(), &organizer, "misdialled", at);
+    let unit = list_unit(&data);
+    store
+        .append_reviewed(
+            "calls:L1",
+            std::slice::from_ref(&rollback),
+            &unit,
+            &organizer,
+            at,
+        )
+        .unwrap()
+        .unwrap();
+    assert!(!store.bad_phone_refs().unwrap().contains(&bad));
+    assert!(store.wrong_number_refs_of(&people).unwrap().is_empty());
+    assert_eq!(
+        store.number_to_dial("L1", "P3", now).unwrap().number,
+        "+13125550104"
+    );
+
+    // Undone: wrong again.
+    let undo = undo_of(&rollback, "u-1".into(), &organizer, "it was wrong", at + 1);
+    store
+        .append_reviewed("calls:L1", &[undo], &unit, &organizer, at + 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.wrong_number_refs_of(&people).unwrap(), [bad]);
+    assert_eq!(
+        store.number_to_dial("L1", "P3", now).unwrap().number,
+        "+13125550103"
+    );
+}

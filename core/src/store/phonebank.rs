@@ -24,6 +24,19 @@ pub struct ClaimedBatch {
     pub expires_at_ms: i64,
 }
 
+/// An attempt `a` (of the `attempts` index) recording a wrong number that
+/// still counts: no attempt of its document that still acts supersedes it
+/// (`results::review::live`: undos and undone rollbacks do not act), so a
+/// corrected or rolled-back "wrong number" gives the number back.
+const WRONG_NUMBER_THAT_COUNTS: &str = "a.effect = 'wrong_number' AND a.phone_ref IS NOT NULL
+    AND NOT EXISTS (
+        SELECT 1 FROM attempts r, json_each(r.body, '$.supersedes') rs
+        WHERE r.doc_id = a.doc_id AND rs.value = a.id
+          AND r.effect IS NOT 'undo_rollback'
+          AND NOT EXISTS (
+              SELECT 1 FROM attempts u, json_each(u.body, '$.supersedes') us
+              WHERE u.doc_id = r.doc_id AND u.effect = 'undo_rollback' AND us.value = r.id))";
+
 impl DeviceStore {
     fn campaign_id(&self) -> Result<String, StoreError> {
         self.conn
@@ -34,12 +47,13 @@ impl DeviceStore {
     }
 
     /// Numbers known to be wrong, as phone refs: from this device's own
-    /// results and from the server (other lists, other devices).
+    /// results that count (not corrected, not rolled back) and from the
+    /// server (other lists, other devices).
     pub fn bad_phone_refs(&self) -> Result<HashSet<String>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT phone_ref FROM attempts WHERE effect = 'wrong_number' AND phone_ref IS NOT NULL
-             UNION SELECT phone_ref FROM bad_numbers",
-        )?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT phone_ref FROM attempts a WHERE {WRONG_NUMBER_THAT_COUNTS}
+             UNION SELECT phone_ref FROM bad_numbers"
+        ))?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -322,10 +336,9 @@ impl DeviceStore {
         &self,
         people: &HashSet<String>,
     ) -> Result<Vec<String>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT DISTINCT person_id, phone_ref FROM attempts
-             WHERE effect = 'wrong_number' AND phone_ref IS NOT NULL",
-        )?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT person_id, phone_ref FROM attempts a WHERE {WRONG_NUMBER_THAT_COUNTS}"
+        ))?;
         let rows = st.query_map([], |r| {
             Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
         })?;

@@ -859,10 +859,22 @@ impl ResultsStore for PgServerDb {
         let people: Vec<&str> = people.iter().map(String::as_str).collect();
         self.run(async |c| {
             Ok(c.query(
-                "SELECT DISTINCT phone_ref FROM attempts
-                 WHERE campaign_id = $1 AND effect = 'wrong_number' AND phone_ref IS NOT NULL
-                   AND person_id = ANY($2)
-                 ORDER BY phone_ref",
+                // Only wrong numbers that still count: not superseded by an
+                // attempt that acts (`review::live`, as on the embedded store).
+                "SELECT DISTINCT a.phone_ref FROM attempts a
+                 WHERE a.campaign_id = $1 AND a.effect = 'wrong_number' AND a.phone_ref IS NOT NULL
+                   AND a.person_id = ANY($2)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM attempts r
+                       WHERE r.campaign_id = a.campaign_id AND r.doc_id = a.doc_id
+                         AND r.body::jsonb -> 'supersedes' ? a.id
+                         AND r.effect IS DISTINCT FROM 'undo_rollback'
+                         AND NOT EXISTS (
+                             SELECT 1 FROM attempts u
+                             WHERE u.campaign_id = r.campaign_id AND u.doc_id = r.doc_id
+                               AND u.effect = 'undo_rollback'
+                               AND u.body::jsonb -> 'supersedes' ? r.id))
+                 ORDER BY a.phone_ref",
                 &[&campaign_id, &people],
             )
             .await?
