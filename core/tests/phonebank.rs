@@ -294,7 +294,10 @@ fn a_rolled_back_wrong_number_can_be_dialled_again_and_its_undo_bars_it_again() 
     let bad = wrong.phone_ref.clone().unwrap();
     let people: std::collections::HashSet<String> = ["P3".to_string()].into();
     assert!(store.bad_phone_refs().unwrap().contains(&bad));
-    assert_eq!(store.wrong_number_refs_of(&people).unwrap(), [bad.clone()]);
+    assert_eq!(
+        store.wrong_number_refs_of(&people).unwrap(),
+        std::slice::from_ref(&bad)
+    );
     assert_eq!(
         store.number_to_dial("L1", "P3", now).unwrap().number,
         "+13125550103"
