@@ -656,5 +656,26 @@ async fn a_lit_drop_is_worked_door_by_door_and_counted_apart() {
         total.starts_with("all,all,0,0,0,0,") && total.ends_with(",3"),
         "{total}"
     );
+    // The map shows where literature was left.
+    let map: serde_json::Value = http
+        .get(format!(
+            "{}/dashboard/map.json?turf={}",
+            server.url, turf.id
+        ))
+        .bearer_auth(&org)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lit: Vec<&str> = map["doors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["class"] == "lit")
+        .map(|d| d["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(lit, ["literature left"; 3]);
     server.stop().await;
 }

@@ -263,7 +263,7 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         browser
             .run(&s, "return document.querySelectorAll('#legend li').length")
             .await,
-        5
+        6
     );
     assert!(
         browser

@@ -49,13 +49,12 @@ fn legend() -> Vec<LegendItem> {
         },
     ]
     .iter()
-    .map(|s| {
-        let (class, symbol, words) = tone(s);
-        LegendItem {
-            class,
-            symbol,
-            words,
-        }
+    .map(tone)
+    .chain([LITERATURE])
+    .map(|(class, symbol, words)| LegendItem {
+        class,
+        symbol,
+        words,
     })
     .collect()
 }
@@ -99,19 +98,30 @@ type TurfDoors = Vec<(String, Vec<Door>)>;
 pub(super) struct Door {
     pub household: Household,
     pub people: Vec<(Person, StatusSummary)>,
+    /// Lit drops that count at this door.
+    pub lit_drops: u32,
 }
+
+/// The legend line of a door with literature left and nobody reached yet.
+const LITERATURE: (&str, &str, &str) = ("lit", "✉", "literature left");
 
 impl Door {
     /// The door's status for the map: the first person still to reach, or
-    /// the first person's.
+    /// the first person's; literature left where nobody was reached yet.
     fn tone(&self) -> (&'static str, &'static str, &'static str) {
-        self.people
+        let t = self
+            .people
             .iter()
             .map(|p| &p.1.status)
             .find(|s| !s.is_final())
             .or(self.people.first().map(|p| &p.1.status))
             .map(tone)
-            .unwrap_or(("none", "·", "no one listed"))
+            .unwrap_or(("none", "·", "no one listed"));
+        if self.lit_drops > 0 && matches!(t.0, "none" | "retry") {
+            LITERATURE
+        } else {
+            t
+        }
     }
 }
 
@@ -179,6 +189,7 @@ fn doors_by_turf(
             doors.push(Door {
                 household: (*household).clone(),
                 people,
+                lit_drops: statuses.households.get(h).map_or(0, |s| s.lit_drops),
             });
         }
         out.push((turf.id.clone(), doors));
