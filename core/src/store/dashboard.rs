@@ -52,22 +52,6 @@ impl DeviceStore {
         Ok(out)
     }
 
-    /// Every attempt on this store (all documents), oldest first.
-    pub fn all_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT body FROM attempts ORDER BY at_ms, id")?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for body in rows {
-            out.push(
-                serde_json::from_str(&body?)
-                    .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?,
-            );
-        }
-        Ok(out)
-    }
-
     /// Count of people per status kind, all documents together.
     pub fn status_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
         let mut st = self

@@ -400,8 +400,6 @@ pub trait ResultsStore: Send + Sync {
         campaign_id: &str,
         people: &HashSet<String>,
     ) -> Result<Vec<String>, DbError>;
-    /// Every attempt of the campaign, oldest first.
-    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError>;
     /// Every results document with all its attempts, by document id.
     fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError>;
     /// People per status kind.

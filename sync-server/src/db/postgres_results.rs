@@ -884,17 +884,6 @@ impl ResultsStore for PgServerDb {
         })
     }
 
-    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError> {
-        Ok(self
-            .query_attempts(
-                "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 ORDER BY at_ms, id",
-                campaign_id,
-            )?
-            .into_iter()
-            .map(|(_, a)| a)
-            .collect())
-    }
-
     fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
         let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
         for (doc, a) in self.query_attempts(

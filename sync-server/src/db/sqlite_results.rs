@@ -210,10 +210,6 @@ impl ResultsStore for SqliteResults {
         self.with(campaign_id, |s| Ok(s.wrong_number_refs_of(people)?))
     }
 
-    fn all_attempts(&self, campaign_id: &str) -> Result<Vec<Attempt>, DbError> {
-        self.with(campaign_id, |s| Ok(s.all_attempts()?))
-    }
-
     fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
         self.with(campaign_id, |s| Ok(s.attempts_by_doc()?))
     }
