@@ -54,5 +54,34 @@ async fn the_demo_delivers_every_attempt_exactly_once_through_network_faults() {
         report.recorded,
         "the dashboard shows the simulated results (lit drops counted apart)"
     );
+    // The activity review adds up to the same results, per volunteer.
+    let review = reqwest::Client::new()
+        .get(format!("{}/dashboard/volunteers", report.url))
+        .bearer_auth(&report.organizer_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut per_volunteer = std::collections::BTreeMap::<String, usize>::new();
+    for row in review.split("<tr>").skip(2) {
+        let cells: Vec<&str> = row
+            .split("<td>")
+            .skip(1)
+            .map(|c| c.split("</td>").next().unwrap())
+            .collect();
+        let volunteer = cells[0].split('>').nth(1).unwrap().trim_end_matches("</a");
+        *per_volunteer.entry(volunteer.to_string()).or_default() +=
+            cells[2].parse::<usize>().unwrap();
+    }
+    for v in &report.volunteers {
+        assert_eq!(
+            per_volunteer.get(&v.volunteer_id).copied().unwrap_or(0),
+            v.doors + v.calls,
+            "{}: {review}",
+            v.volunteer_id
+        );
+    }
     server.stop().await.unwrap();
 }
