@@ -32,21 +32,34 @@ pub fn is_review(a: &Attempt) -> bool {
     a.effect.is_some_and(ResultEffect::is_review)
 }
 
-/// The attempts that count, in input order: not review actions, and not
-/// superseded by an attempt that still acts (undone rollbacks and undos do
-/// not). Order of the input does not matter.
-pub fn live<'a>(attempts: impl IntoIterator<Item = &'a Attempt>) -> Vec<&'a Attempt> {
-    let attempts: Vec<&Attempt> = attempts.into_iter().collect();
+/// Which attempts act on which: `undone` are rollbacks an undo supersedes;
+/// `superseded` are attempts superseded by one that still acts (neither an
+/// undo nor an undone rollback).
+struct Acting<'a> {
+    undone: BTreeSet<&'a str>,
+    superseded: BTreeSet<&'a str>,
+}
+
+fn acting<'a>(attempts: &[&'a Attempt]) -> Acting<'a> {
     let undone: BTreeSet<&str> = attempts
         .iter()
         .filter(|a| a.effect == Some(ResultEffect::UndoRollback))
         .flat_map(|a| a.supersedes.iter().map(String::as_str))
         .collect();
-    let superseded: BTreeSet<&str> = attempts
+    let superseded = attempts
         .iter()
         .filter(|a| a.effect != Some(ResultEffect::UndoRollback) && !undone.contains(a.id.as_str()))
         .flat_map(|a| a.supersedes.iter().map(String::as_str))
         .collect();
+    Acting { undone, superseded }
+}
+
+/// The attempts that count, in input order: not review actions, and not
+/// superseded by an attempt that still acts (undone rollbacks and undos do
+/// not). Order of the input does not matter.
+pub fn live<'a>(attempts: impl IntoIterator<Item = &'a Attempt>) -> Vec<&'a Attempt> {
+    let attempts: Vec<&Attempt> = attempts.into_iter().collect();
+    let superseded = acting(&attempts).superseded;
     attempts
         .into_iter()
         .filter(|a| !is_review(a) && !superseded.contains(a.id.as_str()))
@@ -69,12 +82,8 @@ pub enum Standing<'a> {
 /// The standing of every attempt of one document (or any set holding each
 /// attempt together with everything that supersedes it), by attempt id.
 pub fn standings(attempts: &[Attempt]) -> HashMap<&str, Standing<'_>> {
-    let counts: BTreeSet<&str> = live(attempts).into_iter().map(|a| a.id.as_str()).collect();
-    let undone: BTreeSet<&str> = attempts
-        .iter()
-        .filter(|a| a.effect == Some(ResultEffect::UndoRollback))
-        .flat_map(|a| a.supersedes.iter().map(String::as_str))
-        .collect();
+    let all: Vec<&Attempt> = attempts.iter().collect();
+    let Acting { undone, superseded } = acting(&all);
     let mut rolled_back: HashMap<&str, &Attempt> = HashMap::new();
     for r in attempts
         .iter()
@@ -89,7 +98,7 @@ pub fn standings(attempts: &[Attempt]) -> HashMap<&str, Standing<'_>> {
         .map(|a| {
             let standing = if is_review(a) {
                 Standing::Review
-            } else if counts.contains(a.id.as_str()) {
+            } else if !superseded.contains(a.id.as_str()) {
                 Standing::Counts
             } else if let Some(r) = rolled_back.get(a.id.as_str()) {
                 Standing::RolledBack(r)
