@@ -430,6 +430,17 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
             .send();
         async move { req.await.unwrap() }
     };
+    // An organizer's action on the shift: answered with a redirect to the
+    // shift page, which says what was done.
+    let act = |form: Vec<(&'static str, String)>| {
+        let sent = post(form, org.clone());
+        let get = &get;
+        async move {
+            let r = sent.await;
+            assert_eq!(r.status(), 303);
+            get(r.headers()["location"].to_str().unwrap().to_string()).await
+        }
+    };
     // Refused, and nothing changes: no reason; nothing selected; a volunteer.
     let no_reason = post(
         vec![("action", "rollback".into()), ("all", "1".into())],
@@ -462,17 +473,12 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     assert_eq!(overview().await, before);
 
     // The whole shift rolled back: a's results stop counting everywhere.
-    let rollback = post(
-        vec![
-            ("action", "rollback".into()),
-            ("all", "1".into()),
-            ("reason", "doors seconds apart".into()),
-        ],
-        org.clone(),
-    )
+    let done = act(vec![
+        ("action", "rollback".into()),
+        ("all", "1".into()),
+        ("reason", "doors seconds apart".into()),
+    ])
     .await;
-    assert_eq!(rollback.status(), 303);
-    let done = get(rollback.headers()["location"].to_str().unwrap().to_string()).await;
     assert!(done.contains("4 results rolled back"), "{done}");
     assert_eq!(done.matches("rolled back by").count(), 4, "{done}");
     assert!(done.contains("doors seconds apart"));
@@ -510,33 +516,24 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     );
 
     // A second rollback of the same shift finds nothing left to roll back.
-    let again = post(
-        vec![
-            ("action", "rollback".into()),
-            ("all", "1".into()),
-            ("reason", "again".into()),
-        ],
-        org.clone(),
-    )
+    let again = act(vec![
+        ("action", "rollback".into()),
+        ("all", "1".into()),
+        ("reason", "again".into()),
+    ])
     .await;
-    let again = get(again.headers()["location"].to_str().unwrap().to_string()).await;
     assert!(
         again.contains("0 results rolled back; 4 selected results were left"),
         "{again}"
     );
 
     // Undone: everything counts again, exactly as before.
-    let undo = post(
-        vec![
-            ("action", "undo".into()),
-            ("all", "1".into()),
-            ("reason", "checked with the canvasser".into()),
-        ],
-        org.clone(),
-    )
+    let done = act(vec![
+        ("action", "undo".into()),
+        ("all", "1".into()),
+        ("reason", "checked with the canvasser".into()),
+    ])
     .await;
-    assert_eq!(undo.status(), 303);
-    let done = get(undo.headers()["location"].to_str().unwrap().to_string()).await;
     assert!(done.contains("4 results restored"), "{done}");
     assert_eq!(overview().await, before);
     assert_eq!(
@@ -547,16 +544,11 @@ async fn a_rollback_stops_a_shift_counting_everywhere_and_its_undo_restores_it()
     assert_eq!(status_on_b(), "conflict");
 
     // Accepting the day as it is: recorded, shown, nothing else changes.
-    let accept = post(
-        vec![
-            ("action", "accept".into()),
-            ("reason", "looked fine".into()),
-        ],
-        org.clone(),
-    )
+    let page = act(vec![
+        ("action", "accept".into()),
+        ("reason", "looked fine".into()),
+    ])
     .await;
-    assert_eq!(accept.status(), 303);
-    let page = get(accept.headers()["location"].to_str().unwrap().to_string()).await;
     assert!(
         page.contains("Accepted by organizer-1 at ") && page.contains(": looked fine."),
         "{page}"
