@@ -442,6 +442,17 @@ mod tests {
     }
 
     #[test]
+    fn a_formula_in_a_key_is_neutralised_in_the_csv() {
+        let tz: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+        let a = attempt("=HYPERLINK(\"http://x\")", Channel::Door, 0);
+        let m = metrics(&[("turf:@SUM(1)", &a)], tz);
+        let csv = String::from_utf8(metrics_csv(&m).unwrap()).unwrap();
+        assert!(csv.contains("\nvolunteer,\"'=HYPERLINK"), "{csv}");
+        assert!(csv.contains("\nunit,turf @SUM(1),"), "{csv}");
+        assert!(!csv.contains(",=") && !csv.contains(",@"), "{csv}");
+    }
+
+    #[test]
     fn charts_escape_labels_and_write_values() {
         let svg = bar_chart_svg("A <b>", &[("x<y".into(), 3), ("z".into(), 0)]);
         assert!(svg.contains("x&lt;y") && !svg.contains("x<y"));
