@@ -55,15 +55,31 @@ impl Snapshot {
     }
 
     /// The attempts that count (`review::live`, per document), each with
-    /// its document id.
+    /// its document id. Judged once per snapshot, whichever page asks.
     pub fn counted(&self) -> Vec<(&str, &Attempt)> {
-        self.units
-            .iter()
-            .flat_map(|(doc, attempts)| {
-                review::live(attempts.iter())
-                    .into_iter()
-                    .map(move |a| (doc.as_str(), a))
+        let places = self
+            .memo("counted", |s| {
+                Ok(s.units
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(u, (_, attempts))| {
+                        // Attempt ids are the document's map keys: unique in it.
+                        let live: std::collections::HashSet<&str> = review::live(attempts.iter())
+                            .into_iter()
+                            .map(|a| a.id.as_str())
+                            .collect();
+                        attempts
+                            .iter()
+                            .enumerate()
+                            .filter(move |(_, a)| live.contains(a.id.as_str()))
+                            .map(move |(i, _)| (u, i))
+                    })
+                    .collect::<Vec<(usize, usize)>>())
             })
+            .unwrap_or_default();
+        places
+            .iter()
+            .map(|&(u, i)| (self.units[u].0.as_str(), &self.units[u].1[i]))
             .collect()
     }
 }
