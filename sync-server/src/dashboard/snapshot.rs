@@ -63,15 +63,12 @@ impl Snapshot {
                     .iter()
                     .enumerate()
                     .flat_map(|(u, (_, attempts))| {
-                        // Attempt ids are the document's map keys: unique in it.
-                        let live: std::collections::HashSet<&str> = review::live(attempts.iter())
-                            .into_iter()
-                            .map(|a| a.id.as_str())
-                            .collect();
+                        // `live` keeps its input's order: walk both together.
+                        let mut live = review::live(attempts.iter()).into_iter().peekable();
                         attempts
                             .iter()
                             .enumerate()
-                            .filter(move |(_, a)| live.contains(a.id.as_str()))
+                            .filter(move |(_, a)| live.next_if(|l| std::ptr::eq(*l, *a)).is_some())
                             .map(move |(i, _)| (u, i))
                     })
                     .collect::<Vec<(usize, usize)>>())
