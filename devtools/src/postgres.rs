@@ -78,7 +78,9 @@ impl TestCluster {
     fn start_inner(tls: bool) -> Result<Self, ClusterError> {
         let bin = postgres_bin()?;
         let dir = std::env::temp_dir().join(format!("walkbook-pg-{}", uuid_like()));
-        std::fs::create_dir_all(&dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+        // create_dir, not create_dir_all: a directory that already exists
+        // belongs to another cluster and must not be shared.
+        std::fs::create_dir(&dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
         let as_postgres = is_root();
         let mut cluster = TestCluster {
             dir,
@@ -291,11 +293,18 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// A name no other cluster of this machine uses: the process id, a counter
+/// for the clusters this process started (tests start them from parallel
+/// threads, and two threads can read the same clock value) and the clock for
+/// a process id reused after a crash left its directory behind.
 fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
+    static STARTED: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("{}-{nanos}", std::process::id())
+    let n = STARTED.fetch_add(1, Ordering::Relaxed);
+    format!("{}-{n}-{nanos}", std::process::id())
 }
