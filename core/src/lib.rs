@@ -5,6 +5,7 @@
 pub mod calls;
 pub mod model;
 pub mod packet;
+pub mod practice;
 pub mod results;
 pub mod store;
 pub mod sync;

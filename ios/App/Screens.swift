@@ -5,19 +5,52 @@ import WalkbookCore
 struct RootView: View {
     let core: Walkbook
     @State private var joined = false
+    /// The practice shift while one is open: every screen shows the banner
+    /// and nothing syncs (a trainee's app opens in it).
+    @State private var practice: Walkbook?
 
     var body: some View {
         NavigationStack {
             VStack {
-                SyncBar(core: core)
-                if joined || !((try? core.assignments()) ?? []).isEmpty {
-                    AssignmentsView(core: core)
+                if let practice {
+                    PracticeBanner { self.practice = nil }
+                    AssignmentsView(core: practice)
                 } else {
-                    JoinView(core: core) { joined = true }
+                    SyncBar(core: core)
+                    if joined || !((try? core.assignments()) ?? []).isEmpty || ((try? core.trainingOnly()) ?? false) {
+                        Button("Practice shift (nothing counts)") { startPractice() }
+                        AssignmentsView(core: core)
+                    } else {
+                        JoinView(core: core) { trainingOnly in
+                            joined = true
+                            if trainingOnly { startPractice() }
+                        }
+                    }
                 }
             }
         }
         .onOpenURL { url in _ = parseJoinLink(url.absoluteString) }
+        .onAppear { practice = try? core.practice() }
+    }
+
+    private func startPractice() {
+        let source: PracticeSource = ((try? core.trainingOnly()) ?? false) ? .trainingPacket : .thisPhone
+        Task { practice = try? await core.startPractice(source: source) }
+    }
+}
+
+/// On every practice screen: what this is, and the way out.
+struct PracticeBanner: View {
+    let leave: () -> Void
+
+    var body: some View {
+        HStack {
+            Label("PRACTICE · results stay on this phone and never count", systemImage: "graduationcap")
+                .foregroundStyle(.orange)
+            Button("Leave practice", action: leave)
+        }
+        .accessibilityElement(children: .combine)
+        .accessibilityLabel("Practice mode: these results stay on this phone and never count")
     }
 }
 
@@ -48,7 +81,7 @@ struct SyncBar: View {
 
 struct JoinView: View {
     let core: Walkbook
-    let joined: () -> Void
+    let joined: (_ trainingOnly: Bool) -> Void
     @State private var server = "https://"
     @State private var code = ""
     @State private var error: String?
@@ -59,7 +92,7 @@ struct JoinView: View {
             TextField("Invite code", text: $code)
             Button("Join") {
                 Task {
-                    do { _ = try await core.join(serverUrl: server, inviteCode: code); joined() } catch { self.error = "\(error)" }
+                    do { let r = try await core.join(serverUrl: server, inviteCode: code); joined(r.trainingOnly) } catch { self.error = "\(error)" }
                 }
             }
             if let error { Text(error).foregroundStyle(.red) }

@@ -446,6 +446,15 @@ pub fn create_invite(
             "volunteer {volunteer_id} is not in campaign {campaign_id}"
         )));
     }
+    if role == Role::Trainee
+        && (volunteer_id.trim().is_empty()
+            || volunteer_id.len() > 64
+            || volunteer_id.chars().any(char::is_control))
+    {
+        return Err(AdminError::Invalid(
+            "a trainee needs a name of 1 to 64 characters (--volunteer)".into(),
+        ));
+    }
     if valid_for <= Duration::zero() {
         return Err(AdminError::Invalid(
             "an invite must be valid for a positive time".into(),

@@ -339,6 +339,7 @@ async fn the_server_serves_its_protocol_as_openapi() {
         "/v1/sync",
         "/v1/claims",
         "/v1/claims/{claim_id}/release",
+        "/v1/training",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }

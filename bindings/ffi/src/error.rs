@@ -24,6 +24,10 @@ pub enum WalkbookError {
     DeviceRevoked { detail: String },
     #[error("{detail}")]
     NotJoined { detail: String },
+    /// Practice and the campaign's real data were about to meet: a practice
+    /// store never syncs, a real store never holds a sandbox.
+    #[error("{detail}")]
+    Practice { detail: String },
     /// A bug in walkbook (including a panic caught at the boundary).
     #[error("{detail}")]
     Internal { detail: String },
@@ -47,6 +51,7 @@ impl From<StoreError> for WalkbookError {
                 }
             }
             StoreError::Document { .. } => WalkbookError::InvalidInput { detail: message },
+            StoreError::Practice(_) => WalkbookError::Practice { detail: message },
             _ => WalkbookError::Storage { detail: message },
         }
     }
@@ -61,6 +66,7 @@ impl From<SyncError> for WalkbookError {
             }
             SyncError::Revoked(_) => WalkbookError::DeviceRevoked { detail: message },
             SyncError::NotJoined => WalkbookError::NotJoined { detail: message },
+            SyncError::Practice => WalkbookError::Practice { detail: message },
             SyncError::Server { status, .. } if (400..500).contains(&status) => {
                 WalkbookError::InvalidInput { detail: message }
             }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
 use walkbook_core::model::{AssignmentKind, Person, ResultEffect};
+use walkbook_core::practice::is_practice_unit;
 use walkbook_core::results::{NewAttempt, NextCall, door_state, next_call};
 use walkbook_core::store::{DatabaseKey, DeviceStore, WalkListDoor};
 use walkbook_core::sync::SyncClient;
@@ -48,6 +49,12 @@ pub fn read_join_link(link: String) -> Result<JoinLinkView, WalkbookError> {
 #[derive(uniffi::Object)]
 pub struct Walkbook {
     store: Arc<Mutex<DeviceStore>>,
+    /// Where the campaign's files live and their key: the practice store
+    /// opens beside the real one with the same key.
+    data_dir: PathBuf,
+    key: Option<DatabaseKey>,
+    /// A practice store (see `walkbook_core::practice`).
+    practice: bool,
     listener: Mutex<Option<Arc<dyn WalkbookListener>>>,
     /// One sync client per Walkbook, so concurrent syncs take turns.
     client: Mutex<Option<Arc<SyncClient>>>,
@@ -88,7 +95,22 @@ fn door_view(d: &WalkListDoor, now_ms: i64) -> DoorView {
     }
 }
 
+/// The campaign's database, and the practice store beside it.
+const CAMPAIGN_DB: &str = "campaign.db";
+const PRACTICE_DB: &str = "practice.db";
+
 impl Walkbook {
+    fn practice_walkbook(&self, store: DeviceStore) -> Arc<Walkbook> {
+        Arc::new(Walkbook {
+            store: Arc::new(Mutex::new(store)),
+            data_dir: self.data_dir.clone(),
+            key: self.key.clone(),
+            practice: true,
+            listener: Mutex::new(None),
+            client: Mutex::new(None),
+        })
+    }
+
     fn store(&self) -> MutexGuard<'_, DeviceStore> {
         lock(&self.store)
     }
@@ -98,6 +120,9 @@ impl Walkbook {
     }
 
     fn client(&self) -> Result<Arc<SyncClient>, WalkbookError> {
+        if self.practice {
+            return Err(walkbook_core::sync::SyncError::Practice.into());
+        }
         let mut slot = lock(&self.client);
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
@@ -179,12 +204,100 @@ impl Walkbook {
                 .map(|k| DatabaseKey::from_slice(&k))
                 .transpose()
                 .map_err(|message| WalkbookError::InvalidInput { detail: message })?;
-            let store = DeviceStore::open(dir.join("campaign.db"), key.as_ref())?;
+            let store = DeviceStore::open(dir.join(CAMPAIGN_DB), key.as_ref())?;
+            if store.is_practice()? {
+                return Err(WalkbookError::Practice {
+                    detail: format!("{data_dir}/{CAMPAIGN_DB} is a practice store, not a campaign"),
+                });
+            }
             Ok(Arc::new(Walkbook {
                 store: Arc::new(Mutex::new(store)),
+                data_dir: dir,
+                key,
+                practice: false,
                 listener: Mutex::new(None),
                 client: Mutex::new(None),
             }))
+        })
+    }
+
+    /// Whether this is practice mode: a sandbox whose results stay on this
+    /// phone, marked as practice, and never count. The app says so on every
+    /// screen while it is true.
+    pub fn is_practice(&self) -> bool {
+        self.practice
+    }
+
+    /// Whether this phone joined with a training invite: it can only
+    /// practise (`start_practice(PracticeSource::TrainingPacket)`).
+    pub fn training_only(&self) -> Result<bool, WalkbookError> {
+        guard(|| Ok(self.store().meta("role")?.as_deref() == Some("trainee")))
+    }
+
+    /// Starts a fresh practice shift and returns its Walkbook (same calls as
+    /// the campaign's: walk list, next door, script, record attempt; `sync_now`
+    /// is refused). Any earlier practice shift and its results are deleted
+    /// first. The sandbox is ten fictional doors worked with the campaign's
+    /// real canvass script, built on this phone or downloaded as the
+    /// campaign's training packet.
+    pub async fn start_practice(
+        &self,
+        source: PracticeSource,
+    ) -> Result<Arc<Walkbook>, WalkbookError> {
+        if self.practice {
+            return Err(WalkbookError::Practice {
+                detail:
+                    "this is already practice mode; start a new practice shift from the campaign"
+                        .into(),
+            });
+        }
+        let packet = match source {
+            PracticeSource::ThisPhone => guard(|| {
+                let body = self.store().sandbox_from_installed(None, Utc::now())?;
+                Ok(walkbook_core::packet::encode_packet(&body))
+            })?,
+            PracticeSource::TrainingPacket => self.client()?.training_packet().await?,
+        };
+        guard(|| {
+            self.end_practice()?;
+            let mut store = DeviceStore::open(self.data_dir.join(PRACTICE_DB), self.key.as_ref())?;
+            store.mark_practice()?;
+            store.install_packet(&packet)?;
+            Ok(self.practice_walkbook(store))
+        })
+    }
+
+    /// The practice shift started earlier, with its results, or none.
+    pub fn practice(&self) -> Result<Option<Arc<Walkbook>>, WalkbookError> {
+        guard(|| {
+            let path = self.data_dir.join(PRACTICE_DB);
+            if self.practice || !path.exists() {
+                return Ok(None);
+            }
+            let store = DeviceStore::open(path, self.key.as_ref())?;
+            if !store.is_practice()? {
+                return Ok(None);
+            }
+            Ok(Some(self.practice_walkbook(store)))
+        })
+    }
+
+    /// Deletes the practice shift and its results from this phone.
+    pub fn end_practice(&self) -> Result<(), WalkbookError> {
+        guard(|| {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let path = self.data_dir.join(format!("{PRACTICE_DB}{suffix}"));
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(WalkbookError::Storage {
+                            detail: format!("cannot delete {}: {e}", path.display()),
+                        });
+                    }
+                }
+            }
+            Ok(())
         })
     }
 
@@ -218,6 +331,7 @@ impl Walkbook {
             campaign_name: joined.campaign_name,
             volunteer_id: joined.volunteer_id,
             assignments: self.assignments()?,
+            training_only: joined.role == walkbook_core::sync::Role::Trainee,
         })
     }
 
@@ -229,6 +343,7 @@ impl Walkbook {
                 .assignments()?
                 .into_iter()
                 .map(|a| AssignmentView {
+                    practice: is_practice_unit(&a.assignment.unit_id),
                     id: a.assignment.id,
                     kind: a.assignment.kind.into(),
                     unit_id: a.assignment.unit_id,
@@ -558,7 +673,11 @@ impl Walkbook {
     }
 
     /// Results on this phone the server has not confirmed yet (the badge).
+    /// Always 0 in practice mode: practice results never upload.
     pub fn pending_upload_count(&self) -> Result<u64, WalkbookError> {
+        if self.practice {
+            return Ok(0);
+        }
         guard(|| Ok(self.store().pending_upload_count()? as u64))
     }
 
@@ -621,6 +740,11 @@ impl Walkbook {
             }
             Err(e) => {
                 let e: WalkbookError = e.into();
+                if matches!(e, WalkbookError::DeviceRevoked { .. }) {
+                    // The campaign store is wiped already; its practice
+                    // shift (which holds the campaign's script) goes too.
+                    let _ = self.end_practice();
+                }
                 self.emit(SyncState {
                     running: false,
                     pending_upload: self.pending_upload_count().unwrap_or(pending),
@@ -657,9 +781,13 @@ impl Walkbook {
         })
     }
 
-    /// Deletes every trace of the campaign from this phone.
+    /// Deletes every trace of the campaign from this phone (its practice
+    /// shift too).
     pub fn wipe(&self) -> Result<(), WalkbookError> {
         guard(|| {
+            if !self.practice {
+                self.end_practice()?;
+            }
             self.store().wipe()?;
             *lock(&self.client) = None;
             Ok(())

@@ -32,6 +32,19 @@ pub struct AssignmentView {
     /// `lit_drop`, household-level); `next_door` goes in walk order to doors
     /// without literature.
     pub lit_drop: bool,
+    /// A practice sandbox: its results stay on this phone and never count
+    /// (say so on every screen).
+    pub practice: bool,
+}
+
+/// Where a practice shift's sandbox turf comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PracticeSource {
+    /// Built on the phone from the canvass script of an installed turf.
+    ThisPhone,
+    /// The campaign's training packet, downloaded from the server (the only
+    /// source for a phone that joined with a training invite).
+    TrainingPacket,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -40,6 +53,9 @@ pub struct JoinResult {
     pub campaign_name: String,
     pub volunteer_id: String,
     pub assignments: Vec<AssignmentView>,
+    /// Joined with a training invite: only practice mode opens (start it
+    /// with `PracticeSource::TrainingPacket`).
+    pub training_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]

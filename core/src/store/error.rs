@@ -62,6 +62,9 @@ pub enum StoreError {
     },
     #[error("the attempt was not saved: {0}")]
     InvalidAttempt(String),
+    /// Practice and real data were about to meet (see `crate::practice`).
+    #[error("{0}")]
+    Practice(String),
     #[error("results for {doc}: {source}")]
     Document {
         doc: String,

@@ -57,6 +57,27 @@ fn install_verified(tx: &Transaction<'_>, packet: &Packet) -> Result<InstallOutc
         });
     }
 
+    let practice_store = tx
+        .query_row("SELECT value FROM meta WHERE key = 'practice'", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .is_some_and(|v| v == "1");
+    let practice_packet = crate::practice::is_practice_unit(&assignment.unit_id);
+    if practice_store != practice_packet {
+        return Err(StoreError::Practice(if practice_store {
+            format!(
+                "this is a practice store: it installs only practice packets, not assignment {}",
+                assignment.id
+            )
+        } else {
+            format!(
+                "assignment {} is a practice sandbox: it goes in a practice store, never beside the campaign's real data",
+                assignment.id
+            )
+        }));
+    }
+
     let installed: Option<(i64, String)> = tx
         .query_row(
             "SELECT version, sha256 FROM packets WHERE assignment_id = ?1",

@@ -12,6 +12,10 @@ pub const PACKET_VERSION_HEADER: &str = "x-walkbook-packet-version";
 pub const ERROR_RESULTS_REFUSED: &str = "results_refused";
 /// Error code the server sends with 401 when the device was revoked.
 pub const ERROR_DEVICE_REVOKED: &str = "device_revoked";
+/// Error code of a 422 sync reply naming a practice document.
+pub const ERROR_PRACTICE_RESULTS: &str = "practice_results";
+/// Error code of a 403 for a trainee asking for anything but practice.
+pub const ERROR_TRAINING_ONLY: &str = "training_only";
 /// Most documents one sync request may carry.
 pub const MAX_DOCS_PER_REQUEST: usize = 64;
 /// Largest sync request body the server accepts.
@@ -24,6 +28,9 @@ pub enum Role {
     Volunteer,
     /// Reads every document of the campaign.
     Organizer,
+    /// Joined with a training invite: downloads the training packet and
+    /// practises; has no assignments and syncs nothing.
+    Trainee,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -57,6 +57,10 @@ pub enum SyncError {
     /// server) or ran out of rounds; the text says what is still missing.
     #[error("sync did not converge: {0}; results stay safe on this phone, try again later")]
     NotConverged(String),
+    #[error(
+        "practice mode never syncs: practice results stay on this phone, marked as practice, and never count"
+    )]
+    Practice,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -121,7 +125,12 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, SyncError> 
 }
 
 impl SyncClient {
+    /// A client for `store`; refused for a practice store (see
+    /// `crate::practice`), whose results must never reach a server.
     pub fn new(base_url: &str, store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
+        if lock(&store).is_practice()? {
+            return Err(SyncError::Practice);
+        }
         let http = build(http_builder())?;
         Ok(SyncClient {
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -156,6 +165,9 @@ impl SyncClient {
 
     /// A client for a store that already joined (server URL kept in the store).
     pub fn for_joined(store: Arc<Mutex<DeviceStore>>) -> Result<Self, SyncError> {
+        if lock(&store).is_practice()? {
+            return Err(SyncError::Practice);
+        }
         let url = lock(&store)
             .meta("server_url")?
             .ok_or(SyncError::NotJoined)?;
@@ -197,6 +209,7 @@ impl SyncClient {
                 match joined.role {
                     Role::Organizer => "organizer",
                     Role::Volunteer => "volunteer",
+                    Role::Trainee => "trainee",
                 },
             )?;
             store.set_device_id(&joined.device_id)?;
@@ -253,6 +266,31 @@ impl SyncClient {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+    }
+
+    /// Downloads the campaign's training packet: a sandbox turf with the
+    /// campaign's canvass script, for a practice store (see
+    /// `crate::practice`). Checked (header, hash, schema) and known to be a
+    /// practice sandbox before it is returned.
+    pub async fn training_packet(&self) -> Result<Vec<u8>, SyncError> {
+        let token = self.token()?;
+        let url = format!("{}/v1/training", self.base_url);
+        let resp = self
+            .send(|| self.http.get(&url).bearer_auth(&token))
+            .await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?
+            .to_vec();
+        let packet = crate::packet::decode_packet(&bytes).map_err(StoreError::from)?;
+        if !crate::practice::is_practice_unit(&packet.body.assignment.unit_id) {
+            return Err(SyncError::Store(StoreError::Practice(format!(
+                "the server's training packet holds assignment {}, which is not a practice sandbox; it was not installed",
+                packet.body.assignment.id
+            ))));
+        }
+        Ok(bytes)
     }
 
     /// Downloads the assignments list and every packet that changed

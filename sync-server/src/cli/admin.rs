@@ -76,14 +76,21 @@ pub enum AdminCommand {
         #[arg(long)]
         assignment: String,
     },
-    /// Create a one-time invite code for a volunteer (or an organizer).
+    /// Create a one-time invite code for a volunteer (or an organizer, or a
+    /// trainee).
     Invite {
         #[arg(long)]
         campaign: String,
+        /// The volunteer's id (for --training: any name for the trainee).
         #[arg(long)]
         volunteer: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "training")]
         organizer: bool,
+        /// A training invite: the phone can only practise (the campaign's
+        /// training packet, results that stay on the phone); it gets no
+        /// assignments and syncs nothing.
+        #[arg(long)]
+        training: bool,
         /// Hours until the code expires.
         #[arg(long, default_value_t = 48)]
         hours: i64,
@@ -243,16 +250,22 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             campaign,
             volunteer,
             organizer,
+            training,
             hours,
             server_url,
         } => {
             let role = if *organizer {
                 Role::Organizer
+            } else if *training {
+                Role::Trainee
             } else {
                 Role::Volunteer
             };
             let code = ops::create_invite(dir, campaign, volunteer, role, Duration::hours(*hours))?;
-            println!("invite code: {code}  (one use, expires in {hours} h)");
+            println!(
+                "{}invite code: {code}  (one use, expires in {hours} h)",
+                if *training { "training " } else { "" }
+            );
             println!(
                 "join link:   {}",
                 walkbook_core::sync::join_link(server_url, &code)

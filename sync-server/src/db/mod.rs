@@ -116,14 +116,15 @@ pub(crate) fn role_str(role: Role) -> &'static str {
     match role {
         Role::Volunteer => "volunteer",
         Role::Organizer => "organizer",
+        Role::Trainee => "trainee",
     }
 }
 
 pub(crate) fn parse_role(s: &str) -> Role {
-    if s == "organizer" {
-        Role::Organizer
-    } else {
-        Role::Volunteer
+    match s {
+        "organizer" => Role::Organizer,
+        "trainee" => Role::Trainee,
+        _ => Role::Volunteer,
     }
 }
 

@@ -28,6 +28,8 @@ impl Rows {
     /// is valid and has its settings. The settings and the rows.
     pub(crate) fn checked(data: &ReferenceData) -> Result<(&Campaign, Self), DbError> {
         validate_reference_data(data).map_err(|e| DbError::Invalid(e.to_string()))?;
+        walkbook_core::practice::check_no_practice_units(data)
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
         let c = data
             .campaign
             .as_ref()

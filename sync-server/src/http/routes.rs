@@ -103,6 +103,19 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiErro
     Ok(device)
 }
 
+/// A trainee (joined with a training invite) may download the training
+/// packet and nothing else: no assignments, no sync, no claims.
+fn not_trainee(device: &Device) -> Result<(), ApiError> {
+    if device.role == Role::Trainee {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ERROR_TRAINING_ONLY,
+            "this phone joined with a training invite: it can practise with the training packet, but it has no assignments and its results never go to the campaign; ask your organizer for a volunteer invite",
+        ));
+    }
+    Ok(())
+}
+
 fn assignments_for(
     state: &AppState,
     device: &Device,
@@ -112,6 +125,9 @@ fn assignments_for(
         .campaign_data(&device.campaign_id)
         .map_err(ApiError::fault)?;
     let mut out = Vec::new();
+    if device.role == Role::Trainee {
+        return Ok((data, out));
+    }
     let now = Utc::now();
     for a in &data.data.assignments {
         if device.role == Role::Volunteer && a.volunteer_id != device.volunteer_id {
@@ -208,6 +224,7 @@ pub async fn packet(
 ) -> Result<Response, ApiError> {
     blocking(move || {
         let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
         let (data, assignments) = assignments_for(&state, &device)?;
         let Some(mine) = assignments.iter().find(|a| a.assignment.id == assignment_id) else {
             let expired = data.data.assignments.iter().find(|a| {
@@ -283,8 +300,18 @@ pub async fn sync(
     blocking(move || {
         // Who first: an unauthenticated caller learns nothing about the format.
         let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
         let req: SyncRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("the sync request is malformed: {e}")))?;
+        // Practice results never count: refused by name, before anything
+        // of the request is looked at or stored.
+        if let Some(d) = req.docs.iter().find(|d| walkbook_core::practice::is_practice_unit(&d.doc_id)) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ERROR_PRACTICE_RESULTS,
+                format!("document {} holds practice results: they stay on the phone and never count; nothing of this request was stored, sync without it", d.doc_id),
+            ));
+        }
         if req.docs.len() > MAX_DOCS_PER_REQUEST {
             return Err(ApiError::bad_request(format!(
                 "a sync request may carry at most {MAX_DOCS_PER_REQUEST} documents; send the rest in the next request"
@@ -392,6 +419,7 @@ pub async fn claim(
     let body = body_or_error(body, state.max_body_bytes)?;
     blocking(move || {
         let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
         let req: ClaimRequest = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("a claim needs list_id and size: {e}")))?;
         if req.size == 0 || req.size > MAX_CLAIM_SIZE {
@@ -449,6 +477,7 @@ pub async fn release(
 ) -> Result<Json<ReleaseResponse>, ApiError> {
     blocking(move || {
         let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
         let released = state
             .db
             .release_claim(&claim_id, &device, Utc::now())
@@ -458,4 +487,67 @@ pub async fn release(
         }))
     })
     .await
+}
+
+/// The campaign's training packet: a sandbox turf of fictional doors worked
+/// with the campaign's canvass script (`walkbook_core::practice`). Open to
+/// every signed-in device, trainees included; built on each request (ten
+/// doors), so it follows the current script.
+pub async fn training(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        let view = state
+            .campaign_data(&device.campaign_id)
+            .map_err(ApiError::fault)?;
+        let body = training_packet(&view.data, Utc::now())?;
+        Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/vnd.walkbook.packet")],
+            walkbook_core::packet::encode_packet(&body),
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// The sandbox of a campaign: its first canvass script (newest version),
+/// door result codes, centred on its first door with coordinates.
+fn training_packet(
+    data: &walkbook_core::model::ReferenceData,
+    now: chrono::DateTime<Utc>,
+) -> Result<walkbook_core::packet::PacketBody, ApiError> {
+    use walkbook_core::model::ScriptKind;
+    let no_training = |why: String| ApiError::new(StatusCode::NOT_FOUND, "no_training_packet", why);
+    let campaign = data
+        .campaign
+        .clone()
+        .ok_or_else(|| no_training("the campaign has no settings yet".into()))?;
+    let first = data
+        .scripts
+        .iter()
+        .find(|s| s.kind == ScriptKind::Canvass)
+        .ok_or_else(|| {
+            no_training("the campaign has no canvass script to practise with; an organizer adds one with admin add-script".into())
+        })?;
+    let script = data
+        .scripts
+        .iter()
+        .filter(|s| s.id == first.id)
+        .max_by_key(|s| s.version)
+        .unwrap_or(first)
+        .clone();
+    let center = data.households.iter().find_map(|h| h.lat.zip(h.lon));
+    let other_language = script.translations.keys().next().cloned();
+    walkbook_core::practice::sandbox_packet(walkbook_core::practice::Sandbox {
+        campaign,
+        script,
+        result_codes: data.result_codes.clone(),
+        center,
+        now,
+        other_language: other_language.as_deref(),
+    })
+    .map_err(|e| no_training(format!("the training packet cannot be built: {e}")))
 }

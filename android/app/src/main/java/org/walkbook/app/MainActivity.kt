@@ -20,11 +20,15 @@ class MainActivity : ComponentActivity() {
         SyncWorker.schedule(this)
         val link = intent?.data?.toString()?.let(::parseJoinLink)
         setContent {
-            var screen by remember { mutableStateOf(if (core.assignments().isEmpty()) AppScreen.Join(link) else AppScreen.Assignments) }
+            var screen by remember { mutableStateOf(if (core.assignments().isEmpty() && !core.trainingOnly()) AppScreen.Join(link) else AppScreen.Assignments) }
+            // The practice shift, while one is open (a trainee's app opens in it).
+            var practice by remember { mutableStateOf(core.practice()) }
             WalkbookUi(
-                core = core,
+                core = practice ?: core,
+                campaign = core,
                 screen = screen,
                 navigate = { screen = it },
+                practise = { practice = it; screen = AppScreen.Assignments },
                 dial = { uri -> startActivity(Intent(Intent.ACTION_DIAL, Uri.parse(uri))) },
             )
         }

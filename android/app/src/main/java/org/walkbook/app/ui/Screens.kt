@@ -37,6 +37,7 @@ import org.walkbook.app.JoinLink
 import org.walkbook.app.TurfModel
 import org.walkbook.app.syncBadge
 import org.walkbook.core.AssignmentView
+import org.walkbook.core.PracticeSource
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
 import org.walkbook.core.Walkbook
@@ -59,20 +60,57 @@ private fun toneColor(tone: String): Color = when (tone) {
     else -> Color(0xFF37474F)
 }
 
+/**
+ * [core] is the campaign or, in practice mode, its practice shift
+ * ([Walkbook.isPractice]): every screen then carries the practice banner and
+ * there is nothing to sync. [practise] switches between the two (null: back
+ * to the campaign).
+ */
 @Composable
-fun WalkbookUi(core: Walkbook, screen: AppScreen, navigate: (AppScreen) -> Unit, dial: (String) -> Unit) {
+fun WalkbookUi(
+    core: Walkbook,
+    campaign: Walkbook,
+    screen: AppScreen,
+    navigate: (AppScreen) -> Unit,
+    practise: (Walkbook?) -> Unit,
+    dial: (String) -> Unit,
+) {
     MaterialTheme {
         Column(Modifier.fillMaxSize().padding(16.dp)) {
-            SyncBar(core)
+            if (core.isPractice()) PracticeBanner { practise(null) } else SyncBar(core)
             when (screen) {
-                is AppScreen.Join -> JoinScreen(core, screen.link) { navigate(AppScreen.Assignments) }
-                AppScreen.Assignments -> AssignmentsScreen(core) { a ->
+                is AppScreen.Join -> JoinScreen(core, screen.link) { trainingOnly ->
+                    if (trainingOnly) PracticeStarter.start(campaign, PracticeSource.TRAINING_PACKET, practise)
+                    navigate(AppScreen.Assignments)
+                }
+                AppScreen.Assignments -> AssignmentsScreen(core, campaign, practise) { a ->
                     navigate(if (a.kind == UnitKind.TURF) AppScreen.Turf(a) else AppScreen.Calls(a))
                 }
                 is AppScreen.Turf -> TurfScreen(core, screen.assignment) { navigate(AppScreen.Door(screen.assignment, it)) }
                 is AppScreen.Door -> DoorScreen(core, screen.assignment, screen.householdId) { navigate(AppScreen.Turf(screen.assignment)) }
                 is AppScreen.Calls -> CallScreen(core, screen.assignment, dial)
             }
+        }
+    }
+}
+
+/** On every practice screen: what this is, and the way out. */
+@Composable
+fun PracticeBanner(leave: () -> Unit) {
+    Row(
+        Modifier.fillMaxWidth().padding(vertical = 8.dp)
+            .semantics { contentDescription = "Practice mode: these results stay on this phone and never count" },
+    ) {
+        Text("PRACTICE · results stay on this phone and never count", color = Color(0xFF8A4B00))
+        Button(onClick = leave) { Text("Leave practice") }
+    }
+}
+
+/** Starts a practice shift off the main thread and hands it to the UI. */
+object PracticeStarter {
+    fun start(campaign: Walkbook, source: PracticeSource, practise: (Walkbook?) -> Unit) {
+        kotlinx.coroutines.MainScope().launch {
+            runCatching { campaign.startPractice(source) }.onSuccess { practise(it) }
         }
     }
 }
@@ -100,7 +138,7 @@ fun SyncBar(core: Walkbook) {
 }
 
 @Composable
-fun JoinScreen(core: Walkbook, link: JoinLink?, joined: () -> Unit) {
+fun JoinScreen(core: Walkbook, link: JoinLink?, joined: (trainingOnly: Boolean) -> Unit) {
     val scope = rememberCoroutineScope()
     var server by remember { mutableStateOf(link?.serverUrl ?: "https://") }
     var code by remember { mutableStateOf(link?.inviteCode ?: "") }
@@ -111,7 +149,7 @@ fun JoinScreen(core: Walkbook, link: JoinLink?, joined: () -> Unit) {
         OutlinedTextField(code, { code = it }, label = { Text("Invite code (or scan the QR code)") })
         Button(onClick = {
             scope.launch {
-                runCatching { core.join(server, code) }.onSuccess { joined() }.onFailure { error = it.message }
+                runCatching { core.join(server, code) }.onSuccess { joined(it.trainingOnly) }.onFailure { error = it.message }
             }
         }) { Text("Join") }
         error?.let { Text(it, color = Color(0xFFB00020)) }
@@ -119,7 +157,11 @@ fun JoinScreen(core: Walkbook, link: JoinLink?, joined: () -> Unit) {
 }
 
 @Composable
-fun AssignmentsScreen(core: Walkbook, open: (AssignmentView) -> Unit) {
+fun AssignmentsScreen(core: Walkbook, campaign: Walkbook, practise: (Walkbook?) -> Unit, open: (AssignmentView) -> Unit) {
+    if (!core.isPractice()) {
+        val source = if (campaign.trainingOnly()) PracticeSource.TRAINING_PACKET else PracticeSource.THIS_PHONE
+        Button(onClick = { PracticeStarter.start(campaign, source, practise) }) { Text("Practice shift (nothing counts)") }
+    }
     LazyColumn {
         items(core.assignments()) { a ->
             val progress = if (a.kind == UnitKind.TURF) core.turfProgress(a.unitId).let { "${it.doorsKnocked}/${it.doorsTotal} doors" } else "call list"
