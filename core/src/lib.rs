@@ -23,4 +23,6 @@ pub mod scriptfile;
 #[cfg(feature = "organizer")]
 pub mod turfcut;
 #[cfg(feature = "organizer")]
+pub mod turfnear;
+#[cfg(feature = "organizer")]
 pub mod walk;

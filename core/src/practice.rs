@@ -192,6 +192,7 @@ pub fn sandbox_packet(sandbox: Sandbox<'_>) -> Result<PacketBody, PacketError> {
         id: PRACTICE_TURF.into(),
         name: "Practice Lane (sandbox)".into(),
         household_ids: data.households.iter().map(|h| h.id.clone()).collect(),
+        universe: None,
     });
     data.volunteers.push(Volunteer {
         id: PRACTICE_VOLUNTEER.into(),

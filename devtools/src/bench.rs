@@ -361,6 +361,7 @@ fn single_turf(
         id: "bench".into(),
         name: "Bench".into(),
         household_ids: order,
+        universe: None,
     }];
     d.call_lists.clear();
     let mut a = d

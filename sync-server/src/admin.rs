@@ -255,24 +255,61 @@ pub fn publish_packets(home: &impl Home, campaign_id: &str) -> Result<usize, Adm
     let mut changed = 0;
     let index = PacketIndex::new(&data);
     for a in &data.assignments {
-        // Compare contents first; only a changed packet is encoded.
-        let mut body = packet_body_indexed(&index, &a.id, 0, Utc::now())
-            .map_err(|e| AdminError::Invalid(e.to_string()))?;
-        let hash = content_hash(&body.data, &body.assignment);
-        body.version = match db.packet_version(campaign_id, &a.id)? {
-            Some((_, h)) if h == hash => continue,
-            Some((v, _)) => v + 1,
-            None => 1,
-        };
-        let bytes = encode_packet(&body);
-        db.put_packet(campaign_id, &a.id, body.version, &hash, &bytes)?;
-        changed += 1;
+        changed += usize::from(publish_one(db.as_ref(), &index, campaign_id, &a.id)?);
     }
     // The server makes every unit's document root (the canonical genesis)
     // when the unit is published; no device ever creates one.
     let docs: Vec<String> = data.assignments.iter().map(|a| a.unit_doc_id()).collect();
     home.results_store()?.ensure_documents(campaign_id, &docs)?;
     Ok(changed)
+}
+
+/// Publishes one assignment's packet (and its unit's document) from
+/// `data`, the campaign as just stored: for an assignment made at run time
+/// (a turf-near-me check-out) without rebuilding every other packet. The
+/// packet version; durable when it returns.
+pub fn publish_assignment(
+    home: &impl Home,
+    campaign_id: &str,
+    data: &ReferenceData,
+    assignment_id: &str,
+) -> Result<u64, AdminError> {
+    let db = home.server_store()?;
+    let index = PacketIndex::new(data);
+    publish_one(db.as_ref(), &index, campaign_id, assignment_id)?;
+    let a = data
+        .assignments
+        .iter()
+        .find(|a| a.id == assignment_id)
+        .ok_or_else(|| AdminError::Invalid(format!("assignment {assignment_id} does not exist")))?;
+    home.results_store()?
+        .ensure_documents(campaign_id, &[a.unit_doc_id()])?;
+    Ok(db
+        .packet_version(campaign_id, assignment_id)?
+        .map(|(v, _)| v)
+        .unwrap_or_default())
+}
+
+/// Stores a new version of one assignment's packet when its content
+/// changed; whether it did.
+fn publish_one(
+    db: &dyn ServerStore,
+    index: &PacketIndex<'_>,
+    campaign_id: &str,
+    assignment_id: &str,
+) -> Result<bool, AdminError> {
+    // Compare contents first; only a changed packet is encoded.
+    let mut body = packet_body_indexed(index, assignment_id, 0, Utc::now())
+        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let hash = content_hash(&body.data, &body.assignment);
+    body.version = match db.packet_version(campaign_id, assignment_id)? {
+        Some((_, h)) if h == hash => return Ok(false),
+        Some((v, _)) => v + 1,
+        None => 1,
+    };
+    let bytes = encode_packet(&body);
+    db.put_packet(campaign_id, assignment_id, body.version, &hash, &bytes)?;
+    Ok(true)
 }
 
 /// What one published packet carries: for `admin packets`.
@@ -349,43 +386,45 @@ pub fn assign_with_mode(
     expires_at: DateTime<Utc>,
     mode: TurfMode,
 ) -> Result<Assignment, AdminError> {
-    let db = home.server_store()?;
-    let mut data = db.campaign(campaign_id)?;
     let wanted = match kind {
         AssignmentKind::Turf => ScriptKind::Canvass,
         AssignmentKind::CallList => ScriptKind::Phone,
     };
-    let script = data
-        .scripts
-        .iter()
-        .filter(|s| s.kind == wanted)
-        .max_by_key(|s| s.version)
-        .ok_or_else(|| {
-            AdminError::Invalid(format!("campaign {campaign_id} has no {wanted:?} script"))
-        })?
-        .id
-        .clone();
-    if !data.volunteers.iter().any(|v| v.id == volunteer_id) {
-        return Err(AdminError::Invalid(format!(
-            "volunteer {volunteer_id} is not in campaign {campaign_id}"
-        )));
-    }
     let id = format!("{}-{}-{}", kind.as_str(), unit_id, volunteer_id);
-    let assignment = Assignment {
-        id: id.clone(),
-        kind,
-        unit_id: unit_id.into(),
-        script_id: script,
-        volunteer_id: volunteer_id.into(),
-        expires_at,
-        mode,
-    };
-    data.assignments.retain(|a| a.id != id);
-    data.assignments.push(assignment.clone());
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
+    let mut made = None;
+    // Under the campaign's lock: a check-out or another assign running at
+    // the same time is not overwritten.
+    edit(home, campaign_id, &mut |data| {
+        let script = data
+            .scripts
+            .iter()
+            .filter(|s| s.kind == wanted)
+            .max_by_key(|s| s.version)
+            .ok_or_else(|| {
+                DbError::Invalid(format!("campaign {campaign_id} has no {wanted:?} script"))
+            })?
+            .id
+            .clone();
+        if !data.volunteers.iter().any(|v| v.id == volunteer_id) {
+            return Err(DbError::Invalid(format!(
+                "volunteer {volunteer_id} is not in campaign {campaign_id}"
+            )));
+        }
+        let assignment = Assignment {
+            id: id.clone(),
+            kind,
+            unit_id: unit_id.into(),
+            script_id: script,
+            volunteer_id: volunteer_id.into(),
+            expires_at,
+            mode,
+        };
+        data.assignments.retain(|a| a.id != id);
+        data.assignments.push(assignment.clone());
+        made = Some(assignment);
+        Ok(true)
     })?;
+    let assignment = made.expect("set when the edit succeeds");
     publish_packets(home, campaign_id)?;
     Ok(assignment)
 }
@@ -398,20 +437,31 @@ pub fn unassign(
     campaign_id: &str,
     assignment_id: &str,
 ) -> Result<(), AdminError> {
-    let db = home.server_store()?;
-    let mut data = db.campaign(campaign_id)?;
-    let before = data.assignments.len();
-    data.assignments.retain(|a| a.id != assignment_id);
-    if data.assignments.len() == before {
-        return Err(AdminError::Invalid(format!(
-            "campaign {campaign_id} has no assignment {assignment_id}; `walkbook-server admin packets --campaign {campaign_id}` lists them"
-        )));
-    }
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
-    })?;
-    Ok(())
+    edit(home, campaign_id, &mut |data| {
+        let before = data.assignments.len();
+        data.assignments.retain(|a| a.id != assignment_id);
+        if data.assignments.len() == before {
+            return Err(DbError::Invalid(format!(
+                "campaign {campaign_id} has no assignment {assignment_id}; `walkbook-server admin packets --campaign {campaign_id}` lists them"
+            )));
+        }
+        Ok(true)
+    })
+}
+
+/// Runs `f` on the campaign under its lock (`CampaignStore::edit_campaign`),
+/// with the store's refusals as `AdminError::Invalid`.
+fn edit(
+    home: &impl Home,
+    campaign_id: &str,
+    f: &mut crate::db::CampaignEdit<'_>,
+) -> Result<(), AdminError> {
+    home.server_store()?
+        .edit_campaign(campaign_id, f)
+        .map_err(|e| match e {
+            DbError::Invalid(problem) => AdminError::Invalid(problem),
+            other => other.into(),
+        })
 }
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -575,36 +625,41 @@ pub fn cut_turfs(
     if doors == 0 {
         return Err(AdminError::Invalid("--doors must be at least 1".into()));
     }
-    let db = home.server_store()?;
-    let mut data = db.campaign(campaign_id)?;
-    let in_turf: std::collections::HashSet<&str> = data
-        .turfs
-        .iter()
-        .flat_map(|t| t.household_ids.iter().map(String::as_str))
-        .collect();
-    let loose: Vec<walkbook_core::model::Household> = data
-        .households
-        .iter()
-        .filter(|h| !in_turf.contains(h.id.as_str()))
-        .cloned()
-        .collect();
-    let mut next = data.turfs.len() + 1;
     let mut created = Vec::new();
-    for household_ids in walkbook_core::turfcut::cut_turfs(&loose, doors) {
-        while data.turfs.iter().any(|t| t.id == format!("turf-{next}")) {
-            next += 1;
+    edit(home, campaign_id, &mut |data| {
+        created.clear();
+        // Doors of a universe are left for turf near me.
+        let in_turf: std::collections::HashSet<&str> = data
+            .turfs
+            .iter()
+            .flat_map(|t| t.household_ids.iter().map(String::as_str))
+            .chain(
+                data.universes
+                    .iter()
+                    .flat_map(|u| u.household_ids.iter().map(String::as_str)),
+            )
+            .collect();
+        let loose: Vec<walkbook_core::model::Household> = data
+            .households
+            .iter()
+            .filter(|h| !in_turf.contains(h.id.as_str()))
+            .cloned()
+            .collect();
+        let mut next = data.turfs.len() + 1;
+        for household_ids in walkbook_core::turfcut::cut_turfs(&loose, doors) {
+            while data.turfs.iter().any(|t| t.id == format!("turf-{next}")) {
+                next += 1;
+            }
+            let id = format!("turf-{next}");
+            data.turfs.push(walkbook_core::model::Turf {
+                id: id.clone(),
+                name: format!("Cut turf {next} ({} doors)", household_ids.len()),
+                household_ids,
+                universe: None,
+            });
+            created.push(id);
         }
-        let id = format!("turf-{next}");
-        data.turfs.push(walkbook_core::model::Turf {
-            id: id.clone(),
-            name: format!("Cut turf {next} ({} doors)", household_ids.len()),
-            household_ids,
-        });
-        created.push(id);
-    }
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
+        Ok(true)
     })?;
     Ok(created)
 }

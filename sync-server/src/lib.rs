@@ -7,3 +7,4 @@ pub mod db;
 pub mod http;
 pub mod process;
 pub mod progress;
+pub mod universes;

@@ -340,6 +340,8 @@ async fn the_server_serves_its_protocol_as_openapi() {
         "/v1/claims",
         "/v1/claims/{claim_id}/release",
         "/v1/training",
+        "/v1/turfs/near",
+        "/v1/turfs/near/{assignment_id}/release",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }

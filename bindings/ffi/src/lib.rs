@@ -590,6 +590,44 @@ impl Walkbook {
         })
     }
 
+    /// Turf near me: checks out the `doors` nearest un-knocked doors of the
+    /// campaign's universe (or `universe_id`) around (`lat`, `lon`) as a turf
+    /// of this volunteer's own for `days` days (default 2), in walk order,
+    /// and installs it. Needs signal; safe to call again after a failure.
+    pub async fn turf_near_me(
+        &self,
+        lat: f64,
+        lon: f64,
+        doors: u32,
+        days: Option<u32>,
+        universe_id: Option<String>,
+    ) -> Result<TurfNearView, WalkbookError> {
+        let out = self
+            .client()?
+            .turf_near_me(universe_id.as_deref(), lat, lon, doors, days)
+            .await?;
+        let id = out.assignment.assignment.id.clone();
+        let assignment = self
+            .assignments()?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| WalkbookError::NotFound {
+                detail: format!("the server checked out {id}, but its packet did not install; sync and try again"),
+            })?;
+        Ok(TurfNearView {
+            assignment,
+            doors: out.doors,
+            farthest_m: out.farthest_m,
+        })
+    }
+
+    /// Ends a turf-near-me check-out: uploads its results, gives the
+    /// un-knocked doors back to the campaign and deletes the turf from this
+    /// phone. Returns how many doors went back.
+    pub async fn release_turf(&self, assignment_id: String) -> Result<u32, WalkbookError> {
+        Ok(self.client()?.release_turf(&assignment_id).await?)
+    }
+
     /// Claims a batch of contacts from a shared call list on the server.
     pub async fn claim_batch(
         &self,

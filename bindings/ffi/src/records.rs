@@ -37,6 +37,17 @@ pub struct AssignmentView {
     pub practice: bool,
 }
 
+/// A turf checked out near where the volunteer stands.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct TurfNearView {
+    /// The new assignment, installed on this phone (open it like any turf).
+    pub assignment: AssignmentView,
+    /// Doors checked out (fewer than asked when the universe runs low).
+    pub doors: u32,
+    /// Metres from where the volunteer stood to the farthest door.
+    pub farthest_m: f64,
+}
+
 /// Where a practice shift's sandbox turf comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum PracticeSource {

@@ -122,5 +122,6 @@ pub fn generate_campaign(opts: &GenerateOptions) -> ReferenceData {
         result_codes: result_codes::standard_result_codes(),
         volunteers,
         assignments,
+        universes: Vec::new(),
     }
 }

@@ -77,6 +77,7 @@ pub fn build_turfs(households: &[Household]) -> Vec<Turf> {
                     .into_iter()
                     .map(|h| h.id.clone())
                     .collect(),
+                universe: None,
             }
         })
         .collect()

@@ -70,6 +70,21 @@ pub struct Turf {
     pub id: String,
     pub name: String,
     pub household_ids: Vec<String>,
+    /// Set on a turf checked out of a universe ("turf near me"): its doors
+    /// came from that universe, and un-knocked ones go back to it when the
+    /// check-out ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub universe: Option<String>,
+}
+
+/// A universe for distributed canvassing ("turf near me"): doors not cut
+/// into turfs, from which volunteers check out the nearest un-knocked ones
+/// as a turf of their own for a few days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Universe {
+    pub id: String,
+    pub name: String,
+    pub household_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,4 +218,6 @@ pub struct ReferenceData {
     pub volunteers: Vec<Volunteer>,
     #[serde(default)]
     pub assignments: Vec<Assignment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub universes: Vec<Universe>,
 }

@@ -303,6 +303,40 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
             );
         }
     }
+
+    check_unique("universe", data.universes.iter().map(|u| u.id.as_str()))?;
+    let mut universes: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for u in &data.universes {
+        let record = format!("universe {}", u.id);
+        let mut doors = HashSet::new();
+        for h in &u.household_ids {
+            if !households.contains(h.as_str()) {
+                return fail(
+                    record,
+                    format!("lists household {h} which is not in the data"),
+                );
+            }
+            if !doors.insert(h.as_str()) {
+                return fail(record, format!("lists household {h} twice"));
+            }
+        }
+        universes.insert(u.id.as_str(), doors);
+    }
+    for t in &data.turfs {
+        let Some(u) = &t.universe else { continue };
+        let Some(doors) = universes.get(u.as_str()) else {
+            return fail(
+                format!("turf {}", t.id),
+                format!("was checked out of universe {u}, which is not in the data"),
+            );
+        };
+        if let Some(h) = t.household_ids.iter().find(|h| !doors.contains(h.as_str())) {
+            return fail(
+                format!("turf {}", t.id),
+                format!("was checked out of universe {u}, but household {h} is not in it"),
+            );
+        }
+    }
     Ok(())
 }
 

@@ -182,7 +182,11 @@ pub fn packet_body_indexed(
                     ids.flat_map(|h| index.residents.get(h).into_iter().flatten().copied())
                         .collect(),
                 );
-                data.turfs.push(turf.clone());
+                // Where a checked-out turf came from is the server's business.
+                data.turfs.push(crate::model::Turf {
+                    universe: None,
+                    ..turf.clone()
+                });
             }
             (Channel::Door, ScriptKind::Canvass)
         }

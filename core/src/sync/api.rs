@@ -131,6 +131,43 @@ pub struct ReleaseResponse {
     pub released: u32,
 }
 
+/// "Turf near me": check out the nearest free doors of a universe.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TurfNearRequest {
+    /// Made by the client (a UUID) and kept across retries: the same
+    /// request sent twice (a lost reply) returns the same check-out.
+    pub request_id: String,
+    /// The universe to draw from; may be left out when the campaign has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub universe_id: Option<String>,
+    /// Where the volunteer stands, in degrees.
+    pub lat: f64,
+    pub lon: f64,
+    pub doors: u32,
+    /// How many days the turf is the volunteer's (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurfNearResponse {
+    /// The new assignment: download its packet as for any assignment.
+    pub assignment: AssignmentInfo,
+    /// Doors checked out (fewer than asked when the universe runs low).
+    pub doors: u32,
+    /// Distance from where the volunteer stands to the farthest door.
+    pub farthest_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurfReleaseResponse {
+    /// Un-knocked doors given back to the universe.
+    pub returned: u32,
+}
+
+/// Error code of a 409 when a universe has no free door left.
+pub const ERROR_NO_DOORS_LEFT: &str = "no_doors_left";
+
 /// Largest batch one claim may take.
 pub const MAX_CLAIM_SIZE: u32 = 200;
 

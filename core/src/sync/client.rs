@@ -570,6 +570,58 @@ impl SyncClient {
         }
     }
 
+    /// "Turf near me": checks out the `doors` nearest free doors of a
+    /// universe as a turf of this volunteer's own for `days` days (default 2)
+    /// and installs its packet. Safe to retry: the request carries one id,
+    /// and the server answers a repeated request with the same check-out.
+    pub async fn turf_near_me(
+        &self,
+        universe_id: Option<&str>,
+        lat: f64,
+        lon: f64,
+        doors: u32,
+        days: Option<u32>,
+    ) -> Result<TurfNearResponse, SyncError> {
+        let token = self.token()?;
+        let url = format!("{}/v1/turfs/near", self.base_url);
+        let req = TurfNearRequest {
+            request_id: uuid::Uuid::new_v4().simple().to_string(),
+            universe_id: universe_id.map(str::to_string),
+            lat,
+            lon,
+            doors,
+            days,
+        };
+        let resp = self
+            .send(|| self.http.post(&url).bearer_auth(&token).json(&req))
+            .await?;
+        let out: TurfNearResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        self.download_packets().await?;
+        Ok(out)
+    }
+
+    /// Ends a turf-near-me check-out: uploads its results first (so every
+    /// knocked door stays with its results), then gives the un-knocked doors
+    /// back and deletes the turf from this phone. The returned count is
+    /// the doors given back.
+    pub async fn release_turf(&self, assignment_id: &str) -> Result<u32, SyncError> {
+        self.sync_now(|_| {}).await?;
+        let token = self.token()?;
+        let url = format!("{}/v1/turfs/near/{assignment_id}/release", self.base_url);
+        let resp = self
+            .send(|| self.http.post(&url).bearer_auth(&token))
+            .await?;
+        let out: TurfReleaseResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        self.download_packets().await?;
+        Ok(out.returned)
+    }
+
     /// Claims a batch of contacts from a shared call list; the device's call
     /// queue for that list then shows exactly that batch until it expires.
     pub async fn claim_batch(&self, list_id: &str, size: u32) -> Result<ClaimedBatch, SyncError> {

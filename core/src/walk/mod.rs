@@ -22,6 +22,19 @@ pub fn street_key(name: &str) -> String {
         .join(" ")
 }
 
+/// Great-circle distance in metres between two (lat, lon) points.
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().asin()
+}
+
 /// Households in walk order. Deterministic: the input order never matters.
 pub fn walk_order(households: &[Household]) -> Vec<&Household> {
     let mut streets: BTreeMap<String, Vec<&Household>> = BTreeMap::new();

@@ -205,6 +205,7 @@ pub fn campaign() -> ReferenceData {
             household_ids: ["H1", "H2", "H3", "H4", "H5", "H6", "H7"]
                 .map(String::from)
                 .to_vec(),
+            universe: None,
         }],
         call_lists: vec![CallList {
             id: "L1".into(),
@@ -239,6 +240,7 @@ pub fn campaign() -> ReferenceData {
                 mode: Default::default(),
             },
         ],
+        universes: Vec::new(),
     }
 }
 

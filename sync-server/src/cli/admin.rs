@@ -98,6 +98,20 @@ pub enum AdminCommand {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         server_url: String,
     },
+    /// Make a universe for turf near me: every door not cut into a turf
+    /// (optionally only of some precincts), from which volunteers check out
+    /// the nearest free doors with their phones.
+    CreateUniverse {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Only doors of this precinct (repeatable).
+        #[arg(long)]
+        precinct: Vec<String>,
+    },
     /// Revoke a device: its token stops working and the phone wipes the campaign.
     RevokeDevice {
         #[arg(long)]
@@ -270,6 +284,16 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 "join link:   {}",
                 walkbook_core::sync::join_link(server_url, &code)
             );
+        }
+        AdminCommand::CreateUniverse {
+            campaign,
+            id,
+            name,
+            precinct,
+        } => {
+            let doors =
+                walkbook_server::universes::create_universe(dir, campaign, id, name, precinct)?;
+            println!("universe {id}: {doors} doors, open for turf near me");
         }
         AdminCommand::RevokeDevice {
             campaign,

@@ -53,6 +53,9 @@ pub enum DbError {
     CampaignExists(String),
     #[error("{0}")]
     Invalid(String),
+    /// A turf-near-me check-out or release was refused (nothing stored).
+    #[error(transparent)]
+    CheckOut(#[from] walkbook_core::turfnear::CheckOutError),
 }
 
 /// A device that joined, as the server knows it.
@@ -141,6 +144,10 @@ pub(crate) fn random_secret() -> String {
 /// An import, run against the sink a store hands it.
 pub type ImportRun<'a> = dyn FnMut(&mut dyn VoterSink) -> Result<ImportReport, ImportError> + 'a;
 
+/// A change to a campaign's reference data, run under its write lock.
+/// It returns whether there is anything to store (`false`: leave it as it was).
+pub type CampaignEdit<'a> = dyn FnMut(&mut ReferenceData) -> Result<bool, DbError> + 'a;
+
 /// Campaigns, their reference data and their published packets.
 pub trait CampaignStore {
     /// Validates and stores a new campaign; its id.
@@ -148,6 +155,12 @@ pub trait CampaignStore {
     /// Replaces a campaign's reference data (validated) and bumps its
     /// revision.
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError>;
+    /// Reads the campaign, lets `edit` change it and stores the result
+    /// (validated), all under the campaign's write lock: edits of one
+    /// campaign from any number of processes take turns, so none overwrites
+    /// another's (a plain read, then `update_campaign`, can). Nothing is
+    /// stored when `edit` or the validation fails. Durable when it returns.
+    fn edit_campaign(&self, id: &str, edit: &mut CampaignEdit<'_>) -> Result<(), DbError>;
     fn campaign(&self, id: &str) -> Result<ReferenceData, DbError>;
     /// Removes a campaign that failed to be created, with its packets.
     fn delete_campaign(&self, id: &str) -> Result<(), DbError>;

@@ -28,8 +28,9 @@ use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
-    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
-    NewClaim, ShiftReview, hash_secret, parse_role, postgres_import, random_secret, role_str,
+    AccessStore, CampaignEdit, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun,
+    InviteProblem, NewClaim, ShiftReview, hash_secret, parse_role, postgres_import, random_secret,
+    role_str,
 };
 use walkbook_core::import::{ImportError, ImportReport};
 
@@ -356,6 +357,80 @@ fn call_list_people(data: &ReferenceData) -> Vec<(String, String, i32)> {
     out
 }
 
+/// Takes a campaign's row lock for the rest of the transaction: updates of
+/// one campaign take turns, so the revision and the rows move together.
+async fn lock_campaign(c: &impl GenericClient, id: &str) -> Result<(), DbError> {
+    let found = c
+        .query_opt(
+            "SELECT revision FROM campaigns WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )
+        .await?;
+    if found.is_none() {
+        return Err(DbError::NoCampaign(id.to_string()));
+    }
+    Ok(())
+}
+
+/// A campaign's settings and reference rows, read in the caller's transaction.
+async fn read_campaign(c: &impl GenericClient, id: &str) -> Result<ReferenceData, DbError> {
+    let settings = c
+        .query_opt(
+            "SELECT settings::text AS settings FROM campaigns WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
+    let mut data = Assemble::new(id, settings.get("settings"))?;
+    for r in c
+        .query(
+            "SELECT kind, key, body::text AS body FROM reference_rows WHERE campaign_id = $1 ORDER BY kind, position",
+            &[&id],
+        )
+        .await?
+    {
+        data.push(r.get("kind"), r.get("key"), r.get("body"))?;
+    }
+    Ok(data.data)
+}
+
+/// Validates `data` and writes what changed (rows, call-list members, the
+/// settings, the revision bumped) in the caller's transaction, which holds
+/// the campaign's row lock.
+async fn store_campaign(c: &impl GenericClient, data: &ReferenceData) -> Result<(), DbError> {
+    let (settings, rows) = Rows::checked(data)?;
+    let id = settings.id.as_str();
+    let mut stored: HashMap<(String, String), (i32, Value)> = HashMap::new();
+    for r in c
+        .query(
+            "SELECT kind, key, position, body::text AS body FROM reference_rows WHERE campaign_id = $1",
+            &[&id],
+        )
+        .await?
+    {
+        let body = stored_body(id, r.get("body"))?;
+        stored.insert((r.get("kind"), r.get("key")), (r.get("position"), body));
+    }
+    let (changed, gone) = rows.changes(stored);
+    upsert_rows(c, id, &changed).await?;
+    let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = gone.into_iter().unzip();
+    if !gone_kinds.is_empty() {
+        c.execute(
+            "DELETE FROM reference_rows r USING unnest($2::text[], $3::text[]) AS t(kind, key)
+             WHERE r.campaign_id = $1 AND r.kind = t.kind AND r.key = t.key",
+            &[&id, &gone_kinds, &gone_keys],
+        )
+        .await?;
+    }
+    put_call_list_people(c, id, data).await?;
+    c.execute(
+        "UPDATE campaigns SET name = $2, settings = $3::text::jsonb, revision = revision + 1 WHERE id = $1",
+        &[&id, &settings.name, &json(settings).to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn upsert_rows(
     c: &impl GenericClient,
     campaign_id: &str,
@@ -463,46 +538,28 @@ impl CampaignStore for PgServerDb {
     }
 
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
-        let (c, rows) = Rows::checked(data)?;
+        // Checked before a connection is taken (and again under the lock).
+        let id = Rows::checked(data)?.0.id.clone();
         self.run(async |client| {
             let tx = client.transaction().await?;
-            // Updates of one campaign take turns (the row lock), so the
-            // revision and the rows always move together.
-            let found = tx
-                .query_opt("SELECT revision FROM campaigns WHERE id = $1 FOR UPDATE", &[&c.id])
-                .await?;
-            if found.is_none() {
-                return Err(DbError::NoCampaign(c.id.clone()));
-            }
-            let mut stored: HashMap<(String, String), (i32, Value)> = HashMap::new();
-            for r in tx
-                .query(
-                    "SELECT kind, key, position, body::text AS body FROM reference_rows WHERE campaign_id = $1",
-                    &[&c.id],
-                )
-                .await?
-            {
-                let body = stored_body(&c.id, r.get("body"))?;
-                stored.insert((r.get("kind"), r.get("key")), (r.get("position"), body));
-            }
-            let (changed, gone) = rows.changes(stored);
-            upsert_rows(&tx, &c.id, &changed).await?;
-            let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = gone.into_iter().unzip();
-            if !gone_kinds.is_empty() {
-                tx.execute(
-                    "DELETE FROM reference_rows r USING unnest($2::text[], $3::text[]) AS t(kind, key)
-                     WHERE r.campaign_id = $1 AND r.kind = t.kind AND r.key = t.key",
-                    &[&c.id, &gone_kinds, &gone_keys],
-                )
-                .await?;
-            }
-            put_call_list_people(&tx, &c.id, data).await?;
-            tx.execute(
-                "UPDATE campaigns SET name = $2, settings = $3::text::jsonb, revision = revision + 1 WHERE id = $1",
-                &[&c.id, &c.name, &json(c).to_string()],
-            )
-            .await?;
+            lock_campaign(&tx, &id).await?;
+            store_campaign(&tx, data).await?;
             tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn edit_campaign(&self, id: &str, edit: &mut CampaignEdit<'_>) -> Result<(), DbError> {
+        self.run(async |client| {
+            let tx = client.transaction().await?;
+            // The row lock first: edits of one campaign on any process
+            // take turns, each reading what the one before wrote.
+            lock_campaign(&tx, id).await?;
+            let mut data = read_campaign(&tx, id).await?;
+            if edit(&mut data)? {
+                store_campaign(&tx, &data).await?;
+                tx.commit().await?;
+            }
             Ok(())
         })
     }
@@ -516,22 +573,9 @@ impl CampaignStore for PgServerDb {
                 .read_only(true)
                 .start()
                 .await?;
-            let settings = tx
-                .query_opt("SELECT settings::text AS settings FROM campaigns WHERE id = $1", &[&id])
-                .await?
-                .ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
-            let mut data = Assemble::new(id, settings.get("settings"))?;
-            for r in tx
-                .query(
-                    "SELECT kind, key, body::text AS body FROM reference_rows WHERE campaign_id = $1 ORDER BY kind, position",
-                    &[&id],
-                )
-                .await?
-            {
-                data.push(r.get("kind"), r.get("key"), r.get("body"))?;
-            }
+            let data = read_campaign(&tx, id).await?;
             tx.commit().await?;
-            Ok(data.data)
+            Ok(data)
         })
     }
 

@@ -73,6 +73,9 @@ impl Rows {
         for a in &data.assignments {
             add("assignment", a.id.clone(), json(a));
         }
+        for u in &data.universes {
+            add("universe", u.id.clone(), json(u));
+        }
         let mut seen = HashSet::new();
         for (kind, key, _, _) in &rows {
             if !seen.insert((*kind, key.as_str())) {
@@ -153,6 +156,7 @@ impl Assemble {
             "result_code" => d.result_codes.push(parse(kind, key, body)?),
             "volunteer" => d.volunteers.push(parse(kind, key, body)?),
             "assignment" => d.assignments.push(parse(kind, key, body)?),
+            "universe" => d.universes.push(parse(kind, key, body)?),
             other => {
                 return Err(DbError::Invalid(format!(
                     "campaign {} has reference rows of an unknown kind {other:?}; run a newer walkbook-server",

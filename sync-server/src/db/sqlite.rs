@@ -16,8 +16,9 @@ use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
 use super::{
-    AccessStore, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun, InviteProblem,
-    NewClaim, ShiftReview, hash_secret, parse_role, random_secret, role_str, sqlite_import,
+    AccessStore, CampaignEdit, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun,
+    InviteProblem, NewClaim, ShiftReview, hash_secret, parse_role, random_secret, role_str,
+    sqlite_import,
 };
 use walkbook_core::import::{ImportError, ImportReport};
 
@@ -109,6 +110,65 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     })
 }
 
+/// A campaign's settings and reference rows, read in the caller's transaction.
+fn read_campaign(tx: &Connection, id: &str) -> Result<ReferenceData, DbError> {
+    let settings: Option<String> = tx
+        .query_row("SELECT settings FROM campaigns WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let settings = settings.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
+    let mut data = Assemble::new(id, &settings)?;
+    let mut st = tx.prepare_cached(
+        "SELECT kind, key, body FROM reference_rows WHERE campaign_id = ?1 ORDER BY kind, position",
+    )?;
+    let mut q = st.query([id])?;
+    while let Some(r) = q.next()? {
+        let text = |i: usize| -> rusqlite::Result<&str> {
+            r.get_ref(i)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            })
+        };
+        data.push(text(0)?, text(1)?, text(2)?)?;
+    }
+    Ok(data.data)
+}
+
+/// Validates `data` and writes what changed (rows upserted or deleted, the
+/// settings, the revision bumped) in the caller's write transaction.
+fn store_campaign(tx: &Connection, data: &ReferenceData) -> Result<(), DbError> {
+    let (c, rows) = Rows::checked(data)?;
+    let n = tx.execute(
+        "UPDATE campaigns SET settings = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
+        params![c.id, json(c).to_string(), c.name],
+    )?;
+    if n == 0 {
+        return Err(DbError::NoCampaign(c.id.clone()));
+    }
+    let mut stored: HashMap<(String, String), (i32, serde_json::Value)> = HashMap::new();
+    {
+        let mut st = tx.prepare(
+            "SELECT kind, key, position, body FROM reference_rows WHERE campaign_id = ?1",
+        )?;
+        let mut q = st.query([&c.id])?;
+        while let Some(r) = q.next()? {
+            let body: String = r.get(3)?;
+            stored.insert(
+                (r.get(0)?, r.get(1)?),
+                (r.get(2)?, stored_body(&c.id, &body)?),
+            );
+        }
+    }
+    let (changed, gone) = rows.changes(stored);
+    upsert_rows(tx, &c.id, &changed)?;
+    let mut st =
+        tx.prepare("DELETE FROM reference_rows WHERE campaign_id = ?1 AND kind = ?2 AND key = ?3")?;
+    for (kind, key) in &gone {
+        st.execute(params![c.id, kind, key])?;
+    }
+    Ok(())
+}
+
 fn upsert_rows(conn: &Connection, campaign_id: &str, rows: &[Placed<'_>]) -> Result<(), DbError> {
     let mut st = conn.prepare_cached(
         "INSERT INTO reference_rows (campaign_id, kind, key, position, body) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -145,41 +205,23 @@ impl CampaignStore for ServerDb {
     }
 
     fn update_campaign(&self, data: &ReferenceData) -> Result<(), DbError> {
-        let (c, rows) = Rows::checked(data)?;
         let mut conn = self.write();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "UPDATE campaigns SET settings = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
-            params![c.id, json(c).to_string(), c.name],
-        )?;
-        if n == 0 {
-            return Err(DbError::NoCampaign(c.id.clone()));
-        }
-        let mut stored: HashMap<(String, String), (i32, serde_json::Value)> = HashMap::new();
-        {
-            let mut st = tx.prepare(
-                "SELECT kind, key, position, body FROM reference_rows WHERE campaign_id = ?1",
-            )?;
-            let mut q = st.query([&c.id])?;
-            while let Some(r) = q.next()? {
-                let body: String = r.get(3)?;
-                stored.insert(
-                    (r.get(0)?, r.get(1)?),
-                    (r.get(2)?, stored_body(&c.id, &body)?),
-                );
-            }
-        }
-        let (changed, gone) = rows.changes(stored);
-        upsert_rows(&tx, &c.id, &changed)?;
-        {
-            let mut st = tx.prepare(
-                "DELETE FROM reference_rows WHERE campaign_id = ?1 AND kind = ?2 AND key = ?3",
-            )?;
-            for (kind, key) in &gone {
-                st.execute(params![c.id, kind, key])?;
-            }
-        }
+        store_campaign(&tx, data)?;
         tx.commit()?;
+        Ok(())
+    }
+
+    fn edit_campaign(&self, id: &str, edit: &mut CampaignEdit<'_>) -> Result<(), DbError> {
+        let mut conn = self.write();
+        // Immediate: the write lock is taken before the read, so no other
+        // edit can slip in between.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut data = read_campaign(&tx, id)?;
+        if edit(&mut data)? {
+            store_campaign(&tx, &data)?;
+            tx.commit()?;
+        }
         Ok(())
     }
 
@@ -187,33 +229,9 @@ impl CampaignStore for ServerDb {
         let mut conn = self.read();
         // One snapshot for the settings and the rows.
         let tx = conn.transaction()?;
-        let settings: Option<String> = tx
-            .query_row("SELECT settings FROM campaigns WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let settings = settings.ok_or_else(|| DbError::NoCampaign(id.to_string()))?;
-        let mut data = Assemble::new(id, &settings)?;
-        {
-            let mut st = tx.prepare_cached(
-                "SELECT kind, key, body FROM reference_rows WHERE campaign_id = ?1 ORDER BY kind, position",
-            )?;
-            let mut q = st.query([id])?;
-            while let Some(r) = q.next()? {
-                let text = |i: usize| -> rusqlite::Result<&str> {
-                    r.get_ref(i)?.as_str().map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            i,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    })
-                };
-                data.push(text(0)?, text(1)?, text(2)?)?;
-            }
-        }
+        let data = read_campaign(&tx, id)?;
         tx.commit()?;
-        Ok(data.data)
+        Ok(data)
     }
 
     fn delete_campaign(&self, id: &str) -> Result<(), DbError> {

@@ -332,6 +332,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/packets/{assignment_id}", get(routes::packet))
         .route("/v1/sync", post(routes::sync))
         .route("/v1/training", get(routes::training))
+        .route("/v1/turfs/near", post(routes::turf_near))
+        .route(
+            "/v1/turfs/near/{assignment_id}/release",
+            post(routes::turf_release),
+        )
         .route("/v1/claims", post(routes::claim))
         .route("/v1/claims/{claim_id}/release", post(routes::release))
         .merge(crate::dashboard::router())

@@ -551,3 +551,117 @@ fn training_packet(
     })
     .map_err(|e| no_training(format!("the training packet cannot be built: {e}")))
 }
+
+/// Turf near me: checks out the nearest free doors of a universe as a turf
+/// of this volunteer's own (`crate::universes::check_out`).
+pub async fn turf_near(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<TurfNearResponse>, ApiError> {
+    let body = body_or_error(body, state.max_body_bytes)?;
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
+        let req: TurfNearRequest = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "turf near me needs request_id, lat, lon and doors: {e}"
+            ))
+        })?;
+        let id_ok = (8..=64).contains(&req.request_id.len())
+            && req
+                .request_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !id_ok {
+            return Err(ApiError::bad_request(
+                "request_id must be 8 to 64 letters, digits or '-' (a UUID made once per request)",
+            ));
+        }
+        let view = state
+            .campaign_data(&device.campaign_id)
+            .map_err(ApiError::fault)?;
+        let universe = crate::universes::pick_universe(&view.data, req.universe_id.as_deref())
+            .map_err(check_out_error)?
+            .id
+            .clone();
+        let days = req
+            .days
+            .map(i64::from)
+            .unwrap_or(crate::universes::DEFAULT_DAYS);
+        let now = Utc::now();
+        let made = crate::universes::check_out(
+            state.as_ref(),
+            &device.campaign_id,
+            &walkbook_core::turfnear::CheckOutRequest {
+                universe_id: &universe,
+                volunteer_id: &device.volunteer_id,
+                lat: req.lat,
+                lon: req.lon,
+                doors: req.doors as usize,
+                days,
+                now,
+                checkout_id: &req.request_id.to_ascii_lowercase(),
+            },
+        )
+        .map_err(admin_error)?;
+        let c = made.check_out;
+        tracing::info!(device = %device.device_id, volunteer = %device.volunteer_id, turf = %c.turf.id, doors = c.turf.household_ids.len(), "checked out a turf near me");
+        Ok(Json(TurfNearResponse {
+            doors: c.turf.household_ids.len() as u32,
+            farthest_m: c.farthest_m,
+            assignment: AssignmentInfo {
+                doc_id: c.assignment.unit_doc_id(),
+                assignment: c.assignment,
+                packet_version: made.packet_version,
+            },
+        }))
+    })
+    .await
+}
+
+/// Ends a turf-near-me check-out; its un-knocked doors go back at once.
+pub async fn turf_release(
+    State(state): State<Arc<AppState>>,
+    Path(assignment_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<TurfReleaseResponse>, ApiError> {
+    blocking(move || {
+        let device = authenticate(&state, &headers)?;
+        not_trainee(&device)?;
+        let returned = crate::universes::release(
+            state.as_ref(),
+            &device.campaign_id,
+            &assignment_id,
+            &device.volunteer_id,
+            Utc::now(),
+        )
+        .map_err(admin_error)?;
+        tracing::info!(device = %device.device_id, assignment = %assignment_id, returned, "released a turf near me");
+        Ok(Json(TurfReleaseResponse {
+            returned: returned as u32,
+        }))
+    })
+    .await
+}
+
+fn check_out_error(e: walkbook_core::turfnear::CheckOutError) -> ApiError {
+    use walkbook_core::turfnear::CheckOutError as E;
+    let message = e.to_string();
+    match e {
+        E::Invalid(_) => ApiError::bad_request(message),
+        E::NoUniverse(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+        E::NoDoorsLeft(_) => ApiError::new(StatusCode::CONFLICT, ERROR_NO_DOORS_LEFT, message),
+        E::NotYours(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+    }
+}
+
+fn admin_error(e: crate::admin::AdminError) -> ApiError {
+    use crate::admin::AdminError;
+    use crate::db::DbError;
+    match e {
+        AdminError::Db(DbError::CheckOut(e)) => check_out_error(e),
+        AdminError::Db(DbError::Invalid(m)) | AdminError::Invalid(m) => ApiError::bad_request(m),
+        other => ApiError::fault(other),
+    }
+}
