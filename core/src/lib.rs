@@ -19,6 +19,8 @@ pub mod generate;
 #[cfg(feature = "organizer")]
 pub mod import;
 #[cfg(feature = "organizer")]
+pub mod newpeople;
+#[cfg(feature = "organizer")]
 pub mod scriptfile;
 #[cfg(feature = "organizer")]
 pub mod turfcut;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod db;
 pub mod http;
+pub mod people;
 pub mod process;
 pub mod progress;
 pub mod universes;

@@ -154,6 +154,19 @@ impl Walkbook {
             lon: input.lon,
             accuracy_m: input.accuracy_m,
             id: input.attempt_id,
+            new_person: input.new_person.map(|n| walkbook_core::results::NewPerson {
+                first_name: n.first_name,
+                last_name: n.last_name,
+                birth_year: n.birth_year,
+                language: n.language,
+                reason: match n.reason {
+                    NewPersonReason::MovedIn => walkbook_core::results::NewPersonReason::MovedIn,
+                    NewPersonReason::AnotherResident => {
+                        walkbook_core::results::NewPersonReason::AnotherResident
+                    }
+                    NewPersonReason::WalkUp => walkbook_core::results::NewPersonReason::WalkUp,
+                },
+            }),
             ..Default::default()
         };
         let saved = {

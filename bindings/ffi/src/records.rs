@@ -254,6 +254,30 @@ pub struct AttemptInput {
     /// (a double tap, a retry) records once and returns the first save.
     #[uniffi(default = None)]
     pub attempt_id: Option<String>,
+    /// Someone met at this door who is not on the list: set `household_id`,
+    /// leave `person_id` empty; the answers are theirs. Syncs as a proposal
+    /// the organizer accepts, merges or rejects.
+    #[uniffi(default = None)]
+    pub new_person: Option<NewPersonInput>,
+}
+
+/// A person not on the list, as the canvasser types them.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewPersonInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_year: Option<u16>,
+    /// A language tag: "en", "es".
+    pub language: String,
+    pub reason: NewPersonReason,
+}
+
+/// Why they are not on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum NewPersonReason {
+    MovedIn,
+    AnotherResident,
+    WalkUp,
 }
 
 /// An attempt as saved: durable on the phone when this is returned.

@@ -28,6 +28,12 @@ pub trait ExportSource {
     fn person(&self, id: &str) -> Option<Person>;
     fn household(&self, id: &str) -> Option<Household>;
     fn people_at(&self, household_id: &str) -> Result<Vec<Person>, StoreError>;
+    /// Whose record the answers of a person met at a door (an attempt with
+    /// `new_person`) go to: the accepted new person or the listed person it
+    /// was merged into; `None` while undecided or rejected (left out).
+    fn new_person_record(&self, _attempt_id: &str) -> Option<String> {
+        None
+    }
 }
 
 impl ExportSource for DeviceStore {
@@ -67,6 +73,7 @@ pub struct CampaignResults<'a> {
     people: HashMap<&'a str, &'a Person>,
     households: HashMap<&'a str, &'a Household>,
     residents: HashMap<&'a str, Vec<&'a Person>>,
+    decided: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> CampaignResults<'a> {
@@ -85,6 +92,11 @@ impl<'a> CampaignResults<'a> {
             people: data.people.iter().map(|p| (p.id.as_str(), p)).collect(),
             households: data.households.iter().map(|h| (h.id.as_str(), h)).collect(),
             residents,
+            decided: data
+                .new_people
+                .iter()
+                .filter_map(|d| Some((d.attempt_id.as_str(), d.person_id.as_deref()?)))
+                .collect(),
         }
     }
 }
@@ -121,6 +133,10 @@ impl ExportSource for CampaignResults<'_> {
             .collect();
         people.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(people)
+    }
+
+    fn new_person_record(&self, attempt_id: &str) -> Option<String> {
+        self.decided.get(attempt_id).map(|p| p.to_string())
     }
 }
 
@@ -217,6 +233,10 @@ pub fn export_results_as<W: Write>(
         for a in live_attempts(attempts) {
             let people: Vec<String> = if let Some(p) = &a.person_id {
                 vec![p.clone()]
+            } else if a.new_person.is_some() {
+                // Someone met at the door: their record once an organizer
+                // decided, never the listed residents.
+                store.new_person_record(&a.id).into_iter().collect()
             } else {
                 store
                     .people_at(&a.household_id)?
@@ -282,6 +302,93 @@ pub fn export_results_as<W: Write>(
                 }
             }
         }
+    }
+    w.flush().map_err(csv::Error::from)?;
+    Ok(rows)
+}
+
+/// Columns of the new-records file (`export_new_records`).
+pub const NEW_RECORDS_HEADER: [&str; 14] = [
+    "person_id",
+    "first_name",
+    "last_name",
+    "birth_year",
+    "language",
+    "address",
+    "city",
+    "postal_code",
+    "household_id",
+    "reason",
+    "date",
+    "canvasser",
+    "attempt_id",
+    "accepted_by",
+];
+
+/// The people organizers accepted from doors, as new records for the voter
+/// file (their answers are in the results export under the same id): one
+/// row per accepted person, formula-safe. Returns the rows written.
+pub fn export_new_records<W: Write>(
+    data: &ReferenceData,
+    units: &[(String, Vec<Attempt>)],
+    out: W,
+) -> Result<usize, ExportError> {
+    let tz: chrono_tz::Tz = data
+        .campaign
+        .as_ref()
+        .and_then(|c| c.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let attempts: HashMap<&str, &Attempt> = units
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .map(|a| (a.id.as_str(), a))
+        .collect();
+    let people: HashMap<&str, &Person> = data.people.iter().map(|p| (p.id.as_str(), p)).collect();
+    let households: HashMap<&str, &Household> =
+        data.households.iter().map(|h| (h.id.as_str(), h)).collect();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(NEW_RECORDS_HEADER)?;
+    let mut rows = 0;
+    for d in &data.new_people {
+        if d.outcome != crate::model::NewPersonOutcome::Accepted {
+            continue;
+        }
+        let (Some(person), Some(a)) = (
+            d.person_id.as_deref().and_then(|p| people.get(p)),
+            attempts.get(d.attempt_id.as_str()),
+        ) else {
+            continue;
+        };
+        let home = households.get(person.household_id.as_str());
+        let date = DateTime::<Utc>::from_timestamp_millis(a.at_ms)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let born = person.birth_year.map(|y| y.to_string()).unwrap_or_default();
+        let reason = a
+            .new_person
+            .as_ref()
+            .map(|n| n.reason.as_str())
+            .unwrap_or("");
+        safe_row(
+            &mut w,
+            &[
+                &person.id,
+                &person.first_name,
+                &person.last_name,
+                &born,
+                &person.language,
+                &home.map(|h| h.address_line()).unwrap_or_default(),
+                home.map(|h| h.city.as_str()).unwrap_or(""),
+                home.map(|h| h.postal_code.as_str()).unwrap_or(""),
+                &person.household_id,
+                reason,
+                &date,
+                &a.volunteer_id,
+                &a.id,
+                &d.by,
+            ],
+        )?;
+        rows += 1;
     }
     w.flush().map_err(csv::Error::from)?;
     Ok(rows)

@@ -123,5 +123,6 @@ pub fn generate_campaign(opts: &GenerateOptions) -> ReferenceData {
         volunteers,
         assignments,
         universes: Vec::new(),
+        new_people: Vec::new(),
     }
 }

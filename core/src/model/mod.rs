@@ -13,7 +13,8 @@ pub use campaign::{
 };
 pub use phone::{Phone, PhoneKind, PhoneNumberError, normalize_phone};
 pub use reference::{
-    CallList, Channel, Household, Person, ReferenceData, ResultCode, ResultEffect, Turf, Universe,
+    CallList, Channel, Household, NewPersonDecision, NewPersonOutcome, Person, ReferenceData,
+    ResultCode, ResultEffect, Turf, Universe,
 };
 pub use script::{
     AnswerOption, Branch, Question, QuestionKind, QuestionTranslation, Script, ScriptKind,

@@ -220,4 +220,42 @@ pub struct ReferenceData {
     pub assignments: Vec<Assignment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub universes: Vec<Universe>,
+    /// Organizers' decisions on people met at doors who were not on the
+    /// list (attempts with `new_person`). Never in packets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_people: Vec<NewPersonDecision>,
+}
+
+/// What an organizer decided about a person proposed from a door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPersonDecision {
+    /// The attempt that proposed the person.
+    pub attempt_id: String,
+    pub outcome: NewPersonOutcome,
+    /// Accepted: the new person's id; merged: the listed person's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
+    /// The organizer who decided, and when.
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewPersonOutcome {
+    /// A new person record, living at the door where they were met.
+    Accepted,
+    /// The same person as one already listed.
+    Merged,
+    Rejected,
+}
+
+impl NewPersonOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewPersonOutcome::Accepted => "accepted",
+            NewPersonOutcome::Merged => "merged",
+            NewPersonOutcome::Rejected => "rejected",
+        }
+    }
 }

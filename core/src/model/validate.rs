@@ -322,6 +322,24 @@ pub fn validate_reference_data(data: &ReferenceData) -> Result<(), ReferenceErro
         }
         universes.insert(u.id.as_str(), doors);
     }
+    check_unique(
+        "decision on new person of attempt",
+        data.new_people.iter().map(|d| d.attempt_id.as_str()),
+    )?;
+    for d in &data.new_people {
+        let record = format!("decision on the new person of attempt {}", d.attempt_id);
+        match (d.outcome, &d.person_id) {
+            (super::NewPersonOutcome::Rejected, None) => {}
+            (super::NewPersonOutcome::Rejected, Some(_)) => {
+                return fail(record, "a rejection names no person");
+            }
+            (_, None) => return fail(record, "names no person"),
+            (_, Some(p)) if !people.contains(p.as_str()) => {
+                return fail(record, format!("names person {p}, who is not in the data"));
+            }
+            _ => {}
+        }
+    }
     for t in &data.turfs {
         let Some(u) = &t.universe else { continue };
         let Some(doors) = universes.get(u.as_str()) else {

@@ -45,6 +45,58 @@ pub struct Attempt {
     pub accuracy_m: Option<f64>,
     pub script_id: String,
     pub script_version: u32,
+    /// Someone met at this door who is not on the list: a proposal for the
+    /// organizer (accept as a new person, merge into a listed one, or
+    /// reject). Such an attempt has no `person_id`; its answers are that
+    /// person's. Packed attempts only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_person: Option<NewPerson>,
+}
+
+/// A person met at a door who is not on the list. Only what an organizer
+/// needs to decide and the voter file needs as a new record: no phone
+/// number or email (results documents never carry contact details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<u16>,
+    /// BCP 47 language tag ("en", "es").
+    pub language: String,
+    pub reason: NewPersonReason,
+}
+
+/// Why someone not on the list was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewPersonReason {
+    /// Moved in since the voter file was cut.
+    MovedIn,
+    /// Lives here, was never on the list.
+    AnotherResident,
+    /// A supporter who came up to the canvasser.
+    WalkUp,
+}
+
+impl NewPersonReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewPersonReason::MovedIn => "moved_in",
+            NewPersonReason::AnotherResident => "another_resident",
+            NewPersonReason::WalkUp => "walk_up",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "moved_in" => Some(NewPersonReason::MovedIn),
+            "another_resident" => Some(NewPersonReason::AnotherResident),
+            "walk_up" => Some(NewPersonReason::WalkUp),
+            _ => None,
+        }
+    }
 }
 
 /// What a volunteer submits; the store fills in id, device, effect and time.
@@ -73,4 +125,7 @@ pub struct NewAttempt {
     pub accuracy_m: Option<f64>,
     /// Defaults to the newest installed version of the assignment's script.
     pub script_version: Option<u32>,
+    /// Someone not on the list (set `household_id`, no `person_id`); the
+    /// answers are theirs.
+    pub new_person: Option<NewPerson>,
 }

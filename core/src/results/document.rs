@@ -125,6 +125,8 @@ struct PackedAttempt {
     script_id: String,
     #[serde(default)]
     script_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    new_person: Option<super::NewPerson>,
 }
 
 impl PackedAttempt {
@@ -151,6 +153,7 @@ impl PackedAttempt {
             accuracy_m: a.accuracy_m,
             script_id: a.script_id,
             script_version: a.script_version,
+            new_person: a.new_person,
         }
     }
 
@@ -177,6 +180,7 @@ impl PackedAttempt {
             accuracy_m: self.accuracy_m,
             script_id: self.script_id,
             script_version: self.script_version,
+            new_person: self.new_person,
         }
     }
 }
@@ -222,6 +226,7 @@ fn packed_problem(text: &str) -> Option<String> {
                 v.as_u64().is_some_and(|n| u32::try_from(n).is_ok()) || v.is_null()
             }
             "lat" | "lon" | "accuracy_m" => v.is_number() || v.is_null(),
+            "new_person" => v.is_object() || v.is_null(),
             _ => {
                 return Some(format!(
                     "{key:?} is not a field of an attempt (see docs/protocol.md)"
@@ -487,6 +492,8 @@ fn read_attempt(doc: &Automerge, id: String, obj: &ObjId) -> Result<Attempt, Doc
         script_id: f.str("script_id")?,
         script_version: f.opt_u32("script_version")?.unwrap_or(0),
         id,
+        // Map-form attempts cannot carry a new person (packed only).
+        new_person: None,
     })
 }
 

@@ -16,7 +16,7 @@ mod status;
 pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
 #[cfg(feature = "organizer")]
 pub use admit::{Reviewed, admit_reviewed};
-pub use attempt::{Attempt, NewAttempt};
+pub use attempt::{Attempt, NewAttempt, NewPerson, NewPersonReason};
 pub use document::{
     DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
     read_attempts_by_id, split_changes, unpack_attempt,

@@ -108,7 +108,7 @@ impl DeviceStore {
             AssignmentKind::Turf => Channel::Door,
             AssignmentKind::CallList => Channel::Phone,
         };
-        if new.result.is_none() && new.answers.is_empty() {
+        if new.result.is_none() && new.answers.is_empty() && new.new_person.is_none() {
             return invalid(
                 "an attempt needs a result code (such as not home) or at least one answer",
             );
@@ -149,7 +149,7 @@ impl DeviceStore {
                 if !on_turf {
                     return invalid(format!("household {h} is not on turf {}", a.unit_id));
                 }
-                if !new.answers.is_empty() {
+                if !new.answers.is_empty() && new.new_person.is_none() {
                     return invalid("answers belong to a person; choose who answered");
                 }
                 h.clone()
@@ -215,7 +215,11 @@ impl DeviceStore {
                 }
             }
         }
-        if new.result.is_none() && responses.is_empty() && text_answers.is_empty() {
+        if new.result.is_none()
+            && responses.is_empty()
+            && text_answers.is_empty()
+            && new.new_person.is_none()
+        {
             return invalid("every answer was empty; record a result code or at least one answer");
         }
 
@@ -262,6 +266,7 @@ impl DeviceStore {
             accuracy_m: new.accuracy_m,
             script_id: script.id.clone(),
             script_version: script.version,
+            new_person: new.new_person,
         };
         // The same rules the server applies to every attempt it receives.
         let author = Author {

@@ -180,6 +180,7 @@ fn review_attempt(
         accuracy_m: None,
         script_id: target.script_id.clone(),
         script_version: target.script_version,
+        new_person: None,
     }
 }
 
@@ -211,6 +212,7 @@ mod tests {
             accuracy_m: None,
             script_id: "s".into(),
             script_version: 1,
+            new_person: None,
         }
     }
 

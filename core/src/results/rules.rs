@@ -148,6 +148,35 @@ pub fn check_attempt(
         );
     }
 
+    // Someone not on the list: who they are is checked here; their answers
+    // with everyone's below.
+    if let Some(np) = &a.new_person {
+        if a.channel != Channel::Door {
+            return fail(
+                "new_person",
+                "new_person_at_door",
+                "people not on the list are met at doors; record them on a turf".into(),
+            );
+        }
+        if a.person_id.is_some() {
+            return fail(
+                "person_id",
+                "new_person_not_listed",
+                "a new person is not on the list yet: leave person_id empty".into(),
+            );
+        }
+        if a.result.is_some() || a.effect.is_some() {
+            return fail(
+                "result",
+                "new_person_answers",
+                "a new person is recorded with their answers (or none), not a result code".into(),
+            );
+        }
+        if let Err(problem) = check_new_person(np, now_ms) {
+            return fail("new_person", "new_person_fields", problem);
+        }
+    }
+
     // Who: the person (or, at a door, the household) is on this unit.
     match &a.person_id {
         Some(p) => match unit.household_of(p) {
@@ -189,7 +218,7 @@ pub fn check_attempt(
                     ),
                 );
             }
-            if !a.responses.is_empty() || !a.text_answers.is_empty() {
+            if a.new_person.is_none() && (!a.responses.is_empty() || !a.text_answers.is_empty()) {
                 return fail(
                     "responses",
                     "answers_need_person",
@@ -202,6 +231,7 @@ pub fn check_attempt(
     // What: a result code of this channel with its campaign effect, or answers.
     let answered = !a.responses.is_empty() || !a.text_answers.is_empty();
     match (&a.result, answered) {
+        (None, false) if a.new_person.is_some() => {}
         (None, false) => {
             return fail(
                 "result",
@@ -498,4 +528,51 @@ pub struct UnitData {
     pub result_effects: BTreeMap<String, ResultEffect>,
     /// (script id, version) -> script.
     pub scripts: BTreeMap<(String, u32), Script>,
+}
+
+/// Longest name part of a new person.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// The fields of a person met at a door: names present and printable, a
+/// plausible birth year, a language tag. The problem, for a person to fix.
+pub fn check_new_person(np: &crate::results::NewPerson, now_ms: i64) -> Result<(), String> {
+    for (field, value) in [("first name", &np.first_name), ("last name", &np.last_name)] {
+        let v = value.trim();
+        if v.is_empty() {
+            return Err(format!("the {field} is empty; ask how to spell it"));
+        }
+        if v.chars().count() > MAX_NAME_CHARS {
+            return Err(format!(
+                "the {field} is longer than {MAX_NAME_CHARS} characters"
+            ));
+        }
+        if v.chars().any(char::is_control) || v != value {
+            return Err(format!(
+                "the {field} has control characters or surrounding spaces; type it as written"
+            ));
+        }
+    }
+    if let Some(y) = np.birth_year {
+        let this_year = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now_ms)
+            .map(|t| chrono::Datelike::year(&t))
+            .unwrap_or(2100);
+        if i32::from(y) < 1900 || i32::from(y) > this_year - 16 {
+            return Err(format!(
+                "birth year {y} is not plausible for someone met at a door (1900 to {})",
+                this_year - 16
+            ));
+        }
+    }
+    let tag_ok = (2..=12).contains(&np.language.len())
+        && np
+            .language
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !tag_ok {
+        return Err(format!(
+            "language {:?} is not a language tag such as en or es",
+            np.language
+        ));
+    }
+    Ok(())
 }

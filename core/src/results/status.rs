@@ -283,10 +283,12 @@ pub fn derive_household(attempts: &[&Attempt]) -> HouseholdSummary {
         .copied()
         .filter(|a| a.channel == Channel::Door)
         .collect();
+    // Meeting someone not on the list says nothing about who is: such an
+    // attempt is a knock, not a household-level result.
     let household_level: Vec<&Attempt> = live
         .iter()
         .copied()
-        .filter(|a| a.person_id.is_none())
+        .filter(|a| a.person_id.is_none() && a.new_person.is_none())
         .collect();
     HouseholdSummary {
         lit_drops: door

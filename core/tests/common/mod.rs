@@ -241,6 +241,7 @@ pub fn campaign() -> ReferenceData {
             },
         ],
         universes: Vec::new(),
+        new_people: Vec::new(),
     }
 }
 

@@ -195,8 +195,36 @@ pub enum AdminCommand {
         #[arg(long, conflicts_with = "osdi")]
         full: bool,
         /// Write OSDI-shaped JSON (people, canvasses, answers) instead of CSV.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "new_people")]
         osdi: bool,
+        /// Write the people accepted from doors as new voter-file records
+        /// (their answers are in the results export under the same ids).
+        #[arg(long, conflicts_with = "full")]
+        new_people: bool,
+    },
+    /// People met at doors who are not on the list, newest first, with the
+    /// decision on each.
+    NewPeople {
+        #[arg(long)]
+        campaign: String,
+    },
+    /// Decide on a person met at a door: accept them as a new person, merge
+    /// them into a listed person, or reject them. Final.
+    DecideNewPerson {
+        #[arg(long)]
+        campaign: String,
+        /// The attempt that recorded them (from `admin new-people`).
+        #[arg(long)]
+        attempt: String,
+        #[arg(long, conflicts_with_all = ["merge_into", "reject"])]
+        accept: bool,
+        #[arg(long, conflicts_with = "reject")]
+        merge_into: Option<String>,
+        #[arg(long)]
+        reject: bool,
+        /// Who decides, for the record.
+        #[arg(long, default_value = "admin")]
+        by: String,
     },
 }
 
@@ -447,6 +475,7 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             out,
             full,
             osdi,
+            new_people,
         } => {
             let data = home.db.campaign(campaign).map_err(ops::AdminError::from)?;
             let units = home
@@ -457,6 +486,16 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
                 path: out.clone(),
                 source,
             })?;
+            if *new_people {
+                let rows = walkbook_core::export::export_new_records(
+                    &data,
+                    &units,
+                    std::io::BufWriter::new(file),
+                )
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+                println!("wrote {rows} new records to {}", out.display());
+                return Ok(());
+            }
             let mut store = walkbook_core::export::CampaignResults::new(&data, units);
             if *osdi {
                 let progress = super::progress::Stderr::bytes("exporting", None);
@@ -494,6 +533,63 @@ pub fn run(args: &AdminArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Usage(e.to_string()))?;
             progress.finish();
             println!("wrote {rows} rows to {}", out.display());
+        }
+        AdminCommand::NewPeople { campaign } => {
+            let proposals = walkbook_server::people::proposals(&home, campaign)?;
+            if proposals.is_empty() {
+                println!("nobody met at a door is waiting or decided");
+            }
+            for p in proposals {
+                let a = &p.attempt;
+                let np = a.new_person.as_ref().expect("proposals have a new person");
+                let decision = p
+                    .decision
+                    .map(|d| {
+                        format!(
+                            "{} by {}{}",
+                            d.outcome.as_str(),
+                            d.by,
+                            d.person_id.map(|p| format!(" ({p})")).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "waiting".into());
+                println!(
+                    "{}  {} {}  at {}  ({}, by {})  {}",
+                    a.id,
+                    np.first_name,
+                    np.last_name,
+                    a.household_id,
+                    np.reason.as_str(),
+                    a.volunteer_id,
+                    decision
+                );
+            }
+        }
+        AdminCommand::DecideNewPerson {
+            campaign,
+            attempt,
+            accept,
+            merge_into,
+            reject,
+            by,
+        } => {
+            use walkbook_core::newpeople::Decision;
+            let decision = match (accept, merge_into, reject) {
+                (true, None, false) => Decision::Accept,
+                (false, Some(p), false) => Decision::Merge {
+                    person_id: p.clone(),
+                },
+                (false, None, true) => Decision::Reject,
+                _ => {
+                    return Err(CliError::Usage(
+                        "say one of --accept, --merge-into PERSON or --reject".into(),
+                    ));
+                }
+            };
+            match walkbook_server::people::decide(&home, campaign, attempt, &decision, by)? {
+                Some(person) => println!("attempt {attempt}: the answers now belong to {person}"),
+                None => println!("attempt {attempt}: rejected"),
+            }
         }
         AdminCommand::Unassign {
             campaign,

@@ -358,6 +358,7 @@ mod tests {
             accuracy_m: None,
             script_id: "canvass".into(),
             script_version: 1,
+            new_person: None,
         }
     }
 

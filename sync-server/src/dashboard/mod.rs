@@ -67,6 +67,12 @@ pub fn router() -> Router<Arc<AppState>> {
             get(pages::shift_page).post(pages::review_shift),
         )
         .route("/dashboard/conflicts", get(pages::conflicts))
+        .route("/dashboard/people", get(pages::new_people))
+        .route(
+            "/dashboard/people/{attempt_id}",
+            axum::routing::post(pages::decide_new_person),
+        )
+        .route("/dashboard/new-people.csv", get(pages::new_records))
         .route("/dashboard/metrics", get(pages::metrics))
         .route("/dashboard/metrics.csv", get(pages::metrics_csv))
         .route("/dashboard/export.csv", get(pages::export))

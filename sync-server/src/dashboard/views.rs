@@ -121,6 +121,33 @@ pub struct VolunteersPage {
     pub rows: Vec<VolunteerRow>,
 }
 
+/// One person met at a door, for the new-people page.
+pub struct NewPersonRow {
+    pub attempt_id: String,
+    pub when: String,
+    pub door: String,
+    pub name: String,
+    pub born: String,
+    pub language: String,
+    pub reason: String,
+    pub canvasser: String,
+    pub answers: String,
+    /// "accepted by …", … once decided.
+    pub decision: Option<String>,
+    /// Listed residents of that door, to merge into: (id, name).
+    pub residents: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "new_people.html")]
+pub struct NewPeoplePage {
+    pub title: String,
+    pub csrf: String,
+    pub done: Option<String>,
+    pub waiting: Vec<NewPersonRow>,
+    pub decided: Vec<NewPersonRow>,
+}
+
 pub struct ShiftRow {
     pub id: String,
     pub time: String,

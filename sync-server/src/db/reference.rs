@@ -76,6 +76,9 @@ impl Rows {
         for u in &data.universes {
             add("universe", u.id.clone(), json(u));
         }
+        for d in &data.new_people {
+            add("new_person", d.attempt_id.clone(), json(d));
+        }
         let mut seen = HashSet::new();
         for (kind, key, _, _) in &rows {
             if !seen.insert((*kind, key.as_str())) {
@@ -157,6 +160,7 @@ impl Assemble {
             "volunteer" => d.volunteers.push(parse(kind, key, body)?),
             "assignment" => d.assignments.push(parse(kind, key, body)?),
             "universe" => d.universes.push(parse(kind, key, body)?),
+            "new_person" => d.new_people.push(parse(kind, key, body)?),
             other => {
                 return Err(DbError::Invalid(format!(
                     "campaign {} has reference rows of an unknown kind {other:?}; run a newer walkbook-server",

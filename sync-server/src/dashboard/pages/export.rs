@@ -36,6 +36,8 @@ pub async fn export_full(
 enum Kind {
     Csv(ExportShape, &'static str),
     Osdi,
+    /// People accepted from doors, as new voter-file records.
+    NewRecords,
     Metrics,
 }
 
@@ -54,6 +56,15 @@ async fn export_as(
     suffix: &'static str,
 ) -> Result<Response, DashboardError> {
     download(state, org, Kind::Csv(shape, suffix)).await
+}
+
+/// The people organizers accepted from doors, as new records
+/// (`walkbook_core::export::export_new_records`).
+pub async fn new_records(
+    State(state): State<Arc<AppState>>,
+    org: Organizer,
+) -> Result<Response, DashboardError> {
+    download(state, org, Kind::NewRecords).await
 }
 
 /// The OSDI-shaped JSON export (people, canvasses, answers) for other tools.
@@ -84,12 +95,18 @@ async fn download(
         }
         let view = campaign_view(&state, &campaign)?;
         let units = with_results(&state, |r| r.unit_attempts(&campaign))?;
+        if let Kind::NewRecords = kind {
+            let mut out = Vec::new();
+            walkbook_core::export::export_new_records(&view.data, &units, &mut out)
+                .map_err(DashboardError::internal)?;
+            return Ok(out);
+        }
         let mut source = CampaignResults::new(&view.data, units);
         let mut out = Vec::new();
         match kind {
             Kind::Csv(shape, _) => export_results_as(&mut source, &mut out, shape).map(|_| ()),
             Kind::Osdi => walkbook_core::export::export_osdi(&mut source, &mut out).map(|_| ()),
-            Kind::Metrics => unreachable!("answered above"),
+            Kind::Metrics | Kind::NewRecords => unreachable!("answered above"),
         }
         .map_err(DashboardError::internal)?;
         Ok(out)
@@ -99,6 +116,7 @@ async fn download(
         Kind::Csv(_, suffix) => ("text/csv; charset=utf-8", format!("{file}-{suffix}.csv")),
         Kind::Osdi => ("application/hal+json", format!("{file}-osdi.json")),
         Kind::Metrics => ("text/csv; charset=utf-8", format!("{file}-metrics.csv")),
+        Kind::NewRecords => ("text/csv; charset=utf-8", format!("{file}-new-people.csv")),
     };
     Ok((
         StatusCode::OK,

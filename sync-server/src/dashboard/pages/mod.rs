@@ -7,15 +7,17 @@ mod login;
 mod map;
 mod metrics;
 mod overview;
+mod people;
 mod volunteers;
 
 pub use conflicts::conflicts;
-pub use export::{export, export_full, export_osdi, metrics_csv};
+pub use export::{export, export_full, export_osdi, metrics_csv, new_records};
 pub use invites::{create_invite, invite_form};
 pub use login::{app_css, app_js, login, login_form, logout, logout_form, signin_link};
 pub use map::{campaign_map, leaflet_css, leaflet_js, map_js, map_json, turf};
 pub use metrics::metrics;
 pub use overview::{Overview, overview, overview_json};
+pub use people::{decide_new_person, new_people};
 pub use volunteers::{review_shift, shift_page, volunteers};
 
 use std::sync::Arc;
