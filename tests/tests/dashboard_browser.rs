@@ -390,6 +390,52 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
     assert_eq!(review("undo", "my mistake").await, "1 results restored.");
     assert_eq!(conflicts_now().await, "1 conflicts");
 
+    // Someone met at a door who is not on the list, accepted with a click.
+    let assignment = a
+        .store()
+        .assignments()
+        .unwrap()
+        .into_iter()
+        .find(|x| x.assignment.unit_id == turf.id)
+        .unwrap()
+        .assignment;
+    let met = a
+        .store()
+        .record_attempt(
+            &assignment.id,
+            walkbook_core::results::NewAttempt {
+                household_id: Some(turf.household_ids[0].clone()),
+                new_person: Some(walkbook_core::results::NewPerson {
+                    first_name: "Rosa".into(),
+                    last_name: "Quintero".into(),
+                    birth_year: None,
+                    language: "es".into(),
+                    reason: walkbook_core::results::NewPersonReason::WalkUp,
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .id;
+    a.client.sync_now(|_| {}).await.unwrap();
+    browser
+        .go(&s, &format!("{}/dashboard/people", server.url))
+        .await;
+    browser.screenshot(&s, "new-people").await;
+    browser
+        .click(&s, &format!("#p-{met} button[value=accept]"))
+        .await;
+    browser
+        .wait_for(&s, "return !!document.getElementById('done')")
+        .await;
+    let decided = browser
+        .run(&s, &format!("return document.getElementById('d-{met}').textContent"))
+        .await;
+    assert!(
+        decided.as_str().unwrap().contains("accepted by organizer-1"),
+        "{decided}"
+    );
+
     browser
         .go(&s, &format!("{}/dashboard/metrics", server.url))
         .await;
