@@ -11,7 +11,9 @@ use chrono::{Duration, TimeZone, Utc};
 use tokio::net::TcpListener;
 use walkbook_core::generate::{GenerateOptions, SplitMix64, generate_campaign};
 use walkbook_core::model::{AssignmentKind, TurfMode};
-use walkbook_core::results::{NewAttempt, pick_next_call, pick_next_door};
+use walkbook_core::results::{
+    NewAttempt, NewPerson, NewPersonReason, pick_next_call, pick_next_door,
+};
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{Role, SyncClient, SyncError};
 
@@ -712,9 +714,44 @@ fn canvass_shift(
             ..attempt
         };
         ids.push(store.record_attempt(&a.assignment.id, attempt)?.id);
+        // Now and then someone who is not on the list: a proposal waiting
+        // on the dashboard's New people page.
+        if how == Canvasser::Honest && rng.below(100) < 4 {
+            let (first, last) = NEW_FACES[rng.below(NEW_FACES.len() as u64) as usize];
+            let met = NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                new_person: Some(NewPerson {
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    birth_year: Some(1950 + rng.below(55) as u16),
+                    language: "en".into(),
+                    reason: if rng.below(2) == 0 {
+                        NewPersonReason::MovedIn
+                    } else {
+                        NewPersonReason::AnotherResident
+                    },
+                }),
+                at_ms: Some(*now + 30_000),
+                lat,
+                lon,
+                accuracy_m: lat.map(|_| 8.0),
+                ..Default::default()
+            };
+            ids.push(store.record_attempt(&a.assignment.id, met)?.id);
+        }
     }
     Ok((ids, heard))
 }
+
+/// Made-up people canvassers meet who are not on the list.
+const NEW_FACES: &[(&str, &str)] = &[
+    ("Marisol", "Arceneaux"),
+    ("Desmond", "Kowalczyk"),
+    ("Priya", "Halvorsen"),
+    ("Tobias", "Nwachukwu"),
+    ("Greta", "Villanueva"),
+    ("Omar", "Lindgren"),
+];
 
 /// Up to `doors` doors of a lit-drop `turf`, in walk order from `now`:
 /// literature left at each, one tap per door.

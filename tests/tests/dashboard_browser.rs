@@ -429,10 +429,16 @@ async fn an_organizer_walks_through_the_dashboard_in_chromium() {
         .wait_for(&s, "return !!document.getElementById('done')")
         .await;
     let decided = browser
-        .run(&s, &format!("return document.getElementById('d-{met}').textContent"))
+        .run(
+            &s,
+            &format!("return document.getElementById('d-{met}').textContent"),
+        )
         .await;
     assert!(
-        decided.as_str().unwrap().contains("accepted by organizer-1"),
+        decided
+            .as_str()
+            .unwrap()
+            .contains("accepted by organizer-1"),
         "{decided}"
     );
 
