@@ -304,6 +304,36 @@ async fn an_organizer_prints_a_one_time_invite_with_a_qr_code_that_works() {
         device.client.join(&code).await.unwrap().volunteer_id,
         volunteer
     );
+    // A training invite for a walk-in: the phone joins as a trainee, with
+    // nothing but practice mode open to it.
+    let page = http
+        .post(format!("{}/dashboard/invites", server.url))
+        .bearer_auth(&org)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("training=true&trainee=Walk-in%20Sam&hours=4")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Training invite") && page.contains("Walk-in Sam"),
+        "{page}"
+    );
+    let code = page
+        .split("id=\"code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let trainee = walkbook_e2e::TestDevice::new(&server.url);
+    let joined = trainee.client.join(&code).await.unwrap();
+    assert_eq!(joined.role, walkbook_core::sync::Role::Trainee);
+    assert!(joined.assignments.is_empty());
+    assert!(trainee.client.training_packet().await.is_ok());
     // A volunteer cannot make invites.
     let vol_token = device.store().meta("token").unwrap().unwrap();
     let refused = http

@@ -220,6 +220,8 @@ pub struct InviteFormPage {
 #[template(path = "invite.html")]
 pub struct InvitePage {
     pub title: &'static str,
+    /// A training invite: practice mode only.
+    pub training: bool,
     pub volunteer: String,
     pub hours: i64,
     pub qr_svg: String,

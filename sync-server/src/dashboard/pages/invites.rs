@@ -35,10 +35,17 @@ pub async fn invite_form(
 
 #[derive(Deserialize)]
 pub struct InviteForm {
+    #[serde(default)]
     volunteer: String,
     hours: i64,
     #[serde(default)]
     csrf: String,
+    /// A training invite for a walk-in (`trainee` names them): the phone
+    /// opens practice mode only.
+    #[serde(default)]
+    training: bool,
+    #[serde(default)]
+    trainee: String,
 }
 
 /// A printable invite: the code in large type, the join link, and a QR code
@@ -63,14 +70,19 @@ pub async fn create_invite(
         }
     };
     let campaign = org.device.campaign_id.clone();
-    let volunteer = form.volunteer.clone();
+    let (role, volunteer) = if form.training {
+        (Role::Trainee, form.trainee.trim().to_string())
+    } else {
+        (Role::Volunteer, form.volunteer.clone())
+    };
+    let shown = volunteer.clone();
     let st = state.clone();
     let code = blocking(move || {
         crate::admin::create_invite(
             st.as_ref(),
             &campaign,
             &volunteer,
-            Role::Volunteer,
+            role,
             chrono::Duration::hours(hours),
         )
         .map_err(|e| DashboardError::BadInput(e.to_string()))
@@ -86,7 +98,8 @@ pub async fn create_invite(
         .unwrap_or_default();
     render(&InvitePage {
         title: "Join walkbook",
-        volunteer: form.volunteer,
+        training: form.training,
+        volunteer: shown,
         hours,
         qr_svg,
         code,
