@@ -525,6 +525,19 @@ pub struct OrganizerBenchReport {
     pub import: Option<ImportBench>,
     pub cut: Option<CutBench>,
     pub dashboard: Option<DashboardBench>,
+    pub checkout: Option<CheckoutBench>,
+}
+
+/// Turf near me on the embedded stores: check-outs of 30 doors one after
+/// another (each a locked campaign edit plus one packet), in a campaign of
+/// `households` doors whose `universe` doors are uncut.
+#[derive(Debug, Clone)]
+pub struct CheckoutBench {
+    pub households: usize,
+    pub universe: usize,
+    pub checkouts: usize,
+    pub min: Duration,
+    pub median: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -552,6 +565,7 @@ pub struct OrganizerParts {
     pub import: bool,
     pub cut: bool,
     pub dashboard: bool,
+    pub checkout: bool,
 }
 
 /// A statewide file imported into a data directory by `walkbook-dev
@@ -739,7 +753,59 @@ pub async fn bench_organizer(
     if parts.dashboard {
         report.dashboard = Some(bench_dashboard(root).await?);
     }
+    if parts.checkout {
+        let root = root.to_path_buf();
+        report.checkout = Some(blocking(move || bench_checkout(&root))?);
+    }
     Ok(report)
+}
+
+fn bench_checkout(root: &Path) -> Result<CheckoutBench, DemoError> {
+    let mut data = generate_campaign(&GenerateOptions {
+        households: 20_000,
+        seed: 8,
+    });
+    // A fifth of the turfs left uncut: the universe.
+    let keep = data.turfs.len() * 4 / 5;
+    let uncut: std::collections::HashSet<String> = data.turfs.drain(keep..).map(|t| t.id).collect();
+    data.assignments.retain(|a| !uncut.contains(&a.unit_id));
+    let home = Deployment::embedded(DataDir::open(root.join("checkout"))?)?;
+    let campaign = admin::create_campaign(&home, &data)?;
+    let universe = walkbook_server::universes::create_universe(&home, &campaign, "u", "U", &[])?;
+    let centre = data
+        .households
+        .iter()
+        .find_map(|h| h.lat.zip(h.lon))
+        .unwrap_or_default();
+    let volunteer = data.volunteers[0].id.clone();
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let id = format!("bench-{i:04}");
+        let t = Instant::now();
+        walkbook_server::universes::check_out(
+            &home,
+            &campaign,
+            &walkbook_core::turfnear::CheckOutRequest {
+                universe_id: "u",
+                volunteer_id: &volunteer,
+                lat: centre.0,
+                lon: centre.1,
+                doors: 30,
+                days: 2,
+                now: Utc::now(),
+                checkout_id: &id,
+            },
+        )?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(CheckoutBench {
+        households: data.households.len(),
+        universe,
+        checkouts: times.len(),
+        min: times[0],
+        median: times[times.len() / 2],
+    })
 }
 
 /// The overview, activity review, metrics and map data with 50,000

@@ -185,8 +185,8 @@ pub struct OrganizerBenchArgs {
     /// tab-separated); a statewide file has 5-8 million.
     #[arg(long, default_value_t = 100_000)]
     pub voters: u64,
-    /// Run only these parts (repeatable): import, cut, dashboard.
-    #[arg(long = "part", value_parser = ["import", "cut", "dashboard"])]
+    /// Run only these parts (repeatable): import, cut, dashboard, checkout.
+    #[arg(long = "part", value_parser = ["import", "cut", "dashboard", "checkout"])]
     pub parts: Vec<String>,
 }
 
@@ -218,6 +218,7 @@ pub fn run_organizer(args: &OrganizerBenchArgs) -> Result<(), CliError> {
         import: part("import"),
         cut: part("cut"),
         dashboard: part("dashboard"),
+        checkout: part("checkout"),
     };
     let r = rt.block_on(bench_organizer(&root, args.voters, parts));
     let _ = std::fs::remove_dir_all(&root);
@@ -228,6 +229,16 @@ pub fn run_organizer(args: &OrganizerBenchArgs) -> Result<(), CliError> {
             c.households,
             c.turfs,
             c.time.as_secs_f64()
+        );
+    }
+    if let Some(c) = &r.checkout {
+        println!(
+            "turf near me: {} check-outs of 30 doors from a universe of {} in a campaign of {} households: min {:.1} ms, median {:.1} ms",
+            c.checkouts,
+            c.universe,
+            c.households,
+            c.min.as_secs_f64() * 1000.0,
+            c.median.as_secs_f64() * 1000.0
         );
     }
     if let Some(d) = &r.dashboard {
