@@ -412,7 +412,23 @@ async fn store_campaign(c: &impl GenericClient, data: &ReferenceData) -> Result<
         stored.insert((r.get("kind"), r.get("key")), (r.get("position"), body));
     }
     let (changed, gone) = rows.changes(stored);
-    upsert_rows(c, id, &changed).await?;
+    write_changes(c, settings, data, &changed, gone).await
+}
+
+/// Writes changed rows, deletes gone ones, refreshes call-list members,
+/// stores the settings and bumps the revision, in the caller's transaction.
+async fn write_changes(
+    c: &impl GenericClient,
+    settings: &walkbook_core::model::Campaign,
+    data: &ReferenceData,
+    changed: &[Placed<'_>],
+    gone: Vec<(String, String)>,
+) -> Result<(), DbError> {
+    let id = settings.id.as_str();
+    // Call-list members move only when a call list changed or went away.
+    let lists_moved = changed.iter().any(|r| r.0 == "call_list")
+        || gone.iter().any(|(kind, _)| kind == "call_list");
+    upsert_rows(c, id, changed).await?;
     let (gone_kinds, gone_keys): (Vec<String>, Vec<String>) = gone.into_iter().unzip();
     if !gone_kinds.is_empty() {
         c.execute(
@@ -422,7 +438,9 @@ async fn store_campaign(c: &impl GenericClient, data: &ReferenceData) -> Result<
         )
         .await?;
     }
-    put_call_list_people(c, id, data).await?;
+    if lists_moved {
+        put_call_list_people(c, id, data).await?;
+    }
     c.execute(
         "UPDATE campaigns SET name = $2, settings = $3::text::jsonb, revision = revision + 1 WHERE id = $1",
         &[&id, &settings.name, &json(settings).to_string()],
@@ -555,9 +573,11 @@ impl CampaignStore for PgServerDb {
             // The row lock first: edits of one campaign on any process
             // take turns, each reading what the one before wrote.
             lock_campaign(&tx, id).await?;
-            let mut data = read_campaign(&tx, id).await?;
+            let before = read_campaign(&tx, id).await?;
+            let mut data = before.clone();
             if edit(&mut data)? {
-                store_campaign(&tx, &data).await?;
+                let (c, changed, gone) = Rows::between(&before, &data)?;
+                write_changes(&tx, c, &data, &changed.all(), gone).await?;
                 tx.commit().await?;
             }
             Ok(())

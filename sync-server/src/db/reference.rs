@@ -13,6 +13,9 @@ use walkbook_core::model::{Campaign, ReferenceData, validate_reference_data};
 
 use super::DbError;
 
+/// The (kind, key) of rows an edit removed.
+pub(crate) type Gone = Vec<(String, String)>;
+
 /// A row to write: (kind, key, position, body).
 pub(crate) type Placed<'a> = (&'static str, &'a str, i32, &'a Value);
 
@@ -88,6 +91,107 @@ impl Rows {
             }
         }
         Ok(Rows(rows))
+    }
+
+    /// What an edit changed, without serialising or re-reading what it
+    /// left alone: `after` is checked as [`Rows::checked`] does, then
+    /// compared with `before` item by item (typed); the rows new, moved or
+    /// changed, and the (kind, key) of rows gone.
+    pub(crate) fn between<'a>(
+        before: &ReferenceData,
+        after: &'a ReferenceData,
+    ) -> Result<(&'a Campaign, Self, Gone), DbError> {
+        validate_reference_data(after).map_err(|e| DbError::Invalid(e.to_string()))?;
+        walkbook_core::practice::check_no_practice_units(after)
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
+        let c = after
+            .campaign
+            .as_ref()
+            .ok_or_else(|| DbError::Invalid("the campaign file has no campaign settings".into()))?;
+        let mut rows = Vec::new();
+        let mut gone = Vec::new();
+        let (b, a) = (before, after);
+        diff(
+            "household",
+            &b.households,
+            &a.households,
+            |h| h.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "person",
+            &b.people,
+            &a.people,
+            |p| p.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "turf",
+            &b.turfs,
+            &a.turfs,
+            |t| t.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "call_list",
+            &b.call_lists,
+            &a.call_lists,
+            |l| l.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "script",
+            &b.scripts,
+            &a.scripts,
+            |s| format!("{}@{}", s.id, s.version),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "result_code",
+            &b.result_codes,
+            &a.result_codes,
+            |r| format!("{}:{}", r.channel.as_str(), r.id),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "volunteer",
+            &b.volunteers,
+            &a.volunteers,
+            |v| v.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "assignment",
+            &b.assignments,
+            &a.assignments,
+            |x| x.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "universe",
+            &b.universes,
+            &a.universes,
+            |u| u.id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        diff(
+            "new_person",
+            &b.new_people,
+            &a.new_people,
+            |d| d.attempt_id.clone(),
+            &mut rows,
+            &mut gone,
+        );
+        Ok((c, Rows(rows), gone))
     }
 
     pub(crate) fn all(&self) -> Vec<Placed<'_>> {
@@ -170,4 +274,29 @@ impl Assemble {
         }
         Ok(())
     }
+}
+
+/// One kind's rows that differ between two versions of a campaign (at a
+/// new position, or with a new body), and the keys no longer there.
+fn diff<T: PartialEq + Serialize>(
+    kind: &'static str,
+    before: &[T],
+    after: &[T],
+    key: impl Fn(&T) -> String,
+    rows: &mut Vec<(&'static str, String, i32, Value)>,
+    gone: &mut Vec<(String, String)>,
+) {
+    let mut old: HashMap<String, (usize, &T)> = before
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (key(t), (i, t)))
+        .collect();
+    for (i, t) in after.iter().enumerate() {
+        let k = key(t);
+        let same = old.remove(&k).is_some_and(|(j, u)| j == i && u == t);
+        if !same {
+            rows.push((kind, k, i as i32, json(t)));
+        }
+    }
+    gone.extend(old.into_keys().map(|k| (kind.to_string(), k)));
 }

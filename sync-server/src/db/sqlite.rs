@@ -138,13 +138,6 @@ fn read_campaign(tx: &Connection, id: &str) -> Result<ReferenceData, DbError> {
 /// settings, the revision bumped) in the caller's write transaction.
 fn store_campaign(tx: &Connection, data: &ReferenceData) -> Result<(), DbError> {
     let (c, rows) = Rows::checked(data)?;
-    let n = tx.execute(
-        "UPDATE campaigns SET settings = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
-        params![c.id, json(c).to_string(), c.name],
-    )?;
-    if n == 0 {
-        return Err(DbError::NoCampaign(c.id.clone()));
-    }
     let mut stored: HashMap<(String, String), (i32, serde_json::Value)> = HashMap::new();
     {
         let mut st = tx.prepare(
@@ -160,10 +153,28 @@ fn store_campaign(tx: &Connection, data: &ReferenceData) -> Result<(), DbError> 
         }
     }
     let (changed, gone) = rows.changes(stored);
-    upsert_rows(tx, &c.id, &changed)?;
+    write_changes(tx, c, &changed, &gone)
+}
+
+/// Writes changed rows, deletes gone ones, stores the settings and bumps the
+/// revision, in the caller's write transaction.
+fn write_changes(
+    tx: &Connection,
+    c: &walkbook_core::model::Campaign,
+    changed: &[Placed<'_>],
+    gone: &[(String, String)],
+) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE campaigns SET settings = ?2, name = ?3, revision = revision + 1 WHERE id = ?1",
+        params![c.id, json(c).to_string(), c.name],
+    )?;
+    if n == 0 {
+        return Err(DbError::NoCampaign(c.id.clone()));
+    }
+    upsert_rows(tx, &c.id, changed)?;
     let mut st =
         tx.prepare("DELETE FROM reference_rows WHERE campaign_id = ?1 AND kind = ?2 AND key = ?3")?;
-    for (kind, key) in &gone {
+    for (kind, key) in gone {
         st.execute(params![c.id, kind, key])?;
     }
     Ok(())
@@ -217,9 +228,11 @@ impl CampaignStore for ServerDb {
         // Immediate: the write lock is taken before the read, so no other
         // edit can slip in between.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut data = read_campaign(&tx, id)?;
+        let before = read_campaign(&tx, id)?;
+        let mut data = before.clone();
         if edit(&mut data)? {
-            store_campaign(&tx, &data)?;
+            let (c, changed, gone) = Rows::between(&before, &data)?;
+            write_changes(&tx, c, &changed.all(), &gone)?;
             tx.commit()?;
         }
         Ok(())
