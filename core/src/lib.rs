@@ -7,6 +7,7 @@ pub mod model;
 pub mod packet;
 pub mod practice;
 pub mod results;
+pub mod screens;
 pub mod store;
 pub mod sync;
 

@@ -4,6 +4,7 @@
 
 mod error;
 mod records;
+mod screens;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use walkbook_core::sync::SyncClient;
 pub use error::WalkbookError;
 use error::guard;
 pub use records::*;
+pub use screens::*;
 
 uniffi::setup_scaffolding!();
 
@@ -60,7 +62,7 @@ pub struct Walkbook {
     client: Mutex<Option<Arc<SyncClient>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -111,11 +113,11 @@ impl Walkbook {
         })
     }
 
-    fn store(&self) -> MutexGuard<'_, DeviceStore> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, DeviceStore> {
         lock(&self.store)
     }
 
-    fn listener(&self) -> Option<Arc<dyn WalkbookListener>> {
+    pub(crate) fn listener(&self) -> Option<Arc<dyn WalkbookListener>> {
         lock(&self.listener).clone()
     }
 
@@ -529,6 +531,17 @@ impl Walkbook {
         attempt: AttemptInput,
     ) -> Result<SavedAttempt, WalkbookError> {
         guard(|| self.record(&assignment_id, None, attempt))
+    }
+
+    /// The door screen's view model for a door of a turf assignment: send
+    /// it the volunteer's taps (`DoorInput`), render the `DoorScreenView`
+    /// it returns.
+    pub fn open_door(
+        self: Arc<Self>,
+        assignment_id: String,
+        household_id: String,
+    ) -> Result<Arc<DoorScreen>, WalkbookError> {
+        guard(|| DoorScreen::open(self.clone(), &assignment_id, &household_id))
     }
 
     /// Records a correction that supersedes `replaces_attempt_id`.

@@ -1,0 +1,7 @@
+//! Screen view models: each screen's decisions written once, in Rust, for
+//! the Android and iOS shells (through `walkbook-ffi`) and tested here.
+//! A screen takes events and returns a plain view of what to show.
+
+pub mod door;
+
+pub use door::{CodeButton, DoorEvent, DoorPerson, DoorScreen, DoorView, Prompt, PromptOption};
