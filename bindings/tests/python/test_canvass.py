@@ -101,3 +101,28 @@ def test_a_join_link_is_read_and_a_tampered_one_refused():
     with pytest.raises(wb.WalkbookError.InvalidInput) as e:
         wb.read_join_link("walkbook://join?server=https://a.example&code=X&code=Y")
     assert "twice" in str(e.value)
+
+
+def test_the_door_screen_view_model_records_per_person_and_once_per_tap():
+    async def run():
+        book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+        await book.join(os.environ["WALKBOOK_TEST_SERVER"], invite("vol-01"))
+        turf = next(a for a in book.assignments() if a.kind == wb.UnitKind.TURF and not a.lit_drop)
+        family = next(d for d in book.walk_list(turf.unit_id, None) if len(d.people) >= 2)
+        screen = book.open_door(turf.id, family.household_id)
+        first, second = family.people[0].id, family.people[1].id
+        view = screen.send(wb.DoorInput.CHOOSE_PERSON(person_id=first))
+        assert view.question.id == "support"
+        screen.send(wb.DoorInput.ANSWER(question_id="support", option_id="4"))
+        view = screen.send(wb.DoorInput.SAVE_CONVERSATION())
+        assert view.saved == "Saved ✓ (conversation)"
+        screen.send(wb.DoorInput.SAVE_CONVERSATION())
+        screen.send(wb.DoorInput.CHOOSE_PERSON(person_id=second))
+        view = screen.send(wb.DoorInput.RECORD(code="moved", whole_door=False))
+        statuses = {p.id: p.status for p in view.people}
+        assert statuses[first] == "contacted" and statuses[second] == "moved"
+        assert book.pending_upload_count() == 2, "one save each; the double tap recorded nothing"
+        bad = screen.send(wb.DoorInput.ANSWER(question_id="support", option_id="9"))
+        assert "is not an answer" in bad.message
+
+    asyncio.run(run())
