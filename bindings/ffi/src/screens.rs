@@ -239,3 +239,42 @@ impl DoorScreen {
         Ok(view.into())
     }
 }
+
+/// How the sync badge looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BadgeTone {
+    Good,
+    Waiting,
+    Working,
+    Problem,
+}
+
+/// The sync badge: words first, a tone beside them.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct BadgeView {
+    pub text: String,
+    pub tone: BadgeTone,
+    /// For TalkBack and VoiceOver.
+    pub description: String,
+}
+
+/// The badge for `pending` results not on the server and the latest sync
+/// state the listener reported (an error clears when a later sync succeeds).
+#[uniffi::export]
+pub fn badge_for(pending: u64, state: Option<crate::SyncState>) -> BadgeView {
+    let (running, error) = state
+        .as_ref()
+        .map(|s| (s.running, s.last_error.as_deref()))
+        .unwrap_or((false, None));
+    let b = screens::sync_badge(pending, running, error);
+    BadgeView {
+        text: b.text,
+        tone: match b.tone {
+            screens::Tone::Good => BadgeTone::Good,
+            screens::Tone::Waiting => BadgeTone::Waiting,
+            screens::Tone::Working => BadgeTone::Working,
+            screens::Tone::Problem => BadgeTone::Problem,
+        },
+        description: b.description,
+    }
+}

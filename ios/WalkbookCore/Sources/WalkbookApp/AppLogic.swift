@@ -13,22 +13,17 @@ public struct SyncBadge: Equatable {
     public let accessibilityLabel: String
 }
 
+/// The decision is the core's (`badgeFor`); this maps it to SwiftUI types.
 public func syncBadge(pending: UInt64, state: SyncState?) -> SyncBadge {
-    if state?.running == true { return SyncBadge(text: "Syncing…", tone: .working, accessibilityLabel: "Sync in progress") }
-    if let error = state?.lastError {
-        if pending > 0 {
-            return SyncBadge(text: "\(pending) not on the server yet", tone: .problem,
-                             accessibilityLabel: "Sync failed: \(error). \(pending) results are safe on this phone.")
-        }
-        return SyncBadge(text: "Sync failed", tone: .problem, accessibilityLabel: "Sync failed: \(error)")
+    let b = badgeFor(pending: pending, state: state)
+    let tone: BadgeTone
+    switch b.tone {
+    case .good: tone = .good
+    case .waiting: tone = .waiting
+    case .working: tone = .working
+    case .problem: tone = .problem
     }
-    switch pending {
-    case 0: return SyncBadge(text: "All results on the server", tone: .good, accessibilityLabel: "All results are on the server")
-    case 1: return SyncBadge(text: "1 result not on the server yet", tone: .waiting,
-                             accessibilityLabel: "1 result saved on this phone, not yet on the server")
-    default: return SyncBadge(text: "\(pending) results not on the server yet", tone: .waiting,
-                              accessibilityLabel: "\(pending) results saved on this phone, not yet on the server")
-    }
+    return SyncBadge(text: b.text, tone: tone, accessibilityLabel: b.description)
 }
 
 public struct JoinLink: Equatable {

@@ -1,24 +1,25 @@
 package org.walkbook.app
 
 import org.walkbook.core.SyncState
+import org.walkbook.core.badgeFor
 
 /** How the sync badge looks: words first, so it never relies on colour. */
 enum class BadgeTone { Good, Waiting, Working, Problem }
 
 data class SyncBadge(val text: String, val tone: BadgeTone, val contentDescription: String)
 
-/** The badge for [pending] results not yet on the server and the last sync [state]. */
+/**
+ * The badge for [pending] results not yet on the server and the latest sync
+ * [state] the listener reported. The decision is the core's (`badgeFor`);
+ * this only maps it to Compose-friendly types.
+ */
 fun syncBadge(pending: Long, state: SyncState?): SyncBadge {
-    if (state?.running == true) {
-        return SyncBadge("Syncing…", BadgeTone.Working, "Sync in progress")
+    val b = badgeFor(pending.toULong(), state)
+    val tone = when (b.tone) {
+        org.walkbook.core.BadgeTone.GOOD -> BadgeTone.Good
+        org.walkbook.core.BadgeTone.WAITING -> BadgeTone.Waiting
+        org.walkbook.core.BadgeTone.WORKING -> BadgeTone.Working
+        org.walkbook.core.BadgeTone.PROBLEM -> BadgeTone.Problem
     }
-    val error = state?.lastError
-    return when {
-        error != null && pending > 0 ->
-            SyncBadge("$pending not on the server yet", BadgeTone.Problem, "Sync failed: $error. $pending results are safe on this phone.")
-        error != null -> SyncBadge("Sync failed", BadgeTone.Problem, "Sync failed: $error")
-        pending == 1L -> SyncBadge("1 result not on the server yet", BadgeTone.Waiting, "1 result saved on this phone, not yet on the server")
-        pending > 1 -> SyncBadge("$pending results not on the server yet", BadgeTone.Waiting, "$pending results saved on this phone, not yet on the server")
-        else -> SyncBadge("All results on the server", BadgeTone.Good, "All results are on the server")
-    }
+    return SyncBadge(b.text, tone, b.description)
 }

@@ -16,6 +16,7 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -42,6 +43,7 @@ import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
 import org.walkbook.core.Walkbook
 import org.walkbook.core.WalkbookException
+import org.walkbook.core.WalkbookListener
 
 /** Where the app is. Screens only render state and forward taps. */
 sealed interface AppScreen {
@@ -120,6 +122,15 @@ fun SyncBar(core: Walkbook) {
     val scope = rememberCoroutineScope()
     var state by remember { mutableStateOf<SyncState?>(null) }
     var pending by remember { mutableStateOf(core.pendingUploadCount().toLong()) }
+    // Live: every save and every sync round refreshes the badge, and a
+    // successful sync clears an earlier error (the core reports it so).
+    DisposableEffect(core) {
+        core.setListener(object : WalkbookListener {
+            override fun onResultsChanged(unitId: String) { pending = core.pendingUploadCount().toLong() }
+            override fun onSyncState(s: SyncState) { state = s; pending = s.pendingUpload.toLong() }
+        })
+        onDispose { core.setListener(null) }
+    }
     val badge = syncBadge(pending, state)
     Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.contentDescription }) {
         Text(
