@@ -151,36 +151,93 @@ struct DoorMap: View {
     }
 }
 
+/// Renders the core's door view model (ADR 20) and forwards taps; a refused
+/// tap comes back as `message`, so nothing is swallowed and nothing repeats.
 struct DoorView: View {
     let core: Walkbook
     let assignment: AssignmentView
     let householdId: String
-    @State private var model: DoorModel?
-    @State private var question: QuestionView?
-    @State private var person: String?
+    @Environment(\.dismiss) private var dismiss
+    @State private var screen: DoorScreen?
+    @State private var view: DoorScreenView?
+    @State private var notes = ""
+    @State private var picking = false
+    @State private var comeBack = Date().addingTimeInterval(3600)
+
+    private func send(_ input: DoorInput) {
+        guard let screen else { return }
+        do {
+            view = try screen.send(input: input)
+            if view?.done == true { dismiss() }
+        } catch {
+            view?.message = error.localizedDescription
+        }
+    }
 
     var body: some View {
         Form {
-            if let model {
-                Section(model.household.address) {
-                    ForEach(model.household.people, id: \.id) { p in
-                        Button("\(p.name) — \(p.status.label)") { person = p.id; try? model.startFor(personId: p.id); question = model.current }
+            if let view {
+                Section(view.address) {
+                    ForEach(view.people, id: \.id) { p in
+                        Button {
+                            send(.choosePerson(personId: p.id))
+                        } label: {
+                            Label("\(p.name) — \(p.status.replacingOccurrences(of: "_", with: " "))",
+                                  systemImage: p.chosen ? "person.fill.checkmark" : "person")
+                        }
+                        .frame(minHeight: 44)
                     }
                 }
-                if let q = question {
-                    Section(q.prompt) {
-                        ForEach(q.options, id: \.id) { o in Button(o.label) { try? model.answer(o.id); question = model.current } }
+                if let q = view.question {
+                    Section(q.text) {
+                        if q.freeText {
+                            TextField(q.text, text: Binding(get: { q.typed }, set: { send(.text(questionId: q.id, text: $0)) }))
+                        } else {
+                            ForEach(q.options, id: \.id) { o in
+                                Button((o.chosen ? "✓ " : "") + o.label) { send(.answer(questionId: q.id, optionId: o.id)) }
+                            }
+                        }
                     }
                 }
-                Button("Save") { if let person { _ = try? model.saveConversation(personId: person) } }
-                ForEach(model.resultCodes.filter { !$0.needsTime }, id: \.id) { r in
-                    Button(r.label) { _ = try? model.saveResult(personId: nil, resultCode: r.id) }
+                Section("Notes") {
+                    TextField("Notes", text: $notes).onChange(of: notes) { _, text in send(.notes(text: text)) }
                 }
+                if view.personChosen {
+                    Section("This person") {
+                        Button("Save answers") { send(.saveConversation) }.disabled(!view.canSaveConversation)
+                        ForEach(view.personCodes, id: \.id) { r in
+                            Button(r.label) { if r.needsTime { picking = true } else { send(.record(code: r.id, wholeDoor: false)) } }
+                        }
+                    }
+                }
+                Section("The whole door") {
+                    ForEach(view.doorCodes, id: \.id) { r in
+                        Button(r.label) { if r.needsTime { picking = true } else { send(.record(code: r.id, wholeDoor: true)) } }
+                    }
+                }
+                if picking {
+                    Section("Come back") {
+                        DatePicker("When", selection: $comeBack, in: Date()...)
+                        Button("Record come back") {
+                            send(.comeBackAt(atMs: Int64(comeBack.timeIntervalSince1970 * 1000)))
+                            send(.record(code: "come_back", wholeDoor: !view.personChosen))
+                            picking = false
+                        }
+                    }
+                }
+                if let saved = view.saved {
+                    HStack {
+                        Text(saved)
+                        if view.canUndo { Button("Undo") { send(.undo) } }
+                    }
+                }
+                if let message = view.message { Text(message).foregroundStyle(.red) }
+                Button("Next door") { send(.skip) }
             }
         }
         .onAppear {
-            model = try? DoorModel(core: core, assignmentId: assignment.id, householdId: householdId)
-            question = model?.current
+            screen = try? core.openDoor(assignmentId: assignment.id, householdId: householdId)
+            view = try? screen?.view()
         }
     }
 }

@@ -1,5 +1,6 @@
 // The app's screen logic, mirroring android/logic/src/main/kotlin/org/walkbook/app
-// one to one (SyncBadge, JoinLink, TurfModel, DoorModel, CallModel). The
+// one to one (SyncBadge, JoinLink, TurfModel, CallModel; the door screen is
+// the core's view model, `Walkbook.openDoor`, ADR 20). The
 // Kotlin versions are compiled and tested on the JVM against the real core;
 // keep the two in step. Not compiled here (no Swift toolchain on Linux CI).
 import Foundation
@@ -74,59 +75,6 @@ public final class TurfModel {
             mapPoints: doors.compactMap { d in d.lat.flatMap { lat in d.lon.map { (lat, $0) } } },
             doorsWithoutCoordinates: doors.filter { $0.lat == nil || $0.lon == nil }.count
         )
-    }
-}
-
-public final class DoorModel {
-    private let core: Walkbook
-    private let assignmentId: String
-    public let household: HouseholdView
-    public let resultCodes: [ResultCodeView]
-    public private(set) var script: ScriptView
-    public private(set) var current: QuestionView?
-    public private(set) var answered: [String: String] = [:]
-
-    public init(core: Walkbook, assignmentId: String, householdId: String) throws {
-        self.core = core
-        self.assignmentId = assignmentId
-        household = try core.household(householdId: householdId)
-        resultCodes = try core.resultCodes(assignmentId: assignmentId)
-        script = try core.scriptFor(assignmentId: assignmentId, language: "en")
-        current = script.questions.first
-    }
-
-    public func useLanguage(_ language: String) throws {
-        script = try core.scriptFor(assignmentId: assignmentId, language: language)
-        current = current.flatMap { q in script.questions.first { $0.id == q.id } } ?? script.questions.first
-    }
-
-    public func startFor(personId: String) throws {
-        guard let person = household.people.first(where: { $0.id == personId }) else { return }
-        answered = [:]
-        try useLanguage(person.language)
-        current = script.questions.first
-    }
-
-    public func answer(_ answer: String) throws {
-        guard let q = current else { return }
-        answered[q.id] = answer
-        let next = try core.nextQuestion(assignmentId: assignmentId, questionId: q.id, answer: answer)
-        current = next.flatMap { id in script.questions.first { $0.id == id } }
-    }
-
-    @discardableResult
-    public func saveConversation(personId: String, notes: String = "") throws -> SavedAttempt {
-        defer { answered = [:] }
-        return try core.recordAttempt(assignmentId: assignmentId, attempt: AttemptInput(
-            personId: personId, householdId: nil, result: nil, answers: answered, notes: notes,
-            callbackAtMs: nil, durationS: nil, lat: nil, lon: nil, accuracyM: nil))
-    }
-
-    @discardableResult
-    public func saveResult(personId: String?, resultCode: String, comeBackAtMs: Int64? = nil) throws -> SavedAttempt {
-        try core.recordAttempt(assignmentId: assignmentId, attempt: AttemptInput(
-            personId: personId, householdId: personId == nil ? household.id : nil, result: resultCode, answers: [:],
-            notes: "", callbackAtMs: comeBackAtMs, durationS: nil, lat: nil, lon: nil, accuracyM: nil))
     }
 }
 

@@ -10,6 +10,7 @@ import kotlin.test.assertNotEquals
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
+import org.walkbook.core.DoorInput
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
 import org.walkbook.core.Walkbook
@@ -34,20 +35,20 @@ class AppFlowsTest {
             val first = screen.load()
             val next = assertNotNull(first.nextDoor)
             assertEquals(first.doors.first().householdId, next)
-            val door = DoorModel(wb, turf.id, next)
-            val person = door.household.people.first()
-            door.startFor(person.id)
-            assertEquals("support", door.current?.id)
-            door.answer("5") // strong oppose: the script branches straight to the notes
-            assertEquals("notes", door.current?.id)
-            door.answer("Worried about taxes")
-            door.saveConversation(person.id)
+            val door = wb.openDoor(turf.id, next)
+            val person = door.view().people.first()
+            var v = door.send(DoorInput.ChoosePerson(person.id))
+            assertEquals("support", v.question?.id)
+            v = door.send(DoorInput.Answer("support", "5")) // strong oppose: the script branches straight to the notes
+            assertEquals("notes", v.question?.id)
+            door.send(DoorInput.Text("notes", "Worried about taxes"))
+            assertEquals("Saved ✓ (conversation)", door.send(DoorInput.SaveConversation).saved)
 
             // Signal lost: record more, the sync fails in plain words, nothing is lost.
             signal.online = false
             val after = screen.load()
             assertNotEquals(next, after.nextDoor, "the next door moves on")
-            DoorModel(wb, turf.id, after.nextDoor!!).saveResult(null, "not_home")
+            assertTrue(wb.openDoor(turf.id, after.nextDoor!!).send(DoorInput.Record("not_home", true)).done)
             assertFailsWith<WalkbookException.Network> { wb.syncNow() }
             val offline = syncBadge(wb.pendingUploadCount().toLong(), lastState)
             assertEquals("2 not on the server yet", offline.text)

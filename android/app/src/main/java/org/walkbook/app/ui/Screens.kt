@@ -21,6 +21,7 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
@@ -33,11 +34,11 @@ import kotlinx.coroutines.launch
 import org.walkbook.app.BadgeTone
 import org.walkbook.app.CallModel
 import org.walkbook.app.CallScreenState
-import org.walkbook.app.DoorModel
 import org.walkbook.app.JoinLink
 import org.walkbook.app.TurfModel
 import org.walkbook.app.syncBadge
 import org.walkbook.core.AssignmentView
+import org.walkbook.core.DoorInput
 import org.walkbook.core.PracticeSource
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
@@ -222,25 +223,69 @@ fun DoorMap(points: List<Pair<Double, Double>>, missing: Int) {
 
 @Composable
 fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, done: () -> Unit) {
-    val model = remember(householdId) { DoorModel(core, assignment.id, householdId) }
-    var person by remember { mutableStateOf(model.household.people.firstOrNull()?.id) }
-    var question by remember { mutableStateOf(model.current) }
-    var spanish by remember { mutableStateOf(false) }
-    LaunchedEffect(person) { person?.let { model.startFor(it); question = model.current } }
-    Column {
-        Text(model.household.address, style = MaterialTheme.typography.titleLarge)
-        model.household.people.forEach { p ->
-            Text("${p.name} — ${p.status.label}", Modifier.clickable { person = p.id })
+    // Every decision is the core's door view model (ADR 20): this renders
+    // its view and forwards taps. A refused tap comes back as `message`,
+    // never as an exception in onClick.
+    val screen = remember(householdId) { core.openDoor(assignment.id, householdId) }
+    var view by remember(householdId) { mutableStateOf(screen.view()) }
+    var notes by rememberSaveable(householdId) { mutableStateOf("") }
+    var picking by remember { mutableStateOf(false) }
+    fun send(input: DoorInput) {
+        view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.message ?: e.toString()) }
+        if (view.done) done()
+    }
+    LazyColumn {
+        item { Text(view.address, style = MaterialTheme.typography.titleLarge) }
+        item { Text("Who answered?", style = MaterialTheme.typography.titleMedium) }
+        items(view.people) { p ->
+            Row(Modifier.fillMaxWidth().height(48.dp).clickable { send(DoorInput.ChoosePerson(p.id)) }
+                .semantics { contentDescription = "${p.name}, ${p.status.replace('_', ' ')}${if (p.chosen) ", chosen" else ""}" }) {
+                Text((if (p.chosen) "● " else "○ ") + "${p.name} — ${p.status.replace('_', ' ')}")
+            }
         }
-        Row { Text("Script in Spanish"); Switch(spanish, { spanish = it; model.useLanguage(if (it) "es" else "en"); question = model.current }) }
-        question?.let { q ->
-            Text(q.prompt)
-            q.options.forEach { o -> Button(onClick = { model.answer(o.id); question = model.current }) { Text(o.label) } }
+        view.question?.let { q ->
+            item { Text(q.text, style = MaterialTheme.typography.titleMedium) }
+            if (q.freeText) {
+                item { OutlinedTextField(q.typed, { send(DoorInput.Text(q.id, it)) }, label = { Text(q.text) }) }
+            } else {
+                items(q.options) { o ->
+                    Button(onClick = { send(DoorInput.Answer(q.id, o.id)) }, modifier = Modifier.height(48.dp)) {
+                        Text((if (o.chosen) "✓ " else "") + o.label)
+                    }
+                }
+            }
         }
-        Button(onClick = { person?.let { model.saveConversation(it) }; done() }, enabled = model.answered.isNotEmpty()) { Text("Save") }
-        model.resultCodes.filter { !it.needsTime }.forEach { r ->
-            Button(onClick = { model.saveResult(null, r.id); done() }) { Text(r.label) }
+        item { OutlinedTextField(notes, { notes = it; send(DoorInput.Notes(it)) }, label = { Text("Notes") }) }
+        if (view.personChosen) {
+            item { Button(onClick = { send(DoorInput.SaveConversation) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text("Save answers") } }
+            items(view.personCodes) { r ->
+                Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, false)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
+            }
         }
+        item { Text("The whole door", style = MaterialTheme.typography.titleMedium) }
+        items(view.doorCodes) { r ->
+            Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, true)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
+        }
+        if (picking) {
+            // Come back: in 1, 2 or 4 hours, or tomorrow at this time.
+            items(listOf(1L, 2L, 4L, 24L)) { h ->
+                Button(onClick = {
+                    send(DoorInput.ComeBackAt(System.currentTimeMillis() + h * 3_600_000L))
+                    picking = false
+                    send(DoorInput.Record("come_back", !view.personChosen))
+                }, modifier = Modifier.height(48.dp)) { Text(if (h == 24L) "Tomorrow" else "In $h h") }
+            }
+        }
+        view.saved?.let { saved ->
+            item {
+                Row {
+                    Text(saved, Modifier.semantics { contentDescription = saved })
+                    if (view.canUndo) Button(onClick = { send(DoorInput.Undo) }) { Text("Undo") }
+                }
+            }
+        }
+        view.message?.let { m -> item { Text(m, color = Color(0xFFB00020)) } }
+        item { Button(onClick = { send(DoorInput.Skip) }, modifier = Modifier.height(48.dp)) { Text("Next door") } }
     }
 }
 
