@@ -66,12 +66,22 @@ mod tests {
     #[test]
     fn words_for_every_state_and_errors_only_from_the_latest_sync() {
         assert_eq!(sync_badge(0, false, None).tone, Tone::Good);
-        assert_eq!(sync_badge(1, false, None).text, "1 result not on the server yet");
-        assert_eq!(sync_badge(3, false, None).text, "3 results not on the server yet");
+        assert_eq!(
+            sync_badge(1, false, None).text,
+            "1 result not on the server yet"
+        );
+        assert_eq!(
+            sync_badge(3, false, None).text,
+            "3 results not on the server yet"
+        );
         assert_eq!(sync_badge(3, true, Some("old")).tone, Tone::Working);
         let failed = sync_badge(2, false, Some("cannot reach the server"));
         assert_eq!(failed.tone, Tone::Problem);
-        assert!(failed.description.contains("2 results are safe on this phone"));
+        assert!(
+            failed
+                .description
+                .contains("2 results are safe on this phone")
+        );
         assert_eq!(sync_badge(0, false, Some("x")).text, "Sync failed");
     }
 }
