@@ -24,6 +24,11 @@ pub enum WalkbookError {
     DeviceRevoked { detail: String },
     #[error("{detail}")]
     NotJoined { detail: String },
+    /// The campaign database does not open with this key (the Keystore or
+    /// Keychain lost it, or the file is not a walkbook database): call
+    /// `recover_unreadable_campaign`, then open again and tell the volunteer.
+    #[error("{detail}")]
+    KeyLost { detail: String },
     /// Practice and the campaign's real data were about to meet: a practice
     /// store never syncs, a real store never holds a sandbox.
     #[error("{detail}")]
@@ -52,6 +57,7 @@ impl From<StoreError> for WalkbookError {
             }
             StoreError::Document { .. } => WalkbookError::InvalidInput { detail: message },
             StoreError::Practice(_) => WalkbookError::Practice { detail: message },
+            StoreError::WrongKeyOrNotADatabase { .. } => WalkbookError::KeyLost { detail: message },
             _ => WalkbookError::Storage { detail: message },
         }
     }

@@ -97,6 +97,45 @@ fn door_view(d: &WalkListDoor, now_ms: i64) -> DoorView {
     }
 }
 
+/// What was done about a campaign database the phone could not open.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct KeyLossView {
+    /// What to tell the volunteer (then show the join screen).
+    pub message: String,
+    /// Where the unreadable database was kept (locked; never deleted).
+    pub set_aside_path: String,
+}
+
+/// After `open` failed with `KeyLost`: sets the unreadable campaign
+/// database aside (kept, in case the key comes back), deletes the practice
+/// shift (fictional data), and says what to tell the volunteer. Open again
+/// afterwards: a fresh database starts. Refused for a database that opens.
+#[uniffi::export]
+pub fn recover_unreadable_campaign(
+    data_dir: String,
+    key: Option<Vec<u8>>,
+) -> Result<KeyLossView, WalkbookError> {
+    guard(|| {
+        let key = key
+            .map(|k| DatabaseKey::from_slice(&k))
+            .transpose()
+            .map_err(|message| WalkbookError::InvalidInput { detail: message })?;
+        let dir = PathBuf::from(&data_dir);
+        let loss = walkbook_core::store::set_aside_unreadable(
+            &dir.join(CAMPAIGN_DB),
+            key.as_ref(),
+            Utc::now().timestamp_millis(),
+        )?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(dir.join(format!("{PRACTICE_DB}{suffix}")));
+        }
+        Ok(KeyLossView {
+            message: loss.message,
+            set_aside_path: loss.set_aside.display().to_string(),
+        })
+    })
+}
+
 /// The campaign's database, and the practice store beside it.
 const CAMPAIGN_DB: &str = "campaign.db";
 const PRACTICE_DB: &str = "practice.db";

@@ -62,7 +62,7 @@ def test_bad_input_raises_a_readable_error():
 def test_a_wrong_key_and_calls_after_wipe_are_typed_errors():
     d = tempfile.mkdtemp()
     wb.Walkbook.open(d, bytes([1] * 32)).device_id()
-    with pytest.raises(wb.WalkbookError.Storage) as e:
+    with pytest.raises(wb.WalkbookError.KeyLost) as e:
         wb.Walkbook.open(d, bytes([2] * 32))
     assert "encryption key is wrong" in str(e.value)
     book = wb.Walkbook.open(tempfile.mkdtemp(), None)

@@ -11,6 +11,7 @@ mod migrations;
 mod open;
 mod phonebank;
 mod queries;
+mod recover;
 mod retire;
 
 #[cfg(feature = "organizer")]
@@ -21,6 +22,7 @@ pub use open::{DatabaseKey, open_database, open_database_with};
 pub(crate) use phonebank::write_suppressions;
 pub use phonebank::{ClaimedBatch, campaign_wide_from};
 pub use queries::{CallQueueRow, InstalledAssignment, WalkListDoor, WalkListPerson};
+pub use recover::{KEY_LOSS_MESSAGE, KeyLoss, set_aside_unreadable};
 pub use retire::{EXPIRY_GRACE_MS, Retired};
 
 use std::collections::HashMap;

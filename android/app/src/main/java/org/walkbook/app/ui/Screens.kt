@@ -156,6 +156,7 @@ fun JoinScreen(core: Walkbook, link: JoinLink?, joined: (trainingOnly: Boolean) 
     var code by remember { mutableStateOf(link?.inviteCode ?: "") }
     var error by remember { mutableStateOf<String?>(null) }
     Column {
+        org.walkbook.app.WalkbookApp.recoveryMessage?.let { Text(it, color = Color(0xFF8A4B00)) }
         Text("Join your campaign", style = MaterialTheme.typography.headlineSmall)
         OutlinedTextField(server, { server = it }, label = { Text("Server") })
         OutlinedTextField(code, { code = it }, label = { Text("Invite code (or scan the QR code)") })
