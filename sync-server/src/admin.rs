@@ -451,17 +451,23 @@ pub fn unassign(
 
 /// Runs `f` on the campaign under its lock (`CampaignStore::edit_campaign`),
 /// with the store's refusals as `AdminError::Invalid`.
-fn edit(
+pub(crate) fn edit(
     home: &impl Home,
     campaign_id: &str,
     f: &mut crate::db::CampaignEdit<'_>,
 ) -> Result<(), AdminError> {
     home.server_store()?
         .edit_campaign(campaign_id, f)
-        .map_err(|e| match e {
-            DbError::Invalid(problem) => AdminError::Invalid(problem),
-            other => other.into(),
-        })
+        .map_err(refused)
+}
+
+/// A store error as an admin error: a refusal of the data (`Invalid`)
+/// says what to fix; anything else is the store's own failure.
+fn refused(e: DbError) -> AdminError {
+    match e {
+        DbError::Invalid(problem) => AdminError::Invalid(problem),
+        other => other.into(),
+    }
 }
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -680,10 +686,7 @@ pub fn add_script_file(
     let added =
         walkbook_core::scriptfile::add_script(&mut data, &path.display().to_string(), &text)
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
-    })?;
+    db.update_campaign(&data).map_err(refused)?;
     publish_packets(home, campaign_id)?;
     Ok(added)
 }
@@ -711,10 +714,7 @@ pub fn join_coordinates(
         path: path.to_path_buf(),
         problem: e.to_string(),
     })?;
-    db.update_campaign(&data).map_err(|e| match e {
-        DbError::Invalid(problem) => AdminError::Invalid(problem),
-        other => other.into(),
-    })?;
+    db.update_campaign(&data).map_err(refused)?;
     publish_packets(home, campaign_id)?;
     Ok(report)
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use walkbook_core::newpeople::{self, Decision, Proposal};
 
-use crate::admin::{AdminError, Home, publish_packets};
+use crate::admin::{AdminError, Home, edit, publish_packets};
 use crate::db::DbError;
 
 /// Every person met at a door whose attempt counts, newest first, with the
@@ -36,16 +36,11 @@ pub fn decide(
             )
         })?;
     let mut person = None;
-    home.server_store()?
-        .edit_campaign(campaign_id, &mut |data| {
-            person = newpeople::decide(data, &proposal.attempt, decision, by, Utc::now())
-                .map_err(|e| DbError::Invalid(e.to_string()))?;
-            Ok(true)
-        })
-        .map_err(|e| match e {
-            DbError::Invalid(m) => AdminError::Invalid(m),
-            other => other.into(),
-        })?;
+    edit(home, campaign_id, &mut |data| {
+        person = newpeople::decide(data, &proposal.attempt, decision, by, Utc::now())
+            .map_err(|e| DbError::Invalid(e.to_string()))?;
+        Ok(true)
+    })?;
     if *decision == Decision::Accept {
         publish_packets(home, campaign_id)?;
     }

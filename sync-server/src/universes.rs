@@ -11,7 +11,7 @@ use walkbook_core::store::EXPIRY_GRACE_MS;
 use walkbook_core::turfnear::{self, CheckOut, CheckOutRequest};
 use walkbook_core::walk::distance_m;
 
-use crate::admin::{AdminError, Home, publish_assignment};
+use crate::admin::{AdminError, Home, edit, publish_assignment};
 use crate::db::DbError;
 
 /// Days a check-out lasts when the volunteer does not say.
@@ -37,7 +37,7 @@ pub fn create_universe(
         )));
     }
     let mut doors = 0;
-    home.server_store()?.edit_campaign(campaign_id, &mut |data| {
+    edit(home, campaign_id, &mut |data| {
         if data.universes.iter().any(|u| u.id == id) {
             return Err(DbError::Invalid(format!(
                 "universe {id} already exists in campaign {campaign_id}"
@@ -60,7 +60,11 @@ pub fn create_universe(
         if household_ids.is_empty() {
             return Err(DbError::Invalid(format!(
                 "no door of campaign {campaign_id} is outside every turf{}; a universe is made of doors not cut into turfs",
-                if precincts.is_empty() { String::new() } else { format!(" in precincts {}", precincts.join(", ")) }
+                if precincts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in precincts {}", precincts.join(", "))
+                }
             )));
         }
         doors = household_ids.len();
@@ -149,7 +153,7 @@ pub fn check_out(
     let knocked = knocked_doors(home, campaign_id, ended)?;
     let mut made = None;
     let mut stored = None;
-    db.edit_campaign(campaign_id, &mut |data| {
+    edit(home, campaign_id, &mut |data| {
         let turf_id = format!("{}{}", turfnear::TURF_PREFIX, req.checkout_id);
         if let Some(t) = data.turfs.iter().find(|t| t.id == turf_id) {
             // A retry of a request that was carried out.
@@ -213,7 +217,7 @@ pub fn release(
         .map(|a| a.unit_id.clone());
     let knocked = knocked_doors(home, campaign_id, turf)?;
     let mut returned = 0;
-    db.edit_campaign(campaign_id, &mut |data| {
+    edit(home, campaign_id, &mut |data| {
         returned = turfnear::release(data, assignment_id, volunteer_id, now, &knocked)?;
         Ok(true)
     })?;
