@@ -17,6 +17,35 @@ use walkbook_core::sync::{Role, SyncClient};
 use walkbook_server::admin::{self, DataDir, Deployment};
 use walkbook_server::http::{self, AppState};
 
+/// An automerge sync message carrying exactly `changes` and claiming no
+/// heads: what a hand-made (forged, hostile, buggy) upload sends.
+pub fn message_carrying(changes: &[automerge::Change]) -> Vec<u8> {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(
+            changes
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        ),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode()
+}
+
+/// An HTTP client that does not follow redirects, to see a 303 and where
+/// it points.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 /// A running server and the campaign it serves.
 pub struct TestServer {
     pub url: String,
@@ -258,17 +287,23 @@ impl TestDevice {
         TestDevice { client, store, tmp }
     }
 
-    /// Records results for the first `n` doors of the device's first turf:
-    /// a mix of conversations and "not home". Returns the attempt ids.
-    pub fn canvass(&self, n: usize) -> Vec<String> {
-        let mut store = self.store();
-        let assignment = store
+    /// The device's first turf assignment.
+    pub fn first_turf(&self) -> walkbook_core::model::Assignment {
+        self.store()
             .assignments()
             .unwrap()
             .into_iter()
             .find(|a| a.assignment.kind == walkbook_core::model::AssignmentKind::Turf)
-            .expect("the device has a turf");
-        let doors = store.walk_list(&assignment.assignment.unit_id).unwrap();
+            .expect("the device has a turf")
+            .assignment
+    }
+
+    /// Records results for the first `n` doors of the device's first turf:
+    /// a mix of conversations and "not home". Returns the attempt ids.
+    pub fn canvass(&self, n: usize) -> Vec<String> {
+        let assignment = self.first_turf();
+        let mut store = self.store();
+        let doors = store.walk_list(&assignment.unit_id).unwrap();
         let mut ids = Vec::new();
         for (i, door) in doors.iter().take(n).enumerate() {
             let person = door.people[0].person.id.clone();
@@ -287,12 +322,7 @@ impl TestDevice {
                     ..Default::default()
                 }
             };
-            ids.push(
-                store
-                    .record_attempt(&assignment.assignment.id, attempt)
-                    .unwrap()
-                    .id,
-            );
+            ids.push(store.record_attempt(&assignment.id, attempt).unwrap().id);
         }
         ids
     }

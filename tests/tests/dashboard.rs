@@ -4,14 +4,7 @@
 
 use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_core::results::NewAttempt;
-use walkbook_e2e::TestServer;
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use walkbook_e2e::{TestServer, no_redirects};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {

@@ -4,12 +4,11 @@
 //! a new record), merges one into a listed person and rejects one; forged
 //! proposals are refused whole.
 
-use automerge::sync::{ChunkList, Message, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 use walkbook_core::results::{NewAttempt, NewPerson, NewPersonReason, pack_attempt};
 use walkbook_core::sync::{DocMessage, SyncRequest};
-use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_e2e::{TestDevice, TestServer, message_carrying, no_redirects};
 
 fn person(first: &str, last: &str, reason: NewPersonReason) -> NewPerson {
     NewPerson {
@@ -46,26 +45,12 @@ fn meet(
         .id
 }
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_met_at_doors_are_proposed_decided_and_exported_as_new_records() {
     let server = TestServer::start(200).await;
     let vol = server.volunteers()[0].clone();
     let a = server.device(&vol).await;
-    let assignment = a
-        .store()
-        .assignments()
-        .unwrap()
-        .into_iter()
-        .find(|x| x.assignment.kind == walkbook_core::model::AssignmentKind::Turf)
-        .unwrap()
-        .assignment;
+    let assignment = a.first_turf();
     let doors = a.store().walk_list(&assignment.unit_id).unwrap();
     let (door1, door2) = (&doors[0], &doors[1]);
     let listed = door2.people[0].person.id.clone();
@@ -237,14 +222,7 @@ async fn forged_proposals_are_refused_whole_and_name_the_rule() {
     let server = TestServer::start(120).await;
     let vol = server.volunteers()[0].clone();
     let a = server.device(&vol).await;
-    let assignment = a
-        .store()
-        .assignments()
-        .unwrap()
-        .into_iter()
-        .find(|x| x.assignment.kind == walkbook_core::model::AssignmentKind::Turf)
-        .unwrap()
-        .assignment;
+    let assignment = a.first_turf();
     let doc_id = assignment.unit_doc_id();
     let door = a.store().walk_list(&assignment.unit_id).unwrap()[0].clone();
     let honest = meet(
@@ -307,21 +285,14 @@ async fn forged_proposals_are_refused_whole_and_name_the_rule() {
             .unwrap();
         tx.commit();
         let change = doc.get_last_local_change().unwrap().clone();
-        let message = Message {
-            heads: vec![],
-            need: vec![],
-            have: vec![],
-            changes: ChunkList::from(vec![change.raw_bytes().to_vec()]),
-            flags: None,
-            version: MessageVersion::V1,
-        };
+
         let resp = server
             .post_sync(
                 &token,
                 &SyncRequest {
                     docs: vec![DocMessage {
                         doc_id: doc_id.clone(),
-                        message: Some(message.encode()),
+                        message: Some(message_carrying(&[change])),
                     }],
                 },
             )

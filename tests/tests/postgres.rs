@@ -8,7 +8,6 @@
 
 use std::collections::BTreeSet;
 
-use automerge::sync::{ChunkList, Message, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
 use chrono::{Duration, Utc};
@@ -368,15 +367,7 @@ async fn a_change_deleting_someone_elses_result_is_refused_whichever_server_take
     tx.delete(&attempts, honest_ids[0].as_str()).unwrap();
     tx.commit();
     let change = replica.get_changes(&before).pop().unwrap();
-    let message = Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![],
-        changes: ChunkList::from(vec![change.raw_bytes().to_vec()]),
-        flags: None,
-        version: MessageVersion::V1,
-    }
-    .encode();
+    let message = walkbook_e2e::message_carrying(std::slice::from_ref(&change));
     let token = hostile.store().meta("token").unwrap().unwrap();
     for url in &r.urls {
         let resp = reqwest::Client::new()

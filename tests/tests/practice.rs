@@ -4,31 +4,13 @@
 //! by any device (a bug, an old build, a forged request) are refused whole
 //! and never count.
 
-use automerge::sync::{ChunkList, Message, MessageVersion};
 use automerge::{Automerge, Change};
 use walkbook_core::practice::{PRACTICE_ASSIGNMENT, PRACTICE_TURF};
 use walkbook_core::store::DeviceStore;
 use walkbook_core::sync::{
     DocMessage, ERROR_PRACTICE_RESULTS, ERROR_TRAINING_ONLY, Role, SyncRequest,
 };
-use walkbook_e2e::{TestDevice, TestServer};
-
-fn message_with(changes: &[Change]) -> Vec<u8> {
-    Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![],
-        changes: ChunkList::from(
-            changes
-                .iter()
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        ),
-        flags: None,
-        version: MessageVersion::V1,
-    }
-    .encode()
-}
+use walkbook_e2e::{TestDevice, TestServer, message_carrying};
 
 /// Every change of a document in `store`.
 fn changes_of(store: &mut DeviceStore, doc: &str) -> Vec<Change> {
@@ -163,7 +145,7 @@ async fn a_trainee_practises_with_the_training_packet_and_reaches_nothing_else()
     let smuggled = SyncRequest {
         docs: vec![DocMessage {
             doc_id: doc.clone(),
-            message: Some(message_with(&changes_of(&mut practice, &doc))),
+            message: Some(message_carrying(&changes_of(&mut practice, &doc))),
         }],
     };
     assert_eq!(
@@ -205,11 +187,11 @@ async fn practice_results_from_a_volunteer_are_refused_whole_and_never_count() {
         docs: vec![
             DocMessage {
                 doc_id: real_doc.clone(),
-                message: Some(message_with(&real_changes)),
+                message: Some(message_carrying(&real_changes)),
             },
             DocMessage {
                 doc_id: practice_doc.clone(),
-                message: Some(message_with(&changes_of(&mut practice, &practice_doc))),
+                message: Some(message_carrying(&changes_of(&mut practice, &practice_doc))),
             },
         ],
     };

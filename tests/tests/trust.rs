@@ -7,13 +7,12 @@
 //! own history holds a refused change sets it aside and its later results
 //! still arrive.
 
-use automerge::sync::{ChunkList, Message, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, Change, ObjType, ROOT, ReadDoc, ScalarValue};
 use walkbook_core::results::NewAttempt;
 use walkbook_core::results::pack_attempt;
 use walkbook_core::sync::{DocMessage, Role, SyncRequest, SyncResponse};
-use walkbook_e2e::{TestDevice, TestServer};
+use walkbook_e2e::{TestDevice, TestServer, message_carrying};
 
 /// The device's own copy of a unit document (what it synced so far).
 fn replica(d: &TestDevice, doc: &str) -> Automerge {
@@ -28,23 +27,10 @@ async fn send(
     doc: &str,
     changes: &[Change],
 ) -> (u16, SyncResponse) {
-    let message = Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![],
-        changes: ChunkList::from(
-            changes
-                .iter()
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        ),
-        flags: None,
-        version: MessageVersion::V1,
-    };
     let req = SyncRequest {
         docs: vec![DocMessage {
             doc_id: doc.to_string(),
-            message: Some(message.encode()),
+            message: Some(message_carrying(changes)),
         }],
     };
     let resp = server.post_sync(token, &req).await;
