@@ -254,3 +254,29 @@ fn a_merge_needs_a_listed_person_and_decisions_are_validated() {
             .contains("not in the data")
     );
 }
+
+#[test]
+fn a_formula_typed_as_a_name_is_neutralised_in_the_new_records_file() {
+    let (_dir, mut store) = store();
+    let hostile = NewPerson {
+        first_name: "=HYPERLINK(\"http://x\")".into(),
+        last_name: "@SUM(A1)".into(),
+        ..rosa()
+    };
+    let id = store
+        .record_attempt("A-turf", met(hostile, &[]))
+        .unwrap()
+        .id;
+    let units = vec![("turf:T1".to_string(), store.attempts("turf:T1").unwrap())];
+    let mut data = common::campaign();
+    let attempt = units[0].1[0].clone();
+    assert_eq!(attempt.id, id);
+    decide(&mut data, &attempt, &Decision::Accept, "org-1", Utc::now()).unwrap();
+    let mut out = Vec::new();
+    export_new_records(&data, &units, &mut out).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(
+        csv.contains(",\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),"),
+        "{csv}"
+    );
+}
