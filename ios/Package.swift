@@ -1,15 +1,15 @@
 // swift-tools-version:5.9
 // The Rust core for iOS: the generated uniffi Swift bindings (WalkbookCore)
-// over an XCFramework built by build-xcframework.sh, plus the app's logic
-// layer (WalkbookApp), which mirrors android/logic one to one.
+// over an XCFramework built by build-xcframework.sh (iOS device and
+// simulator slices only). Every screen decision is in the core's view
+// models (ADR 20); the app in App/ only renders them.
 import PackageDescription
 
 let package = Package(
     name: "WalkbookCore",
-    platforms: [.iOS(.v16), .macOS(.v13)],
+    platforms: [.iOS(.v16)],
     products: [
         .library(name: "WalkbookCore", targets: ["WalkbookCore"]),
-        .library(name: "WalkbookApp", targets: ["WalkbookApp"]),
     ],
     targets: [
         .binaryTarget(name: "WalkbookCoreFFI", path: "build/WalkbookCoreFFI.xcframework"),
@@ -19,6 +19,5 @@ let package = Package(
             path: "WalkbookCore/Sources/WalkbookCore",
             exclude: ["Generated/WalkbookCoreFFI.h", "Generated/WalkbookCoreFFI.modulemap"]
         ),
-        .target(name: "WalkbookApp", dependencies: ["WalkbookCore"], path: "WalkbookCore/Sources/WalkbookApp"),
     ]
 )

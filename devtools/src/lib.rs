@@ -10,6 +10,7 @@ pub mod demo;
 pub mod faults;
 pub mod postgres;
 pub mod statewide;
+pub mod tls;
 
 /// Runs the futures at once (on the calling task) and returns their
 /// outputs in order: `join_all` without a futures dependency, for futures

@@ -5,60 +5,15 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use walkbook_core::store::DeviceStore;
-use walkbook_core::sync::{Role, SyncClient};
+use walkbook_core::sync::{Role, SyncClient, SyncError};
 use walkbook_e2e::TestServer;
 
 /// A TLS proxy on 127.0.0.1 in front of `upstream`; returns its https URL
 /// and the CA's PEM.
 async fn tls_proxy(upstream: &str) -> (String, String) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca)
-        .unwrap();
-    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
-        )
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().unwrap().port()
-    );
-    let upstream = upstream.trim_start_matches("http://").to_string();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(sock).await else {
-                    return;
-                };
-                let Ok(mut plain) = TcpStream::connect(&upstream).await else {
-                    return;
-                };
-                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-            });
-        }
-    });
-    (url, ca.pem())
+    let proxy = walkbook_dev::tls::start(upstream).await.unwrap();
+    (proxy.url, proxy.ca_pem)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,10 +68,49 @@ async fn a_phone_joins_and_syncs_over_https_with_a_test_ca() {
 
     // A PEM that is not a certificate is an error, not silently ignored.
     assert!(
-        SyncClient::new(&url, store)
+        SyncClient::new(&url, store.clone())
             .unwrap()
             .trusting(b"not a certificate")
             .is_err()
     );
+    server.stop().await;
+}
+
+/// How a phone keeps trusting a campaign's private CA: set once, kept in
+/// the encrypted store, used by every later client (`for_joined`), the
+/// same on every platform (bundled roots plus this CA, ADR 21).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_ca_is_kept_on_the_phone_and_plain_http_elsewhere_is_refused() {
+    let server = TestServer::start(100).await;
+    let (url, ca) = tls_proxy(&server.url).await;
+    let vol = server.volunteers()[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(std::sync::Mutex::new(
+        DeviceStore::open(dir.path().join("a.db"), None).unwrap(),
+    ));
+    // A bad CA changes nothing.
+    let err =
+        SyncClient::trust_campaign_ca(&store.lock().unwrap(), "-----BEGIN nonsense").unwrap_err();
+    assert!(matches!(err, SyncError::Insecure(_)), "{err}");
+    assert_eq!(store.lock().unwrap().meta("server_ca_pem").unwrap(), None);
+    SyncClient::trust_campaign_ca(&store.lock().unwrap(), &ca).unwrap();
+    let code = server.invite(&vol, Role::Volunteer);
+    SyncClient::new(&url, store.clone())
+        .unwrap()
+        .join(&code)
+        .await
+        .unwrap();
+    // A later client (as after the app restarts) still trusts it.
+    let later = SyncClient::for_joined(store.clone()).unwrap();
+    assert_eq!(later.sync_now(|_| {}).await.unwrap().pending_upload, 0);
+
+    // Plain http:// to another machine never carries voter data; loopback
+    // (a developer's own server) is allowed.
+    for url in ["http://192.0.2.7:8080", "http://walkbook.example.org"] {
+        let err = SyncClient::new(url, store.clone()).err().unwrap();
+        assert!(matches!(err, SyncError::Insecure(_)), "{err}");
+        assert!(err.to_string().contains("https://"), "{err}");
+    }
+    assert!(SyncClient::new(&server.url, store).is_ok());
     server.stop().await;
 }

@@ -73,6 +73,7 @@ impl From<SyncError> for WalkbookError {
             SyncError::Revoked(_) => WalkbookError::DeviceRevoked { detail: message },
             SyncError::NotJoined => WalkbookError::NotJoined { detail: message },
             SyncError::Practice => WalkbookError::Practice { detail: message },
+            SyncError::Insecure(_) => WalkbookError::InvalidInput { detail: message },
             SyncError::Server { status, .. } if (400..500).contains(&status) => {
                 WalkbookError::InvalidInput { detail: message }
             }
@@ -98,4 +99,12 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, WalkbookError>) -> Result<T
             })
         }
     }
+}
+
+/// What to show the volunteer for an error: its words alone. (Kotlin's
+/// `message` reads `detail=…` and Swift's `localizedDescription` the enum
+/// case; screens show this instead.)
+#[uniffi::export]
+pub fn error_text(error: WalkbookError) -> String {
+    error.to_string()
 }

@@ -371,13 +371,9 @@ impl Walkbook {
         server_url: String,
         invite_code: String,
     ) -> Result<JoinResult, WalkbookError> {
-        let url = server_url.trim().to_string();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(WalkbookError::InvalidInput {
-                detail: format!("{url:?} is not a server address; it starts with https://"),
-            });
-        }
-        let client = Arc::new(SyncClient::new(&url, self.store.clone())?);
+        // The client refuses an address that is not https:// (or this
+        // phone's own loopback) before anything is sent.
+        let client = Arc::new(SyncClient::new(&server_url, self.store.clone())?);
         let joined = client.join(&invite_code).await?;
         *lock(&self.client) = Some(client);
         Ok(JoinResult {
@@ -581,6 +577,36 @@ impl Walkbook {
         household_id: String,
     ) -> Result<Arc<DoorScreen>, WalkbookError> {
         guard(|| DoorScreen::open(self.clone(), &assignment_id, &household_id))
+    }
+
+    /// The call screen of a call-list assignment, on its first contact at
+    /// `now_ms` (None: now).
+    pub fn open_call(
+        self: Arc<Self>,
+        assignment_id: String,
+        now_ms: Option<i64>,
+    ) -> Result<Arc<CallScreen>, WalkbookError> {
+        guard(|| CallScreen::open(self.clone(), &assignment_id, now_ms))
+    }
+
+    /// The turf screen: doors in walk order with their status in words,
+    /// progress, the next door and the map's points.
+    pub fn turf_screen(
+        &self,
+        turf_id: String,
+        now_ms: Option<i64>,
+    ) -> Result<TurfScreenView, WalkbookError> {
+        guard(|| {
+            Ok(walkbook_core::screens::turf_view(&self.store(), &turf_id, now_or(now_ms))?.into())
+        })
+    }
+
+    /// Trusts the campaign's private certificate authority (PEM) beside the
+    /// bundled public roots, on this phone from now on. Only for a campaign
+    /// server whose certificate no public CA signed; a PEM that does not
+    /// read is refused and changes nothing.
+    pub fn trust_campaign_ca(&self, ca_pem: String) -> Result<(), WalkbookError> {
+        guard(|| Ok(SyncClient::trust_campaign_ca(&self.store(), &ca_pem)?))
     }
 
     /// Records a correction that supersedes `replaces_attempt_id`.

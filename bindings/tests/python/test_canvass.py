@@ -126,3 +126,32 @@ def test_the_door_screen_view_model_records_per_person_and_once_per_tap():
         assert "is not an answer" in bad.message
 
     asyncio.run(run())
+
+
+def test_the_call_and_join_screens_decide_in_rust():
+    async def run():
+        book = wb.Walkbook.open(tempfile.mkdtemp(), None)
+        await book.join(os.environ["WALKBOOK_TEST_SERVER"], invite("vol-02"))
+        calls = next(a for a in book.assignments() if a.kind == wb.UnitKind.CALL_LIST)
+        await book.claim_batch(calls.unit_id, 3)
+        # Tomorrow 16:30 UTC (10:30 in Chicago in winter): inside calling
+        # hours, and within the claims' three days.
+        import datetime
+        tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
+        at = datetime.datetime.combine(tomorrow, datetime.time(16, 30), datetime.timezone.utc)
+        now = int(at.timestamp() * 1000)
+        screen = book.open_call(calls.id, now)
+        view = screen.view(now)
+        assert view.caller_id_notice and not view.can_dial and view.contact
+        screen.send(wb.CallInput.READ_CALLER_ID_NOTICE())
+        view = screen.send(wb.CallInput.DIAL(now_ms=now))
+        assert view.open_dialler.startswith("tel:+1") and view.in_call
+        screen.send(wb.CallInput.HANG_UP(now_ms=now + 61_000))
+        view = screen.send(wb.CallInput.RECORD(code="no_answer", now_ms=now + 62_000))
+        assert view.saved == "Saved ✓ (No answer)", view.message
+        assert book.pending_upload_count() == 1
+
+    asyncio.run(run())
+    link = wb.join_screen("walkbook://join?server=http%3A%2F%2Fwalkbook.example.org&code=X")
+    assert not link.can_join and "https://" in link.problem
+    assert wb.join_screen("walkbook://join?server=https%3A%2F%2Fa.example&code=x").can_join

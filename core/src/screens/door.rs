@@ -10,11 +10,11 @@
 //! attempt is never edited): it makes the next save a correction that
 //! supersedes the saved result.
 
-use std::collections::BTreeMap;
-
-use crate::model::{QuestionKind, ResultEffect, Script};
+use crate::model::{ResultEffect, Script};
 use crate::results::NewAttempt;
 use crate::store::{DeviceStore, StoreError, WalkListDoor};
+
+use super::common::{Conversation, Saves};
 
 /// A tap or an entry on the door screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,25 +132,11 @@ pub struct DoorScreen {
     assignment_id: String,
     household_id: String,
     person: Option<String>,
-    language: String,
-    current: Option<String>,
-    answers: BTreeMap<String, String>,
-    notes: String,
+    talk: Conversation,
     come_back_at_ms: Option<i64>,
-    /// The id of the next save: the same for repeated taps of one intent.
-    intent: String,
-    replacing: Option<String>,
-    last_saved: Option<(String, String)>,
-    /// What the last save was (result, person, whole door): the same save
-    /// again with nothing changed in between is a double tap.
-    last_key: Option<String>,
-    dirty: bool,
+    saves: Saves,
     message: Option<String>,
     done: bool,
-}
-
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 impl DoorScreen {
@@ -164,16 +150,9 @@ impl DoorScreen {
             assignment_id: assignment_id.to_string(),
             household_id: household_id.to_string(),
             person: None,
-            language: "en".into(),
-            current: None,
-            answers: BTreeMap::new(),
-            notes: String::new(),
+            talk: Conversation::new(),
             come_back_at_ms: None,
-            intent: new_id(),
-            replacing: None,
-            last_saved: None,
-            last_key: None,
-            dirty: false,
+            saves: Saves::new(),
             message: None,
             done: false,
         };
@@ -192,7 +171,7 @@ impl DoorScreen {
     }
 
     fn script(&self, store: &DeviceStore) -> Result<Script, StoreError> {
-        store.script_for(&self.assignment_id, &self.language)
+        store.script_for(&self.assignment_id, &self.talk.language)
     }
 
     /// Applies one event and returns what to show. A refused event (a bad
@@ -210,13 +189,11 @@ impl DoorScreen {
         self.view(store)
     }
 
-    fn touch(&mut self) {
-        self.dirty = true;
-    }
-
-    /// Whether a save is the same tap again (nothing changed since).
-    fn repeated(&self, key: &str) -> bool {
-        !self.dirty && self.replacing.is_none() && self.last_key.as_deref() == Some(key)
+    fn chosen(&self) -> Result<(), String> {
+        match self.person {
+            Some(_) => Ok(()),
+            None => Err("choose who answered the door first".into()),
+        }
     }
 
     fn apply(&mut self, store: &mut DeviceStore, event: DoorEvent) -> Result<(), String> {
@@ -231,64 +208,41 @@ impl DoorScreen {
                     .ok_or_else(|| format!("{person_id} does not live at this door"))?;
                 if self.person.as_deref() != Some(&person_id) {
                     self.person = Some(person_id);
-                    self.answers.clear();
                     let base = store
                         .script_for(&self.assignment_id, "en")
                         .map_err(|e| e.to_string())?;
                     if base.translations.contains_key(&p.person.language) {
-                        self.language = p.person.language.clone();
+                        self.talk.language = p.person.language.clone();
                     }
-                    self.current = script.questions.first().map(|q| q.id.clone());
-                    self.intent = new_id();
-                    self.touch();
+                    self.talk.restart(&script);
+                    self.saves.begin();
                 }
             }
-            DoorEvent::Language { language } => self.language = language,
+            DoorEvent::Language { language } => self.talk.language = language,
             DoorEvent::Answer {
                 question_id,
                 option_id,
             } => {
-                if self.person.is_none() {
-                    return Err("choose who answered the door first".into());
-                }
-                let q = script
-                    .question(&question_id)
-                    .ok_or_else(|| format!("question {question_id} is not in the script"))?;
-                if q.kind != QuestionKind::Choice || !q.options.iter().any(|o| o.id == option_id) {
-                    return Err(format!("{option_id:?} is not an answer to {}", q.prompt));
-                }
-                self.answers.insert(question_id.clone(), option_id.clone());
-                self.current = script
-                    .next_question(&question_id, &option_id)
-                    .map(|n| n.id.clone());
-                self.touch();
+                self.chosen()?;
+                self.talk.answer(&script, &question_id, &option_id)?;
+                self.saves.touch();
             }
             DoorEvent::Text { question_id, text } => {
-                if self.person.is_none() {
-                    return Err("choose who answered the door first".into());
-                }
-                match script.question(&question_id) {
-                    Some(q) if q.kind == QuestionKind::Text => {}
-                    _ => return Err(format!("{question_id} is not a text question")),
-                }
-                if text.trim().is_empty() {
-                    self.answers.remove(&question_id);
-                } else {
-                    self.answers.insert(question_id.clone(), text);
-                }
-                self.touch();
+                self.chosen()?;
+                self.talk.text(&script, &question_id, text)?;
+                self.saves.touch();
             }
             DoorEvent::Notes { text } => {
-                self.notes = text;
-                self.touch();
+                self.talk.notes = text;
+                self.saves.touch();
             }
             DoorEvent::ComeBackAt { at_ms } => {
                 self.come_back_at_ms = Some(at_ms);
-                self.touch();
+                self.saves.touch();
             }
             DoorEvent::Record { code, whole_door } => {
                 let key = format!("{code}|{:?}|{whole_door}", self.person);
-                if self.repeated(&key) {
+                if self.saves.repeated(&key) {
                     return Ok(());
                 }
                 let codes = store
@@ -320,7 +274,7 @@ impl DoorScreen {
                     household_id: whole_door.then(|| self.household_id.clone()),
                     result: Some(code.clone()),
                     callback_at_ms: callback,
-                    notes: self.notes.clone(),
+                    notes: self.talk.notes.clone(),
                     ..Default::default()
                 };
                 self.save(store, attempt, rc.label.clone(), key)?;
@@ -330,31 +284,28 @@ impl DoorScreen {
             }
             DoorEvent::SaveConversation => {
                 let key = format!("conversation|{:?}", self.person);
-                if self.repeated(&key) {
+                if self.saves.repeated(&key) {
                     return Ok(());
                 }
                 let person = self
                     .person
                     .clone()
                     .ok_or("choose who answered the door first")?;
-                if self.answers.is_empty() {
+                if self.talk.answers.is_empty() {
                     return Err("answer at least one question, or record a result".into());
                 }
                 let attempt = NewAttempt {
                     person_id: Some(person),
-                    answers: self.answers.clone(),
-                    notes: self.notes.clone(),
+                    answers: self.talk.answers.clone(),
+                    notes: self.talk.notes.clone(),
                     ..Default::default()
                 };
                 self.save(store, attempt, "conversation".into(), key)?;
             }
             DoorEvent::Skip => self.done = true,
             DoorEvent::Undo => {
-                let (id, _) = self.last_saved.clone().ok_or("there is nothing to undo")?;
-                self.replacing = Some(id);
+                self.saves.undo()?;
                 self.done = false;
-                self.dirty = true;
-                self.intent = new_id();
             }
         }
         Ok(())
@@ -367,24 +318,10 @@ impl DoorScreen {
         what: String,
         key: String,
     ) -> Result<(), String> {
-        let attempt = NewAttempt {
-            id: Some(self.intent.clone()),
-            ..attempt
-        };
-        let saved = match &self.replacing {
-            Some(old) => store.correct_attempt(&self.assignment_id, old, attempt),
-            None => store.record_attempt(&self.assignment_id, attempt),
-        }
-        .map_err(|e| e.to_string())?;
-        self.last_saved = Some((saved.id, what));
-        self.last_key = Some(key);
-        self.replacing = None;
-        self.dirty = false;
-        self.intent = new_id();
-        self.answers.clear();
-        self.notes.clear();
+        self.saves
+            .save(store, &self.assignment_id, attempt, what, key)?;
+        self.talk.clear();
         self.come_back_at_ms = None;
-        self.current = None;
         Ok(())
     }
 
@@ -404,43 +341,6 @@ impl DoorScreen {
                 ResultEffect::Retry | ResultEffect::ComeBack | ResultEffect::LitDrop
             )
         };
-        let question = self
-            .current
-            .as_ref()
-            .and_then(|id| script.question(id))
-            .map(|q| Prompt {
-                id: q.id.clone(),
-                text: q.prompt.clone(),
-                free_text: q.kind == QuestionKind::Text,
-                options: q
-                    .options
-                    .iter()
-                    .map(|o| PromptOption {
-                        id: o.id.clone(),
-                        label: o.label.clone(),
-                        chosen: self.answers.get(&q.id) == Some(&o.id),
-                    })
-                    .collect(),
-                typed: if q.kind == QuestionKind::Text {
-                    self.answers.get(&q.id).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                },
-            });
-        let answered = script
-            .questions
-            .iter()
-            .filter_map(|q| {
-                let a = self.answers.get(&q.id)?;
-                let label = q
-                    .options
-                    .iter()
-                    .find(|o| &o.id == a)
-                    .map(|o| o.label.clone())
-                    .unwrap_or_else(|| a.clone());
-                Some((q.prompt.clone(), label))
-            })
-            .collect();
         Ok(DoorView {
             address: door.household.address_line(),
             people: door
@@ -467,19 +367,15 @@ impl DoorScreen {
             person_chosen: self.person.is_some(),
             script_title: script.title.clone(),
             intro: script.intro.clone(),
-            language: self.language.clone(),
-            question,
-            answered,
-            notes: self.notes.clone(),
+            language: self.talk.language.clone(),
+            question: self.talk.prompt(&script),
+            answered: self.talk.answered(&script),
+            notes: self.talk.notes.clone(),
             come_back_at_ms: self.come_back_at_ms,
-            can_save_conversation: self.person.is_some() && !self.answers.is_empty(),
-            saved: self
-                .last_saved
-                .as_ref()
-                .filter(|_| !self.dirty && self.replacing.is_none())
-                .map(|(_, what)| format!("Saved ✓ ({what})")),
-            can_undo: self.last_saved.is_some() && self.replacing.is_none(),
-            correcting: self.replacing.is_some(),
+            can_save_conversation: self.person.is_some() && !self.talk.answers.is_empty(),
+            saved: self.saves.saved_text(),
+            can_undo: self.saves.can_undo(),
+            correcting: self.saves.correcting(),
             message: self.message.clone(),
             done: self.done,
         })

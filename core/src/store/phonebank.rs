@@ -185,6 +185,15 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// The call list's name, as the organizer wrote it.
+    pub fn call_list_name(&self, list_id: &str) -> Result<String, StoreError> {
+        self.conn
+            .prepare_cached("SELECT name FROM call_lists WHERE id = ?1 LIMIT 1")?
+            .query_row([list_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("call list", list_id))
+    }
+
     /// The call list's people in list order, each with the number to dial
     /// and their status; people barred from calls or without a usable number
     /// are left out. On a list with claims, only the claimed contacts.

@@ -61,6 +61,10 @@ pub enum SyncError {
         "practice mode never syncs: practice results stay on this phone, marked as practice, and never count"
     )]
     Practice,
+    /// The server address would carry voter data unprotected (plain
+    /// `http://` to another machine), or the campaign's CA does not read.
+    #[error("{0}")]
+    Insecure(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -100,6 +104,8 @@ pub struct SyncSummary {
 pub struct SyncClient {
     base_url: String,
     http: reqwest::Client,
+    /// A campaign's private CA, trusted beside the bundled roots.
+    extra_roots: Vec<reqwest::Certificate>,
     store: Arc<Mutex<DeviceStore>>,
     /// One sync at a time per campaign: a second caller waits its turn.
     running: tokio::sync::Mutex<()>,
@@ -111,11 +117,37 @@ fn lock(store: &Mutex<DeviceStore>) -> MutexGuard<'_, DeviceStore> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Meta key: the campaign's private CA (PEM), when its server has one.
+const SERVER_CA: &str = "server_ca_pem";
+
+/// The Mozilla roots bundled into the app (ADR 21): the same certificate
+/// check on Android, iOS and the JVM tests, with no platform verifier to
+/// initialise through JNI, plus the campaign's own CA if it has one.
+fn bundled_roots() -> impl Iterator<Item = reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|c| reqwest::Certificate::from_der(c.as_ref()).ok())
+}
+
+/// The certificates in a CA file: at least one, or an error saying what
+/// is wrong.
+pub fn read_ca_pem(ca_pem: &[u8]) -> Result<Vec<reqwest::Certificate>, SyncError> {
+    let certs = reqwest::Certificate::from_pem_bundle(ca_pem)
+        .map_err(|e| SyncError::Insecure(format!("the CA certificate does not read: {e}")))?;
+    if certs.is_empty() {
+        return Err(SyncError::Insecure(
+            "the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(certs)
+}
+
 /// The HTTP client's settings every `SyncClient` shares.
-fn http_builder() -> reqwest::ClientBuilder {
+fn http_builder(extra_roots: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
+        .tls_certs_only(bundled_roots().chain(extra_roots.iter().cloned()))
 }
 
 fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, SyncError> {
@@ -131,35 +163,48 @@ impl SyncClient {
         if lock(&store).is_practice()? {
             return Err(SyncError::Practice);
         }
-        let http = build(http_builder())?;
+        let base_url = base_url.trim().trim_end_matches('/').to_string();
+        if let Some(problem) = super::server_url_problem(&base_url) {
+            return Err(SyncError::Insecure(problem));
+        }
+        let extra_roots = match lock(&store).meta(SERVER_CA)? {
+            Some(pem) => read_ca_pem(pem.as_bytes())?,
+            None => Vec::new(),
+        };
+        let http = build(http_builder(&extra_roots))?;
         Ok(SyncClient {
-            base_url: base_url.trim_end_matches('/').to_string(),
+            base_url,
             http,
+            extra_roots,
             store,
             running: Default::default(),
         })
+    }
+
+    /// Trusts the campaign's private CA (PEM) beside the bundled roots, on
+    /// this phone from now on (kept in the encrypted store). For a campaign
+    /// server whose certificate no public CA signed. A PEM that does not
+    /// read is an error and changes nothing.
+    pub fn trust_campaign_ca(store: &DeviceStore, ca_pem: &str) -> Result<(), SyncError> {
+        read_ca_pem(ca_pem.as_bytes())?;
+        store.set_meta(SERVER_CA, ca_pem)?;
+        Ok(())
     }
 
     /// Opens a new connection for every request instead of reusing one.
     /// Costs a handshake per round trip; on networks that silently kill idle
     /// connections (and in fault-injection tests) it fails faster and cleaner.
     pub fn without_connection_reuse(mut self) -> Result<Self, SyncError> {
-        self.http = build(http_builder().pool_max_idle_per_host(0))?;
+        self.http = build(http_builder(&self.extra_roots).pool_max_idle_per_host(0))?;
         Ok(self)
     }
 
     /// Also trusts the certificate authority in `ca_pem` (PEM), beside the
-    /// platform's roots: for a campaign server behind a private CA, and for
-    /// tests. A PEM that does not parse is an error, not ignored.
+    /// bundled roots, for this client only (tests; phones use
+    /// [`Self::trust_campaign_ca`]). A PEM that does not read is an error.
     pub fn trusting(mut self, ca_pem: &[u8]) -> Result<Self, SyncError> {
-        let certs = reqwest::Certificate::from_pem_bundle(ca_pem)
-            .map_err(|e| SyncError::Network(format!("the CA certificate does not read: {e}")))?;
-        if certs.is_empty() {
-            return Err(SyncError::Network(
-                "the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            ));
-        }
-        self.http = build(http_builder().tls_certs_merge(certs))?;
+        self.extra_roots.extend(read_ca_pem(ca_pem)?);
+        self.http = build(http_builder(&self.extra_roots))?;
         Ok(self)
     }
 

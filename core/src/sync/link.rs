@@ -86,6 +86,44 @@ pub fn parse_join_link(text: &str) -> Result<JoinLink, String> {
     })
 }
 
+/// The host of an `http(s)://host[:port]/…` URL (brackets kept off IPv6).
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split_once(']')?.0
+    } else {
+        authority.split(':').next()?
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// Whether a server address may carry voter data: `https://`, or
+/// `http://` to this phone itself.
+pub fn server_url_problem(url: &str) -> Option<String> {
+    let Some(host) = url_host(url) else {
+        return Some(format!(
+            "{url:?} is not a server address; it looks like https://walkbook.example.org"
+        ));
+    };
+    if url.starts_with("https://") {
+        return None;
+    }
+    let loopback = host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.starts_with("http://") && loopback {
+        return None;
+    }
+    Some(format!(
+        "the server {host} is not reached over https://, so voter data would travel \
+         unprotected; ask your organizer for an https:// link"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,36 @@ pub enum Command {
     /// so its peak memory is measured alone (used by bench-organizer).
     #[command(hide = true)]
     ImportOnce(bench::ImportOnceArgs),
+    /// A TLS proxy on 127.0.0.1 with a throwaway test CA, in front of a
+    /// plain-HTTP server, for HTTPS tests: prints its https:// URL, writes
+    /// the CA's PEM, serves until stopped.
+    TlsProxy(TlsProxyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TlsProxyArgs {
+    /// The server behind the proxy, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub upstream: String,
+    /// Where to write the test CA's certificate (PEM).
+    #[arg(long)]
+    pub ca_out: std::path::PathBuf,
+}
+
+fn tls_proxy(args: &TlsProxyArgs) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let proxy = walkbook_dev::tls::start(&args.upstream).await?;
+        std::fs::write(&args.ca_out, &proxy.ca_pem).map_err(|source| CliError::WriteFile {
+            path: args.ca_out.clone(),
+            source,
+        })?;
+        println!("{}", proxy.url);
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::future::pending::<()>().await;
+        Ok(())
+    })
 }
 
 pub fn run(command: Command) -> Result<(), CliError> {
@@ -51,5 +81,6 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::BenchStore(args) => bench::run_store(&args),
         Command::BenchOrganizer(args) => bench::run_organizer(&args),
         Command::ImportOnce(args) => bench::run_import_once(&args),
+        Command::TlsProxy(args) => tls_proxy(&args),
     }
 }

@@ -31,24 +31,27 @@ import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.launch
-import org.walkbook.app.BadgeTone
-import org.walkbook.app.CallModel
-import org.walkbook.app.CallScreenState
-import org.walkbook.app.JoinLink
-import org.walkbook.app.TurfModel
-import org.walkbook.app.syncBadge
+import kotlinx.coroutines.delay
 import org.walkbook.core.AssignmentView
+import org.walkbook.core.BadgeTone
+import org.walkbook.core.CallInput
+import org.walkbook.core.CallScreenView
 import org.walkbook.core.DoorInput
+import org.walkbook.core.MapPointView
 import org.walkbook.core.PracticeSource
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
 import org.walkbook.core.Walkbook
 import org.walkbook.core.WalkbookException
 import org.walkbook.core.WalkbookListener
+import org.walkbook.core.badgeFor
+import org.walkbook.core.errorText
+import org.walkbook.core.joinScreen
 
 /** Where the app is. Screens only render state and forward taps. */
 sealed interface AppScreen {
-    data class Join(val link: JoinLink?) : AppScreen
+    /** [link]: a deep link or scanned QR code's text, if the app was opened with one. */
+    data class Join(val link: String?) : AppScreen
     data object Assignments : AppScreen
     data class Turf(val assignment: AssignmentView) : AppScreen
     data class Door(val assignment: AssignmentView, val householdId: String) : AppScreen
@@ -132,16 +135,16 @@ fun SyncBar(core: Walkbook) {
         })
         onDispose { core.setListener(null) }
     }
-    val badge = syncBadge(pending, state)
-    Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.contentDescription }) {
+    val badge = badgeFor(pending.toULong(), state)
+    Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.description }) {
         Text(
-            (if (badge.tone == BadgeTone.Good) "✓ " else "• ") + badge.text,
-            color = if (badge.tone == BadgeTone.Problem) Color(0xFFB00020) else Color.Unspecified,
+            (if (badge.tone == BadgeTone.GOOD) "✓ " else "• ") + badge.text,
+            color = if (badge.tone == BadgeTone.PROBLEM) Color(0xFFB00020) else Color.Unspecified,
         )
         Button(onClick = {
             scope.launch {
                 runCatching { core.syncNow() }.onFailure { e ->
-                    state = SyncState(false, 0u, 0u, 0uL, 0uL, 0uL, (e as? WalkbookException)?.message ?: e.toString())
+                    state = SyncState(false, 0u, 0u, 0uL, 0uL, 0uL, (e as? WalkbookException)?.let(::errorText) ?: e.toString())
                 }
                 pending = core.pendingUploadCount().toLong()
             }
@@ -150,21 +153,25 @@ fun SyncBar(core: Walkbook) {
 }
 
 @Composable
-fun JoinScreen(core: Walkbook, link: JoinLink?, joined: (trainingOnly: Boolean) -> Unit) {
+fun JoinScreen(core: Walkbook, link: String?, joined: (trainingOnly: Boolean) -> Unit) {
+    // The core reads the link and decides whether Join is allowed (ADR 20).
     val scope = rememberCoroutineScope()
-    var server by remember { mutableStateOf(link?.serverUrl ?: "https://") }
-    var code by remember { mutableStateOf(link?.inviteCode ?: "") }
+    var text by rememberSaveable { mutableStateOf(link ?: "") }
     var error by remember { mutableStateOf<String?>(null) }
+    val view = joinScreen(text)
     Column {
         org.walkbook.app.WalkbookApp.recoveryMessage?.let { Text(it, color = Color(0xFF8A4B00)) }
         Text("Join your campaign", style = MaterialTheme.typography.headlineSmall)
-        OutlinedTextField(server, { server = it }, label = { Text("Server") })
-        OutlinedTextField(code, { code = it }, label = { Text("Invite code (or scan the QR code)") })
+        OutlinedTextField(text, { text = it; error = null }, label = { Text("Join link from your organizer") })
+        view.serverHost?.let { Text("Joins the campaign on $it") }
+        view.problem?.let { Text(it, color = Color(0xFFB00020)) }
         Button(onClick = {
             scope.launch {
-                runCatching { core.join(server, code) }.onSuccess { joined(it.trainingOnly) }.onFailure { error = it.message }
+                runCatching { core.join(view.serverUrl!!, view.inviteCode!!) }
+                    .onSuccess { joined(it.trainingOnly) }
+                    .onFailure { error = (it as? WalkbookException)?.let(::errorText) ?: it.toString() }
             }
-        }) { Text("Join") }
+        }, enabled = view.canJoin, modifier = Modifier.height(48.dp)) { Text("Join") }
         error?.let { Text(it, color = Color(0xFFB00020)) }
     }
 }
@@ -188,18 +195,18 @@ fun AssignmentsScreen(core: Walkbook, campaign: Walkbook, practise: (Walkbook?) 
 
 @Composable
 fun TurfScreen(core: Walkbook, assignment: AssignmentView, openDoor: (String) -> Unit) {
-    val state = remember(assignment) { TurfModel(core, assignment.unitId).load() }
+    val view = remember(assignment) { core.turfScreen(assignment.unitId, null) }
     Column {
-        Text(state.progressText)
-        Button(onClick = { state.nextDoor?.let(openDoor) }, enabled = state.nextDoor != null) { Text("Next door") }
-        DoorMap(state.mapPoints, state.doorsWithoutCoordinates)
+        Text(view.progress)
+        Button(onClick = { view.nextDoor?.let(openDoor) }, enabled = view.nextDoor != null, modifier = Modifier.height(48.dp)) { Text("Next door") }
+        DoorMap(view.mapPoints, view.doorsWithoutCoordinates.toInt())
         LazyColumn {
-            items(state.doors) { d ->
+            items(view.doors) { d ->
                 Text(
-                    "${d.address} — ${d.style.label}",
-                    color = toneColor(d.style.tone),
-                    modifier = Modifier.fillMaxWidth().clickable { openDoor(d.householdId) }.padding(vertical = 8.dp)
-                        .semantics { contentDescription = "${d.address}, ${d.style.label}, ${d.peopleCount} people" },
+                    "${d.address} — ${d.status}",
+                    color = toneColor(d.tone),
+                    modifier = Modifier.fillMaxWidth().height(48.dp).clickable { openDoor(d.householdId) }
+                        .semantics { contentDescription = d.description },
                 )
             }
         }
@@ -208,14 +215,14 @@ fun TurfScreen(core: Walkbook, assignment: AssignmentView, openDoor: (String) ->
 
 /** A simple map: door coordinates as dots, no tile server. */
 @Composable
-fun DoorMap(points: List<Pair<Double, Double>>, missing: Int) {
+fun DoorMap(points: List<MapPointView>, missing: Int) {
     if (points.isEmpty()) return
-    val minLat = points.minOf { it.first }; val maxLat = points.maxOf { it.first }
-    val minLon = points.minOf { it.second }; val maxLon = points.maxOf { it.second }
+    val minLat = points.minOf { it.lat }; val maxLat = points.maxOf { it.lat }
+    val minLon = points.minOf { it.lon }; val maxLon = points.maxOf { it.lon }
     Canvas(Modifier.fillMaxWidth().height(180.dp).semantics { contentDescription = "Map of ${points.size} doors" }) {
-        for ((lat, lon) in points) {
-            val x = ((lon - minLon) / (maxLon - minLon).coerceAtLeast(1e-9)) * size.width
-            val y = (1 - (lat - minLat) / (maxLat - minLat).coerceAtLeast(1e-9)) * size.height
+        for (p in points) {
+            val x = ((p.lon - minLon) / (maxLon - minLon).coerceAtLeast(1e-9)) * size.width
+            val y = (1 - (p.lat - minLat) / (maxLat - minLat).coerceAtLeast(1e-9)) * size.height
             drawCircle(Color(0xFF37474F), radius = 6f, center = Offset(x.toFloat(), y.toFloat()))
         }
     }
@@ -232,7 +239,7 @@ fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, 
     var notes by rememberSaveable(householdId) { mutableStateOf("") }
     var picking by remember { mutableStateOf(false) }
     fun send(input: DoorInput) {
-        view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.message ?: e.toString()) }
+        view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
         if (view.done) done()
     }
     LazyColumn {
@@ -292,24 +299,82 @@ fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, 
 
 @Composable
 fun CallScreen(core: Walkbook, assignment: AssignmentView, dial: (String) -> Unit) {
-    val model = remember(assignment) { CallModel(core, assignment.id, assignment.unitId) }
-    var state by remember { mutableStateOf(model.next()) }
-    var message by remember { mutableStateOf<String?>(null) }
-    when (val s = state) {
-        is CallScreenState.Contact -> Column {
-            Text(s.name, style = MaterialTheme.typography.titleLarge)
-            Button(onClick = {
-                runCatching { dial(model.dialUri(s.personId)) }.onFailure { message = it.message }
-            }, modifier = Modifier.semantics { contentDescription = "Call ${s.name} with your phone's dialler" }) { Text("Call") }
-            core.resultCodes(assignment.id).forEach { r ->
-                Button(onClick = {
-                    model.record(s.personId, r.id, 0u, if (r.needsTime) System.currentTimeMillis() + 3_600_000 else null)
-                    state = model.next()
-                }) { Text(r.label) }
+    // Every decision is the core's call view model: who is next, the
+    // caller-ID notice, the number only at Call, the timer, call-back
+    // times, undo. This renders its view and forwards taps.
+    val screen = remember(assignment) { core.openCall(assignment.id, null) }
+    var view by remember(assignment) { mutableStateOf(screen.view(null)) }
+    fun send(input: CallInput) {
+        view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
+        view.openDialler?.let(dial)
+    }
+    // The timer: re-render every second while a call is on.
+    LaunchedEffect(view.inCall) {
+        while (view.inCall) { delay(1_000); view = screen.view(null) }
+    }
+    LazyColumn {
+        item { Text(view.listName, style = MaterialTheme.typography.titleMedium) }
+        view.callerIdNotice?.let { notice ->
+            item { Text(notice) }
+            item { Button(onClick = { send(CallInput.ReadCallerIdNotice) }, modifier = Modifier.height(48.dp)) { Text("I understand") } }
+        }
+        view.waitText?.let { item { Text(it) } }
+        if (view.finished) item { Text("Everyone on your list is done. Thank you!") }
+        view.contact?.let { c ->
+            item { Text(c.name, style = MaterialTheme.typography.titleLarge) }
+            item { Text("Their time: ${c.localTime} · ${c.status.replace('_', ' ')}") }
+            item {
+                Row {
+                    Button(onClick = { send(CallInput.Dial(null)) }, enabled = view.canDial, modifier = Modifier.height(48.dp)
+                        .semantics { contentDescription = "Call ${c.name} with your phone's dialler" }) { Text("Call") }
+                    if (view.inCall) Button(onClick = { send(CallInput.HangUp(null)) }, modifier = Modifier.height(48.dp)) { Text("Call ended") }
+                    view.timer?.let { Text(it, Modifier.semantics { contentDescription = "Call length $it" }) }
+                }
+            }
+            item { Text(view.intro) }
+            view.question?.let { q -> callQuestion(q) { send(it) } }
+            item { OutlinedTextField(view.notes, { send(CallInput.Notes(it)) }, label = { Text("Notes") }) }
+            item { Button(onClick = { send(CallInput.SaveConversation(null)) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text("Save answers") } }
+            items(view.codes) { r ->
+                Button(onClick = { send(CallInput.Record(r.id, null)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
+            }
+            if (view.codes.any { it.needsTime }) {
+                item { Text("Call back:", style = MaterialTheme.typography.titleMedium) }
+                items(view.callBackChoices) { t ->
+                    Button(onClick = { send(CallInput.CallBackAt(t.atMs)) }, modifier = Modifier.height(48.dp)) {
+                        Text((if (view.callBackAtMs == t.atMs) "✓ " else "") + t.label)
+                    }
+                }
+            }
+            view.saved?.let { saved ->
+                item {
+                    Row {
+                        Text(saved)
+                        if (view.canUndo) Button(onClick = { send(CallInput.Undo) }, modifier = Modifier.height(48.dp)) { Text("Undo") }
+                    }
+                }
+            }
+            item {
+                Row {
+                    Button(onClick = { send(CallInput.Next(null)) }, modifier = Modifier.height(48.dp)) { Text("Next call") }
+                    Button(onClick = { send(CallInput.Skip(null)) }, modifier = Modifier.height(48.dp)) { Text("Skip") }
+                }
             }
         }
-        is CallScreenState.Wait -> Text(s.text)
-        CallScreenState.Done -> Text("Everyone on your list is done. Thank you!")
+        view.message?.let { m -> item { Text(m, color = Color(0xFFB00020)) } }
     }
-    message?.let { Text(it, color = Color(0xFFB00020)) }
+}
+
+/** The call script's question: option buttons, or a text box. */
+private fun androidx.compose.foundation.lazy.LazyListScope.callQuestion(q: org.walkbook.core.PromptView, send: (CallInput) -> Unit) {
+    item { Text(q.text, style = MaterialTheme.typography.titleMedium) }
+    if (q.freeText) {
+        item { OutlinedTextField(q.typed, { send(CallInput.Text(q.id, it)) }, label = { Text(q.text) }) }
+    } else {
+        items(q.options) { o ->
+            Button(onClick = { send(CallInput.Answer(q.id, o.id)) }, modifier = Modifier.height(48.dp)) {
+                Text((if (o.chosen) "✓ " else "") + o.label)
+            }
+        }
+    }
 }
