@@ -16,8 +16,8 @@ dependencyResolutionManagement {
 
 rootProject.name = "walkbook"
 
-// core: generated uniffi bindings + native libraries per ABI.
-// logic: the app's screen state and decisions, plain Kotlin/JVM (no Android
-//        imports), compiled and tested on the JVM by ./scripts/test.
-// app:   Jetpack Compose screens that render logic's state and forward taps.
+// core:  generated uniffi bindings + native libraries per ABI (the Rust
+//        view models decide every screen, ADR 20).
+// logic: JVM tests of those bindings (run here by ./scripts/test-bindings).
+// app:   Jetpack Compose screens that render the view models and forward taps.
 include(":core", ":logic", ":app")

@@ -1,3 +1,5 @@
+import org.jetbrains.kotlin.gradle.dsl.JvmTarget
+
 plugins {
     alias(libs.plugins.android.application)
     alias(libs.plugins.kotlin.android)
@@ -6,13 +8,16 @@ plugins {
 
 android {
     namespace = "org.walkbook.app"
-    compileSdk = 35
+    compileSdk = 36
     defaultConfig {
         applicationId = "org.walkbook.app"
         minSdk = 26
-        targetSdk = 35
+        targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
+        // Only the ABIs the Rust library is built for (JNA's AAR also
+        // ships x86 and armeabi, which would crash at the first call).
+        ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
     }
     buildTypes {
         release {
@@ -24,12 +29,10 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    kotlinOptions { jvmTarget = "17" }
     buildFeatures { compose = true }
-    // The logic module's sources are plain Kotlin; the app compiles them
-    // together with the Android-packaged bindings from :core.
-    sourceSets["main"].java.srcDir(rootProject.file("logic/src/main/kotlin"))
 }
+
+kotlin { compilerOptions { jvmTarget.set(JvmTarget.JVM_17) } }
 
 dependencies {
     implementation(project(":core"))

@@ -209,3 +209,49 @@ fn come_back_needs_a_time_bad_taps_explain_and_skip_records_nothing() {
     // A door that is not on the turf does not open.
     assert!(DoorScreen::open(&store, "A-turf", "H404").is_err());
 }
+
+#[test]
+fn saves_carry_the_latest_location_fix_and_never_wait_for_one() {
+    let (_dir, mut store) = store();
+    // No fix yet: the save goes through without a location.
+    let mut s = DoorScreen::open(&store, "A-turf", "H3").unwrap();
+    let v = send(&mut s, &mut store, record("not_home", true));
+    assert!(v.done && v.message.is_none(), "{:?}", v.message);
+    // Fixes arrive; the save carries the latest.
+    let mut s = DoorScreen::open(&store, "A-turf", "H6").unwrap();
+    for (lat, lon, acc) in [(39.80, -89.64, 65.0), (39.7817, -89.6501, 8.0)] {
+        send(
+            &mut s,
+            &mut store,
+            DoorEvent::Location {
+                lat,
+                lon,
+                accuracy_m: acc,
+            },
+        );
+    }
+    // An impossible fix is refused in words and the good one kept.
+    let v = send(
+        &mut s,
+        &mut store,
+        DoorEvent::Location {
+            lat: 123.0,
+            lon: 0.0,
+            accuracy_m: 5.0,
+        },
+    );
+    assert!(v.message.unwrap().contains("impossible location"));
+    send(&mut s, &mut store, choose("P7"));
+    send(&mut s, &mut store, record("refused", false));
+    let attempts = store.attempts("turf:T1").unwrap();
+    let h3 = attempts.iter().find(|a| a.household_id == "H3").unwrap();
+    assert_eq!((h3.lat, h3.lon, h3.accuracy_m), (None, None, None));
+    let p7 = attempts
+        .iter()
+        .find(|a| a.person_id.as_deref() == Some("P7"))
+        .unwrap();
+    assert_eq!(
+        (p7.lat, p7.lon, p7.accuracy_m),
+        (Some(39.7817), Some(-89.6501), Some(8.0))
+    );
+}

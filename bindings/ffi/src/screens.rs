@@ -41,6 +41,13 @@ pub enum DoorInput {
     Skip,
     /// Change the last save: the next save corrects it.
     Undo,
+    /// The phone's latest location fix, when the volunteer allowed it.
+    /// Saves carry the latest fix; a save never waits for one.
+    Location {
+        lat: f64,
+        lon: f64,
+        accuracy_m: f64,
+    },
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -160,6 +167,15 @@ impl From<DoorInput> for DoorEvent {
             DoorInput::SaveConversation => DoorEvent::SaveConversation,
             DoorInput::Skip => DoorEvent::Skip,
             DoorInput::Undo => DoorEvent::Undo,
+            DoorInput::Location {
+                lat,
+                lon,
+                accuracy_m,
+            } => DoorEvent::Location {
+                lat,
+                lon,
+                accuracy_m,
+            },
         }
     }
 }

@@ -56,6 +56,13 @@ pub enum DoorEvent {
     Skip,
     /// Change the last save: the next save corrects it.
     Undo,
+    /// The phone's latest location fix (when the volunteer allowed it).
+    /// Saves carry the latest fix; a save never waits for one.
+    Location {
+        lat: f64,
+        lon: f64,
+        accuracy_m: f64,
+    },
 }
 
 /// A person at the door as the screen shows them.
@@ -134,6 +141,8 @@ pub struct DoorScreen {
     person: Option<String>,
     talk: Conversation,
     come_back_at_ms: Option<i64>,
+    /// The latest location fix the shell sent (lat, lon, accuracy in m).
+    fix: Option<(f64, f64, f64)>,
     saves: Saves,
     message: Option<String>,
     done: bool,
@@ -152,6 +161,7 @@ impl DoorScreen {
             person: None,
             talk: Conversation::new(),
             come_back_at_ms: None,
+            fix: None,
             saves: Saves::new(),
             message: None,
             done: false,
@@ -302,6 +312,22 @@ impl DoorScreen {
                 };
                 self.save(store, attempt, "conversation".into(), key)?;
             }
+            DoorEvent::Location {
+                lat,
+                lon,
+                accuracy_m,
+            } => {
+                let valid = (-90.0..=90.0).contains(&lat)
+                    && (-180.0..=180.0).contains(&lon)
+                    && accuracy_m.is_finite()
+                    && accuracy_m >= 0.0;
+                if !valid {
+                    return Err(format!(
+                        "the phone reported an impossible location ({lat}, {lon} ±{accuracy_m} m); it was ignored"
+                    ));
+                }
+                self.fix = Some((lat, lon, accuracy_m));
+            }
             DoorEvent::Skip => self.done = true,
             DoorEvent::Undo => {
                 self.saves.undo()?;
@@ -318,6 +344,16 @@ impl DoorScreen {
         what: String,
         key: String,
     ) -> Result<(), String> {
+        let (lat, lon, accuracy_m) = match self.fix {
+            Some((lat, lon, acc)) => (Some(lat), Some(lon), Some(acc)),
+            None => (None, None, None),
+        };
+        let attempt = NewAttempt {
+            lat,
+            lon,
+            accuracy_m,
+            ..attempt
+        };
         self.saves
             .save(store, &self.assignment_id, attempt, what, key)?;
         self.talk.clear();

@@ -67,6 +67,9 @@ class DoorScreenTest {
 
         // Nobody home at the next door: one tap, and on to the next.
         val next = wb.openDoor(turf.id, doors.first { it.householdId != family.householdId }.householdId)
+        // Location fixes from the phone: a good one is kept for the save, an impossible one refused in words.
+        assertNull(next.send(DoorInput.Location(39.7817, -89.6501, 8.0)).message)
+        assertTrue(next.send(DoorInput.Location(123.0, 0.0, 5.0)).message!!.contains("impossible location"))
         v = next.send(DoorInput.Record("come_back", true))
         assertEquals("choose when to come back first", v.message)
         v = next.send(DoorInput.Record("not_home", true))

@@ -1,6 +1,7 @@
 package org.walkbook.app.ui
 
 import androidx.compose.foundation.Canvas
+import androidx.compose.foundation.isSystemInDarkTheme
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -13,7 +14,8 @@ import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
-import androidx.compose.material3.Switch
+import androidx.compose.material3.darkColorScheme
+import androidx.compose.material3.lightColorScheme
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.DisposableEffect
@@ -27,11 +29,13 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
+import org.walkbook.app.R
 import org.walkbook.core.AssignmentView
 import org.walkbook.core.BadgeTone
 import org.walkbook.core.CallInput
@@ -58,13 +62,21 @@ sealed interface AppScreen {
     data class Calls(val assignment: AssignmentView) : AppScreen
 }
 
-/** Status tones with text and icon alongside: high contrast, never colour alone. */
-private fun toneColor(tone: String): Color = when (tone) {
-    "done" -> Color(0xFF1B5E20)
-    "retry" -> Color(0xFF8A4B00)
-    "stop", "problem" -> Color(0xFFB00020)
-    else -> Color(0xFF37474F)
+/** Status tones with text and icon alongside: high contrast in light and
+ *  dark themes, never colour alone (the core sends the words). */
+@Composable
+private fun toneColor(tone: String): Color {
+    val dark = isSystemInDarkTheme()
+    return when (tone) {
+        "done" -> if (dark) Color(0xFF81C784) else Color(0xFF1B5E20)
+        "retry" -> warningColor()
+        "stop", "problem" -> MaterialTheme.colorScheme.error
+        else -> MaterialTheme.colorScheme.onSurface
+    }
 }
+
+@Composable
+private fun warningColor(): Color = if (isSystemInDarkTheme()) Color(0xFFFFB74D) else Color(0xFF8A4B00)
 
 /**
  * [core] is the campaign or, in practice mode, its practice shift
@@ -76,12 +88,15 @@ private fun toneColor(tone: String): Color = when (tone) {
 fun WalkbookUi(
     core: Walkbook,
     campaign: Walkbook,
+    state: org.walkbook.app.AppState,
     screen: AppScreen,
     navigate: (AppScreen) -> Unit,
     practise: (Walkbook?) -> Unit,
     dial: (String) -> Unit,
 ) {
-    MaterialTheme {
+    // Follows the phone's dark setting (the window theme does too).
+    MaterialTheme(colorScheme = if (isSystemInDarkTheme()) darkColorScheme() else lightColorScheme()) {
+        androidx.compose.material3.Surface(Modifier.fillMaxSize()) {
         Column(Modifier.fillMaxSize().padding(16.dp)) {
             if (core.isPractice()) PracticeBanner { practise(null) } else SyncBar(core)
             when (screen) {
@@ -93,9 +108,10 @@ fun WalkbookUi(
                     navigate(if (a.kind == UnitKind.TURF) AppScreen.Turf(a) else AppScreen.Calls(a))
                 }
                 is AppScreen.Turf -> TurfScreen(core, screen.assignment) { navigate(AppScreen.Door(screen.assignment, it)) }
-                is AppScreen.Door -> DoorScreen(core, screen.assignment, screen.householdId) { navigate(AppScreen.Turf(screen.assignment)) }
-                is AppScreen.Calls -> CallScreen(core, screen.assignment, dial)
+                is AppScreen.Door -> DoorScreen(state.door(core, screen.assignment.id, screen.householdId)) { navigate(AppScreen.Turf(screen.assignment)) }
+                is AppScreen.Calls -> CallScreen(state.call(core, screen.assignment.id), dial)
             }
+        }
         }
     }
 }
@@ -103,12 +119,13 @@ fun WalkbookUi(
 /** On every practice screen: what this is, and the way out. */
 @Composable
 fun PracticeBanner(leave: () -> Unit) {
+    val practiceDescription = stringResource(R.string.practice_banner_description)
     Row(
         Modifier.fillMaxWidth().padding(vertical = 8.dp)
-            .semantics { contentDescription = "Practice mode: these results stay on this phone and never count" },
+            .semantics { contentDescription = practiceDescription },
     ) {
-        Text("PRACTICE · results stay on this phone and never count", color = Color(0xFF8A4B00))
-        Button(onClick = leave) { Text("Leave practice") }
+        Text(stringResource(R.string.practice_banner), color = warningColor())
+        Button(onClick = leave, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.leave_practice)) }
     }
 }
 
@@ -136,10 +153,11 @@ fun SyncBar(core: Walkbook) {
         onDispose { core.setListener(null) }
     }
     val badge = badgeFor(pending.toULong(), state)
+    val syncNow = stringResource(R.string.sync_now)
     Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.description }) {
         Text(
             (if (badge.tone == BadgeTone.GOOD) "✓ " else "• ") + badge.text,
-            color = if (badge.tone == BadgeTone.PROBLEM) Color(0xFFB00020) else Color.Unspecified,
+            color = if (badge.tone == BadgeTone.PROBLEM) MaterialTheme.colorScheme.error else Color.Unspecified,
         )
         Button(onClick = {
             scope.launch {
@@ -148,7 +166,7 @@ fun SyncBar(core: Walkbook) {
                 }
                 pending = core.pendingUploadCount().toLong()
             }
-        }, modifier = Modifier.semantics { contentDescription = "Sync now" }) { Text("Sync") }
+        }, modifier = Modifier.height(48.dp).semantics { contentDescription = syncNow }) { Text(stringResource(R.string.sync)) }
     }
 }
 
@@ -160,19 +178,22 @@ fun JoinScreen(core: Walkbook, link: String?, joined: (trainingOnly: Boolean) ->
     var error by remember { mutableStateOf<String?>(null) }
     val view = joinScreen(text)
     Column {
-        org.walkbook.app.WalkbookApp.recoveryMessage?.let { Text(it, color = Color(0xFF8A4B00)) }
-        Text("Join your campaign", style = MaterialTheme.typography.headlineSmall)
-        OutlinedTextField(text, { text = it; error = null }, label = { Text("Join link from your organizer") })
-        view.serverHost?.let { Text("Joins the campaign on $it") }
-        view.problem?.let { Text(it, color = Color(0xFFB00020)) }
+        org.walkbook.app.WalkbookApp.recoveryMessage?.let { Text(it, color = warningColor()) }
+        Text(stringResource(R.string.join_title), style = MaterialTheme.typography.headlineSmall)
+        OutlinedTextField(text, { text = it; error = null }, label = { Text(stringResource(R.string.join_link)) })
+        var scanning by rememberSaveable { mutableStateOf(false) }
+        Button(onClick = { scanning = !scanning }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.join_scan)) }
+        if (scanning) QrScanner { scanned -> text = scanned; scanning = false }
+        view.serverHost?.let { Text(stringResource(R.string.join_server, it)) }
+        view.problem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         Button(onClick = {
             scope.launch {
                 runCatching { core.join(view.serverUrl!!, view.inviteCode!!) }
                     .onSuccess { joined(it.trainingOnly) }
                     .onFailure { error = (it as? WalkbookException)?.let(::errorText) ?: it.toString() }
             }
-        }, enabled = view.canJoin, modifier = Modifier.height(48.dp)) { Text("Join") }
-        error?.let { Text(it, color = Color(0xFFB00020)) }
+        }, enabled = view.canJoin, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.join)) }
+        error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
     }
 }
 
@@ -180,7 +201,7 @@ fun JoinScreen(core: Walkbook, link: String?, joined: (trainingOnly: Boolean) ->
 fun AssignmentsScreen(core: Walkbook, campaign: Walkbook, practise: (Walkbook?) -> Unit, open: (AssignmentView) -> Unit) {
     if (!core.isPractice()) {
         val source = if (campaign.trainingOnly()) PracticeSource.TRAINING_PACKET else PracticeSource.THIS_PHONE
-        Button(onClick = { PracticeStarter.start(campaign, source, practise) }) { Text("Practice shift (nothing counts)") }
+        Button(onClick = { PracticeStarter.start(campaign, source, practise) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.practice_shift)) }
     }
     LazyColumn {
         items(core.assignments()) { a ->
@@ -198,7 +219,7 @@ fun TurfScreen(core: Walkbook, assignment: AssignmentView, openDoor: (String) ->
     val view = remember(assignment) { core.turfScreen(assignment.unitId, null) }
     Column {
         Text(view.progress)
-        Button(onClick = { view.nextDoor?.let(openDoor) }, enabled = view.nextDoor != null, modifier = Modifier.height(48.dp)) { Text("Next door") }
+        Button(onClick = { view.nextDoor?.let(openDoor) }, enabled = view.nextDoor != null, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.next_door)) }
         DoorMap(view.mapPoints, view.doorsWithoutCoordinates.toInt())
         LazyColumn {
             items(view.doors) { d ->
@@ -219,32 +240,36 @@ fun DoorMap(points: List<MapPointView>, missing: Int) {
     if (points.isEmpty()) return
     val minLat = points.minOf { it.lat }; val maxLat = points.maxOf { it.lat }
     val minLon = points.minOf { it.lon }; val maxLon = points.maxOf { it.lon }
-    Canvas(Modifier.fillMaxWidth().height(180.dp).semantics { contentDescription = "Map of ${points.size} doors" }) {
+    val mapDescription = stringResource(R.string.map_description, points.size)
+    val dot = MaterialTheme.colorScheme.onSurface
+    Canvas(Modifier.fillMaxWidth().height(180.dp).semantics { contentDescription = mapDescription }) {
         for (p in points) {
             val x = ((p.lon - minLon) / (maxLon - minLon).coerceAtLeast(1e-9)) * size.width
             val y = (1 - (p.lat - minLat) / (maxLat - minLat).coerceAtLeast(1e-9)) * size.height
-            drawCircle(Color(0xFF37474F), radius = 6f, center = Offset(x.toFloat(), y.toFloat()))
+            drawCircle(dot, radius = 6f, center = Offset(x.toFloat(), y.toFloat()))
         }
     }
-    if (missing > 0) Text("$missing doors have no coordinates")
+    if (missing > 0) Text(stringResource(R.string.no_coordinates, missing))
 }
 
 @Composable
-fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, done: () -> Unit) {
+fun DoorScreen(screen: org.walkbook.core.DoorScreen, done: () -> Unit) {
     // Every decision is the core's door view model (ADR 20): this renders
     // its view and forwards taps. A refused tap comes back as `message`,
     // never as an exception in onClick.
-    val screen = remember(householdId) { core.openDoor(assignment.id, householdId) }
-    var view by remember(householdId) { mutableStateOf(screen.view()) }
-    var notes by rememberSaveable(householdId) { mutableStateOf("") }
+    // The screen object lives in AppState (a ViewModel), so a rotation
+    // keeps the chosen person, the answers and the notes.
+    var view by remember(screen) { mutableStateOf(screen.view()) }
+    var notes by rememberSaveable { mutableStateOf(view.notes) }
     var picking by remember { mutableStateOf(false) }
     fun send(input: DoorInput) {
         view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
         if (view.done) done()
     }
+    DoorLocation { lat, lon, accuracy -> view = runCatching { screen.send(DoorInput.Location(lat, lon, accuracy)) }.getOrDefault(view) }
     LazyColumn {
         item { Text(view.address, style = MaterialTheme.typography.titleLarge) }
-        item { Text("Who answered?", style = MaterialTheme.typography.titleMedium) }
+        item { Text(stringResource(R.string.who_answered), style = MaterialTheme.typography.titleMedium) }
         items(view.people) { p ->
             Row(Modifier.fillMaxWidth().height(48.dp).clickable { send(DoorInput.ChoosePerson(p.id)) }
                 .semantics { contentDescription = "${p.name}, ${p.status.replace('_', ' ')}${if (p.chosen) ", chosen" else ""}" }) {
@@ -263,14 +288,14 @@ fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, 
                 }
             }
         }
-        item { OutlinedTextField(notes, { notes = it; send(DoorInput.Notes(it)) }, label = { Text("Notes") }) }
+        item { OutlinedTextField(notes, { notes = it; send(DoorInput.Notes(it)) }, label = { Text(stringResource(R.string.notes)) }) }
         if (view.personChosen) {
-            item { Button(onClick = { send(DoorInput.SaveConversation) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text("Save answers") } }
+            item { Button(onClick = { send(DoorInput.SaveConversation) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.save_answers)) } }
             items(view.personCodes) { r ->
                 Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, false)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
             }
         }
-        item { Text("The whole door", style = MaterialTheme.typography.titleMedium) }
+        item { Text(stringResource(R.string.whole_door), style = MaterialTheme.typography.titleMedium) }
         items(view.doorCodes) { r ->
             Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, true)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
         }
@@ -281,29 +306,28 @@ fun DoorScreen(core: Walkbook, assignment: AssignmentView, householdId: String, 
                     send(DoorInput.ComeBackAt(System.currentTimeMillis() + h * 3_600_000L))
                     picking = false
                     send(DoorInput.Record("come_back", !view.personChosen))
-                }, modifier = Modifier.height(48.dp)) { Text(if (h == 24L) "Tomorrow" else "In $h h") }
+                }, modifier = Modifier.height(48.dp)) { Text(if (h == 24L) stringResource(R.string.tomorrow) else stringResource(R.string.in_hours, h.toInt())) }
             }
         }
         view.saved?.let { saved ->
             item {
                 Row {
                     Text(saved, Modifier.semantics { contentDescription = saved })
-                    if (view.canUndo) Button(onClick = { send(DoorInput.Undo) }) { Text("Undo") }
+                    if (view.canUndo) Button(onClick = { send(DoorInput.Undo) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.undo)) }
                 }
             }
         }
-        view.message?.let { m -> item { Text(m, color = Color(0xFFB00020)) } }
-        item { Button(onClick = { send(DoorInput.Skip) }, modifier = Modifier.height(48.dp)) { Text("Next door") } }
+        view.message?.let { m -> item { Text(m, color = MaterialTheme.colorScheme.error) } }
+        item { Button(onClick = { send(DoorInput.Skip) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.next_door)) } }
     }
 }
 
 @Composable
-fun CallScreen(core: Walkbook, assignment: AssignmentView, dial: (String) -> Unit) {
+fun CallScreen(screen: org.walkbook.core.CallScreen, dial: (String) -> Unit) {
     // Every decision is the core's call view model: who is next, the
     // caller-ID notice, the number only at Call, the timer, call-back
     // times, undo. This renders its view and forwards taps.
-    val screen = remember(assignment) { core.openCall(assignment.id, null) }
-    var view by remember(assignment) { mutableStateOf(screen.view(null)) }
+    var view by remember(screen) { mutableStateOf(screen.view(null)) }
     fun send(input: CallInput) {
         view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
         view.openDialler?.let(dial)
@@ -316,30 +340,34 @@ fun CallScreen(core: Walkbook, assignment: AssignmentView, dial: (String) -> Uni
         item { Text(view.listName, style = MaterialTheme.typography.titleMedium) }
         view.callerIdNotice?.let { notice ->
             item { Text(notice) }
-            item { Button(onClick = { send(CallInput.ReadCallerIdNotice) }, modifier = Modifier.height(48.dp)) { Text("I understand") } }
+            item { Button(onClick = { send(CallInput.ReadCallerIdNotice) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.understood)) } }
         }
         view.waitText?.let { item { Text(it) } }
-        if (view.finished) item { Text("Everyone on your list is done. Thank you!") }
+        if (view.finished) item { Text(stringResource(R.string.list_done)) }
         view.contact?.let { c ->
             item { Text(c.name, style = MaterialTheme.typography.titleLarge) }
-            item { Text("Their time: ${c.localTime} · ${c.status.replace('_', ' ')}") }
+            item { Text(stringResource(R.string.their_time, c.localTime) + " · " + c.status.replace('_', ' ')) }
             item {
                 Row {
+                    val callDescription = stringResource(R.string.call_description, c.name)
                     Button(onClick = { send(CallInput.Dial(null)) }, enabled = view.canDial, modifier = Modifier.height(48.dp)
-                        .semantics { contentDescription = "Call ${c.name} with your phone's dialler" }) { Text("Call") }
-                    if (view.inCall) Button(onClick = { send(CallInput.HangUp(null)) }, modifier = Modifier.height(48.dp)) { Text("Call ended") }
-                    view.timer?.let { Text(it, Modifier.semantics { contentDescription = "Call length $it" }) }
+                        .semantics { contentDescription = callDescription }) { Text(stringResource(R.string.call)) }
+                    if (view.inCall) Button(onClick = { send(CallInput.HangUp(null)) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.call_ended)) }
+                    view.timer?.let { t ->
+                        val length = stringResource(R.string.call_length, t)
+                        Text(t, Modifier.semantics { contentDescription = length })
+                    }
                 }
             }
             item { Text(view.intro) }
             view.question?.let { q -> callQuestion(q) { send(it) } }
-            item { OutlinedTextField(view.notes, { send(CallInput.Notes(it)) }, label = { Text("Notes") }) }
-            item { Button(onClick = { send(CallInput.SaveConversation(null)) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text("Save answers") } }
+            item { OutlinedTextField(view.notes, { send(CallInput.Notes(it)) }, label = { Text(stringResource(R.string.notes)) }) }
+            item { Button(onClick = { send(CallInput.SaveConversation(null)) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.save_answers)) } }
             items(view.codes) { r ->
                 Button(onClick = { send(CallInput.Record(r.id, null)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
             }
             if (view.codes.any { it.needsTime }) {
-                item { Text("Call back:", style = MaterialTheme.typography.titleMedium) }
+                item { Text(stringResource(R.string.call_back), style = MaterialTheme.typography.titleMedium) }
                 items(view.callBackChoices) { t ->
                     Button(onClick = { send(CallInput.CallBackAt(t.atMs)) }, modifier = Modifier.height(48.dp)) {
                         Text((if (view.callBackAtMs == t.atMs) "✓ " else "") + t.label)
@@ -350,18 +378,18 @@ fun CallScreen(core: Walkbook, assignment: AssignmentView, dial: (String) -> Uni
                 item {
                     Row {
                         Text(saved)
-                        if (view.canUndo) Button(onClick = { send(CallInput.Undo) }, modifier = Modifier.height(48.dp)) { Text("Undo") }
+                        if (view.canUndo) Button(onClick = { send(CallInput.Undo) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.undo)) }
                     }
                 }
             }
             item {
                 Row {
-                    Button(onClick = { send(CallInput.Next(null)) }, modifier = Modifier.height(48.dp)) { Text("Next call") }
-                    Button(onClick = { send(CallInput.Skip(null)) }, modifier = Modifier.height(48.dp)) { Text("Skip") }
+                    Button(onClick = { send(CallInput.Next(null)) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.next_call)) }
+                    Button(onClick = { send(CallInput.Skip(null)) }, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.skip)) }
                 }
             }
         }
-        view.message?.let { m -> item { Text(m, color = Color(0xFFB00020)) } }
+        view.message?.let { m -> item { Text(m, color = MaterialTheme.colorScheme.error) } }
     }
 }
 
