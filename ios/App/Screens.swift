@@ -223,6 +223,7 @@ struct DoorView: View {
     @State private var notes = ""
     @State private var picking = false
     @State private var comeBack = Date().addingTimeInterval(3600)
+    @State private var location: DoorLocation?
 
     private func send(_ input: DoorInput) {
         guard let screen else { return }
@@ -298,7 +299,12 @@ struct DoorView: View {
         .onAppear {
             screen = try? core.openDoor(assignmentId: assignment.id, householdId: householdId)
             view = try? screen?.view()
+            location = DoorLocation { lat, lon, accuracy in
+                DispatchQueue.main.async { send(.location(lat: lat, lon: lon, accuracyM: accuracy)) }
+            }
+            location?.start()
         }
+        .onDisappear { location?.stop() }
     }
 }
 
