@@ -8,6 +8,7 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
 import org.walkbook.core.DoorInput
+import org.walkbook.core.DoorStateKind
 import org.walkbook.core.SyncState
 import org.walkbook.core.UnitKind
 import org.walkbook.core.Walkbook
@@ -75,6 +76,18 @@ class DoorScreenTest {
         v = next.send(DoorInput.Record("not_home", true))
         assertTrue(v.done)
         assertEquals(4uL, wb.pendingUploadCount())
+
+        // Come back at a chosen time, for the whole door; then a door skipped records nothing.
+        val others = doors.filter { it.householdId != family.householdId }
+        val later = wb.openDoor(turf.id, others[1].householdId)
+        val at = System.currentTimeMillis() + 3 * 3_600_000L
+        assertEquals(at, later.send(DoorInput.ComeBackAt(at)).comeBackAtMs)
+        assertTrue(later.send(DoorInput.Record("come_back", true)).done)
+        assertEquals(5uL, wb.pendingUploadCount())
+        assertTrue(wb.openDoor(turf.id, others[2].householdId).send(DoorInput.Skip).done)
+        assertEquals(5uL, wb.pendingUploadCount(), "a skipped door records nothing")
+        // The door waits until then (the turf screen moves on past it).
+        assertEquals(DoorStateKind.WAITING_UNTIL, wb.walkList(turf.unitId, null).first { it.householdId == others[1].householdId }.state)
         assertEquals(0u, wb.syncNow().refused)
     }
 }
