@@ -324,3 +324,30 @@ fn bad_taps_explain_and_change_nothing() {
     }
     assert!(store.attempts("calls:L1").unwrap_or_default().is_empty());
 }
+
+#[test]
+fn a_spanish_speaking_volunteer_reads_the_screen_in_spanish() {
+    use walkbook_core::screens::Ui;
+    let (_dir, mut store) = store();
+    let now = ms(MORNING);
+    let mut s = CallScreen::open_in(&store, "A-calls", now, Ui::Es).unwrap();
+    let v = s.view(&store, now).unwrap();
+    assert!(v.caller_id_notice.unwrap().contains("verán su número"));
+    assert_eq!(v.contact.as_ref().unwrap().local_time, "jue 09:30 CST");
+    assert_eq!(v.call_back_choices[0].label, "En 1 hora (jue 10:30 CST)");
+    assert_eq!(v.call_back_choices[2].label, "Mañana (vie 09:00 CST)");
+    let v = send(&mut s, &mut store, CallEvent::Dial { now_ms: now });
+    assert_eq!(
+        v.message.as_deref(),
+        Some("primero lea la nota sobre la identificación de llamadas")
+    );
+    send(&mut s, &mut store, CallEvent::ReadCallerIdNotice);
+    let v = send(&mut s, &mut store, record("call_back", now));
+    assert_eq!(
+        v.message.as_deref(),
+        Some("primero elija cuándo volver a llamar")
+    );
+    // Campaign content (result labels, the script) stays as written.
+    let v = send(&mut s, &mut store, record("no_answer", now));
+    assert_eq!(v.saved.as_deref(), Some("Guardado ✓ (no answer)"));
+}

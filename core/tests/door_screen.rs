@@ -255,3 +255,24 @@ fn saves_carry_the_latest_location_fix_and_never_wait_for_one() {
         (Some(39.7817), Some(-89.6501), Some(8.0))
     );
 }
+
+#[test]
+fn the_door_screen_speaks_spanish_when_the_phone_does() {
+    use walkbook_core::screens::{Ui, turf_view_in};
+    let (_dir, mut store) = store();
+    let mut s = DoorScreen::open_in(&store, "A-turf", "H1", Ui::Es).unwrap();
+    let v = send(&mut s, &mut store, answer("support", "1"));
+    assert_eq!(
+        v.message.as_deref(),
+        Some("primero elija quién abrió la puerta")
+    );
+    assert_eq!(v.people[0].status_label, "Todavía no");
+    send(&mut s, &mut store, choose("P1"));
+    send(&mut s, &mut store, answer("support", "1"));
+    let v = send(&mut s, &mut store, DoorEvent::SaveConversation);
+    assert_eq!(v.saved.as_deref(), Some("Guardado ✓ (conversación)"));
+    assert_eq!(v.people[0].status_label, "Conversó");
+    let t = turf_view_in(&store, "T1", common::at(0), Ui::Es).unwrap();
+    assert_eq!(t.progress, "1 de 7 puertas tocadas · 1 conversación");
+    assert_eq!(t.doors[0].description, "101 Elm St: Todavía no, 2 personas");
+}

@@ -94,7 +94,7 @@ struct SyncBar: View {
     init(core: Walkbook) { _model = StateObject(wrappedValue: BadgeModel(core: core)) }
 
     var body: some View {
-        let badge = badgeFor(pending: model.pending, state: model.state)
+        let badge = badgeFor(pending: model.pending, state: model.state, language: Locale.preferredLanguages.first ?? "en")
         HStack {
             Label(badge.text, systemImage: badge.tone == .good ? "checkmark.circle" : "arrow.triangle.2.circlepath")
                 .foregroundStyle(badge.tone == .problem ? .red : .primary)
@@ -121,7 +121,7 @@ struct JoinView: View {
     @State private var scanning = false
 
     var body: some View {
-        let view = joinScreen(text: text)
+        let view = joinScreen(text: text, language: Locale.preferredLanguages.first ?? "en")
         Form {
             TextField("Join link from your organizer", text: $text).textContentType(.URL)
             Button("Scan the QR code") { scanning = true }.frame(minHeight: 48)
@@ -243,7 +243,7 @@ struct DoorView: View {
                         Button {
                             send(.choosePerson(personId: p.id))
                         } label: {
-                            Label("\(p.name) — \(p.status.replacingOccurrences(of: "_", with: " "))",
+                            Label("\(p.name) — \(p.statusLabel)",
                                   systemImage: p.chosen ? "person.fill.checkmark" : "person")
                         }
                         .frame(minHeight: 44)
@@ -343,6 +343,7 @@ struct CallView: View {
                 if let c = view.contact {
                     Section(c.name) {
                         Text("Their time: \(c.localTime)")
+                        Text(c.statusLabel)
                         HStack {
                             Button("Call") { send(.dial(nowMs: nil)) }
                                 .disabled(!view.canDial)

@@ -89,12 +89,18 @@ struct WalkbookMain: App {
         do { key = try DatabaseKey.get() } catch {
             return .failed("walkbook cannot read its key from the Keychain. Unlock the phone and open walkbook again.")
         }
+        // The screens' own words in the phone's language (English or Spanish).
+        let language = Locale.preferredLanguages.first ?? "en"
         do {
-            return .ready(try Walkbook.open(dataDir: dir.path, key: key), recoveryMessage: nil)
+            let core = try Walkbook.open(dataDir: dir.path, key: key)
+            core.setUiLanguage(tag: language)
+            return .ready(core, recoveryMessage: nil)
         } catch WalkbookError.KeyLost {
             do {
                 let lost = try recoverUnreadableCampaign(dataDir: dir.path, key: key)
-                return .ready(try Walkbook.open(dataDir: dir.path, key: key), recoveryMessage: lost.message)
+                let core = try Walkbook.open(dataDir: dir.path, key: key)
+                core.setUiLanguage(tag: language)
+                return .ready(core, recoveryMessage: lost.message)
             } catch let e as WalkbookError {
                 return .failed(errorText(error: e))
             } catch {

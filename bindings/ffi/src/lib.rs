@@ -58,6 +58,8 @@ pub struct Walkbook {
     /// A practice store (see `walkbook_core::practice`).
     practice: bool,
     listener: Mutex<Option<Arc<dyn WalkbookListener>>>,
+    /// The language of the screens' own words (`set_ui_language`).
+    ui: Mutex<walkbook_core::screens::Ui>,
     /// One sync client per Walkbook, so concurrent syncs take turns.
     client: Mutex<Option<Arc<SyncClient>>>,
 }
@@ -148,12 +150,17 @@ impl Walkbook {
             key: self.key.clone(),
             practice: true,
             listener: Mutex::new(None),
+            ui: Mutex::new(self.ui()),
             client: Mutex::new(None),
         })
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, DeviceStore> {
         lock(&self.store)
+    }
+
+    pub(crate) fn ui(&self) -> walkbook_core::screens::Ui {
+        *lock(&self.ui)
     }
 
     pub(crate) fn listener(&self) -> Option<Arc<dyn WalkbookListener>> {
@@ -270,6 +277,7 @@ impl Walkbook {
                 key,
                 practice: false,
                 listener: Mutex::new(None),
+                ui: Mutex::new(Default::default()),
                 client: Mutex::new(None),
             }))
         })
@@ -579,6 +587,14 @@ impl Walkbook {
         guard(|| DoorScreen::open(self.clone(), &assignment_id, &household_id))
     }
 
+    /// The language of the screens' own words from now on: the phone's
+    /// language tag (`es`, `es-US` → Spanish; anything else → English).
+    /// Campaign content (scripts, result labels) stays as the organizer
+    /// wrote it.
+    pub fn set_ui_language(&self, tag: String) {
+        *lock(&self.ui) = walkbook_core::screens::Ui::from_tag(&tag);
+    }
+
     /// The call screen of a call-list assignment, on its first contact at
     /// `now_ms` (None: now).
     pub fn open_call(
@@ -597,7 +613,13 @@ impl Walkbook {
         now_ms: Option<i64>,
     ) -> Result<TurfScreenView, WalkbookError> {
         guard(|| {
-            Ok(walkbook_core::screens::turf_view(&self.store(), &turf_id, now_or(now_ms))?.into())
+            Ok(walkbook_core::screens::turf_view_in(
+                &self.store(),
+                &turf_id,
+                now_or(now_ms),
+                self.ui(),
+            )?
+            .into())
         })
     }
 

@@ -55,9 +55,11 @@ pub struct DoorPersonView {
     pub id: String,
     pub name: String,
     pub language: String,
-    /// `not_attempted`, `contacted`, `not_home`, `refused`, … (show as text
-    /// beside an icon, never colour alone).
+    /// `not_attempted`, `contacted`, `not_home`, `refused`, …
     pub status: String,
+    /// The status in the volunteer's words (show beside an icon, never
+    /// colour alone).
+    pub status_label: String,
     pub chosen: bool,
 }
 
@@ -125,6 +127,7 @@ impl From<screens::DoorView> for DoorScreenView {
                     name: p.name,
                     language: p.language,
                     status: p.status,
+                    status_label: p.status_label,
                     chosen: p.chosen,
                 })
                 .collect(),
@@ -197,7 +200,8 @@ impl DoorScreen {
     ) -> Result<Arc<Self>, WalkbookError> {
         let (screen, unit_id) = {
             let store = book.store();
-            let screen = screens::DoorScreen::open(&store, assignment_id, household_id)?;
+            let screen =
+                screens::DoorScreen::open_in(&store, assignment_id, household_id, book.ui())?;
             (screen, store.assignment(assignment_id)?.assignment.unit_id)
         };
         Ok(Arc::new(DoorScreen {
@@ -252,14 +256,15 @@ pub struct BadgeView {
 }
 
 /// The badge for `pending` results not on the server and the latest sync
-/// state the listener reported (an error clears when a later sync succeeds).
+/// state the listener reported (an error clears when a later sync
+/// succeeds), worded in `language` (a language tag: `es-US`, `en`).
 #[uniffi::export]
-pub fn badge_for(pending: u64, state: Option<crate::SyncState>) -> BadgeView {
+pub fn badge_for(pending: u64, state: Option<crate::SyncState>, language: String) -> BadgeView {
     let (running, error) = state
         .as_ref()
         .map(|s| (s.running, s.last_error.as_deref()))
         .unwrap_or((false, None));
-    let b = screens::sync_badge(pending, running, error);
+    let b = screens::sync_badge_in(pending, running, error, screens::Ui::from_tag(&language));
     BadgeView {
         text: b.text,
         tone: match b.tone {
@@ -369,6 +374,8 @@ pub struct CallContactView {
     pub local_time: String,
     pub closes_at_ms: i64,
     pub status: String,
+    /// The status in the volunteer's words.
+    pub status_label: String,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -450,6 +457,7 @@ impl From<screens::CallView> for CallScreenView {
                 local_time: c.local_time,
                 closes_at_ms: c.closes_at_ms,
                 status: c.status,
+                status_label: c.status_label,
             }),
             wait_until_ms: v.wait_until_ms,
             wait_text: v.wait_text,
@@ -502,7 +510,8 @@ impl CallScreen {
     ) -> Result<Arc<Self>, WalkbookError> {
         let (screen, list_id) = {
             let store = book.store();
-            let screen = screens::CallScreen::open(&store, assignment_id, now_or(now_ms))?;
+            let screen =
+                screens::CallScreen::open_in(&store, assignment_id, now_or(now_ms), book.ui())?;
             (screen, store.assignment(assignment_id)?.assignment.unit_id)
         };
         Ok(Arc::new(CallScreen {
@@ -626,10 +635,11 @@ pub struct JoinScreenView {
 
 /// The join screen for `text` (a QR code's contents, a deep link, or what
 /// the volunteer pasted): where it joins, whether Join is allowed, and what
-/// is wrong in words. Plain http:// is refused except to this phone itself.
+/// is wrong in words (in `language`, a language tag). Plain http:// is
+/// refused except to this phone itself.
 #[uniffi::export]
-pub fn join_screen(text: String) -> JoinScreenView {
-    let v = screens::join_view(&text);
+pub fn join_screen(text: String, language: String) -> JoinScreenView {
+    let v = screens::join_view_in(&text, screens::Ui::from_tag(&language));
     JoinScreenView {
         server_url: v.server_url,
         server_host: v.server_host,

@@ -152,6 +152,6 @@ def test_the_call_and_join_screens_decide_in_rust():
         assert book.pending_upload_count() == 1
 
     asyncio.run(run())
-    link = wb.join_screen("walkbook://join?server=http%3A%2F%2Fwalkbook.example.org&code=X")
+    link = wb.join_screen("walkbook://join?server=http%3A%2F%2Fwalkbook.example.org&code=X", "en")
     assert not link.can_join and "https://" in link.problem
-    assert wb.join_screen("walkbook://join?server=https%3A%2F%2Fa.example&code=x").can_join
+    assert wb.join_screen("walkbook://join?server=https%3A%2F%2Fa.example&code=x", "en").can_join

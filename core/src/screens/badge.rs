@@ -1,6 +1,8 @@
 //! The sync badge: what the phone says about results not yet on the
 //! server, in words first (never colour alone).
 
+use super::words::Ui;
+
 /// How the badge looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -22,40 +24,23 @@ pub struct Badge {
 /// `running`, after the last sync's `last_error` (none once a later sync
 /// succeeded: pass the latest state, so an old error never lingers).
 pub fn sync_badge(pending: u64, running: bool, last_error: Option<&str>) -> Badge {
-    let badge = |text: String, tone, description: String| Badge {
+    sync_badge_in(pending, running, last_error, Ui::En)
+}
+
+/// [`sync_badge`] worded in `ui`.
+pub fn sync_badge_in(pending: u64, running: bool, last_error: Option<&str>, ui: Ui) -> Badge {
+    let badge = |(text, description): (String, String), tone| Badge {
         text,
         tone,
         description,
     };
     if running {
-        return badge("Syncing…".into(), Tone::Working, "Sync in progress".into());
+        return badge(ui.syncing(), Tone::Working);
     }
     match (last_error, pending) {
-        (Some(e), 0) => badge(
-            "Sync failed".into(),
-            Tone::Problem,
-            format!("Sync failed: {e}"),
-        ),
-        (Some(e), n) => badge(
-            format!("{n} not on the server yet"),
-            Tone::Problem,
-            format!("Sync failed: {e}. {n} results are safe on this phone."),
-        ),
-        (None, 0) => badge(
-            "All results on the server".into(),
-            Tone::Good,
-            "All results are on the server".into(),
-        ),
-        (None, 1) => badge(
-            "1 result not on the server yet".into(),
-            Tone::Waiting,
-            "1 result saved on this phone, not yet on the server".into(),
-        ),
-        (None, n) => badge(
-            format!("{n} results not on the server yet"),
-            Tone::Waiting,
-            format!("{n} results saved on this phone, not yet on the server"),
-        ),
+        (Some(e), n) => badge(ui.sync_failed(e, n), Tone::Problem),
+        (None, 0) => badge(ui.all_synced(), Tone::Good),
+        (None, n) => badge(ui.waiting(n), Tone::Waiting),
     }
 }
 
@@ -83,5 +68,8 @@ mod tests {
                 .contains("2 results are safe on this phone")
         );
         assert_eq!(sync_badge(0, false, Some("x")).text, "Sync failed");
+        let es = sync_badge_in(2, false, None, Ui::Es);
+        assert_eq!(es.text, "2 resultados aún no están en el servidor");
+        assert_eq!(es.tone, Tone::Waiting);
     }
 }

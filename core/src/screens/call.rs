@@ -18,14 +18,10 @@ use crate::store::{CallQueueRow, DeviceStore, StoreError};
 
 use super::common::{Conversation, Saves};
 use super::door::{CodeButton, Prompt};
+use super::words::Ui;
 
 /// Meta key: the volunteer has read the caller-ID notice on this phone.
 const CALLER_ID_READ: &str = "caller_id_notice_read";
-
-/// What the volunteer is told once, before their first call.
-pub const CALLER_ID_NOTICE: &str = "Calls go out from your own phone, so the people you call \
-     will see your phone number. If you would rather they did not, turn off caller ID in your \
-     phone's settings before you start.";
 
 /// A tap or an entry on the call screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +89,8 @@ pub struct CallContact {
     pub closes_at_ms: i64,
     /// `not_attempted`, `not_home`, `come_back`, …
     pub status: String,
+    /// The status in the volunteer's words.
+    pub status_label: String,
 }
 
 /// A call-back time offered as a button.
@@ -141,6 +139,7 @@ pub struct CallView {
 /// The call screen for one call-list assignment.
 #[derive(Debug, Clone)]
 pub struct CallScreen {
+    ui: Ui,
     assignment_id: String,
     list_id: String,
     list_name: String,
@@ -162,12 +161,6 @@ fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    tz.from_utc_datetime(&at.naive_utc())
-        .format("%a %H:%M %Z")
-        .to_string()
-}
-
 fn clock(seconds: i64) -> String {
     let s = seconds.max(0);
     if s >= 3600 {
@@ -178,8 +171,19 @@ fn clock(seconds: i64) -> String {
 }
 
 impl CallScreen {
-    /// Opens the call screen of a call-list assignment on its first contact.
+    /// Opens the call screen of a call-list assignment on its first
+    /// contact, in English.
     pub fn open(store: &DeviceStore, assignment_id: &str, now_ms: i64) -> Result<Self, StoreError> {
+        Self::open_in(store, assignment_id, now_ms, Ui::En)
+    }
+
+    /// Opens the call screen with its words in `ui`.
+    pub fn open_in(
+        store: &DeviceStore,
+        assignment_id: &str,
+        now_ms: i64,
+        ui: Ui,
+    ) -> Result<Self, StoreError> {
         let a = store.assignment(assignment_id)?;
         if a.assignment.kind != AssignmentKind::CallList {
             return Err(StoreError::InvalidAttempt(format!(
@@ -188,6 +192,7 @@ impl CallScreen {
         }
         let list_name = store.call_list_name(&a.assignment.unit_id)?;
         let mut screen = CallScreen {
+            ui,
             assignment_id: assignment_id.to_string(),
             list_id: a.assignment.unit_id,
             list_name,
@@ -195,12 +200,12 @@ impl CallScreen {
             closes_at_ms: 0,
             wait_until_ms: None,
             skipped: HashSet::new(),
-            talk: Conversation::new(),
+            talk: Conversation::new(ui),
             started_ms: None,
             ended_ms: None,
             dialled: None,
             call_back_at_ms: None,
-            saves: Saves::new(),
+            saves: Saves::new(ui),
             message: None,
         };
         screen.advance(store, now_ms)?;
@@ -314,7 +319,7 @@ impl CallScreen {
         self.contact
             .as_ref()
             .map(|r| r.person.id.clone())
-            .ok_or_else(|| "there is nobody to call right now".to_string())
+            .ok_or_else(|| self.ui.nobody_to_call())
     }
 
     /// The call's length in seconds, if it was dialled (ending it at `now`).
@@ -330,7 +335,7 @@ impl CallScreen {
         match event {
             CallEvent::Next { now_ms } | CallEvent::Skip { now_ms } => {
                 if in_call {
-                    return Err("hang up first, then say how the call went".into());
+                    return Err(self.ui.hang_up_first());
                 }
                 let skip = matches!(event, CallEvent::Skip { .. });
                 if skip && let Some(row) = &self.contact {
@@ -344,10 +349,10 @@ impl CallScreen {
             CallEvent::Dial { now_ms } => {
                 let person = self.on_screen()?;
                 if !Self::notice_read(store) {
-                    return Err("read the note about your caller ID first".into());
+                    return Err(self.ui.read_caller_id_first());
                 }
                 if in_call {
-                    return Err("you are on a call; hang up first".into());
+                    return Err(self.ui.on_a_call());
                 }
                 let phone = store
                     .number_to_dial(&self.list_id, &person, instant(now_ms))
@@ -359,7 +364,7 @@ impl CallScreen {
             }
             CallEvent::HangUp { now_ms } => {
                 if !in_call {
-                    return Err("there is no call to hang up".into());
+                    return Err(self.ui.no_call());
                 }
                 self.duration(now_ms);
             }
@@ -397,13 +402,13 @@ impl CallScreen {
                 let rc = codes
                     .iter()
                     .find(|c| c.id == code)
-                    .ok_or_else(|| format!("{code} is not a result on this list"))?;
+                    .ok_or_else(|| self.ui.not_on_list(&code))?;
                 let callback = if rc.effect == ResultEffect::ComeBack {
                     let at = self
                         .call_back_at_ms
-                        .ok_or("choose when to call back first")?;
+                        .ok_or_else(|| self.ui.choose_call_back())?;
                     if at <= now_ms {
-                        return Err("choose a call-back time later than now".into());
+                        return Err(self.ui.call_back_later());
                     }
                     Some(at)
                 } else {
@@ -428,7 +433,7 @@ impl CallScreen {
                     return Ok(());
                 }
                 if self.talk.answers.is_empty() {
-                    return Err("answer at least one question, or record how the call went".into());
+                    return Err(self.ui.answer_or_record_call());
                 }
                 let attempt = NewAttempt {
                     person_id: Some(person),
@@ -438,7 +443,7 @@ impl CallScreen {
                     duration_s: self.duration(now_ms),
                     ..Default::default()
                 };
-                self.save(store, attempt, "conversation".into(), key)?;
+                self.save(store, attempt, self.ui.conversation(), key)?;
             }
             CallEvent::Undo => self.saves.undo()?,
         }
@@ -466,7 +471,7 @@ impl CallScreen {
     /// Call-back times offered as buttons: in an hour, in three hours,
     /// tomorrow when calling opens; each moved into the contact's calling
     /// hours, each once.
-    fn call_back_choices(now_ms: i64, tz: Tz, hours: CallingHours) -> Vec<TimeChoice> {
+    fn call_back_choices(&self, now_ms: i64, tz: Tz, hours: CallingHours) -> Vec<TimeChoice> {
         let now = instant(now_ms);
         let tomorrow = tz
             .from_utc_datetime(&now.naive_utc())
@@ -475,12 +480,12 @@ impl CallScreen {
             .and_then(|d| d.and_time(hours.start).and_local_timezone(tz).earliest())
             .map(|t| t.with_timezone(&Utc));
         let candidates = [
-            ("In 1 hour", Some(now + Duration::hours(1))),
-            ("In 3 hours", Some(now + Duration::hours(3))),
-            ("Tomorrow", tomorrow),
+            (Some(1), Some(now + Duration::hours(1))),
+            (Some(3), Some(now + Duration::hours(3))),
+            (None, tomorrow),
         ];
         let mut out: Vec<TimeChoice> = Vec::new();
-        for (what, at) in candidates {
+        for (in_hours, at) in candidates {
             let Some(at) = at else { continue };
             let (at, moved) = match call_window(at, tz, hours) {
                 CallWindow::Open { .. } => (at, false),
@@ -489,13 +494,10 @@ impl CallScreen {
             if out.iter().any(|c| c.at_ms == at.timestamp_millis()) {
                 continue;
             }
-            let label = if moved && what != "Tomorrow" {
-                format!("When calling opens ({})", local(at, tz))
-            } else {
-                format!("{what} ({})", local(at, tz))
-            };
             out.push(TimeChoice {
-                label,
+                label: self
+                    .ui
+                    .call_back_choice(in_hours, moved, &self.ui.local_time(at, tz)),
                 at_ms: at.timestamp_millis(),
             });
         }
@@ -531,19 +533,18 @@ impl CallScreen {
                 person_id: r.person.id.clone(),
                 name: r.person.full_name(),
                 language: r.person.language.clone(),
-                local_time: local(instant(now_ms), r.time_zone),
+                local_time: self.ui.local_time(instant(now_ms), r.time_zone),
                 closes_at_ms: self.closes_at_ms,
                 status: r.status.status.kind().to_string(),
+                status_label: self.ui.status(&r.status.status, campaign_tz),
             }),
             wait_until_ms: self.wait_until_ms,
             wait_text: self.wait_until_ms.map(|at| {
-                format!(
-                    "Nobody can be called right now; the next call can be made at {}",
-                    local(instant(at), campaign_tz)
-                )
+                self.ui
+                    .wait_until(&self.ui.local_time(instant(at), campaign_tz))
             }),
             finished: self.contact.is_none() && self.wait_until_ms.is_none(),
-            caller_id_notice: (!notice_read).then(|| CALLER_ID_NOTICE.to_string()),
+            caller_id_notice: (!notice_read).then(|| self.ui.caller_id_notice()),
             can_dial: notice_read && row.is_some() && !in_call,
             open_dialler: None,
             in_call,
@@ -561,7 +562,7 @@ impl CallScreen {
             codes,
             call_back_choices: row
                 .as_ref()
-                .map(|r| Self::call_back_choices(now_ms, r.time_zone, hours))
+                .map(|r| self.call_back_choices(now_ms, r.time_zone, hours))
                 .unwrap_or_default(),
             call_back_at_ms: self.call_back_at_ms,
             can_save_conversation: row.is_some() && !self.talk.answers.is_empty(),

@@ -9,6 +9,7 @@ use crate::results::NewAttempt;
 use crate::store::DeviceStore;
 
 use super::door::{Prompt, PromptOption};
+use super::words::Ui;
 
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -18,6 +19,7 @@ pub(crate) fn new_id() -> String {
 /// and notes so far.
 #[derive(Debug, Clone)]
 pub(crate) struct Conversation {
+    ui: Ui,
     pub language: String,
     pub current: Option<String>,
     pub answers: BTreeMap<String, String>,
@@ -25,8 +27,9 @@ pub(crate) struct Conversation {
 }
 
 impl Conversation {
-    pub fn new() -> Self {
+    pub fn new(ui: Ui) -> Self {
         Conversation {
+            ui,
             language: "en".into(),
             current: None,
             answers: BTreeMap::new(),
@@ -55,9 +58,9 @@ impl Conversation {
     ) -> Result<(), String> {
         let q = script
             .question(question_id)
-            .ok_or_else(|| format!("question {question_id} is not in the script"))?;
+            .ok_or_else(|| self.ui.not_in_script(question_id))?;
         if q.kind != QuestionKind::Choice || !q.options.iter().any(|o| o.id == option_id) {
-            return Err(format!("{option_id:?} is not an answer to {}", q.prompt));
+            return Err(self.ui.not_an_answer(option_id, &q.prompt));
         }
         self.answers.insert(question_id.into(), option_id.into());
         self.current = script
@@ -69,7 +72,7 @@ impl Conversation {
     pub fn text(&mut self, script: &Script, question_id: &str, text: String) -> Result<(), String> {
         match script.question(question_id) {
             Some(q) if q.kind == QuestionKind::Text => {}
-            _ => return Err(format!("{question_id} is not a text question")),
+            _ => return Err(self.ui.not_text(question_id)),
         }
         if text.trim().is_empty() {
             self.answers.remove(question_id);
@@ -127,6 +130,7 @@ impl Conversation {
 /// (a double tap) is ignored. Undo makes the next save a correction.
 #[derive(Debug, Clone)]
 pub(crate) struct Saves {
+    ui: Ui,
     /// The id of the next save: the same for repeated taps of one intent.
     intent: String,
     replacing: Option<String>,
@@ -138,8 +142,9 @@ pub(crate) struct Saves {
 }
 
 impl Saves {
-    pub fn new() -> Self {
+    pub fn new(ui: Ui) -> Self {
         Saves {
+            ui,
             intent: new_id(),
             replacing: None,
             last_saved: None,
@@ -161,7 +166,7 @@ impl Saves {
 
     /// Forgets the last save (the screen moved on to someone else).
     pub fn forget(&mut self) {
-        *self = Saves::new();
+        *self = Saves::new(self.ui);
     }
 
     /// Whether a save with this key is the same tap again.
@@ -197,7 +202,10 @@ impl Saves {
     }
 
     pub fn undo(&mut self) -> Result<(), String> {
-        let (id, _) = self.last_saved.clone().ok_or("there is nothing to undo")?;
+        let (id, _) = self
+            .last_saved
+            .clone()
+            .ok_or_else(|| self.ui.nothing_to_undo())?;
         self.replacing = Some(id);
         self.dirty = true;
         self.intent = new_id();
@@ -209,7 +217,7 @@ impl Saves {
         self.last_saved
             .as_ref()
             .filter(|_| !self.dirty && self.replacing.is_none())
-            .map(|(_, what)| format!("Saved ✓ ({what})"))
+            .map(|(_, what)| self.ui.saved(what))
     }
 
     pub fn can_undo(&self) -> bool {

@@ -15,6 +15,8 @@ use crate::results::NewAttempt;
 use crate::store::{DeviceStore, StoreError, WalkListDoor};
 
 use super::common::{Conversation, Saves};
+use super::turf::status_style_in;
+use super::words::Ui;
 
 /// A tap or an entry on the door screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,8 +73,10 @@ pub struct DoorPerson {
     pub id: String,
     pub name: String,
     pub language: String,
-    /// `not_attempted`, `contacted`, `not_home`, … (text beside an icon).
+    /// `not_attempted`, `contacted`, `not_home`, …
     pub status: String,
+    /// The status in the volunteer's words (shown beside an icon).
+    pub status_label: String,
     pub chosen: bool,
 }
 
@@ -136,6 +140,7 @@ pub struct DoorView {
 /// One door's screen state for one assignment.
 #[derive(Debug, Clone)]
 pub struct DoorScreen {
+    ui: Ui,
     assignment_id: String,
     household_id: String,
     person: Option<String>,
@@ -149,20 +154,31 @@ pub struct DoorScreen {
 }
 
 impl DoorScreen {
-    /// Opens the screen for a door of a turf assignment.
+    /// Opens the screen for a door of a turf assignment, in English.
     pub fn open(
         store: &DeviceStore,
         assignment_id: &str,
         household_id: &str,
     ) -> Result<Self, StoreError> {
+        Self::open_in(store, assignment_id, household_id, Ui::En)
+    }
+
+    /// Opens the screen with its words in `ui`.
+    pub fn open_in(
+        store: &DeviceStore,
+        assignment_id: &str,
+        household_id: &str,
+        ui: Ui,
+    ) -> Result<Self, StoreError> {
         let screen = DoorScreen {
+            ui,
             assignment_id: assignment_id.to_string(),
             household_id: household_id.to_string(),
             person: None,
-            talk: Conversation::new(),
+            talk: Conversation::new(ui),
             come_back_at_ms: None,
             fix: None,
-            saves: Saves::new(),
+            saves: Saves::new(ui),
             message: None,
             done: false,
         };
@@ -202,7 +218,7 @@ impl DoorScreen {
     fn chosen(&self) -> Result<(), String> {
         match self.person {
             Some(_) => Ok(()),
-            None => Err("choose who answered the door first".into()),
+            None => Err(self.ui.choose_who_answered()),
         }
     }
 
@@ -215,7 +231,7 @@ impl DoorScreen {
                     .people
                     .iter()
                     .find(|p| p.person.id == person_id)
-                    .ok_or_else(|| format!("{person_id} does not live at this door"))?;
+                    .ok_or_else(|| self.ui.not_at_this_door(&person_id))?;
                 if self.person.as_deref() != Some(&person_id) {
                     self.person = Some(person_id);
                     let base = store
@@ -261,20 +277,20 @@ impl DoorScreen {
                 let rc = codes
                     .iter()
                     .find(|c| c.id == code)
-                    .ok_or_else(|| format!("{code} is not a result here"))?;
+                    .ok_or_else(|| self.ui.not_a_result(&code))?;
                 let person = if whole_door {
                     None
                 } else {
                     Some(
                         self.person
                             .clone()
-                            .ok_or("choose who answered, or record it for the whole door")?,
+                            .ok_or_else(|| self.ui.choose_or_whole_door())?,
                     )
                 };
                 let callback = if rc.effect == ResultEffect::ComeBack {
                     Some(
                         self.come_back_at_ms
-                            .ok_or("choose when to come back first")?,
+                            .ok_or_else(|| self.ui.choose_come_back())?,
                     )
                 } else {
                     None
@@ -300,9 +316,9 @@ impl DoorScreen {
                 let person = self
                     .person
                     .clone()
-                    .ok_or("choose who answered the door first")?;
+                    .ok_or_else(|| self.ui.choose_who_answered())?;
                 if self.talk.answers.is_empty() {
-                    return Err("answer at least one question, or record a result".into());
+                    return Err(self.ui.answer_or_record());
                 }
                 let attempt = NewAttempt {
                     person_id: Some(person),
@@ -310,7 +326,7 @@ impl DoorScreen {
                     notes: self.talk.notes.clone(),
                     ..Default::default()
                 };
-                self.save(store, attempt, "conversation".into(), key)?;
+                self.save(store, attempt, self.ui.conversation(), key)?;
             }
             DoorEvent::Location {
                 lat,
@@ -322,9 +338,7 @@ impl DoorScreen {
                     && accuracy_m.is_finite()
                     && accuracy_m >= 0.0;
                 if !valid {
-                    return Err(format!(
-                        "the phone reported an impossible location ({lat}, {lon} ±{accuracy_m} m); it was ignored"
-                    ));
+                    return Err(self.ui.impossible_location(lat, lon, accuracy_m));
                 }
                 self.fix = Some((lat, lon, accuracy_m));
             }
@@ -366,6 +380,10 @@ impl DoorScreen {
         let door = self.door(store)?;
         let script = self.script(store)?;
         let codes = store.result_codes(&self.assignment_id)?;
+        let tz: chrono_tz::Tz = store
+            .campaign()?
+            .and_then(|c| c.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::UTC);
         let button = |c: &crate::model::ResultCode| CodeButton {
             id: c.id.clone(),
             label: c.label.clone(),
@@ -387,6 +405,7 @@ impl DoorScreen {
                     name: p.person.full_name(),
                     language: p.person.language.clone(),
                     status: p.status.status.kind().to_string(),
+                    status_label: status_style_in(&p.status.status, tz, self.ui).label,
                     chosen: self.person.as_deref() == Some(p.person.id.as_str()),
                 })
                 .collect(),

@@ -6,7 +6,9 @@
 //! Voter data never travels in clear: a plain `http://` server is refused
 //! unless it is this phone itself (a developer's loopback server).
 
-use crate::sync::{parse_join_link, server_url_problem, url_host};
+use crate::sync::{check_server_url, read_join_link, url_host};
+
+use super::words::Ui;
 
 /// What the join screen shows for the link it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +22,14 @@ pub struct JoinView {
     pub problem: Option<String>,
 }
 
-/// The join screen for a scanned, deep-linked or typed link.
+/// The join screen for a scanned, deep-linked or typed link, in English.
 pub fn join_view(text: &str) -> JoinView {
+    join_view_in(text, Ui::En)
+}
+
+/// The join screen, its problems worded in `ui`.
+pub fn join_view_in(text: &str, ui: Ui) -> JoinView {
+    let spanish = ui == Ui::Es;
     if text.trim().is_empty() {
         return JoinView {
             server_url: None,
@@ -31,9 +39,11 @@ pub fn join_view(text: &str) -> JoinView {
             problem: None,
         };
     }
-    match parse_join_link(text) {
+    match read_join_link(text) {
         Ok(link) => {
-            let problem = server_url_problem(&link.server_url);
+            let problem = check_server_url(&link.server_url)
+                .err()
+                .map(|p| p.words(spanish));
             JoinView {
                 server_host: url_host(&link.server_url).map(str::to_string),
                 can_join: problem.is_none(),
@@ -47,7 +57,7 @@ pub fn join_view(text: &str) -> JoinView {
             server_host: None,
             invite_code: None,
             can_join: false,
-            problem: Some(problem),
+            problem: Some(problem.words(spanish)),
         },
     }
 }
@@ -55,7 +65,7 @@ pub fn join_view(text: &str) -> JoinView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::join_link;
+    use crate::sync::{join_link, server_url_problem};
 
     #[test]
     fn a_good_link_names_its_server_and_code() {
@@ -100,6 +110,22 @@ mod tests {
                 "\"https://\" is not a server address; it looks like https://walkbook.example.org"
                     .into()
             )
+        );
+    }
+
+    #[test]
+    fn problems_are_worded_in_the_volunteers_language() {
+        let v = join_view_in(&join_link("http://192.0.2.7:8080", "ABCD"), Ui::Es);
+        assert!(
+            v.problem
+                .unwrap()
+                .starts_with("al servidor 192.0.2.7 no se llega por https://")
+        );
+        let v = join_view_in("hola", Ui::Es);
+        assert!(
+            v.problem
+                .unwrap()
+                .starts_with("esto no es un enlace de walkbook")
         );
     }
 

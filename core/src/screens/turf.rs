@@ -3,11 +3,12 @@
 //! icon name, never colour alone), progress in words, the door the "Next
 //! door" button opens, and the points for the map.
 
-use chrono::TimeZone;
 use chrono_tz::Tz;
 
 use crate::results::{DoorState, Status, door_state};
 use crate::store::{DeviceStore, StoreError, WalkListDoor};
+
+use super::words::Ui;
 
 /// How a status shows: words, an icon name and a tone (`neutral`, `retry`,
 /// `done`, `stop`, `problem`) the shell maps to its colours.
@@ -20,32 +21,24 @@ pub struct StatusStyle {
 
 /// A status in words, with come-back times in the campaign's zone.
 pub fn status_style(status: &Status, tz: Tz) -> StatusStyle {
-    let style = |label: &str, icon, tone| StatusStyle {
-        label: label.to_string(),
+    status_style_in(status, tz, Ui::En)
+}
+
+/// [`status_style`] worded in `ui`.
+pub fn status_style_in(status: &Status, tz: Tz, ui: Ui) -> StatusStyle {
+    let (icon, tone) = match status {
+        Status::NotAttempted => ("circle", "neutral"),
+        Status::NotHome | Status::WrongNumber => ("door", "retry"),
+        Status::ComeBack { .. } => ("clock", "retry"),
+        Status::Contacted { .. } => ("check", "done"),
+        Status::Refused | Status::Moved | Status::Deceased => ("cross", "done"),
+        Status::DoNotContact => ("block", "stop"),
+        Status::Conflict { .. } => ("warning", "problem"),
+    };
+    StatusStyle {
+        label: ui.status(status, tz),
         icon,
         tone,
-    };
-    match status {
-        Status::NotAttempted => style("Not yet", "circle", "neutral"),
-        Status::NotHome => style("Not home", "door", "retry"),
-        Status::WrongNumber => style("Wrong number", "door", "retry"),
-        Status::ComeBack { at_ms } => {
-            let label = chrono::DateTime::from_timestamp_millis(*at_ms)
-                .map(|t| {
-                    format!(
-                        "Come back {}",
-                        tz.from_utc_datetime(&t.naive_utc()).format("%a %H:%M")
-                    )
-                })
-                .unwrap_or_else(|| "Come back".into());
-            style(&label, "clock", "retry")
-        }
-        Status::Contacted { .. } => style("Talked", "check", "done"),
-        Status::Refused => style("Refused", "cross", "done"),
-        Status::Moved => style("Moved", "cross", "done"),
-        Status::Deceased => style("Deceased", "cross", "done"),
-        Status::DoNotContact => style("Do not contact", "block", "stop"),
-        Status::Conflict { .. } => style("Conflicting results", "warning", "problem"),
     }
 }
 
@@ -78,16 +71,16 @@ pub struct TurfView {
     pub doors_without_coordinates: u32,
 }
 
-fn row(d: &WalkListDoor, now_ms: i64, tz: Tz) -> TurfDoor {
+fn row(d: &WalkListDoor, now_ms: i64, tz: Tz, ui: Ui) -> TurfDoor {
     let person = d
         .people
         .iter()
         .find(|p| !p.status.status.is_final())
         .or_else(|| d.people.first());
     let style = match person {
-        Some(p) => status_style(&p.status.status, tz),
+        Some(p) => status_style_in(&p.status.status, tz, ui),
         None => StatusStyle {
-            label: "No one listed".into(),
+            label: ui.no_one_listed(),
             icon: "circle",
             tone: "neutral",
         },
@@ -96,11 +89,7 @@ fn row(d: &WalkListDoor, now_ms: i64, tz: Tz) -> TurfDoor {
     let people = d.people.len() as u32;
     let address = d.household.address_line();
     TurfDoor {
-        description: format!(
-            "{address}: {}, {people} {}",
-            style.label,
-            if people == 1 { "person" } else { "people" }
-        ),
+        description: ui.door_description(&address, &style.label, people),
         household_id: d.household.id.clone(),
         address,
         style,
@@ -111,8 +100,18 @@ fn row(d: &WalkListDoor, now_ms: i64, tz: Tz) -> TurfDoor {
     }
 }
 
-/// The turf screen for `turf_id` at `now_ms`.
+/// The turf screen for `turf_id` at `now_ms`, in English.
 pub fn turf_view(store: &DeviceStore, turf_id: &str, now_ms: i64) -> Result<TurfView, StoreError> {
+    turf_view_in(store, turf_id, now_ms, Ui::En)
+}
+
+/// The turf screen worded in `ui`.
+pub fn turf_view_in(
+    store: &DeviceStore,
+    turf_id: &str,
+    now_ms: i64,
+    ui: Ui,
+) -> Result<TurfView, StoreError> {
     let tz: Tz = store
         .campaign()?
         .and_then(|c| c.time_zone.parse().ok())
@@ -133,17 +132,9 @@ pub fn turf_view(store: &DeviceStore, turf_id: &str, now_ms: i64) -> Result<Turf
         .filter_map(|d| Some((d.household.id.clone(), d.household.lat?, d.household.lon?)))
         .collect();
     Ok(TurfView {
-        progress: format!(
-            "{knocked} of {} doors knocked · {talks} {}",
-            doors.len(),
-            if talks == 1 {
-                "conversation"
-            } else {
-                "conversations"
-            }
-        ),
+        progress: ui.progress(knocked, doors.len(), talks),
         doors_without_coordinates: (doors.len() - map_points.len()) as u32,
-        doors: doors.iter().map(|d| row(d, now_ms, tz)).collect(),
+        doors: doors.iter().map(|d| row(d, now_ms, tz, ui)).collect(),
         next_door,
         map_points,
     })

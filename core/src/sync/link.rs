@@ -46,40 +46,80 @@ pub fn join_link(server_url: &str, code: &str) -> String {
     )
 }
 
+/// What is wrong with a join link or a server address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// Not `walkbook://join?…` at all.
+    NotOurs,
+    /// A value's percent-encoding does not decode.
+    Damaged(String),
+    /// A key appears twice (changed on the way).
+    Twice(String),
+    NoServer,
+    NoCode,
+    /// The server address is not a URL.
+    NotAnAddress(String),
+    /// Plain `http://` to another machine: voter data would travel unprotected.
+    Unprotected(String),
+}
+
+impl LinkProblem {
+    /// In words for the volunteer holding the phone, in English or Spanish.
+    pub fn words(&self, spanish: bool) -> String {
+        use LinkProblem::*;
+        match (self, spanish) {
+            (NotOurs, false) => "this is not a walkbook join link (it starts walkbook://join?); ask your organizer for the QR code or link".into(),
+            (NotOurs, true) => "esto no es un enlace de walkbook (empieza con walkbook://join?); pida a su organizador el código QR o el enlace".into(),
+            (Damaged(key), false) => format!("the link's {key} is damaged; scan the code again"),
+            (Damaged(key), true) => format!("el campo {key} del enlace está dañado; escanee el código otra vez"),
+            (Twice(key), false) => format!("the link names its {key} twice; it was changed on the way, ask your organizer for a new one"),
+            (Twice(key), true) => format!("el enlace repite {key}; fue alterado, pida uno nuevo a su organizador"),
+            (NoServer, false) => "the link has no server address (https://…); ask your organizer for a new one".into(),
+            (NoServer, true) => "el enlace no tiene dirección de servidor (https://…); pida uno nuevo a su organizador".into(),
+            (NoCode, false) => "the link has no invite code; ask your organizer for a new one".into(),
+            (NoCode, true) => "el enlace no tiene código de invitación; pida uno nuevo a su organizador".into(),
+            (NotAnAddress(url), false) => format!("{url:?} is not a server address; it looks like https://walkbook.example.org"),
+            (NotAnAddress(url), true) => format!("{url:?} no es una dirección de servidor; se parece a https://walkbook.example.org"),
+            (Unprotected(host), false) => format!("the server {host} is not reached over https://, so voter data would travel unprotected; ask your organizer for an https:// link"),
+            (Unprotected(host), true) => format!("al servidor {host} no se llega por https://, así que los datos de votantes viajarían sin protección; pida a su organizador un enlace https://"),
+        }
+    }
+}
+
 /// Reads a scanned or typed join link. The error says what is wrong with
 /// it, in words for the volunteer holding the phone.
 pub fn parse_join_link(text: &str) -> Result<JoinLink, String> {
-    let not_ours = || {
-        "this is not a walkbook join link (it starts walkbook://join?); ask your organizer for the QR code or link".to_string()
-    };
+    read_join_link(text).map_err(|p| p.words(false))
+}
+
+/// [`parse_join_link`] with the problem as a value (for the join screen,
+/// which words it in the volunteer's language).
+pub fn read_join_link(text: &str) -> Result<JoinLink, LinkProblem> {
     let rest = text
         .trim()
         .strip_prefix("walkbook://join?")
-        .ok_or_else(not_ours)?;
+        .ok_or(LinkProblem::NotOurs)?;
     let mut server = None;
     let mut code = None;
     for pair in rest.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').ok_or_else(not_ours)?;
-        let value = percent_decode(value)
-            .ok_or_else(|| format!("the link's {key} is damaged; scan the code again"))?;
+        let (key, value) = pair.split_once('=').ok_or(LinkProblem::NotOurs)?;
+        let value = percent_decode(value).ok_or_else(|| LinkProblem::Damaged(key.into()))?;
         let slot = match key {
             "server" => &mut server,
             "code" => &mut code,
             _ => continue, // room for later additions
         };
         if slot.replace(value).is_some() {
-            return Err(format!(
-                "the link names its {key} twice; it was changed on the way, ask your organizer for a new one"
-            ));
+            return Err(LinkProblem::Twice(key.into()));
         }
     }
     let server = server
         .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
-        .ok_or("the link has no server address (https://…); ask your organizer for a new one")?;
+        .ok_or(LinkProblem::NoServer)?;
     let code = code
         .map(|c| c.trim().to_uppercase())
         .filter(|c| !c.is_empty())
-        .ok_or("the link has no invite code; ask your organizer for a new one")?;
+        .ok_or(LinkProblem::NoCode)?;
     Ok(JoinLink {
         server_url: server,
         invite_code: code,
@@ -100,15 +140,16 @@ pub fn url_host(url: &str) -> Option<&str> {
 }
 
 /// Whether a server address may carry voter data: `https://`, or
-/// `http://` to this phone itself.
+/// `http://` to this phone itself. The problem in English words.
 pub fn server_url_problem(url: &str) -> Option<String> {
-    let Some(host) = url_host(url) else {
-        return Some(format!(
-            "{url:?} is not a server address; it looks like https://walkbook.example.org"
-        ));
-    };
+    check_server_url(url).err().map(|p| p.words(false))
+}
+
+/// [`server_url_problem`] as a value.
+pub fn check_server_url(url: &str) -> Result<(), LinkProblem> {
+    let host = url_host(url).ok_or_else(|| LinkProblem::NotAnAddress(url.into()))?;
     if url.starts_with("https://") {
-        return None;
+        return Ok(());
     }
     let loopback = host == "localhost"
         || host == "::1"
@@ -116,12 +157,9 @@ pub fn server_url_problem(url: &str) -> Option<String> {
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback());
     if url.starts_with("http://") && loopback {
-        return None;
+        return Ok(());
     }
-    Some(format!(
-        "the server {host} is not reached over https://, so voter data would travel \
-         unprotected; ask your organizer for an https:// link"
-    ))
+    Err(LinkProblem::Unprotected(host.into()))
 }
 
 #[cfg(test)]

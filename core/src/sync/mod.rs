@@ -10,5 +10,8 @@ pub mod step;
 
 pub use api::*;
 pub use client::{SyncClient, SyncError, SyncProgress, SyncSummary};
-pub use link::{JoinLink, join_link, parse_join_link, server_url_problem, url_host};
+pub use link::{
+    JoinLink, LinkProblem, check_server_url, join_link, parse_join_link, read_join_link,
+    server_url_problem, url_host,
+};
 pub use peer::{DeviceReceipt, Suppressions};

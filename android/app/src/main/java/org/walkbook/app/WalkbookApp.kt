@@ -23,11 +23,14 @@ object WalkbookApp {
     private fun open(context: Context): Walkbook {
         val dir = context.noBackupFilesDir.resolve("campaign").path
         val key = DatabaseKey.get(context)
-        return try {
+        val core = try {
             Walkbook.open(dir, key)
         } catch (e: WalkbookException.KeyLost) {
             recoveryMessage = recoverUnreadableCampaign(dir, key).message
             Walkbook.open(dir, key)
         }
+        // The screens' own words in the phone's language (English or Spanish).
+        core.setUiLanguage(java.util.Locale.getDefault().toLanguageTag())
+        return core
     }
 }

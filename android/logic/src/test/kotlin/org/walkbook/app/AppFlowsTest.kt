@@ -61,7 +61,7 @@ class AppFlowsTest {
             assertEquals(if (talked.people == 1u) "Talked" else "Not yet", talked.status)
             assertTrue(wb.openDoor(turf.id, after.nextDoor!!).send(DoorInput.Record("not_home", true)).done)
             assertFailsWith<WalkbookException.Network> { wb.syncNow() }
-            val offline = badgeFor(wb.pendingUploadCount(), lastState)
+            val offline = badgeFor(wb.pendingUploadCount(), lastState, "en")
             assertEquals("2 not on the server yet", offline.text)
             assertEquals(BadgeTone.PROBLEM, offline.tone)
             assertTrue(offline.description.contains("safe on this phone"))
@@ -69,7 +69,7 @@ class AppFlowsTest {
             // Signal back: sync, the error clears and the badge reaches zero.
             signal.online = true
             wb.syncNow()
-            val synced = badgeFor(wb.pendingUploadCount(), lastState)
+            val synced = badgeFor(wb.pendingUploadCount(), lastState, "en")
             assertEquals("All results on the server", synced.text)
             assertEquals(BadgeTone.GOOD, synced.tone)
             val done = wb.turfScreen(turf.unitId, null)

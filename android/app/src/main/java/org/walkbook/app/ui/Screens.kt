@@ -152,7 +152,7 @@ fun SyncBar(core: Walkbook) {
         })
         onDispose { core.setListener(null) }
     }
-    val badge = badgeFor(pending.toULong(), state)
+    val badge = badgeFor(pending.toULong(), state, java.util.Locale.getDefault().toLanguageTag())
     val syncNow = stringResource(R.string.sync_now)
     Row(Modifier.fillMaxWidth().semantics { contentDescription = badge.description }) {
         Text(
@@ -176,7 +176,7 @@ fun JoinScreen(core: Walkbook, link: String?, joined: (trainingOnly: Boolean) ->
     val scope = rememberCoroutineScope()
     var text by rememberSaveable { mutableStateOf(link ?: "") }
     var error by remember { mutableStateOf<String?>(null) }
-    val view = joinScreen(text)
+    val view = joinScreen(text, java.util.Locale.getDefault().toLanguageTag())
     Column {
         org.walkbook.app.WalkbookApp.recoveryMessage?.let { Text(it, color = warningColor()) }
         Text(stringResource(R.string.join_title), style = MaterialTheme.typography.headlineSmall)
@@ -262,6 +262,7 @@ fun DoorScreen(screen: org.walkbook.core.DoorScreen, done: () -> Unit) {
     var view by remember(screen) { mutableStateOf(screen.view()) }
     var notes by rememberSaveable { mutableStateOf(view.notes) }
     var picking by remember { mutableStateOf(false) }
+    val chosenWord = stringResource(R.string.chosen)
     fun send(input: DoorInput) {
         view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
         if (view.done) done()
@@ -272,8 +273,8 @@ fun DoorScreen(screen: org.walkbook.core.DoorScreen, done: () -> Unit) {
         item { Text(stringResource(R.string.who_answered), style = MaterialTheme.typography.titleMedium) }
         items(view.people) { p ->
             Row(Modifier.fillMaxWidth().height(48.dp).clickable { send(DoorInput.ChoosePerson(p.id)) }
-                .semantics { contentDescription = "${p.name}, ${p.status.replace('_', ' ')}${if (p.chosen) ", chosen" else ""}" }) {
-                Text((if (p.chosen) "● " else "○ ") + "${p.name} — ${p.status.replace('_', ' ')}")
+                .semantics { contentDescription = "${p.name}, ${p.statusLabel}${if (p.chosen) ", $chosenWord" else ""}" }) {
+                Text((if (p.chosen) "● " else "○ ") + "${p.name} — ${p.statusLabel}")
             }
         }
         view.question?.let { q ->
@@ -346,7 +347,7 @@ fun CallScreen(screen: org.walkbook.core.CallScreen, dial: (String) -> Unit) {
         if (view.finished) item { Text(stringResource(R.string.list_done)) }
         view.contact?.let { c ->
             item { Text(c.name, style = MaterialTheme.typography.titleLarge) }
-            item { Text(stringResource(R.string.their_time, c.localTime) + " · " + c.status.replace('_', ' ')) }
+            item { Text(stringResource(R.string.their_time, c.localTime) + " · " + c.statusLabel) }
             item {
                 Row {
                     val callDescription = stringResource(R.string.call_description, c.name)
