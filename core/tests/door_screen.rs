@@ -276,3 +276,30 @@ fn the_door_screen_speaks_spanish_when_the_phone_does() {
     assert_eq!(t.progress, "1 de 7 puertas tocadas · 1 conversación");
     assert_eq!(t.doors[0].description, "101 Elm St: Todavía no, 2 personas");
 }
+
+#[test]
+fn come_back_choices_are_offered_in_the_campaigns_zone() {
+    let (_dir, store) = store();
+    let s = DoorScreen::open(&store, "A-turf", "H1").unwrap();
+    // 9:30 in Springfield.
+    let now = "2026-01-15T15:30:00Z"
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap()
+        .timestamp_millis();
+    let v = s.view_at(&store, now).unwrap();
+    let labels: Vec<&str> = v
+        .come_back_choices
+        .iter()
+        .map(|c| c.label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "In 1 hour (Thu 10:30 CST)",
+            "In 2 hours (Thu 11:30 CST)",
+            "In 4 hours (Thu 13:30 CST)",
+            "Tomorrow (Fri 09:30 CST)"
+        ]
+    );
+    assert_eq!(v.come_back_choices[0].at_ms, now + 3_600_000);
+}

@@ -221,7 +221,8 @@ struct DoorView: View {
     @State private var screen: DoorScreen?
     @State private var view: DoorScreenView?
     @State private var notes = ""
-    @State private var picking = false
+    /// The result waiting for its come-back time: (code, whole door).
+    @State private var picking: (code: String, wholeDoor: Bool)?
     @State private var comeBack = Date().addingTimeInterval(3600)
     @State private var location: DoorLocation?
 
@@ -267,22 +268,30 @@ struct DoorView: View {
                     Section("This person") {
                         Button("Save answers") { send(.saveConversation) }.disabled(!view.canSaveConversation)
                         ForEach(view.personCodes, id: \.id) { r in
-                            Button(r.label) { if r.needsTime { picking = true } else { send(.record(code: r.id, wholeDoor: false)) } }
+                            Button(r.label) { if r.needsTime { picking = (r.id, false) } else { send(.record(code: r.id, wholeDoor: false)) } }
                         }
                     }
                 }
                 Section("The whole door") {
                     ForEach(view.doorCodes, id: \.id) { r in
-                        Button(r.label) { if r.needsTime { picking = true } else { send(.record(code: r.id, wholeDoor: true)) } }
+                        Button(r.label) { if r.needsTime { picking = (r.id, true) } else { send(.record(code: r.id, wholeDoor: true)) } }
                     }
                 }
-                if picking {
+                if let pending = picking {
                     Section("Come back") {
+                        // The times the core offers, or any other from the picker.
+                        ForEach(view.comeBackChoices, id: \.atMs) { t in
+                            Button(t.label) {
+                                send(.comeBackAt(atMs: t.atMs))
+                                send(.record(code: pending.code, wholeDoor: pending.wholeDoor))
+                                picking = nil
+                            }
+                        }
                         DatePicker("When", selection: $comeBack, in: Date()...)
                         Button("Record come back") {
                             send(.comeBackAt(atMs: Int64(comeBack.timeIntervalSince1970 * 1000)))
-                            send(.record(code: "come_back", wholeDoor: !view.personChosen))
-                            picking = false
+                            send(.record(code: pending.code, wholeDoor: pending.wholeDoor))
+                            picking = nil
                         }
                     }
                 }

@@ -107,6 +107,8 @@ pub struct DoorScreenView {
     pub answered: Vec<AnsweredView>,
     pub notes: String,
     pub come_back_at_ms: Option<i64>,
+    /// Times offered for "come back"; `ComeBackAt` takes any other too.
+    pub come_back_choices: Vec<TimeChoiceView>,
     pub can_save_conversation: bool,
     pub saved: Option<String>,
     pub can_undo: bool,
@@ -141,6 +143,7 @@ impl From<screens::DoorView> for DoorScreenView {
             answered: answered(v.answered),
             notes: v.notes,
             come_back_at_ms: v.come_back_at_ms,
+            come_back_choices: v.come_back_choices.into_iter().map(time_choice).collect(),
             can_save_conversation: v.can_save_conversation,
             saved: v.saved,
             can_undo: v.can_undo,
@@ -432,6 +435,13 @@ fn prompt(q: screens::Prompt) -> PromptView {
     }
 }
 
+fn time_choice(c: screens::TimeChoice) -> TimeChoiceView {
+    TimeChoiceView {
+        label: c.label,
+        at_ms: c.at_ms,
+    }
+}
+
 fn button(c: screens::CodeButton) -> CodeButtonView {
     CodeButtonView {
         id: c.id,
@@ -475,14 +485,7 @@ impl From<screens::CallView> for CallScreenView {
             answered: answered(v.answered),
             notes: v.notes,
             codes: v.codes.into_iter().map(button).collect(),
-            call_back_choices: v
-                .call_back_choices
-                .into_iter()
-                .map(|c| TimeChoiceView {
-                    label: c.label,
-                    at_ms: c.at_ms,
-                })
-                .collect(),
+            call_back_choices: v.call_back_choices.into_iter().map(time_choice).collect(),
             call_back_at_ms: v.call_back_at_ms,
             can_save_conversation: v.can_save_conversation,
             saved: v.saved,

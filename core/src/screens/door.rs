@@ -14,6 +14,7 @@ use crate::model::{ResultEffect, Script};
 use crate::results::NewAttempt;
 use crate::store::{DeviceStore, StoreError, WalkListDoor};
 
+use super::call::TimeChoice;
 use super::common::{Conversation, Saves};
 use super::turf::status_style_in;
 use super::words::Ui;
@@ -125,6 +126,9 @@ pub struct DoorView {
     pub answered: Vec<(String, String)>,
     pub notes: String,
     pub come_back_at_ms: Option<i64>,
+    /// Times offered for "come back" (in 1, 2 and 4 hours, tomorrow at
+    /// this time), in the campaign's zone; any other time is fine too.
+    pub come_back_choices: Vec<TimeChoice>,
     pub can_save_conversation: bool,
     /// "Saved ✓ …" after a save, until the next change.
     pub saved: Option<String>,
@@ -377,6 +381,27 @@ impl DoorScreen {
 
     /// What the screen shows now.
     pub fn view(&self, store: &DeviceStore) -> Result<DoorView, StoreError> {
+        self.view_at(store, chrono::Utc::now().timestamp_millis())
+    }
+
+    fn come_back_choices(&self, now_ms: i64, tz: chrono_tz::Tz) -> Vec<TimeChoice> {
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+        [Some(1), Some(2), Some(4), None]
+            .into_iter()
+            .map(|hours| {
+                let at = now + chrono::Duration::hours(hours.unwrap_or(24).into());
+                TimeChoice {
+                    label: self
+                        .ui
+                        .call_back_choice(hours, false, &self.ui.local_time(at, tz)),
+                    at_ms: at.timestamp_millis(),
+                }
+            })
+            .collect()
+    }
+
+    /// What the screen shows at `now_ms` (the come-back choices count from it).
+    pub fn view_at(&self, store: &DeviceStore, now_ms: i64) -> Result<DoorView, StoreError> {
         let door = self.door(store)?;
         let script = self.script(store)?;
         let codes = store.result_codes(&self.assignment_id)?;
@@ -427,6 +452,7 @@ impl DoorScreen {
             answered: self.talk.answered(&script),
             notes: self.talk.notes.clone(),
             come_back_at_ms: self.come_back_at_ms,
+            come_back_choices: self.come_back_choices(now_ms, tz),
             can_save_conversation: self.person.is_some() && !self.talk.answers.is_empty(),
             saved: self.saves.saved_text(),
             can_undo: self.saves.can_undo(),

@@ -80,7 +80,10 @@ class DoorScreenTest {
         // Come back at a chosen time, for the whole door; then a door skipped records nothing.
         val others = doors.filter { it.householdId != family.householdId }
         val later = wb.openDoor(turf.id, others[1].householdId)
-        val at = System.currentTimeMillis() + 3 * 3_600_000L
+        val choices = later.view().comeBackChoices
+        assertEquals(4, choices.size, "in 1, 2, 4 hours, tomorrow")
+        assertTrue(choices[2].label.startsWith("In 4 hours ("), choices[2].label)
+        val at = choices[2].atMs
         assertEquals(at, later.send(DoorInput.ComeBackAt(at)).comeBackAtMs)
         assertTrue(later.send(DoorInput.Record("come_back", true)).done)
         assertEquals(5uL, wb.pendingUploadCount())

@@ -261,7 +261,8 @@ fun DoorScreen(screen: org.walkbook.core.DoorScreen, done: () -> Unit) {
     // keeps the chosen person, the answers and the notes.
     var view by remember(screen) { mutableStateOf(screen.view()) }
     var notes by rememberSaveable { mutableStateOf(view.notes) }
-    var picking by remember { mutableStateOf(false) }
+    // The result waiting for its come-back time: (code, whole door).
+    var picking by remember { mutableStateOf<Pair<String, Boolean>?>(null) }
     val chosenWord = stringResource(R.string.chosen)
     fun send(input: DoorInput) {
         view = runCatching { screen.send(input) }.getOrElse { e -> view.copy(message = (e as? WalkbookException)?.let(::errorText) ?: e.toString()) }
@@ -293,21 +294,22 @@ fun DoorScreen(screen: org.walkbook.core.DoorScreen, done: () -> Unit) {
         if (view.personChosen) {
             item { Button(onClick = { send(DoorInput.SaveConversation) }, enabled = view.canSaveConversation, modifier = Modifier.height(48.dp)) { Text(stringResource(R.string.save_answers)) } }
             items(view.personCodes) { r ->
-                Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, false)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
+                Button(onClick = { if (r.needsTime) picking = r.id to false else send(DoorInput.Record(r.id, false)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
             }
         }
         item { Text(stringResource(R.string.whole_door), style = MaterialTheme.typography.titleMedium) }
         items(view.doorCodes) { r ->
-            Button(onClick = { if (r.needsTime) picking = true else send(DoorInput.Record(r.id, true)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
+            Button(onClick = { if (r.needsTime) picking = r.id to true else send(DoorInput.Record(r.id, true)) }, modifier = Modifier.height(48.dp)) { Text(r.label) }
         }
-        if (picking) {
-            // Come back: in 1, 2 or 4 hours, or tomorrow at this time.
-            items(listOf(1L, 2L, 4L, 24L)) { h ->
+        picking?.let { (code, wholeDoor) ->
+            // Come back: the times the core offers (in the campaign's zone).
+            item { Text(stringResource(R.string.come_back), style = MaterialTheme.typography.titleMedium) }
+            items(view.comeBackChoices) { t ->
                 Button(onClick = {
-                    send(DoorInput.ComeBackAt(System.currentTimeMillis() + h * 3_600_000L))
-                    picking = false
-                    send(DoorInput.Record("come_back", !view.personChosen))
-                }, modifier = Modifier.height(48.dp)) { Text(if (h == 24L) stringResource(R.string.tomorrow) else stringResource(R.string.in_hours, h.toInt())) }
+                    send(DoorInput.ComeBackAt(t.atMs))
+                    picking = null
+                    send(DoorInput.Record(code, wholeDoor))
+                }, modifier = Modifier.height(48.dp)) { Text(t.label) }
             }
         }
         view.saved?.let { saved ->
