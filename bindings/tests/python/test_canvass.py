@@ -134,11 +134,14 @@ def test_the_call_and_join_screens_decide_in_rust():
         await book.join(os.environ["WALKBOOK_TEST_SERVER"], invite("vol-02"))
         calls = next(a for a in book.assignments() if a.kind == wb.UnitKind.CALL_LIST)
         await book.claim_batch(calls.unit_id, 3)
-        # Tomorrow 16:30 UTC (10:30 in Chicago in winter): inside calling
-        # hours, and within the claims' three days.
+        # The last 16:30 UTC before now (10:30 in Chicago in winter): inside
+        # calling hours, and in the past so the save is a plausible time
+        # whenever the test runs.
         import datetime
-        tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
-        at = datetime.datetime.combine(tomorrow, datetime.time(16, 30), datetime.timezone.utc)
+        utc_now = datetime.datetime.now(datetime.timezone.utc)
+        at = datetime.datetime.combine(utc_now.date(), datetime.time(16, 30), datetime.timezone.utc)
+        if at > utc_now:
+            at -= datetime.timedelta(days=1)
         now = int(at.timestamp() * 1000)
         screen = book.open_call(calls.id, now)
         view = screen.view(now)

@@ -85,9 +85,12 @@ class AppFlowsTest {
         val list = wb.assignments().first { it.kind == UnitKind.CALL_LIST }
         val batch = wb.claimBatch(list.unitId, 10u)
         assertEquals(10, batch.personIds.size)
-        // Tomorrow 10:30 in Chicago (16:30 UTC in winter): inside calling hours.
-        val tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1)
-        val base = tomorrow.atTime(16, 30).toInstant(ZoneOffset.UTC).toEpochMilli()
+        // The last 10:30 in Chicago (16:30 UTC in winter) before now: inside calling
+        // hours, and in the past so every save is a plausible time whenever the test runs.
+        val now = System.currentTimeMillis()
+        var day = LocalDate.now(ZoneOffset.UTC)
+        if (day.atTime(16, 30).toInstant(ZoneOffset.UTC).toEpochMilli() > now) day = day.minusDays(1)
+        val base = day.atTime(16, 30).toInstant(ZoneOffset.UTC).toEpochMilli()
         val calls = wb.openCall(list.id, base)
 
         // The caller-ID notice first; Call waits for it.
@@ -131,7 +134,7 @@ class AppFlowsTest {
         assertEquals(first.personId, later.contact?.personId)
 
         // Outside calling hours nobody is offered; the screen says when.
-        val night = tomorrow.atTime(6, 0).toInstant(ZoneOffset.UTC).toEpochMilli()
+        val night = day.atTime(6, 0).toInstant(ZoneOffset.UTC).toEpochMilli()
         val closed = wb.openCall(list.id, night).view(night)
         assertNull(closed.contact)
         assertTrue(closed.waitUntilMs!! > night)
