@@ -321,6 +321,112 @@ fn the_index_rebuilds_from_the_document_to_identical_rows() {
     assert_eq!(common::index_rows(&conn, "turf:T1"), before);
 }
 
+/// A store that takes many attempts at once (a merge or a server upload)
+/// derives statuses of people and doors new to it from the attempts in
+/// hand, and re-reads those it knew: either way the rows equal a rebuild.
+#[test]
+fn an_index_built_from_batches_equals_the_rebuilt_one() {
+    let mut phone = common::device();
+    let mut replica = common::device();
+    // First batch: people and doors the replica has never seen, with a
+    // correction of an attempt in the same batch.
+    phone
+        .store
+        .record_attempt("A-turf", conversation("P1", &[("support", "1")], 0))
+        .unwrap();
+    let wrong = phone
+        .store
+        .record_attempt("A-turf", door_result("P3", "moved", 1))
+        .unwrap();
+    phone
+        .store
+        .correct_attempt("A-turf", &wrong.id, door_result("P3", "refused", 2))
+        .unwrap();
+    // Two attempts for one person new to the replica, no correction.
+    phone
+        .store
+        .record_attempt("A-turf", door_result("P2", "not_home", 3))
+        .unwrap();
+    phone
+        .store
+        .record_attempt("A-turf", conversation("P2", &[("support", "3")], 4))
+        .unwrap();
+    let first = phone.store.changes_since("turf:T1", &[]).unwrap();
+    let heads = phone.store.heads("turf:T1").unwrap();
+    let merged = replica
+        .store
+        .merge_remote_changes("turf:T1", &first)
+        .unwrap();
+    assert_eq!(merged.new_attempts, 5);
+    // Second batch: the same people and doors again (their earlier rows
+    // count), a correction of an attempt from the first batch, and a new door.
+    phone
+        .store
+        .record_attempt("A-turf", conversation("P1", &[("support", "2")], 5))
+        .unwrap();
+    let first_p1 = phone
+        .store
+        .attempts("turf:T1")
+        .unwrap()
+        .into_iter()
+        .find(|a| a.person_id.as_deref() == Some("P1") && a.at_ms == at(0))
+        .unwrap();
+    phone
+        .store
+        .correct_attempt("A-turf", &first_p1.id, door_result("P1", "refused", 6))
+        .unwrap();
+    phone
+        .store
+        .record_attempt(
+            "A-turf",
+            NewAttempt {
+                household_id: Some("H4".into()),
+                result: Some("not_home".into()),
+                at_ms: Some(at(7)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let second = phone.store.changes_since("turf:T1", &heads).unwrap();
+    let merged = replica
+        .store
+        .merge_remote_changes("turf:T1", &second)
+        .unwrap();
+    assert_eq!(merged.new_attempts, 3);
+    // The same bytes again add nothing and change no row.
+    let conn = rusqlite::Connection::open(replica.dir.path().join("campaign.db")).unwrap();
+    let batched = common::index_rows(&conn, "turf:T1");
+    replica
+        .store
+        .merge_remote_changes("turf:T1", &second)
+        .unwrap();
+    assert_eq!(common::index_rows(&conn, "turf:T1"), batched);
+    // The phone built its index one attempt at a time: the same statuses.
+    let phone_conn = rusqlite::Connection::open(phone.dir.path().join("campaign.db")).unwrap();
+    let status_rows = |rows: &[String]| -> Vec<String> {
+        rows.iter()
+            .filter(|r| !r.starts_with("attempts:"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        status_rows(&common::index_rows(&phone_conn, "turf:T1")),
+        status_rows(&batched)
+    );
+    assert!(
+        batched
+            .iter()
+            .any(|r| r.starts_with("person_status:") && r.contains("P3"))
+    );
+    assert!(
+        batched
+            .iter()
+            .any(|r| r.starts_with("household_status:") && r.contains("H4"))
+    );
+    replica.store.rebuild_index("turf:T1").unwrap();
+    assert_eq!(common::index_rows(&conn, "turf:T1"), batched);
+}
+
 #[test]
 fn a_newer_packet_leaves_results_alone() {
     let mut d = common::device();

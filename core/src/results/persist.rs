@@ -419,13 +419,44 @@ pub(crate) fn replace_index(
 
 /// Adds `new_attempts` to the index and re-derives the status of every
 /// person and door they touch (including those of attempts they supersede).
+/// A person or door with no attempts in the index before this call is
+/// derived from `new_attempts` alone, without reading back the rows just
+/// written (on the server most doors of an upload are new to it).
 pub(crate) fn update_index(
     tx: &Transaction<'_>,
     doc_id: &str,
     new_attempts: &[Attempt],
 ) -> Result<(), StoreError> {
-    let mut people = BTreeSet::new();
-    let mut households = BTreeSet::new();
+    // Who had attempts before: those are re-read whole from the index.
+    let mut seen_person =
+        tx.prepare_cached("SELECT 1 FROM attempts WHERE doc_id = ?1 AND person_id = ?2 LIMIT 1")?;
+    let mut seen_household = tx
+        .prepare_cached("SELECT 1 FROM attempts WHERE doc_id = ?1 AND household_id = ?2 LIMIT 1")?;
+    // Key -> the new attempts under it, or None when earlier rows exist.
+    let mut people: BTreeMap<String, Option<Vec<&Attempt>>> = BTreeMap::new();
+    let mut households: BTreeMap<String, Option<Vec<&Attempt>>> = BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    for a in new_attempts {
+        if !ids.insert(a.id.as_str()) {
+            continue;
+        }
+        if let Some(p) = &a.person_id {
+            if !people.contains_key(p) {
+                let earlier = seen_person.exists(params![doc_id, p])?;
+                people.insert(p.clone(), (!earlier).then(Vec::new));
+            }
+            if let Some(Some(group)) = people.get_mut(p) {
+                group.push(a);
+            }
+        }
+        if !households.contains_key(&a.household_id) {
+            let earlier = seen_household.exists(params![doc_id, a.household_id])?;
+            households.insert(a.household_id.clone(), (!earlier).then(Vec::new));
+        }
+        if let Some(Some(group)) = households.get_mut(&a.household_id) {
+            group.push(a);
+        }
+    }
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO attempts
@@ -436,7 +467,7 @@ pub(crate) fn update_index(
             "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
         )?;
         for a in new_attempts {
-            insert.execute(params![
+            let inserted = insert.execute(params![
                 doc_id,
                 a.id,
                 a.person_id,
@@ -449,8 +480,14 @@ pub(crate) fn update_index(
                 a.effect.map(|e| e.as_str()),
                 a.phone_ref
             ])?;
-            people.extend(a.person_id.clone());
-            households.insert(a.household_id.clone());
+            if inserted == 0 {
+                // Already in the index (under this id): what counts is the
+                // stored row, so its person and door are re-read whole.
+                if let Some(p) = &a.person_id {
+                    people.insert(p.clone(), None);
+                }
+                households.insert(a.household_id.clone(), None);
+            }
             for s in &a.supersedes {
                 if let Some((p, h)) = owner
                     .query_row(params![doc_id, s], |r| {
@@ -458,15 +495,24 @@ pub(crate) fn update_index(
                     })
                     .optional()?
                 {
-                    people.extend(p);
-                    households.insert(h);
+                    // The corrected attempt's person and door: re-read whole.
+                    if let Some(p) = p {
+                        people.insert(p, None);
+                    }
+                    households.insert(h, None);
                 }
             }
         }
     }
-    for p in &people {
-        let attempts = load_group(tx, doc_id, "person_id", p)?;
-        let refs: Vec<&Attempt> = attempts.iter().collect();
+    for (p, fresh) in &people {
+        let loaded;
+        let refs: Vec<&Attempt> = match fresh {
+            Some(group) => group.clone(),
+            None => {
+                loaded = load_group(tx, doc_id, "person_id", p)?;
+                loaded.iter().collect()
+            }
+        };
         let s = derive_status(&refs);
         let come_back = match s.status {
             super::Status::ComeBack { at_ms } => Some(at_ms),
@@ -497,9 +543,15 @@ pub(crate) fn update_index(
             }
         }
     }
-    for h in &households {
-        let attempts = load_group(tx, doc_id, "household_id", h)?;
-        let refs: Vec<&Attempt> = attempts.iter().collect();
+    for (h, fresh) in &households {
+        let loaded;
+        let refs: Vec<&Attempt> = match fresh {
+            Some(group) => group.clone(),
+            None => {
+                loaded = load_group(tx, doc_id, "household_id", h)?;
+                loaded.iter().collect()
+            }
+        };
         let s = derive_household(&refs);
         tx.prepare_cached("INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?

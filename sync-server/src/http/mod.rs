@@ -129,11 +129,6 @@ impl CampaignView {
             return Some(u.clone());
         }
         let d = &self.data;
-        let household_of: HashMap<&str, &str> = d
-            .people
-            .iter()
-            .map(|p| (p.id.as_str(), p.household_id.as_str()))
-            .collect();
         let mut unit = UnitData::default();
         if let Some(turf_id) = doc_id.strip_prefix("turf:") {
             let turf = d.turfs.iter().find(|t| t.id == turf_id)?;
@@ -149,6 +144,11 @@ impl CampaignView {
             let list = d.call_lists.iter().find(|l| l.id == list_id)?;
             unit.label = format!("call list {list_id}");
             unit.channel = Some(Channel::Phone);
+            let household_of: HashMap<&str, &str> = d
+                .people
+                .iter()
+                .map(|p| (p.id.as_str(), p.household_id.as_str()))
+                .collect();
             for p in &list.person_ids {
                 if let Some(h) = household_of.get(p.as_str()) {
                     unit.people.insert(p.clone(), h.to_string());
