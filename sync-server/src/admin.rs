@@ -42,27 +42,37 @@ impl Deployment {
     /// for admin work: a lock held by the server is waited for (up to
     /// SQLite's default 10 s).
     pub fn embedded(dir: DataDir) -> Result<Self, AdminError> {
-        Self::embedded_with(dir, None)
+        Self::embedded_with(dir, None, false)
     }
 
     /// The embedded stores for a serving process: a lock held by another
     /// process (an admin command) is waited out at most 2 s, then the
-    /// request is answered 503 and the client retries.
+    /// request is answered 503 and the client retries. WAL checkpoints run
+    /// on a background thread, off the requests' path.
     pub fn embedded_serving(dir: DataDir) -> Result<Self, AdminError> {
-        Self::embedded_with(dir, Some(crate::db::STORE_BUSY_TIMEOUT))
+        Self::embedded_with(dir, Some(crate::db::STORE_BUSY_TIMEOUT), true)
     }
 
     fn embedded_with(
         dir: DataDir,
         busy_timeout: Option<std::time::Duration>,
+        serving: bool,
     ) -> Result<Self, AdminError> {
         let db = dir.server_db()?;
         if let Some(t) = busy_timeout {
             db.set_busy_timeout(t)?;
         }
+        let campaigns = dir.root.join("campaigns");
+        // A serving process checkpoints in the background; admin commands
+        // are short and leave it to their commits.
+        let results = if serving {
+            SqliteResults::serving(campaigns, busy_timeout)
+        } else {
+            SqliteResults::new(campaigns, busy_timeout)
+        };
         Ok(Deployment {
             db: Arc::new(db),
-            results: Arc::new(SqliteResults::new(dir.root.join("campaigns"), busy_timeout)),
+            results: Arc::new(results),
             description: format!("data directory {}", dir.root.display()),
             dir: Some(dir),
         })

@@ -103,6 +103,20 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// Leaves WAL checkpoints to another connection (the server's
+    /// background checkpointer): a commit then only appends its pages to
+    /// the WAL and syncs it, and copying them into the database file
+    /// happens off the writer's path. Durability is unchanged (a commit is
+    /// durable once its WAL frames are synced). A commit still checkpoints
+    /// once the WAL holds `backstop_pages` pages, so the WAL stays bounded
+    /// if the other connection stops.
+    #[cfg(feature = "organizer")]
+    pub fn defer_checkpoints(&self, backstop_pages: u32) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", backstop_pages)?;
+        Ok(())
+    }
+
     /// Adopts the device id the server issued at join.
     pub fn set_device_id(&mut self, device_id: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;

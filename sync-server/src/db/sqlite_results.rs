@@ -2,6 +2,8 @@
 //! (`campaigns/<id>.db`, a walkbook-core `DeviceStore` holding every
 //! document of the campaign), kept open; requests for one campaign take
 //! turns on it. Other processes (admin commands) wait on SQLite's lock.
+//! A serving process copies committed WAL pages into the campaign files
+//! from a background thread (`Checkpoints`), off the requests' path.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,6 +19,78 @@ use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
 /// before it is answered 503 (and the client retries).
 pub const STORE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How often the serving process's checkpointer copies committed WAL pages
+/// into the campaign files.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// WAL pages (4 KiB) after which a commit checkpoints by itself when the
+/// background checkpointer has not kept up: about 64 MiB.
+const CHECKPOINT_BACKSTOP_PAGES: u32 = 16_384;
+
+/// The serving process's background checkpointer: one connection of its
+/// own per open campaign file, running passive checkpoints (they never
+/// block a writer and never wait for one). Without it, the commit that
+/// crosses SQLite's 1,000-page mark copies the WAL into the file while it
+/// holds the campaign's lock.
+struct Checkpoints {
+    files: Mutex<HashMap<String, rusqlite::Connection>>,
+}
+
+impl Checkpoints {
+    /// Starts the thread; it ends when the returned value is dropped.
+    fn start() -> Arc<Checkpoints> {
+        let shared = Arc::new(Checkpoints {
+            files: Mutex::new(HashMap::new()),
+        });
+        let weak = Arc::downgrade(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("wal-checkpoints".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    let Some(c) = weak.upgrade() else { break };
+                    c.run();
+                }
+            });
+        if let Err(e) = spawned {
+            // Commits then checkpoint by themselves at the backstop.
+            tracing::warn!("cannot start the WAL checkpointer: {e}");
+        }
+        shared
+    }
+
+    fn watch(&self, campaign_id: &str, path: &Path) {
+        match rusqlite::Connection::open(path) {
+            Ok(conn) => {
+                let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+                files.insert(campaign_id.to_string(), conn);
+            }
+            Err(e) => tracing::warn!(
+                campaign = campaign_id,
+                "cannot open {} for checkpoints: {e}",
+                path.display()
+            ),
+        }
+    }
+
+    fn forget(&self, campaign_id: &str) {
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.remove(campaign_id);
+    }
+
+    fn run(&self) {
+        let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        for (campaign, conn) in files.iter() {
+            let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            });
+            if let Err(e) = done {
+                tracing::warn!(campaign = %campaign, "WAL checkpoint failed (retried): {e}");
+            }
+        }
+    }
+}
+
 pub struct SqliteResults {
     /// The directory holding one store file per campaign.
     dir: PathBuf,
@@ -24,6 +98,8 @@ pub struct SqliteResults {
     /// store's default, 10 s).
     busy_timeout: Option<std::time::Duration>,
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+    /// Serving only: checkpoints off the requests' path.
+    checkpoints: Option<Arc<Checkpoints>>,
 }
 
 /// A campaign's results file in `dir`.
@@ -50,6 +126,16 @@ impl SqliteResults {
             dir,
             busy_timeout,
             stores: Mutex::new(HashMap::new()),
+            checkpoints: None,
+        }
+    }
+
+    /// For a serving process: WAL checkpoints run on a background thread
+    /// instead of inside the commit that crosses SQLite's threshold.
+    pub fn serving(dir: PathBuf, busy_timeout: Option<std::time::Duration>) -> Self {
+        SqliteResults {
+            checkpoints: Some(Checkpoints::start()),
+            ..Self::new(dir, busy_timeout)
         }
     }
 
@@ -60,9 +146,14 @@ impl SqliteResults {
         }
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| DbError::Invalid(format!("cannot create {}: {e}", self.dir.display())))?;
-        let store = DeviceStore::open(store_path(&self.dir, campaign_id), None)?;
+        let path = store_path(&self.dir, campaign_id);
+        let store = DeviceStore::open(&path, None)?;
         if let Some(t) = self.busy_timeout {
             store.set_busy_timeout(t)?;
+        }
+        if let Some(c) = &self.checkpoints {
+            store.defer_checkpoints(CHECKPOINT_BACKSTOP_PAGES)?;
+            c.watch(campaign_id, &path);
         }
         let store = Arc::new(Mutex::new(store));
         stores.insert(campaign_id.to_string(), store.clone());
@@ -85,6 +176,9 @@ impl ResultsStore for SqliteResults {
     fn drop_campaign(&self, campaign_id: &str) -> Result<(), DbError> {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         stores.remove(campaign_id);
+        if let Some(c) = &self.checkpoints {
+            c.forget(campaign_id);
+        }
         let path = store_path(&self.dir, campaign_id);
         for suffix in ["", "-wal", "-shm"] {
             let mut p = path.clone().into_os_string();
