@@ -81,10 +81,9 @@ impl Checkpoints {
     fn run(&self) {
         let files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         for (campaign, conn) in files.iter() {
-            let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-            });
-            if let Err(e) = done {
+            // A busy file is not an error for a passive checkpoint: it
+            // copies what it can and the next round does the rest.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                 tracing::warn!(campaign = %campaign, "WAL checkpoint failed (retried): {e}");
             }
         }
