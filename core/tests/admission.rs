@@ -708,3 +708,187 @@ proptest! {
         prop_assert_eq!(ha, hb, "both replicas hold the same history");
     }
 }
+
+// ---- The server store's upload path: judged out of the store, put back --
+
+/// A device's sync message for `doc` carrying `changes`, decoded as the
+/// server decodes it.
+fn incoming(device: &Automerge, changes: Vec<Change>) -> walkbook_core::sync::step::Incoming {
+    use automerge::sync::{State, SyncDoc};
+    let summary = device
+        .generate_sync_message(&mut State::new())
+        .expect("a first message");
+    walkbook_core::sync::step::Incoming { changes, summary }
+}
+
+fn server_store(dir: &tempfile::TempDir) -> walkbook_core::store::DeviceStore {
+    let mut s =
+        walkbook_core::store::DeviceStore::open(dir.path().join("server.db"), None).unwrap();
+    s.ensure_document(UNIT).unwrap();
+    s
+}
+
+#[test]
+fn two_uploads_of_one_document_judged_side_by_side_both_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = server_store(&dir);
+    let genesis = store.load_document(UNIT).unwrap();
+    let mut a = device_from(&genesis, "a");
+    let mut b = device_from(&genesis, "b");
+    let ca = add_attempt(&mut a, "a-1", &fields("vol-a", "H1", "not_home"));
+    let cb = add_attempt(&mut b, "b-1", &fields("vol-b", "H2", "refused"));
+    // Both taken before either is put back: the second works on a copy
+    // loaded from disk, which the first one's write then makes stale.
+    let up_a = store
+        .take_upload(UNIT, incoming(&a, vec![ca.clone()]), &author("vol-a"))
+        .unwrap();
+    let up_b = store
+        .take_upload(UNIT, incoming(&b, vec![cb.clone()]), &author("vol-b"))
+        .unwrap();
+    let judged_a = up_a.judge(&unit(), &author("vol-a"), NOW);
+    let judged_b = up_b.judge(&unit(), &author("vol-b"), NOW);
+    let ra = store
+        .put_back_upload("dev-vol-a", judged_a, &unit(), &author("vol-a"), NOW)
+        .unwrap();
+    let rb = store
+        .put_back_upload("dev-vol-b", judged_b, &unit(), &author("vol-b"), NOW)
+        .unwrap();
+    assert_eq!((ra.new_attempts, ra.refused.is_none()), (1, true), "{ra:?}");
+    assert_eq!((rb.new_attempts, rb.refused.is_none()), (1, true), "{rb:?}");
+    // What the store serves from memory, what it stored, and its index
+    // all hold both.
+    let mut want: Vec<String> = [ca.hash(), cb.hash()]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    want.sort();
+    let mut heads = store.heads_hex(UNIT).unwrap();
+    heads.sort();
+    assert_eq!(heads, want);
+    let reopened =
+        walkbook_core::store::DeviceStore::open(dir.path().join("server.db"), None).unwrap();
+    let mut stored: Vec<String> = reopened
+        .load_document(UNIT)
+        .unwrap()
+        .get_heads()
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    stored.sort();
+    assert_eq!(stored, want);
+    let indexed: Vec<String> = reopened
+        .attempts_of_docs(&[UNIT.to_string()])
+        .unwrap()
+        .into_iter()
+        .flat_map(|(_, attempts)| attempts.into_iter().map(|a| a.id))
+        .collect();
+    assert_eq!(indexed, ["a-1", "b-1"]);
+}
+
+#[test]
+fn an_actor_bound_to_another_device_while_judging_is_refused_at_put_back() {
+    const OTHER: &str = "turf:T2";
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = server_store(&dir);
+    store.ensure_document(OTHER).unwrap();
+    // A hostile device copies an honest device's actor and writes under it
+    // on another document, in a request served at the same time.
+    let honest_doc = device_from(&store.load_document(UNIT).unwrap(), "shared-actor");
+    let hostile_doc = device_from(&store.load_document(OTHER).unwrap(), "shared-actor");
+    let (mut honest, mut hostile) = (honest_doc, hostile_doc);
+    let ch = add_attempt(&mut honest, "h-1", &fields("vol-a", "H1", "not_home"));
+    let cx = add_attempt(&mut hostile, "x-1", &fields("vol-b", "H2", "not_home"));
+    let up_h = store
+        .take_upload(UNIT, incoming(&honest, vec![ch]), &author("vol-a"))
+        .unwrap();
+    let up_x = store
+        .take_upload(OTHER, incoming(&hostile, vec![cx]), &author("vol-b"))
+        .unwrap();
+    // Neither actor was bound when they were taken: both pass admission.
+    let judged_h = up_h.judge(&unit(), &author("vol-a"), NOW);
+    let judged_x = up_x.judge(&unit(), &author("vol-b"), NOW);
+    let rh = store
+        .put_back_upload("dev-vol-a", judged_h, &unit(), &author("vol-a"), NOW)
+        .unwrap();
+    assert_eq!(rh.new_attempts, 1, "{rh:?}");
+    let rx = store
+        .put_back_upload("dev-vol-b", judged_x, &unit(), &author("vol-b"), NOW)
+        .unwrap();
+    assert_eq!(rx.new_changes, 0, "{rx:?}");
+    assert_eq!(
+        rx.refused.as_ref().map(|r| r.violation.rule.as_str()),
+        Some("actor_owner"),
+        "{rx:?}"
+    );
+    assert!(
+        store
+            .attempts_of_docs(&[OTHER.to_string()])
+            .unwrap()
+            .is_empty(),
+        "nothing of the hostile upload is stored"
+    );
+}
+
+/// Takes, judges and puts back one upload, as the server does.
+fn upload(
+    store: &mut walkbook_core::store::DeviceStore,
+    doc_id: &str,
+    data: &UnitData,
+    device: &Automerge,
+    change: Change,
+    who: &str,
+) -> walkbook_core::sync::DeviceReceipt {
+    let up = store
+        .take_upload(doc_id, incoming(device, vec![change]), &author(who))
+        .unwrap();
+    let judged = up.judge(data, &author(who), NOW);
+    store
+        .put_back_upload(&format!("dev-{who}"), judged, data, &author(who), NOW)
+        .unwrap()
+}
+
+#[test]
+fn a_persons_final_status_from_anywhere_in_the_campaign_reaches_the_server_answer() {
+    const OTHER: &str = "turf:T2";
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = server_store(&dir);
+    store.ensure_document(OTHER).unwrap();
+    let mut data = unit();
+    data.result_effects
+        .insert("do_not_contact".into(), ResultEffect::DoNotContact);
+    let on = |who: &str,
+              result: &'static str,
+              id: &str,
+              doc_id: &str,
+              store: &mut walkbook_core::store::DeviceStore| {
+        let mut device = device_from(&store.load_document(doc_id).unwrap(), who);
+        let mut f = fields(&format!("vol-{who}"), "H1", result);
+        f.retain(|(k, _)| *k != "effect");
+        f.push((
+            "effect",
+            V::S(if result == "refused" {
+                "refused"
+            } else {
+                "do_not_contact"
+            }),
+        ));
+        f.push(("person_id", V::S("P1")));
+        let c = add_attempt(&mut device, id, &f);
+        let r = upload(store, doc_id, &data, &device, c, &format!("vol-{who}"));
+        assert_eq!(r.new_attempts, 1, "{r:?}");
+    };
+    // P1 refused on one turf and asked not to be contacted on another: the
+    // stronger status is what every device hears, whatever the order.
+    on("a", "refused", "a-1", UNIT, &mut store);
+    on("b", "do_not_contact", "b-1", OTHER, &mut store);
+    let people: std::collections::HashSet<String> = ["P1", "P2", "nobody"]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(
+        store.final_statuses_of(&people).unwrap(),
+        [("P1".to_string(), "do_not_contact".to_string())]
+    );
+    let only_p2: std::collections::HashSet<String> = ["P2".to_string()].into();
+    assert!(store.final_statuses_of(&only_p2).unwrap().is_empty());
+}

@@ -21,14 +21,15 @@
 //! The first change that fails stops the batch: it and everything after it
 //! (which, on a device, depends on it) are not stored.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
 use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 
 use super::Attempt;
-use super::document::{genesis_changes, read_attempts_by_id};
+use super::document::{genesis_changes, read_attempt_in, read_attempts_by_id};
 use super::rules::{
     Author, ExistingAttempt, RuleViolation, UnitData, UnitReference, check_attempt,
 };
@@ -97,6 +98,30 @@ impl Admission {
             .map(|a| (a, device_id.to_string()))
             .collect()
     }
+}
+
+/// Units whose canonical genesis is kept in memory; past this the cache
+/// starts over (a server holds a few thousand units per campaign).
+const GENESIS_CACHE_UNITS: usize = 16_384;
+
+/// A unit's canonical genesis hash and the id of the `attempts` object it
+/// creates. Building the genesis costs a fresh automerge document and a
+/// commit, so each unit's is built once per process.
+fn canonical_genesis(unit: &str) -> Option<(ChangeHash, Option<OpId>)> {
+    type Cache = HashMap<String, (ChangeHash, Option<OpId>)>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(unit) {
+        return Some(hit.clone());
+    }
+    let genesis = genesis_changes(unit).ok()?.into_iter().next()?;
+    let built = (genesis.hash(), attempts_object(&genesis));
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() >= GENESIS_CACHE_UNITS {
+        cache.clear();
+    }
+    cache.insert(unit.to_string(), built.clone());
+    Some(built)
 }
 
 /// The object id of `attempts` as the canonical genesis creates it.
@@ -443,14 +468,13 @@ pub fn admit_changes(
     now_ms: i64,
 ) -> Admission {
     let mut out = Admission::default();
-    // The canonical genesis, built once: its hash and its `attempts` object.
-    let genesis_change = genesis_changes(unit)
-        .ok()
-        .and_then(|g| g.into_iter().next());
-    let genesis: Option<ChangeHash> = genesis_change.as_ref().map(Change::hash);
+    // The canonical genesis: its hash and its `attempts` object.
+    let (genesis, attempts) = match canonical_genesis(unit) {
+        Some((hash, attempts)) => (Some(hash), attempts),
+        None => (None, None),
+    };
     let (ready, waiting) = new_changes_in_order(doc, changes);
     out.deferred = waiting.len();
-    let attempts = genesis_change.as_ref().and_then(attempts_object);
     let attempts_exid = match doc.get(ROOT, "attempts") {
         Ok(Some((Value::Object(_), id))) => Some(id),
         _ => None,
@@ -544,7 +568,14 @@ pub fn admit_changes(
             out.accepted.push((change, None));
             continue;
         };
-        match judge_applied(doc, &attempt_id, data, author, now_ms) {
+        match judge_applied(
+            doc,
+            attempts_exid.as_ref(),
+            &attempt_id,
+            data,
+            author,
+            now_ms,
+        ) {
             Ok(attempt) => out.accepted.push((change, Some(attempt))),
             Err(v) => {
                 out.refused = Some(refusal(&change, v));
@@ -561,6 +592,7 @@ pub fn admit_changes(
 /// Reads a just-applied attempt back whole and checks it against the rules.
 fn judge_applied(
     doc: &Automerge,
+    attempts: Option<&automerge::ObjId>,
     attempt_id: &str,
     data: &UnitData,
     author: &Author,
@@ -569,15 +601,15 @@ fn judge_applied(
     let violation = |field: &str, rule: &str, message: String| {
         RuleViolation::new(attempt_id, field, rule, message)
     };
-    let attempt = match read_attempts_by_id(doc, &[attempt_id.to_string()]) {
-        Ok(mut a) if a.len() == 1 => a.pop().expect("one attempt"),
-        Ok(_) => {
-            return Err(violation(
-                "attempts",
-                "shape",
-                "the attempt is not readable after the change".into(),
-            ));
-        }
+    let Some(attempts) = attempts else {
+        return Err(violation(
+            "attempts",
+            "shape",
+            "the attempt is not readable after the change".into(),
+        ));
+    };
+    let attempt = match read_attempt_in(doc, attempts, attempt_id) {
+        Ok(a) => a,
         Err(e) => return Err(violation("attempts", "value_types", e.to_string())),
     };
     // One value at the new key is guaranteed: the key was absent from the

@@ -312,14 +312,24 @@ pub fn read_attempts_by_id(doc: &Automerge, ids: &[String]) -> Result<Vec<Attemp
     }
     let attempts = attempts_obj(doc)?.ok_or(DocumentError::Missing("attempts map"))?;
     ids.iter()
-        .map(|id| match doc.get(&attempts, id.as_str()).map_err(am)? {
-            None => Err(DocumentError::BadAttempt {
-                id: id.clone(),
-                problem: "is missing".into(),
-            }),
-            value => attempt_from_value(doc, id.clone(), value),
-        })
+        .map(|id| read_attempt_in(doc, &attempts, id))
         .collect()
+}
+
+/// The attempt stored under `id` in `attempts` (the document's attempts
+/// map, looked up once by the caller); missing is an error.
+pub fn read_attempt_in(
+    doc: &Automerge,
+    attempts: &ObjId,
+    id: &str,
+) -> Result<Attempt, DocumentError> {
+    match doc.get(attempts, id).map_err(am)? {
+        None => Err(DocumentError::BadAttempt {
+            id: id.to_string(),
+            problem: "is missing".into(),
+        }),
+        value => attempt_from_value(doc, id.to_string(), value),
+    }
 }
 
 /// One attempt from the value under its id: packed text or a map of fields.

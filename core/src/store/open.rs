@@ -7,6 +7,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::{StoreError, migrations};
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 128;
+
 /// A raw 32-byte SQLCipher key, handed in by the shell from Android Keystore
 /// or the iOS Keychain. Never derived from a passphrase here.
 #[derive(Clone, PartialEq, Eq)]
@@ -80,6 +83,9 @@ pub fn open_database_with(
         }
     }
     conn.busy_timeout(Duration::from_secs(10))?;
+    // A sync step uses a few dozen distinct statements; with rusqlite's
+    // default of 16 the cache evicts and re-parses them on every request.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(format!(

@@ -319,21 +319,27 @@ impl DeviceStore {
 
 impl DeviceStore {
     /// For the server: the final statuses, anywhere in the campaign, of the
-    /// given people (what a device must not call or knock again).
+    /// given people (what a device must not call or knock again), sorted
+    /// by person. One statement that looks each person up in the index:
+    /// the cost follows the device's own lists, not the campaign's size.
     pub fn final_statuses_of(
         &self,
         people: &HashSet<String>,
     ) -> Result<Vec<(String, String)>, StoreError> {
+        let wanted = serde_json::to_string(people).expect("strings serialise");
         let mut st = self.conn.prepare_cached(
-            "SELECT person_id, kind FROM person_status
-             WHERE kind IN ('do_not_contact', 'contacted', 'refused', 'moved', 'deceased')
-             ORDER BY CASE kind WHEN 'do_not_contact' THEN 0 ELSE 1 END, doc_id",
+            "SELECT s.person_id, s.kind FROM json_each(?1) AS j
+             CROSS JOIN person_status AS s ON s.person_id = j.value
+             WHERE s.kind IN ('do_not_contact', 'contacted', 'refused', 'moved', 'deceased')
+             ORDER BY s.person_id, CASE s.kind WHEN 'do_not_contact' THEN 0 ELSE 1 END, s.doc_id",
         )?;
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for row in st.query_map([wanted], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
             let (p, kind) = row?;
-            if people.contains(&p) && seen.insert(p.clone()) {
+            // The first row of each person wins: do-not-contact first.
+            if out.last().is_none_or(|(last, _)| *last != p) {
                 out.push((p, kind));
             }
         }

@@ -14,4 +14,4 @@ pub use link::{
     JoinLink, LinkProblem, check_server_url, join_link, parse_join_link, read_join_link,
     server_url_problem, url_host,
 };
-pub use peer::{DeviceReceipt, Suppressions};
+pub use peer::{DeviceReceipt, JudgedUpload, Suppressions, Upload};

@@ -4,15 +4,15 @@
 use std::collections::BTreeSet;
 
 use automerge::sync::State;
-use automerge::{ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use rusqlite::{OptionalExtension, params};
 
 use super::step::{
-    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
-    reply_to_device,
+    Incoming, MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message,
+    receive_summary, reply_to_device,
 };
 use crate::results::rules::{Author, UnitData};
-use crate::results::{DocumentError, MergeOutcome, Refusal, admit_changes};
+use crate::results::{Admission, DocumentError, MergeOutcome, Refusal, admit_changes, heads_json};
 use crate::store::{DeviceStore, StoreError};
 
 /// What the server says about the rest of the campaign: (person, final
@@ -28,6 +28,46 @@ pub struct DeviceReceipt {
     pub refused: Option<Refusal>,
     /// Changes whose history has not arrived; the device sends them again.
     pub deferred: usize,
+}
+
+/// A device's message for one document with the document itself, out of
+/// the store: see [`DeviceStore::take_upload`].
+pub struct Upload {
+    doc_id: String,
+    doc: Automerge,
+    /// The document's heads when it was taken out.
+    base_heads: Vec<ChangeHash>,
+    incoming: Incoming,
+    /// Actors of the message bound to other devices when it was taken out.
+    foreign: BTreeSet<String>,
+}
+
+impl Upload {
+    /// Judges the changes (`results::admit`). I/O-free: needs no store, so
+    /// a server judges one document's upload while the store serves others.
+    pub fn judge(mut self, unit: &UnitData, author: &Author, now_ms: i64) -> JudgedUpload {
+        let changes = std::mem::take(&mut self.incoming.changes);
+        let admission = admit_changes(
+            &mut self.doc,
+            &self.doc_id,
+            changes,
+            unit,
+            author,
+            &self.foreign,
+            now_ms,
+        );
+        JudgedUpload {
+            upload: self,
+            admission,
+        }
+    }
+}
+
+/// An [`Upload`] after admission, to be stored by
+/// [`DeviceStore::put_back_upload`].
+pub struct JudgedUpload {
+    upload: Upload,
+    admission: Admission,
 }
 
 impl DeviceStore {
@@ -172,6 +212,10 @@ impl DeviceStore {
     /// is stored. Accepted changes and their index rows are written in one
     /// `synchronous=FULL` transaction before this returns; a refused change
     /// and everything after it is not stored, and the refusal says why.
+    ///
+    /// The same as [`DeviceStore::take_upload`], [`Upload::judge`] and
+    /// [`DeviceStore::put_back_upload`] in a row; a server that serves
+    /// several documents at once judges between the two, without the store.
     pub fn receive_device_message(
         &mut self,
         doc_id: &str,
@@ -191,39 +235,126 @@ impl DeviceStore {
                 });
             }
         };
+        let upload = self.take_upload(doc_id, incoming, author)?;
+        let judged = upload.judge(unit, author, now_ms);
+        self.put_back_upload(peer, judged, unit, author, now_ms)
+    }
+
+    /// Takes a document out of the store's memory, with a device's decoded
+    /// message for it, to be judged without the store ([`Upload::judge`]).
+    /// Until [`DeviceStore::put_back_upload`] the store reloads the
+    /// document from disk if anything else needs it; put back finds out
+    /// whether anything was written meanwhile and judges again if so.
+    /// Dropping the upload instead stores nothing of it.
+    pub fn take_upload(
+        &mut self,
+        doc_id: &str,
+        incoming: Incoming,
+        author: &Author,
+    ) -> Result<Upload, StoreError> {
         self.ensure_document(doc_id)?;
-        // Actors already bound to another device: their changes are refused.
-        let actors: BTreeSet<String> = incoming
-            .changes
+        let foreign = self.foreign_actors(&incoming.changes, author)?;
+        self.document(doc_id)?;
+        let doc = self.docs.remove(doc_id).expect("loaded above");
+        Ok(Upload {
+            doc_id: doc_id.to_string(),
+            base_heads: doc.get_heads(),
+            doc,
+            incoming,
+            foreign,
+        })
+    }
+
+    /// Actors of `changes`, in hex, already bound to a device other than
+    /// the author's: their changes are refused.
+    fn foreign_actors(
+        &self,
+        changes: &[automerge::Change],
+        author: &Author,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let actors: BTreeSet<String> = changes
             .iter()
             .map(|c| c.actor_id().to_hex_string())
             .collect();
         let mut foreign = BTreeSet::new();
-        {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT device_id FROM actor_devices WHERE actor = ?1")?;
-            for a in &actors {
-                let owner: Option<String> = st.query_row([a], |r| r.get(0)).optional()?;
-                if owner.is_some_and(|o| o != author.device_id) {
-                    foreign.insert(a.clone());
-                }
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT device_id FROM actor_devices WHERE actor = ?1")?;
+        for a in actors {
+            let owner: Option<String> = st.query_row([&a], |r| r.get(0)).optional()?;
+            if owner.is_some_and(|o| o != author.device_id) {
+                foreign.insert(a);
             }
         }
-        let doc = self.document(doc_id)?;
-        let admission = admit_changes(
-            doc,
+        Ok(foreign)
+    }
+
+    /// Stores what [`Upload::judge`] accepted (one `synchronous=FULL`
+    /// transaction, durable when this returns) and takes in the device's
+    /// summary. If the document or the binding of the upload's actors
+    /// changed on disk since [`DeviceStore::take_upload`] (another request
+    /// or process wrote), the accepted changes are judged again here,
+    /// against what is stored now.
+    pub fn put_back_upload(
+        &mut self,
+        peer: &str,
+        judged: JudgedUpload,
+        unit: &UnitData,
+        author: &Author,
+        now_ms: i64,
+    ) -> Result<DeviceReceipt, StoreError> {
+        let JudgedUpload {
+            upload,
+            mut admission,
+        } = judged;
+        let Upload {
             doc_id,
-            incoming.changes,
-            unit,
-            author,
-            &foreign,
-            now_ms,
-        );
+            doc,
+            base_heads,
+            incoming,
+            foreign,
+        } = upload;
+        let doc_id = doc_id.as_str();
+        let stored_heads: Option<String> = self
+            .conn
+            .prepare_cached("SELECT heads FROM result_docs WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| r.get(0))
+            .optional()?;
+        let accepted_changes: Vec<automerge::Change> =
+            admission.accepted.iter().map(|(c, _)| c.clone()).collect();
+        let moved = stored_heads.is_none_or(|h| h != heads_json(&base_heads))
+            || self.foreign_actors(&accepted_changes, author)? != foreign;
+        if moved {
+            // Judged against a copy that is no longer what is stored: the
+            // accepted changes are judged again on the stored document. A
+            // refusal from the first judgement still ends the batch.
+            self.docs.remove(doc_id);
+            let foreign = self.foreign_actors(&accepted_changes, author)?;
+            let refused_before = admission.refused.take();
+            let doc = self.document(doc_id)?;
+            let mut again = admit_changes(
+                doc,
+                doc_id,
+                accepted_changes,
+                unit,
+                author,
+                &foreign,
+                now_ms,
+            );
+            if again.refused.is_none() {
+                again.refused = refused_before;
+            }
+            again.deferred += admission.deferred;
+            admission = again;
+            if admission.tainted {
+                self.docs.remove(doc_id);
+            }
+        } else if !admission.tainted {
+            self.docs.insert(doc_id.to_string(), doc);
+        }
         if admission.tainted {
             // Drop the document that saw the refused change; rebuild it from
             // disk plus the accepted changes.
-            self.docs.remove(doc_id);
             let doc = self.document(doc_id)?;
             doc.apply_changes(admission.accepted.iter().map(|(c, _)| c.clone()))
                 .map_err(|e| {

@@ -1,17 +1,21 @@
 //! Results on the embedded store: one SQLite file per campaign
 //! (`campaigns/<id>.db`, a walkbook-core `DeviceStore` holding every
 //! document of the campaign), kept open; requests for one campaign take
-//! turns on it. Other processes (admin commands) wait on SQLite's lock.
+//! turns on it, except that a sync request judges its uploads (the
+//! automerge apply and the rules) with the store free for others, holding
+//! only its own documents. Other processes (admin commands) wait on
+//! SQLite's lock.
 //! A serving process copies committed WAL pages into the campaign files
 //! from a background thread (`Checkpoints`), off the requests' path.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use walkbook_core::results::Attempt;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
+use walkbook_core::results::{Attempt, DocumentError};
 use walkbook_core::store::{ConflictRow, DeviceStore};
+use walkbook_core::sync::step::{Incoming, decode_message};
 
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
 
@@ -99,6 +103,55 @@ pub struct SqliteResults {
     stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
     /// Serving only: checkpoints off the requests' path.
     checkpoints: Option<Arc<Checkpoints>>,
+    /// Documents a sync request is working on: requests for one document
+    /// take turns, requests for different documents of a campaign are
+    /// judged side by side (only their reads and writes take turns).
+    busy: Arc<BusyDocs>,
+}
+
+/// (campaign, document) pairs in use by a sync request.
+#[derive(Default)]
+struct BusyDocs {
+    docs: Mutex<HashSet<(String, String)>>,
+    freed: Condvar,
+}
+
+/// The documents of one sync request, held until dropped.
+struct DocsInUse {
+    busy: Arc<BusyDocs>,
+    held: Vec<(String, String)>,
+}
+
+impl BusyDocs {
+    /// Waits until none of `doc_ids` is in use, then holds them all (all
+    /// at once, so two requests never wait on each other).
+    fn hold(self: &Arc<Self>, campaign_id: &str, doc_ids: &[&str]) -> DocsInUse {
+        let held: Vec<(String, String)> = doc_ids
+            .iter()
+            .map(|d| (campaign_id.to_string(), d.to_string()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+        while held.iter().any(|k| docs.contains(k)) {
+            docs = self.freed.wait(docs).unwrap_or_else(|p| p.into_inner());
+        }
+        docs.extend(held.iter().cloned());
+        DocsInUse {
+            busy: self.clone(),
+            held,
+        }
+    }
+}
+
+impl Drop for DocsInUse {
+    fn drop(&mut self) {
+        let mut docs = self.busy.docs.lock().unwrap_or_else(|p| p.into_inner());
+        for k in &self.held {
+            docs.remove(k);
+        }
+        self.busy.freed.notify_all();
+    }
 }
 
 /// A campaign's results file in `dir`.
@@ -126,6 +179,7 @@ impl SqliteResults {
             busy_timeout,
             stores: Mutex::new(HashMap::new()),
             checkpoints: None,
+            busy: Arc::default(),
         }
     }
 
@@ -203,10 +257,19 @@ impl ResultsStore for SqliteResults {
         docs: &[DocSync<'_>],
         now_ms: i64,
     ) -> Result<Vec<DocSynced>, DbError> {
-        self.with(campaign_id, |store| {
-            let peer = author.device_id.as_str();
-            let mut received = Vec::with_capacity(docs.len());
-            for d in docs {
+        let peer = author.device_id.as_str();
+        // Decoding needs no store.
+        let incoming: Vec<Option<Result<Incoming, DocumentError>>> =
+            docs.iter().map(|d| d.message.map(decode_message)).collect();
+        let doc_ids: Vec<&str> = docs.iter().map(|d| d.doc_id).collect();
+        let _in_use = self.busy.hold(campaign_id, &doc_ids);
+        let store = self.store(campaign_id)?;
+        let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+        // 1. Under the campaign's lock: each document out of the store.
+        let mut uploads = Vec::with_capacity(docs.len());
+        {
+            let mut store = lock();
+            for (d, incoming) in docs.iter().zip(incoming) {
                 // Another process may have written this file (one serving
                 // process per data directory is the setup, but an admin
                 // command or a mistake is not excluded): never build on a
@@ -215,33 +278,53 @@ impl ResultsStore for SqliteResults {
                 // Every request starts from what this device confirmed,
                 // never from what an earlier (maybe lost) reply carried.
                 store.begin_sync_session(d.doc_id, peer)?;
-                let Some(m) = d.message else {
-                    received.push(None);
-                    continue;
-                };
-                // Judged change by change; what is accepted is durable
-                // (synchronous=FULL commit) before we answer.
-                received.push(Some(
-                    store.receive_device_message(d.doc_id, peer, m, d.unit, author, now_ms)?,
-                ));
-            }
-            let mut out = Vec::with_capacity(docs.len());
-            for (d, r) in docs.iter().zip(received) {
-                let (message, persisted_heads) =
-                    store.reply_to_device(d.doc_id, peer, d.message, d.upload_only)?;
-                out.push(DocSynced {
-                    doc_id: d.doc_id.to_string(),
-                    message,
-                    persisted_heads,
-                    new_changes: r.as_ref().map_or(0, |r| r.new_changes),
-                    new_attempts: r.as_ref().map_or(0, |r| r.new_attempts),
-                    refused: r.and_then(|r| r.refused),
+                uploads.push(match incoming {
+                    None => None,
+                    Some(Ok(incoming)) => Some(store.take_upload(d.doc_id, incoming, author)?),
+                    Some(Err(source)) => {
+                        store.forget_sync_state(d.doc_id, peer)?;
+                        return Err(walkbook_core::store::StoreError::Document {
+                            doc: d.doc_id.to_string(),
+                            source,
+                        }
+                        .into());
+                    }
                 });
             }
-            // Sync states: bookkeeping, written once per request without an fsync.
-            store.flush_sync_states()?;
-            Ok(out)
-        })
+        }
+        // 2. Without it: admission (automerge apply + the rules), the bulk
+        //    of the work, while other requests use the store.
+        let judged: Vec<_> = uploads
+            .into_iter()
+            .zip(docs)
+            .map(|(u, d)| u.map(|u| u.judge(d.unit, author, now_ms)))
+            .collect();
+        // 3. Under the lock again: what was accepted is stored (durable, a
+        //    synchronous=FULL commit) and the replies are made.
+        let mut store = lock();
+        let mut received = Vec::with_capacity(docs.len());
+        for (d, j) in docs.iter().zip(judged) {
+            received.push(match j {
+                None => None,
+                Some(j) => Some(store.put_back_upload(peer, j, d.unit, author, now_ms)?),
+            });
+        }
+        let mut out = Vec::with_capacity(docs.len());
+        for (d, r) in docs.iter().zip(received) {
+            let (message, persisted_heads) =
+                store.reply_to_device(d.doc_id, peer, d.message, d.upload_only)?;
+            out.push(DocSynced {
+                doc_id: d.doc_id.to_string(),
+                message,
+                persisted_heads,
+                new_changes: r.as_ref().map_or(0, |r| r.new_changes),
+                new_attempts: r.as_ref().map_or(0, |r| r.new_attempts),
+                refused: r.and_then(|r| r.refused),
+            });
+        }
+        // Sync states: bookkeeping, written once per request without an fsync.
+        store.flush_sync_states()?;
+        Ok(out)
     }
 
     fn append_reviewed(
