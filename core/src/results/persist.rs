@@ -196,13 +196,17 @@ impl DeviceStore {
             let mut st = tx.prepare_cached(
                 "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for (i, c) in changes.iter().enumerate() {
-                st.execute(params![
-                    doc_id,
-                    c.hash().to_string(),
-                    last + 1 + i as i64,
-                    c.raw_bytes()
-                ])?;
+            // Rows go in in key order (the table is keyed by hash, which is
+            // random): the B-tree grows at one end instead of splitting
+            // pages all over. `seq` keeps the order the changes came in.
+            let mut rows: Vec<(String, i64, &[u8])> = changes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.hash().to_string(), last + 1 + i as i64, c.raw_bytes()))
+                .collect();
+            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (hash, seq, bytes) in rows {
+                st.execute(params![doc_id, hash, seq, bytes])?;
             }
         }
         update_index(&tx, doc_id, new_attempts)?;
@@ -466,7 +470,11 @@ pub(crate) fn update_index(
         let mut owner = tx.prepare_cached(
             "SELECT person_id, household_id FROM attempts WHERE doc_id = ?1 AND id = ?2",
         )?;
-        for a in new_attempts {
+        // In key order, like the chunks; a correction's target is looked
+        // up once every row of the batch is in.
+        let mut in_key_order: Vec<&Attempt> = new_attempts.iter().collect();
+        in_key_order.sort_by(|a, b| a.id.cmp(&b.id));
+        for a in in_key_order {
             let inserted = insert.execute(params![
                 doc_id,
                 a.id,
@@ -488,6 +496,8 @@ pub(crate) fn update_index(
                 }
                 households.insert(a.household_id.clone(), None);
             }
+        }
+        for a in new_attempts {
             for s in &a.supersedes {
                 if let Some((p, h)) = owner
                     .query_row(params![doc_id, s], |r| {
