@@ -42,6 +42,9 @@ pub struct SyncBenchReport {
     /// Round trips over all device syncs.
     pub rounds: u32,
     pub automerge_time: Duration,
+    /// The same changes decoded from their bytes first (automerge's
+    /// parse and hash check), as anything receiving them over a wire must.
+    pub automerge_from_bytes_time: Duration,
     /// Time the server store spent receiving the same uploads directly (no
     /// HTTP): automerge apply + index + fsync'd commit, without the results
     /// rules (the device's receive path).
@@ -57,6 +60,9 @@ impl SyncBenchReport {
     }
     pub fn automerge_rate(&self) -> f64 {
         self.changes as f64 / self.automerge_time.as_secs_f64()
+    }
+    pub fn automerge_from_bytes_rate(&self) -> f64 {
+        self.changes as f64 / self.automerge_from_bytes_time.as_secs_f64()
     }
     pub fn store_rate(&self) -> f64 {
         self.changes as f64 / self.store_receive_time.as_secs_f64()
@@ -132,6 +138,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     let mut device_stores = Vec::new();
     let mut raw_change_bytes = 0;
     let mut all_changes: Vec<Vec<Change>> = Vec::new();
+    let mut all_bytes: Vec<Vec<u8>> = Vec::new();
     for i in 0..devices {
         let turf = &turfs[i % turfs.len()];
         let volunteer = &volunteers[i % volunteers.len()];
@@ -181,6 +188,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         let bytes = s.changes_since(&doc, &[])?;
         raw_change_bytes += bytes.len();
         all_changes.push(split_changes(&bytes).map_err(|e| std::io::Error::other(e.to_string()))?);
+        all_bytes.push(bytes);
         drop(s);
         device_stores.push((store.clone(), doc));
         clients.push(client);
@@ -217,6 +225,18 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         std::hint::black_box(doc.get_heads());
     }
     let automerge_time = started.elapsed();
+
+    // The same from bytes, as a server receives them: each change parsed
+    // and its hash checked (automerge's own decoding), then applied.
+    let started = Instant::now();
+    for bytes in &all_bytes {
+        let changes = split_changes(bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut doc = Automerge::new();
+        doc.apply_changes(changes)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        std::hint::black_box(doc.get_heads());
+    }
+    let automerge_from_bytes_time = started.elapsed();
 
     // The same uploads into a fresh server store, in process: only the
     // server's receive is timed.
@@ -304,6 +324,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         sync_time,
         rounds,
         automerge_time,
+        automerge_from_bytes_time,
         store_receive_time,
         checked_receive_time,
     })

@@ -87,6 +87,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.automerge_rate(),
         r.automerge_time.as_secs_f64()
     );
+    println!(
+        "automerge from bytes:         {:.0} changes/s ({:.3} s; the same changes parsed and hash-checked first, then applied)",
+        r.automerge_from_bytes_rate(),
+        r.automerge_from_bytes_time.as_secs_f64()
+    );
     if args.postgres {
         println!("(the in-process store timings below are of the embedded SQLite store)");
     }
@@ -109,6 +114,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.server_rate() / r.automerge_rate(),
         r.store_rate() / r.automerge_rate(),
         r.checked_rate() / r.automerge_rate()
+    );
+    println!(
+        "ratio to automerge from bytes: end to end {:.3}, checked store {:.3} (for context; the design's baseline is the line above)",
+        r.server_rate() / r.automerge_from_bytes_rate(),
+        r.checked_rate() / r.automerge_from_bytes_rate()
     );
     println!(
         "wire bytes {} vs raw change bytes {}: {:.2}x; budget 1.5x + 1 KB/doc = {:.0} bytes ({})",
