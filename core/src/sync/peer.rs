@@ -253,7 +253,7 @@ impl DeviceStore {
         author: &Author,
     ) -> Result<Upload, StoreError> {
         self.ensure_document(doc_id)?;
-        let foreign = self.foreign_actors(&incoming.changes, author)?;
+        let foreign = self.foreign_actors(incoming.changes.iter(), author)?;
         self.document(doc_id)?;
         let doc = self.docs.remove(doc_id).expect("loaded above");
         Ok(Upload {
@@ -267,15 +267,12 @@ impl DeviceStore {
 
     /// Actors of `changes`, in hex, already bound to a device other than
     /// the author's: their changes are refused.
-    fn foreign_actors(
+    fn foreign_actors<'c>(
         &self,
-        changes: &[automerge::Change],
+        changes: impl Iterator<Item = &'c automerge::Change>,
         author: &Author,
     ) -> Result<BTreeSet<String>, StoreError> {
-        let actors: BTreeSet<String> = changes
-            .iter()
-            .map(|c| c.actor_id().to_hex_string())
-            .collect();
+        let actors: BTreeSet<String> = changes.map(|c| c.actor_id().to_hex_string()).collect();
         let mut foreign = BTreeSet::new();
         let mut st = self
             .conn
@@ -320,16 +317,18 @@ impl DeviceStore {
             .prepare_cached("SELECT heads FROM result_docs WHERE doc_id = ?1")?
             .query_row([doc_id], |r| r.get(0))
             .optional()?;
-        let accepted_changes: Vec<automerge::Change> =
-            admission.accepted.iter().map(|(c, _)| c.clone()).collect();
         let moved = stored_heads.is_none_or(|h| h != heads_json(&base_heads))
-            || self.foreign_actors(&accepted_changes, author)? != foreign;
+            || self.foreign_actors(admission.accepted.iter().map(|(c, _)| c), author)? != foreign;
         if moved {
             // Judged against a copy that is no longer what is stored: the
             // accepted changes are judged again on the stored document. A
             // refusal from the first judgement still ends the batch.
             self.docs.remove(doc_id);
-            let foreign = self.foreign_actors(&accepted_changes, author)?;
+            let accepted_changes: Vec<automerge::Change> = std::mem::take(&mut admission.accepted)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
+            let foreign = self.foreign_actors(accepted_changes.iter(), author)?;
             let refused_before = admission.refused.take();
             let doc = self.document(doc_id)?;
             let mut again = admit_changes(
@@ -363,20 +362,16 @@ impl DeviceStore {
                     ))
                 })?;
         }
-        let attempts: Vec<_> = admission
-            .accepted
-            .iter()
-            .filter_map(|(_, a)| a.clone())
-            .collect();
-        if !admission.accepted.is_empty() {
-            let changes: Vec<_> = admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-            let bindings = admission.actor_bindings(&author.device_id);
+        let bindings = admission.actor_bindings(&author.device_id);
+        let (changes, attempts): (Vec<_>, Vec<_>) = admission.accepted.into_iter().unzip();
+        let attempts: Vec<_> = attempts.into_iter().flatten().collect();
+        if !changes.is_empty() {
             self.persist_changes_binding(doc_id, &changes, &attempts, &bindings)?;
             let _ = self.maybe_compact(doc_id);
         }
         self.receive_peer_summary(doc_id, peer, incoming.summary)?;
         Ok(DeviceReceipt {
-            new_changes: admission.accepted.len(),
+            new_changes: changes.len(),
             new_attempts: attempts.len(),
             refused: admission.refused,
             deferred: admission.deferred,
