@@ -739,20 +739,28 @@ fn two_uploads_of_one_document_judged_side_by_side_both_land() {
     let cb = add_attempt(&mut b, "b-1", &fields("vol-b", "H2", "refused"));
     // Both taken before either is put back: the second works on a copy
     // loaded from disk, which the first one's write then makes stale.
-    let up_a = store
-        .take_upload(UNIT, incoming(&a, vec![ca.clone()]), &author("vol-a"))
-        .unwrap();
-    let up_b = store
-        .take_upload(UNIT, incoming(&b, vec![cb.clone()]), &author("vol-b"))
-        .unwrap();
+    let up_a = walkbook_core::sync::take_upload(
+        &mut store,
+        UNIT,
+        incoming(&a, vec![ca.clone()]),
+        &author("vol-a"),
+    )
+    .unwrap();
+    let up_b = walkbook_core::sync::take_upload(
+        &mut store,
+        UNIT,
+        incoming(&b, vec![cb.clone()]),
+        &author("vol-b"),
+    )
+    .unwrap();
     let judged_a = up_a.judge(&unit(), &author("vol-a"), NOW);
     let judged_b = up_b.judge(&unit(), &author("vol-b"), NOW);
-    let ra = store
-        .put_back_upload("dev-vol-a", judged_a, &unit(), &author("vol-a"), NOW)
-        .unwrap();
-    let rb = store
-        .put_back_upload("dev-vol-b", judged_b, &unit(), &author("vol-b"), NOW)
-        .unwrap();
+    let (ra, _) =
+        walkbook_core::sync::put_back_upload(&mut store, judged_a, &unit(), &author("vol-a"), NOW)
+            .unwrap();
+    let (rb, _) =
+        walkbook_core::sync::put_back_upload(&mut store, judged_b, &unit(), &author("vol-b"), NOW)
+            .unwrap();
     assert_eq!((ra.new_attempts, ra.refused.is_none()), (1, true), "{ra:?}");
     assert_eq!((rb.new_attempts, rb.refused.is_none()), (1, true), "{rb:?}");
     // What the store serves from memory, what it stored, and its index
@@ -798,22 +806,30 @@ fn an_actor_bound_to_another_device_while_judging_is_refused_at_put_back() {
     let (mut honest, mut hostile) = (honest_doc, hostile_doc);
     let ch = add_attempt(&mut honest, "h-1", &fields("vol-a", "H1", "not_home"));
     let cx = add_attempt(&mut hostile, "x-1", &fields("vol-b", "H2", "not_home"));
-    let up_h = store
-        .take_upload(UNIT, incoming(&honest, vec![ch]), &author("vol-a"))
-        .unwrap();
-    let up_x = store
-        .take_upload(OTHER, incoming(&hostile, vec![cx]), &author("vol-b"))
-        .unwrap();
+    let up_h = walkbook_core::sync::take_upload(
+        &mut store,
+        UNIT,
+        incoming(&honest, vec![ch]),
+        &author("vol-a"),
+    )
+    .unwrap();
+    let up_x = walkbook_core::sync::take_upload(
+        &mut store,
+        OTHER,
+        incoming(&hostile, vec![cx]),
+        &author("vol-b"),
+    )
+    .unwrap();
     // Neither actor was bound when they were taken: both pass admission.
     let judged_h = up_h.judge(&unit(), &author("vol-a"), NOW);
     let judged_x = up_x.judge(&unit(), &author("vol-b"), NOW);
-    let rh = store
-        .put_back_upload("dev-vol-a", judged_h, &unit(), &author("vol-a"), NOW)
-        .unwrap();
+    let (rh, _) =
+        walkbook_core::sync::put_back_upload(&mut store, judged_h, &unit(), &author("vol-a"), NOW)
+            .unwrap();
     assert_eq!(rh.new_attempts, 1, "{rh:?}");
-    let rx = store
-        .put_back_upload("dev-vol-b", judged_x, &unit(), &author("vol-b"), NOW)
-        .unwrap();
+    let (rx, _) =
+        walkbook_core::sync::put_back_upload(&mut store, judged_x, &unit(), &author("vol-b"), NOW)
+            .unwrap();
     assert_eq!(rx.new_changes, 0, "{rx:?}");
     assert_eq!(
         rx.refused.as_ref().map(|r| r.violation.rule.as_str()),
@@ -838,13 +854,17 @@ fn upload(
     change: Change,
     who: &str,
 ) -> walkbook_core::sync::DeviceReceipt {
-    let up = store
-        .take_upload(doc_id, incoming(device, vec![change]), &author(who))
-        .unwrap();
+    let up = walkbook_core::sync::take_upload(
+        store,
+        doc_id,
+        incoming(device, vec![change]),
+        &author(who),
+    )
+    .unwrap();
     let judged = up.judge(data, &author(who), NOW);
-    store
-        .put_back_upload(&format!("dev-{who}"), judged, data, &author(who), NOW)
+    walkbook_core::sync::put_back_upload(store, judged, data, &author(who), NOW)
         .unwrap()
+        .0
 }
 
 #[test]

@@ -174,11 +174,27 @@ impl DeviceStore {
         new_attempts: &[Attempt],
         actor_bindings: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let doc = self
+        let heads = self
             .docs
             .get(doc_id)
-            .expect("persist is called on a loaded document");
-        let heads = heads_json(&doc.get_heads());
+            .expect("persist is called on a loaded document")
+            .get_heads();
+        self.write_changes(doc_id, &heads, changes, new_attempts, actor_bindings)
+    }
+
+    /// Appends `changes` (the document's heads are then `heads`), the index
+    /// rows of `new_attempts` and the actor bindings in one
+    /// `synchronous=FULL` transaction: durable when this returns, nothing
+    /// of it written when it fails.
+    pub(crate) fn write_changes(
+        &mut self,
+        doc_id: &str,
+        heads: &[ChangeHash],
+        changes: &[Change],
+        new_attempts: &[Attempt],
+        actor_bindings: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let heads = heads_json(heads);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -331,7 +347,19 @@ impl DeviceStore {
     /// is verified by loading it back before anything is deleted, and the
     /// write and the delete are one transaction.
     pub fn compact(&mut self, doc_id: &str) -> Result<(), StoreError> {
-        let doc = self.document(doc_id)?;
+        self.document(doc_id)?;
+        let doc = self.docs.remove(doc_id).expect("loaded above");
+        let written = self.write_snapshot(doc_id, &doc);
+        self.docs.insert(doc_id.to_string(), doc);
+        written
+    }
+
+    /// `compact` with the document in hand (it must be all that is stored).
+    pub(crate) fn write_snapshot(
+        &mut self,
+        doc_id: &str,
+        doc: &Automerge,
+    ) -> Result<(), StoreError> {
         let heads = doc.get_heads();
         let snapshot = doc.save();
         let reloaded = Automerge::load_with_options(

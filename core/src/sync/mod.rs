@@ -6,6 +6,7 @@ mod api;
 mod client;
 mod link;
 mod peer;
+pub mod serve;
 pub mod step;
 
 pub use api::*;
@@ -14,4 +15,8 @@ pub use link::{
     JoinLink, LinkProblem, check_server_url, join_link, parse_join_link, read_join_link,
     server_url_problem, url_host,
 };
-pub use peer::{DeviceReceipt, JudgedUpload, Suppressions, Upload};
+pub use peer::Suppressions;
+pub use serve::{
+    Answer, DeviceReceipt, JudgedUpload, ResultsStorage, Upload, answer_device, put_back_upload,
+    take_upload,
+};

@@ -4,71 +4,21 @@
 use std::collections::BTreeSet;
 
 use automerge::sync::State;
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use rusqlite::{OptionalExtension, params};
 
+use super::serve::{self, DeviceReceipt, ResultsStorage};
 use super::step::{
-    Incoming, MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message,
-    receive_summary, reply_to_device,
+    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
+    reply_to_device,
 };
 use crate::results::rules::{Author, UnitData};
-use crate::results::{Admission, DocumentError, MergeOutcome, Refusal, admit_changes, heads_json};
+use crate::results::{Attempt, COMPACT_AFTER_CHUNKS, DocumentError, MergeOutcome};
 use crate::store::{DeviceStore, StoreError};
 
 /// What the server says about the rest of the campaign: (person, final
 /// status kind) pairs and refs of wrong numbers.
 pub type Suppressions<'a> = (&'a [(String, String)], &'a [String]);
-
-/// What the server's receive path did with one device message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceReceipt {
-    pub new_changes: usize,
-    pub new_attempts: usize,
-    /// The change refused (nothing from it on was stored), and why.
-    pub refused: Option<Refusal>,
-    /// Changes whose history has not arrived; the device sends them again.
-    pub deferred: usize,
-}
-
-/// A device's message for one document with the document itself, out of
-/// the store: see [`DeviceStore::take_upload`].
-pub struct Upload {
-    doc_id: String,
-    doc: Automerge,
-    /// The document's heads when it was taken out.
-    base_heads: Vec<ChangeHash>,
-    incoming: Incoming,
-    /// Actors of the message bound to other devices when it was taken out.
-    foreign: BTreeSet<String>,
-}
-
-impl Upload {
-    /// Judges the changes (`results::admit`). I/O-free: needs no store, so
-    /// a server judges one document's upload while the store serves others.
-    pub fn judge(mut self, unit: &UnitData, author: &Author, now_ms: i64) -> JudgedUpload {
-        let changes = std::mem::take(&mut self.incoming.changes);
-        let admission = admit_changes(
-            &mut self.doc,
-            &self.doc_id,
-            changes,
-            unit,
-            author,
-            &self.foreign,
-            now_ms,
-        );
-        JudgedUpload {
-            upload: self,
-            admission,
-        }
-    }
-}
-
-/// An [`Upload`] after admission, to be stored by
-/// [`DeviceStore::put_back_upload`].
-pub struct JudgedUpload {
-    upload: Upload,
-    admission: Admission,
-}
 
 impl DeviceStore {
     pub(crate) fn sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, StoreError> {
@@ -212,10 +162,11 @@ impl DeviceStore {
     /// is stored. Accepted changes and their index rows are written in one
     /// `synchronous=FULL` transaction before this returns; a refused change
     /// and everything after it is not stored, and the refusal says why.
+    /// The device's summary is taken in for the next message to it.
     ///
-    /// The same as [`DeviceStore::take_upload`], [`Upload::judge`] and
-    /// [`DeviceStore::put_back_upload`] in a row; a server that serves
-    /// several documents at once judges between the two, without the store.
+    /// `serve::take_upload`, `Upload::judge` and `serve::put_back_upload`
+    /// in a row; a server that serves several documents at once judges
+    /// between them, without the store.
     pub fn receive_device_message(
         &mut self,
         doc_id: &str,
@@ -235,147 +186,11 @@ impl DeviceStore {
                 });
             }
         };
-        let upload = self.take_upload(doc_id, incoming, author)?;
+        let upload = serve::take_upload(self, doc_id, incoming, author)?;
         let judged = upload.judge(unit, author, now_ms);
-        self.put_back_upload(peer, judged, unit, author, now_ms)
-    }
-
-    /// Takes a document out of the store's memory, with a device's decoded
-    /// message for it, to be judged without the store ([`Upload::judge`]).
-    /// Until [`DeviceStore::put_back_upload`] the store reloads the
-    /// document from disk if anything else needs it; put back finds out
-    /// whether anything was written meanwhile and judges again if so.
-    /// Dropping the upload instead stores nothing of it.
-    pub fn take_upload(
-        &mut self,
-        doc_id: &str,
-        incoming: Incoming,
-        author: &Author,
-    ) -> Result<Upload, StoreError> {
-        self.ensure_document(doc_id)?;
-        let foreign = self.foreign_actors(incoming.changes.iter(), author)?;
-        self.document(doc_id)?;
-        let doc = self.docs.remove(doc_id).expect("loaded above");
-        Ok(Upload {
-            doc_id: doc_id.to_string(),
-            base_heads: doc.get_heads(),
-            doc,
-            incoming,
-            foreign,
-        })
-    }
-
-    /// Actors of `changes`, in hex, already bound to a device other than
-    /// the author's: their changes are refused.
-    fn foreign_actors<'c>(
-        &self,
-        changes: impl Iterator<Item = &'c automerge::Change>,
-        author: &Author,
-    ) -> Result<BTreeSet<String>, StoreError> {
-        let actors: BTreeSet<String> = changes.map(|c| c.actor_id().to_hex_string()).collect();
-        let mut foreign = BTreeSet::new();
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT device_id FROM actor_devices WHERE actor = ?1")?;
-        for a in actors {
-            let owner: Option<String> = st.query_row([&a], |r| r.get(0)).optional()?;
-            if owner.is_some_and(|o| o != author.device_id) {
-                foreign.insert(a);
-            }
-        }
-        Ok(foreign)
-    }
-
-    /// Stores what [`Upload::judge`] accepted (one `synchronous=FULL`
-    /// transaction, durable when this returns) and takes in the device's
-    /// summary. If the document or the binding of the upload's actors
-    /// changed on disk since [`DeviceStore::take_upload`] (another request
-    /// or process wrote), the accepted changes are judged again here,
-    /// against what is stored now.
-    pub fn put_back_upload(
-        &mut self,
-        peer: &str,
-        judged: JudgedUpload,
-        unit: &UnitData,
-        author: &Author,
-        now_ms: i64,
-    ) -> Result<DeviceReceipt, StoreError> {
-        let JudgedUpload {
-            upload,
-            mut admission,
-        } = judged;
-        let Upload {
-            doc_id,
-            doc,
-            base_heads,
-            incoming,
-            foreign,
-        } = upload;
-        let doc_id = doc_id.as_str();
-        let stored_heads: Option<String> = self
-            .conn
-            .prepare_cached("SELECT heads FROM result_docs WHERE doc_id = ?1")?
-            .query_row([doc_id], |r| r.get(0))
-            .optional()?;
-        let moved = stored_heads.is_none_or(|h| h != heads_json(&base_heads))
-            || self.foreign_actors(admission.accepted.iter().map(|(c, _)| c), author)? != foreign;
-        if moved {
-            // Judged against a copy that is no longer what is stored: the
-            // accepted changes are judged again on the stored document. A
-            // refusal from the first judgement still ends the batch.
-            self.docs.remove(doc_id);
-            let accepted_changes: Vec<automerge::Change> = std::mem::take(&mut admission.accepted)
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
-            let foreign = self.foreign_actors(accepted_changes.iter(), author)?;
-            let refused_before = admission.refused.take();
-            let doc = self.document(doc_id)?;
-            let mut again = admit_changes(
-                doc,
-                doc_id,
-                accepted_changes,
-                unit,
-                author,
-                &foreign,
-                now_ms,
-            );
-            if again.refused.is_none() {
-                again.refused = refused_before;
-            }
-            again.deferred += admission.deferred;
-            admission = again;
-            if admission.tainted {
-                self.docs.remove(doc_id);
-            }
-        } else if !admission.tainted {
-            self.docs.insert(doc_id.to_string(), doc);
-        }
-        if admission.tainted {
-            // Drop the document that saw the refused change; rebuild it from
-            // disk plus the accepted changes.
-            let doc = self.document(doc_id)?;
-            doc.apply_changes(admission.accepted.iter().map(|(c, _)| c.clone()))
-                .map_err(|e| {
-                    StoreError::Corrupt(format!(
-                        "results for {doc_id}: accepted changes no longer apply ({e})"
-                    ))
-                })?;
-        }
-        let bindings = admission.actor_bindings(&author.device_id);
-        let (changes, attempts): (Vec<_>, Vec<_>) = admission.accepted.into_iter().unzip();
-        let attempts: Vec<_> = attempts.into_iter().flatten().collect();
-        if !changes.is_empty() {
-            self.persist_changes_binding(doc_id, &changes, &attempts, &bindings)?;
-            let _ = self.maybe_compact(doc_id);
-        }
-        self.receive_peer_summary(doc_id, peer, incoming.summary)?;
-        Ok(DeviceReceipt {
-            new_changes: changes.len(),
-            new_attempts: attempts.len(),
-            refused: admission.refused,
-            deferred: admission.deferred,
-        })
+        let (receipt, summary) = serve::put_back_upload(self, judged, unit, author, now_ms)?;
+        self.receive_peer_summary(doc_id, peer, summary)?;
+        Ok(receipt)
     }
 
     /// Takes in the peer's heads and summary (a message without changes).
@@ -562,5 +377,86 @@ impl DeviceStore {
             &reviewed.bindings,
         )?;
         Ok(Ok(reviewed.attempts.len()))
+    }
+}
+
+/// The device store as a home for results documents: the embedded server
+/// keeps a campaign's documents in one, and judges uploads through it
+/// (`serve`). Documents are cached in memory; every append is one
+/// `synchronous=FULL` transaction; sync states are kept in memory and
+/// written by [`DeviceStore::flush_sync_states`].
+impl ResultsStorage for DeviceStore {
+    type Error = StoreError;
+
+    fn take_document(&mut self, doc_id: &str) -> Result<Automerge, StoreError> {
+        // Another process may have written the file since it was loaded.
+        self.forget_if_stale(doc_id)?;
+        self.ensure_document(doc_id)?;
+        self.document(doc_id)?;
+        Ok(self.docs.remove(doc_id).expect("loaded above"))
+    }
+
+    fn put_document(&mut self, doc_id: &str, doc: Automerge) {
+        self.docs.insert(doc_id.to_string(), doc);
+    }
+
+    fn stored_heads(&mut self, doc_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT heads FROM result_docs WHERE doc_id = ?1")?
+            .query_row([doc_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn actors_bound_elsewhere(
+        &mut self,
+        actors: &BTreeSet<String>,
+        device_id: &str,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let mut foreign = BTreeSet::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT device_id FROM actor_devices WHERE actor = ?1")?;
+        for a in actors {
+            let owner: Option<String> = st.query_row([a], |r| r.get(0)).optional()?;
+            if owner.is_some_and(|o| o != device_id) {
+                foreign.insert(a.clone());
+            }
+        }
+        Ok(foreign)
+    }
+
+    fn append(
+        &mut self,
+        doc_id: &str,
+        doc: &Automerge,
+        changes: &[Change],
+        attempts: &[Attempt],
+        bindings: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        self.write_changes(doc_id, &doc.get_heads(), changes, attempts, bindings)?;
+        if self.chunk_count(doc_id)? >= COMPACT_AFTER_CHUNKS {
+            // A failed compaction leaves the chunks: nothing is lost.
+            let _ = self.write_snapshot(doc_id, doc);
+        }
+        Ok(())
+    }
+
+    fn confirmed_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, StoreError> {
+        Ok(confirmed_only(&self.sync_state(doc_id, peer)?))
+    }
+
+    fn keep_sync_state(
+        &mut self,
+        doc_id: &str,
+        peer: &str,
+        state: State,
+    ) -> Result<(), StoreError> {
+        DeviceStore::keep_sync_state(self, doc_id, peer, state);
+        Ok(())
+    }
+
+    fn forget_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<(), StoreError> {
+        DeviceStore::forget_sync_state(self, doc_id, peer)
     }
 }

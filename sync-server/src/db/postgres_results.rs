@@ -21,10 +21,11 @@ use tokio_postgres::Transaction;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    admit_changes, admit_reviewed, derive_household, derive_status, heads_json, init_document,
+    admit_reviewed, derive_household, derive_status, heads_json, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
-use walkbook_core::sync::step::{confirmed_only, decode_message, receive_summary, reply_to_device};
+use walkbook_core::sync::serve::{self, ResultsStorage};
+use walkbook_core::sync::step::{confirmed_only, decode_message};
 
 use super::postgres::PgServerDb;
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
@@ -33,6 +34,12 @@ use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
 /// still says the same (same heads, no compaction since).
 pub(crate) struct CachedDoc {
     doc: Automerge,
+    meta: DocMeta,
+}
+
+/// What the row said about a document when it was loaded, kept up to date
+/// by this process's own appends.
+struct DocMeta {
     heads: String,
     generation: i64,
     /// The last chunk sequence number applied.
@@ -82,9 +89,9 @@ async fn lock_document(
     let generation: i64 = row.get(1);
     let has_snapshot: bool = row.get(2);
     let (mut doc, mut seq) = match cached {
-        Some(c) if c.generation == generation && c.heads == heads => return Ok(c),
+        Some(c) if c.meta.generation == generation && c.meta.heads == heads => return Ok(c),
         // Same snapshot: only the chunks appended since are new.
-        Some(c) if c.generation == generation => (c.doc, c.seq),
+        Some(c) if c.meta.generation == generation => (c.doc, c.meta.seq),
         _ => {
             let doc = if has_snapshot {
                 let r = tx
@@ -145,19 +152,23 @@ async fn lock_document(
     }
     Ok(CachedDoc {
         doc,
-        heads,
-        generation,
-        seq,
+        meta: DocMeta {
+            heads,
+            generation,
+            seq,
+        },
     })
 }
 
-/// Appends `changes` (already applied to `loaded.doc`) with the index rows
-/// of `attempts` and the actor bindings, and compacts when chunks pile up.
+/// Appends `changes` (already applied to `doc`) with the index rows of
+/// `attempts` and the actor bindings, and compacts when chunks pile up.
+#[allow(clippy::too_many_arguments)]
 async fn append(
     tx: &Transaction<'_>,
     campaign: &str,
     doc_id: &str,
-    loaded: &mut CachedDoc,
+    doc: &Automerge,
+    meta: &mut DocMeta,
     changes: &[Change],
     attempts: &[Attempt],
     bindings: &[(String, String)],
@@ -165,7 +176,7 @@ async fn append(
     if changes.is_empty() {
         return Ok(());
     }
-    let seqs: Vec<i64> = (1..=changes.len() as i64).map(|i| loaded.seq + i).collect();
+    let seqs: Vec<i64> = (1..=changes.len() as i64).map(|i| meta.seq + i).collect();
     let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
     let bytes: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
     tx.execute(
@@ -175,11 +186,11 @@ async fn append(
         &[&campaign, &doc_id, &seqs, &hashes, &bytes],
     )
     .await?;
-    loaded.seq += changes.len() as i64;
-    loaded.heads = heads_json(&loaded.doc.get_heads());
+    meta.seq += changes.len() as i64;
+    meta.heads = heads_json(&doc.get_heads());
     tx.execute(
         "UPDATE result_docs SET heads = $3, updated_at_ms = $4 WHERE campaign_id = $1 AND doc_id = $2",
-        &[&campaign, &doc_id, &loaded.heads, &Utc::now().timestamp_millis()],
+        &[&campaign, &doc_id, &meta.heads, &Utc::now().timestamp_millis()],
     )
     .await?;
     update_index(tx, campaign, doc_id, attempts).await?;
@@ -191,8 +202,8 @@ async fn append(
         )
         .await?;
     }
-    if loaded.seq >= COMPACT_AFTER_CHUNKS {
-        compact(tx, campaign, doc_id, loaded).await?;
+    if meta.seq >= COMPACT_AFTER_CHUNKS {
+        compact(tx, campaign, doc_id, doc, meta).await?;
     }
     Ok(())
 }
@@ -203,10 +214,11 @@ async fn compact(
     tx: &Transaction<'_>,
     campaign: &str,
     doc_id: &str,
-    loaded: &mut CachedDoc,
+    doc: &Automerge,
+    meta: &mut DocMeta,
 ) -> Result<(), DbError> {
-    let heads = loaded.doc.get_heads();
-    let snapshot = loaded.doc.save();
+    let heads = doc.get_heads();
+    let snapshot = doc.save();
     let reloaded = Automerge::load_with_options(
         &snapshot,
         LoadOptions::new().on_partial_load(OnPartialLoad::Error),
@@ -234,8 +246,8 @@ async fn compact(
         &[&campaign, &doc_id],
     )
     .await?;
-    loaded.generation = generation;
-    loaded.seq = 0;
+    meta.generation = generation;
+    meta.seq = 0;
     Ok(())
 }
 
@@ -420,7 +432,17 @@ async fn ensure_genesis(
     let before = loaded.doc.get_heads();
     init_document(&mut loaded.doc, doc_id).map_err(|e| bad_input(doc_id, e))?;
     let genesis = loaded.doc.get_changes(&before);
-    append(tx, campaign, doc_id, loaded, &genesis, &[], &[]).await
+    append(
+        tx,
+        campaign,
+        doc_id,
+        &loaded.doc,
+        &mut loaded.meta,
+        &genesis,
+        &[],
+        &[],
+    )
+    .await
 }
 
 async fn load_state(
@@ -471,6 +493,130 @@ async fn forget_state(
     Ok(())
 }
 
+/// One document's sync on PostgreSQL as a [`ResultsStorage`]: the
+/// transaction that holds the document's row lock (taken by the first
+/// `take_document`), committed by the caller when the sync is done.
+struct PgDocument<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    rt: &'t tokio::runtime::Runtime,
+    campaign: &'t str,
+    /// This process's copy from an earlier request, reused by the first
+    /// load when the row still says the same.
+    cached: Option<CachedDoc>,
+    /// The document while it is not taken out, with what its row says.
+    loaded: Option<CachedDoc>,
+    /// The row while the document is taken out.
+    meta: Option<DocMeta>,
+}
+
+impl ResultsStorage for PgDocument<'_, '_> {
+    type Error = DbError;
+
+    fn take_document(&mut self, doc_id: &str) -> Result<Automerge, DbError> {
+        if let Some(loaded) = self.loaded.take() {
+            self.meta = Some(loaded.meta);
+            return Ok(loaded.doc);
+        }
+        // The first load (the row is locked here), or again after a taken
+        // copy was dropped: from the cache when the row still matches it,
+        // otherwise from what this transaction sees stored.
+        let mut loaded = self.rt.block_on(lock_document(
+            self.tx,
+            self.campaign,
+            doc_id,
+            self.cached.take(),
+        ))?;
+        self.rt
+            .block_on(ensure_genesis(self.tx, self.campaign, doc_id, &mut loaded))?;
+        self.meta = Some(loaded.meta);
+        Ok(loaded.doc)
+    }
+
+    fn put_document(&mut self, _doc_id: &str, doc: Automerge) {
+        if let Some(meta) = self.meta.take() {
+            self.loaded = Some(CachedDoc { doc, meta });
+        }
+    }
+
+    fn stored_heads(&mut self, doc_id: &str) -> Result<Option<String>, DbError> {
+        // Under the row lock nobody else writes: the row is what this
+        // transaction last read or wrote.
+        if let Some(meta) = &self.meta {
+            return Ok(Some(meta.heads.clone()));
+        }
+        let campaign = self.campaign;
+        Ok(self
+            .rt
+            .block_on(self.tx.query_opt(
+                "SELECT heads FROM result_docs WHERE campaign_id = $1 AND doc_id = $2",
+                &[&campaign, &doc_id],
+            ))?
+            .map(|r| r.get(0)))
+    }
+
+    fn actors_bound_elsewhere(
+        &mut self,
+        actors: &BTreeSet<String>,
+        device_id: &str,
+    ) -> Result<BTreeSet<String>, DbError> {
+        let actors: Vec<&String> = actors.iter().collect();
+        let campaign = self.campaign;
+        Ok(self
+            .rt
+            .block_on(self.tx.query(
+                "SELECT actor FROM actor_devices
+                 WHERE campaign_id = $1 AND actor = ANY($2) AND device_id <> $3",
+                &[&campaign, &actors, &device_id],
+            ))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn append(
+        &mut self,
+        doc_id: &str,
+        doc: &Automerge,
+        changes: &[Change],
+        attempts: &[Attempt],
+        bindings: &[(String, String)],
+    ) -> Result<(), DbError> {
+        let meta = self
+            .meta
+            .as_mut()
+            .ok_or_else(|| corrupt(self.campaign, doc_id, "appended to before it was loaded"))?;
+        self.rt.block_on(append(
+            self.tx,
+            self.campaign,
+            doc_id,
+            doc,
+            meta,
+            changes,
+            attempts,
+            bindings,
+        ))
+    }
+
+    fn confirmed_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, DbError> {
+        Ok(confirmed_only(&self.rt.block_on(load_state(
+            self.tx,
+            self.campaign,
+            doc_id,
+            peer,
+        ))?))
+    }
+
+    fn keep_sync_state(&mut self, doc_id: &str, peer: &str, state: State) -> Result<(), DbError> {
+        self.rt
+            .block_on(store_state(self.tx, self.campaign, doc_id, peer, &state))
+    }
+
+    fn forget_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<(), DbError> {
+        self.rt
+            .block_on(forget_state(self.tx, self.campaign, doc_id, peer))
+    }
+}
+
 impl PgServerDb {
     fn take_cached(&self, campaign: &str, doc_id: &str) -> Option<CachedDoc> {
         let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
@@ -482,7 +628,9 @@ impl PgServerDb {
         docs.insert((campaign.to_string(), doc_id.to_string()), doc);
     }
 
-    /// One document of a sync request, in one transaction on its row lock.
+    /// One document of a sync request, in one transaction on its row lock:
+    /// the same steps as the embedded store (`walkbook_core::sync::serve`)
+    /// on a [`PgDocument`].
     fn sync_one(
         &self,
         campaign: &str,
@@ -501,109 +649,62 @@ impl PgServerDb {
             }
         };
         let cached = self.take_cached(campaign, doc_id);
-        let (result, loaded) = self.run(async |c| {
-            let tx = c.transaction().await?;
-            let mut loaded = lock_document(&tx, campaign, doc_id, cached).await?;
-            ensure_genesis(&tx, campaign, doc_id, &mut loaded).await?;
-            // Every request starts from what this device confirmed, never
-            // from what an earlier (maybe lost) reply carried.
-            let mut state = confirmed_only(&load_state(&tx, campaign, doc_id, peer).await?);
-            let mut new_changes = 0;
-            let mut new_attempts = 0;
-            let mut refused = None;
-            let mut summary_error = None;
-            if let Some(incoming) = incoming {
-                let actors: Vec<String> = incoming
-                    .changes
-                    .iter()
-                    .map(|c| c.actor_id().to_hex_string())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                // Actors already bound to another device: their changes are refused.
-                let foreign: BTreeSet<String> = tx
-                    .query(
-                        "SELECT actor FROM actor_devices
-                         WHERE campaign_id = $1 AND actor = ANY($2) AND device_id <> $3",
-                        &[&campaign, &actors, &peer],
-                    )
-                    .await?
-                    .iter()
-                    .map(|r| r.get(0))
-                    .collect();
-                let admission = admit_changes(
-                    &mut loaded.doc,
-                    doc_id,
-                    incoming.changes,
-                    d.unit,
-                    author,
-                    &foreign,
-                    now_ms,
-                );
-                if admission.tainted {
-                    // The document saw the refused change: rebuild it from
-                    // what is stored, plus the accepted changes.
-                    loaded = lock_document(&tx, campaign, doc_id, None).await?;
-                    loaded
-                        .doc
-                        .apply_changes(admission.accepted.iter().map(|(c, _)| c.clone()))
-                        .map_err(|e| {
-                            corrupt(
-                                campaign,
-                                doc_id,
-                                format!("accepted changes no longer apply ({e})"),
-                            )
-                        })?;
+        let (result, loaded) = self.with_client(|client, rt| {
+            let tx = rt.block_on(client.transaction())?;
+            let mut storage = PgDocument {
+                tx: &tx,
+                rt,
+                campaign,
+                cached,
+                loaded: None,
+                meta: None,
+            };
+            let receipt = match incoming {
+                None => None,
+                Some(incoming) => {
+                    let upload = serve::take_upload(&mut storage, doc_id, incoming, author)?;
+                    let judged = upload.judge(d.unit, author, now_ms);
+                    Some(serve::put_back_upload(
+                        &mut storage,
+                        judged,
+                        d.unit,
+                        author,
+                        now_ms,
+                    )?)
                 }
-                let attempts: Vec<Attempt> = admission
-                    .accepted
-                    .iter()
-                    .filter_map(|(_, a)| a.clone())
-                    .collect();
-                let changes: Vec<Change> =
-                    admission.accepted.iter().map(|(c, _)| c.clone()).collect();
-                let bindings = admission.actor_bindings(&author.device_id);
-                append(
-                    &tx,
-                    campaign,
-                    doc_id,
-                    &mut loaded,
-                    &changes,
-                    &attempts,
-                    &bindings,
-                )
-                .await?;
-                new_changes = changes.len();
-                new_attempts = attempts.len();
-                refused = admission.refused;
-                if let Err(e) = receive_summary(&mut loaded.doc, &mut state, incoming.summary) {
-                    summary_error = Some(e);
-                }
-            }
-            if let Some(e) = summary_error {
-                // What was accepted stays; the session starts over.
-                forget_state(&tx, campaign, doc_id, peer).await?;
-                tx.commit().await?;
-                return Ok((Err(bad_input(doc_id, e)), loaded));
-            }
-            let (message, persisted_heads) =
-                reply_to_device(&loaded.doc, &mut state, d.message, d.upload_only);
-            store_state(&tx, campaign, doc_id, peer, &state).await?;
-            tx.commit().await?;
-            Ok((
-                Ok(DocSynced {
+            };
+            let (receipt, summary) = match receipt {
+                Some((r, s)) => (Some(r), Some(s)),
+                None => (None, None),
+            };
+            // A damaged summary: what was accepted stays, the session
+            // starts over (`answer_device` dropped the sync state).
+            let answered = serve::answer_device(
+                &mut storage,
+                doc_id,
+                peer,
+                summary,
+                d.message,
+                d.upload_only,
+            )?;
+            let loaded = storage.loaded;
+            rt.block_on(tx.commit())?;
+            let synced = answered
+                .map(|(message, persisted_heads)| DocSynced {
                     doc_id: doc_id.to_string(),
                     message,
                     persisted_heads,
-                    refused,
-                    new_changes,
-                    new_attempts,
-                }),
-                loaded,
-            ))
+                    new_changes: receipt.as_ref().map_or(0, |r| r.new_changes),
+                    new_attempts: receipt.as_ref().map_or(0, |r| r.new_attempts),
+                    refused: receipt.and_then(|r| r.refused),
+                })
+                .map_err(DbError::Store);
+            Ok((synced, loaded))
         })?;
         // Only a committed document is kept for the next request.
-        self.keep_cached(campaign, doc_id, loaded);
+        if let Some(loaded) = loaded {
+            self.keep_cached(campaign, doc_id, loaded);
+        }
         result
     }
 
@@ -635,7 +736,8 @@ impl PgServerDb {
                 &tx,
                 campaign,
                 doc_id,
-                &mut loaded,
+                &loaded.doc,
+                &mut loaded.meta,
                 &reviewed.changes,
                 &reviewed.attempts,
                 &reviewed.bindings,
@@ -667,7 +769,17 @@ impl PgServerDb {
                 .apply_changes(changes)
                 .map_err(|e| bad_input(doc_id, DocumentError::Automerge(e.to_string())))?;
             let new = loaded.doc.get_changes(&before);
-            append(&tx, campaign, doc_id, &mut loaded, &new, attempts, &[]).await?;
+            append(
+                &tx,
+                campaign,
+                doc_id,
+                &loaded.doc,
+                &mut loaded.meta,
+                &new,
+                attempts,
+                &[],
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         })

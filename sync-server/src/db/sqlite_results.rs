@@ -14,7 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{Attempt, DocumentError};
-use walkbook_core::store::{ConflictRow, DeviceStore};
+use walkbook_core::store::{ConflictRow, DeviceStore, StoreError};
+use walkbook_core::sync::serve;
 use walkbook_core::sync::step::{Incoming, decode_message};
 
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
@@ -265,25 +266,20 @@ impl ResultsStore for SqliteResults {
         let _in_use = self.busy.hold(campaign_id, &doc_ids);
         let store = self.store(campaign_id)?;
         let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
-        // 1. Under the campaign's lock: each document out of the store.
+        // 1. Under the campaign's lock: each uploaded document out of the
+        //    store (reloaded first if another process wrote the file).
         let mut uploads = Vec::with_capacity(docs.len());
         {
             let mut store = lock();
             for (d, incoming) in docs.iter().zip(incoming) {
-                // Another process may have written this file (one serving
-                // process per data directory is the setup, but an admin
-                // command or a mistake is not excluded): never build on a
-                // stale copy.
-                store.forget_if_stale(d.doc_id)?;
-                // Every request starts from what this device confirmed,
-                // never from what an earlier (maybe lost) reply carried.
-                store.begin_sync_session(d.doc_id, peer)?;
                 uploads.push(match incoming {
                     None => None,
-                    Some(Ok(incoming)) => Some(store.take_upload(d.doc_id, incoming, author)?),
+                    Some(Ok(incoming)) => {
+                        Some(serve::take_upload(&mut *store, d.doc_id, incoming, author)?)
+                    }
                     Some(Err(source)) => {
                         store.forget_sync_state(d.doc_id, peer)?;
-                        return Err(walkbook_core::store::StoreError::Document {
+                        return Err(StoreError::Document {
                             doc: d.doc_id.to_string(),
                             source,
                         }
@@ -302,24 +298,31 @@ impl ResultsStore for SqliteResults {
         // 3. Under the lock again: what was accepted is stored (durable, a
         //    synchronous=FULL commit) and the replies are made.
         let mut store = lock();
-        let mut received = Vec::with_capacity(docs.len());
-        for (d, j) in docs.iter().zip(judged) {
-            received.push(match j {
-                None => None,
-                Some(j) => Some(store.put_back_upload(peer, j, d.unit, author, now_ms)?),
-            });
-        }
         let mut out = Vec::with_capacity(docs.len());
-        for (d, r) in docs.iter().zip(received) {
-            let (message, persisted_heads) =
-                store.reply_to_device(d.doc_id, peer, d.message, d.upload_only)?;
+        for (d, j) in docs.iter().zip(judged) {
+            let (receipt, summary) = match j {
+                None => (None, None),
+                Some(j) => {
+                    let (r, summary) =
+                        serve::put_back_upload(&mut *store, j, d.unit, author, now_ms)?;
+                    (Some(r), Some(summary))
+                }
+            };
+            let (message, persisted_heads) = serve::answer_device(
+                &mut *store,
+                d.doc_id,
+                peer,
+                summary,
+                d.message,
+                d.upload_only,
+            )??;
             out.push(DocSynced {
                 doc_id: d.doc_id.to_string(),
                 message,
                 persisted_heads,
-                new_changes: r.as_ref().map_or(0, |r| r.new_changes),
-                new_attempts: r.as_ref().map_or(0, |r| r.new_attempts),
-                refused: r.and_then(|r| r.refused),
+                new_changes: receipt.as_ref().map_or(0, |r| r.new_changes),
+                new_attempts: receipt.as_ref().map_or(0, |r| r.new_attempts),
+                refused: receipt.and_then(|r| r.refused),
             });
         }
         // Sync states: bookkeeping, written once per request without an fsync.
