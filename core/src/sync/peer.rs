@@ -358,25 +358,7 @@ impl DeviceStore {
         author: &Author,
         now_ms: i64,
     ) -> Result<Result<usize, crate::results::rules::RuleViolation>, StoreError> {
-        self.ensure_document(doc_id)?;
-        let doc = self.document(doc_id)?;
-        let reviewed =
-            match crate::results::admit_reviewed(doc, doc_id, attempts, unit, author, now_ms)
-                .map_err(|source| StoreError::Document {
-                    doc: doc_id.to_string(),
-                    source,
-                })? {
-                Ok(r) => r,
-                Err(violation) => return Ok(Err(violation)),
-            };
-        self.docs.insert(doc_id.to_string(), reviewed.doc);
-        self.persist_changes_binding(
-            doc_id,
-            &reviewed.changes,
-            &reviewed.attempts,
-            &reviewed.bindings,
-        )?;
-        Ok(Ok(reviewed.attempts.len()))
+        serve::append_reviewed(self, doc_id, attempts, unit, author, now_ms)
     }
 }
 

@@ -272,3 +272,46 @@ pub fn answer_device<S: ResultsStorage>(
     storage.keep_sync_state(doc_id, peer, state)?;
     Ok(Ok(answer))
 }
+
+/// An organizer's review actions (`results::review`) into one document:
+/// written as changes and judged as a device's are
+/// ([`crate::results::admit_reviewed`]), then appended, all or nothing.
+/// The inner error is the rule the first refused action breaks; then
+/// nothing is written.
+#[cfg(feature = "organizer")]
+pub fn append_reviewed<S: ResultsStorage>(
+    storage: &mut S,
+    doc_id: &str,
+    attempts: &[Attempt],
+    unit: &UnitData,
+    author: &Author,
+    now_ms: i64,
+) -> Result<Result<usize, crate::results::rules::RuleViolation>, S::Error> {
+    let doc = storage.take_document(doc_id)?;
+    let reviewed =
+        match crate::results::admit_reviewed(&doc, doc_id, attempts, unit, author, now_ms) {
+            Ok(Ok(r)) => r,
+            Ok(Err(violation)) => {
+                storage.put_document(doc_id, doc);
+                return Ok(Err(violation));
+            }
+            Err(source) => {
+                storage.put_document(doc_id, doc);
+                return Err(StoreError::Document {
+                    doc: doc_id.to_string(),
+                    source,
+                }
+                .into());
+            }
+        };
+    drop(doc);
+    storage.append(
+        doc_id,
+        &reviewed.doc,
+        &reviewed.changes,
+        &reviewed.attempts,
+        &reviewed.bindings,
+    )?;
+    storage.put_document(doc_id, reviewed.doc);
+    Ok(Ok(reviewed.attempts.len()))
+}

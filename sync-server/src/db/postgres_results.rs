@@ -21,7 +21,7 @@ use tokio_postgres::Transaction;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    admit_reviewed, derive_household, derive_status, heads_json, init_document,
+    derive_household, derive_status, heads_json, init_document,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::serve::{self, ResultsStorage};
@@ -720,34 +720,30 @@ impl PgServerDb {
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError> {
         let cached = self.take_cached(campaign, doc_id);
-        let (result, loaded) = self.run(async |c| {
-            let tx = c.transaction().await?;
-            let mut loaded = lock_document(&tx, campaign, doc_id, cached).await?;
-            ensure_genesis(&tx, campaign, doc_id, &mut loaded).await?;
-            let reviewed = match admit_reviewed(&loaded.doc, doc_id, attempts, unit, author, now_ms)
-                .map_err(|e| bad_input(doc_id, e))?
-            {
-                Ok(r) => r,
-                // Nothing written: the transaction rolls back when dropped.
-                Err(violation) => return Ok((Err(violation), loaded)),
-            };
-            loaded.doc = reviewed.doc;
-            append(
-                &tx,
+        let (result, loaded) = self.with_client(|client, rt| {
+            let tx = rt.block_on(client.transaction())?;
+            let mut storage = PgDocument {
+                tx: &tx,
+                rt,
                 campaign,
-                doc_id,
-                &loaded.doc,
-                &mut loaded.meta,
-                &reviewed.changes,
-                &reviewed.attempts,
-                &reviewed.bindings,
-            )
-            .await?;
-            tx.commit().await?;
-            let n = reviewed.attempts.len();
-            Ok((Ok(n), loaded))
+                cached,
+                loaded: None,
+                meta: None,
+            };
+            let result =
+                serve::append_reviewed(&mut storage, doc_id, attempts, unit, author, now_ms)?;
+            let loaded = storage.loaded;
+            if result.is_err() {
+                // Nothing to keep: the transaction rolls back when dropped.
+                return Ok((result, None));
+            }
+            rt.block_on(tx.commit())?;
+            Ok((result, loaded))
         })?;
-        self.keep_cached(campaign, doc_id, loaded);
+        // Only a committed document is kept for the next request.
+        if let Some(loaded) = loaded {
+            self.keep_cached(campaign, doc_id, loaded);
+        }
         Ok(result)
     }
 

@@ -340,8 +340,9 @@ impl ResultsStore for SqliteResults {
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError> {
         self.with(campaign_id, |s| {
-            s.forget_if_stale(doc_id)?;
-            Ok(s.append_reviewed(doc_id, attempts, unit, author, now_ms)?)
+            Ok(serve::append_reviewed(
+                s, doc_id, attempts, unit, author, now_ms,
+            )?)
         })
     }
 
