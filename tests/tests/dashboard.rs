@@ -41,7 +41,7 @@ async fn the_dashboard_is_for_organizers_of_their_own_campaign_only() {
         households: 120,
         seed: 77,
     });
-    let other_id = walkbook_server::admin::create_campaign(&server.dir, &other).unwrap();
+    let other_id = walkbook_server::admin::create_campaign(&server.home, &other).unwrap();
     let other_org = server.organizer_token(&other_id).await;
     // Turf ids are per campaign; take one the other campaign does not have.
     let turf_of_first = &server
