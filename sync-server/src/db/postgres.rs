@@ -860,8 +860,8 @@ impl AccessStore for PgServerDb {
 
     fn touch_device(&self, token: &str) -> Result<(), DbError> {
         // Bookkeeping: at most once a minute per device, and a failure is
-        // not the request's failure.
-        let _ = self.run(async |client| {
+        // not the request's failure (it is logged).
+        let touched = self.run(async |client| {
             client
                 .execute(
                     "UPDATE devices SET last_seen_ms = $2 WHERE token_hash = $1
@@ -871,6 +871,9 @@ impl AccessStore for PgServerDb {
                 .await?;
             Ok(())
         });
+        if let Err(e) = touched {
+            tracing::warn!("could not note when a device was last seen: {e}");
+        }
         Ok(())
     }
 
