@@ -293,17 +293,19 @@ impl DeviceStore {
                 return Err(e);
             }
         };
-        let new_changes = self.docs[doc_id].get_changes(&before).len();
-        if new_changes == 0 {
+        // What the apply added, rebuilt once from the op set (the writes
+        // below take these, not another rebuild).
+        let changes = self.docs[doc_id].get_changes(&before);
+        if changes.is_empty() {
             return Ok(MergeOutcome {
                 new_changes: 0,
                 new_attempts: 0,
             });
         }
-        self.persist(doc_id, &before, &new_attempts)?;
+        self.persist_changes(doc_id, &changes, &new_attempts)?;
         self.maybe_compact(doc_id)?;
         Ok(MergeOutcome {
-            new_changes,
+            new_changes: changes.len(),
             new_attempts: new_attempts.len(),
         })
     }
