@@ -10,7 +10,6 @@ use rusqlite::{OptionalExtension, params};
 use super::serve::{self, DeviceReceipt, ResultsStorage};
 use super::step::{
     MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
-    reply_to_device,
 };
 use crate::results::rules::{Author, UnitData};
 use crate::results::{Attempt, COMPACT_AFTER_CHUNKS, DocumentError, MergeOutcome};
@@ -245,23 +244,6 @@ impl DeviceStore {
                 "SELECT EXISTS (SELECT 1 FROM sync_states WHERE doc_id = ?1 AND peer_id = ?2)",
             )?
             .query_row(params![doc_id, peer], |r| r.get(0))?)
-    }
-
-    /// The server's reply to a device about one document, from the state
-    /// kept with it ([`super::step::reply_to_device`]: the next message and
-    /// the heads the device may count as stored; upload-only units get no
-    /// changes of anyone else's).
-    pub fn reply_to_device(
-        &mut self,
-        doc_id: &str,
-        peer: &str,
-        sent: Option<&[u8]>,
-        upload_only: bool,
-    ) -> Result<(Option<Vec<u8>>, Vec<String>), StoreError> {
-        let mut state = self.sync_state(doc_id, peer)?;
-        let reply = reply_to_device(self.document(doc_id)?, &mut state, sent, upload_only);
-        self.keep_sync_state(doc_id, peer, state);
-        Ok(reply)
     }
 
     /// Current heads as hex strings (what the server reports as persisted).
