@@ -509,6 +509,24 @@ struct PgDocument<'t, 'c> {
     meta: Option<DocMeta>,
 }
 
+impl<'t, 'c> PgDocument<'t, 'c> {
+    fn new(
+        tx: &'t Transaction<'c>,
+        rt: &'t tokio::runtime::Runtime,
+        campaign: &'t str,
+        cached: Option<CachedDoc>,
+    ) -> Self {
+        PgDocument {
+            tx,
+            rt,
+            campaign,
+            cached,
+            loaded: None,
+            meta: None,
+        }
+    }
+}
+
 impl ResultsStorage for PgDocument<'_, '_> {
     type Error = DbError;
 
@@ -651,14 +669,7 @@ impl PgServerDb {
         let cached = self.take_cached(campaign, doc_id);
         let (result, loaded) = self.with_client(|client, rt| {
             let tx = rt.block_on(client.transaction())?;
-            let mut storage = PgDocument {
-                tx: &tx,
-                rt,
-                campaign,
-                cached,
-                loaded: None,
-                meta: None,
-            };
+            let mut storage = PgDocument::new(&tx, rt, campaign, cached);
             let receipt = match incoming {
                 None => None,
                 Some(incoming) => {
@@ -722,14 +733,7 @@ impl PgServerDb {
         let cached = self.take_cached(campaign, doc_id);
         let (result, loaded) = self.with_client(|client, rt| {
             let tx = rt.block_on(client.transaction())?;
-            let mut storage = PgDocument {
-                tx: &tx,
-                rt,
-                campaign,
-                cached,
-                loaded: None,
-                meta: None,
-            };
+            let mut storage = PgDocument::new(&tx, rt, campaign, cached);
             let result =
                 serve::append_reviewed(&mut storage, doc_id, attempts, unit, author, now_ms)?;
             let loaded = storage.loaded;
