@@ -410,6 +410,47 @@ impl DeviceStore {
     }
 }
 
+/// Puts `a` in the group of its person or door `key`: a group is started
+/// with the attempts in hand when the index held none under `key` before
+/// (`seen` asks), and left to be re-read whole (`None`) otherwise.
+fn add_to_group<'a>(
+    groups: &mut BTreeMap<String, Option<Vec<&'a Attempt>>>,
+    seen: &mut rusqlite::CachedStatement<'_>,
+    doc_id: &str,
+    key: &str,
+    a: &'a Attempt,
+) -> Result<(), StoreError> {
+    if !groups.contains_key(key) {
+        let earlier = seen.exists(params![doc_id, key])?;
+        groups.insert(key.to_string(), (!earlier).then(Vec::new));
+    }
+    if let Some(Some(group)) = groups.get_mut(key) {
+        group.push(a);
+    }
+    Ok(())
+}
+
+/// The attempts a person's or door's status is derived from: the ones in
+/// hand for a fresh group, otherwise every row under `key`, read into
+/// `loaded`.
+fn group_attempts<'a>(
+    tx: &Transaction<'_>,
+    doc_id: &str,
+    column: &str,
+    key: &str,
+    fresh: &Option<Vec<&'a Attempt>>,
+    loaded: &'a mut Vec<Attempt>,
+) -> Result<Vec<&'a Attempt>, StoreError> {
+    Ok(match fresh {
+        Some(group) => group.clone(),
+        None => {
+            *loaded = load_group(tx, doc_id, column, key)?;
+            let loaded: &'a Vec<Attempt> = loaded;
+            loaded.iter().collect()
+        }
+    })
+}
+
 fn load_group(
     tx: &Transaction<'_>,
     doc_id: &str,
@@ -475,21 +516,15 @@ pub(crate) fn update_index(
             continue;
         }
         if let Some(p) = &a.person_id {
-            if !people.contains_key(p) {
-                let earlier = seen_person.exists(params![doc_id, p])?;
-                people.insert(p.clone(), (!earlier).then(Vec::new));
-            }
-            if let Some(Some(group)) = people.get_mut(p) {
-                group.push(a);
-            }
+            add_to_group(&mut people, &mut seen_person, doc_id, p, a)?;
         }
-        if !households.contains_key(&a.household_id) {
-            let earlier = seen_household.exists(params![doc_id, a.household_id])?;
-            households.insert(a.household_id.clone(), (!earlier).then(Vec::new));
-        }
-        if let Some(Some(group)) = households.get_mut(&a.household_id) {
-            group.push(a);
-        }
+        add_to_group(
+            &mut households,
+            &mut seen_household,
+            doc_id,
+            &a.household_id,
+            a,
+        )?;
     }
     {
         let mut insert = tx.prepare_cached(
@@ -545,14 +580,8 @@ pub(crate) fn update_index(
         }
     }
     for (p, fresh) in &people {
-        let loaded;
-        let refs: Vec<&Attempt> = match fresh {
-            Some(group) => group.clone(),
-            None => {
-                loaded = load_group(tx, doc_id, "person_id", p)?;
-                loaded.iter().collect()
-            }
-        };
+        let mut loaded = Vec::new();
+        let refs = group_attempts(tx, doc_id, "person_id", p, fresh, &mut loaded)?;
         let s = derive_status(&refs);
         let come_back = match s.status {
             super::Status::ComeBack { at_ms } => Some(at_ms),
@@ -584,14 +613,8 @@ pub(crate) fn update_index(
         }
     }
     for (h, fresh) in &households {
-        let loaded;
-        let refs: Vec<&Attempt> = match fresh {
-            Some(group) => group.clone(),
-            None => {
-                loaded = load_group(tx, doc_id, "household_id", h)?;
-                loaded.iter().collect()
-            }
-        };
+        let mut loaded = Vec::new();
+        let refs = group_attempts(tx, doc_id, "household_id", h, fresh, &mut loaded)?;
         let s = derive_household(&refs);
         tx.prepare_cached("INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
