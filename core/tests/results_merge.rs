@@ -121,6 +121,18 @@ fn applying_the_same_changes_twice_changes_nothing() {
         before,
         common::dump(&rusqlite::Connection::open(&db).unwrap())
     );
+    // One more: only the attempt that was not there before counts as new
+    // and is indexed, next to the two already held.
+    a.store
+        .record_attempt("A-turf", door_result("P8", "not_home", 2))
+        .unwrap();
+    let third = send(&mut a, &mut b);
+    assert_eq!((third.new_changes, third.new_attempts), (1, 1));
+    let indexed: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexed, 3);
 }
 
 #[test]

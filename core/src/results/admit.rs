@@ -25,11 +25,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
 
 use automerge::legacy::{Key, ObjectId, OpId, OpType};
-use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc, Value};
+use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc, ScalarValue, Value};
 use serde::{Deserialize, Serialize};
 
 use super::Attempt;
-use super::document::{genesis_changes, read_attempt_in, read_attempts_by_id};
+use super::document::{genesis_changes, read_attempt_in, read_attempts_by_id, unpack_attempt};
 use super::rules::{
     Author, ExistingAttempt, RuleViolation, UnitData, UnitReference, check_attempt,
 };
@@ -183,18 +183,28 @@ enum Part {
     Supersedes,
 }
 
+/// The one attempt a change adds, as its operations say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeShape {
+    pub attempt_id: String,
+    /// The packed attempt text the change puts under the id (ADR 8), or
+    /// `None` for an attempt written as a map of fields.
+    pub packed: Option<String>,
+}
+
 /// Checks what a change can touch (see the module comment) and returns the
-/// id of the one attempt it adds.
+/// one attempt it adds.
 pub fn check_change_shape(
     doc: &Automerge,
     change: &Change,
     attempts: &OpId,
     attempts_exid: &automerge::ObjId,
-) -> Result<String, RuleViolation> {
+) -> Result<ChangeShape, RuleViolation> {
     let expanded = change.decode();
     let start = change.start_op().get();
     let actor = change.actor_id().clone();
     let mut attempt_id: Option<String> = None;
+    let mut packed_text: Option<String> = None;
     let mut parts: Vec<(OpId, Part)> = Vec::new();
     // (index of the object in `parts`, key): a key written twice is refused.
     let mut keys_written: BTreeSet<(usize, String)> = BTreeSet::new();
@@ -249,7 +259,11 @@ pub fn check_change_shape(
                 ));
             }
             attempt_id = Some(key.to_string());
-            let packed = matches!(&op.action, OpType::Put(v) if v.is_str());
+            packed_text = match &op.action {
+                OpType::Put(ScalarValue::Str(text)) => Some(text.to_string()),
+                _ => None,
+            };
+            let packed = packed_text.is_some();
             if !packed && !matches!(op.action, OpType::Make(automerge::ObjType::Map)) {
                 return Err(refuse(
                     &attempt_id,
@@ -374,14 +388,18 @@ pub fn check_change_shape(
             },
         }
     }
-    attempt_id.ok_or_else(|| {
-        RuleViolation::new(
+    match attempt_id {
+        Some(attempt_id) => Ok(ChangeShape {
+            attempt_id,
+            packed: packed_text,
+        }),
+        None => Err(RuleViolation::new(
             "",
             "attempts",
             "one_attempt_per_change",
             "the change adds no attempt; every change a device sends adds exactly one",
-        )
-    })
+        )),
+    }
 }
 
 /// The attempt an existing object belongs to (the attempt's map itself, or
@@ -486,7 +504,7 @@ pub fn admit_changes(
 
     // 1. What each change can touch, read from its operations, before
     //    anything is applied; the batch stops at the first bad one.
-    let mut shaped: Vec<(Change, Option<String>)> = Vec::with_capacity(ready.len());
+    let mut shaped: Vec<(Change, Option<ChangeShape>)> = Vec::with_capacity(ready.len());
     let mut keys_in_batch: BTreeSet<String> = BTreeSet::new();
     for change in ready {
         if Some(change.hash()) == genesis {
@@ -521,8 +539,10 @@ pub fn admit_changes(
             break;
         };
         match check_change_shape(doc, &change, attempts, attempts_exid) {
-            Ok(id) if keys_in_batch.insert(id.clone()) => shaped.push((change, Some(id))),
-            Ok(id) => {
+            Ok(shape) if keys_in_batch.insert(shape.attempt_id.clone()) => {
+                shaped.push((change, Some(shape)))
+            }
+            Ok(ChangeShape { attempt_id: id, .. }) => {
                 out.refused = Some(refusal(
                     &change,
                     RuleViolation::new(
@@ -550,11 +570,11 @@ pub fn admit_changes(
     //    the document: the caller reloads it and re-applies `accepted`.
     out.tainted = true;
     if let Err(e) = doc.apply_changes(shaped.iter().map(|(c, _)| c.clone())) {
-        let (first, id) = &shaped[0];
+        let (first, shape) = &shaped[0];
         out.refused = Some(refusal(
             first,
             RuleViolation::new(
-                id.as_deref().unwrap_or(""),
+                shape.as_ref().map_or("", |s| s.attempt_id.as_str()),
                 "attempts",
                 "applies",
                 format!("the changes do not apply: {e}"),
@@ -563,19 +583,12 @@ pub fn admit_changes(
         return out;
     }
     let failed_before = out.refused.take();
-    for (change, id) in shaped {
-        let Some(attempt_id) = id else {
+    for (change, shape) in shaped {
+        let Some(shape) = shape else {
             out.accepted.push((change, None));
             continue;
         };
-        match judge_applied(
-            doc,
-            attempts_exid.as_ref(),
-            &attempt_id,
-            data,
-            author,
-            now_ms,
-        ) {
+        match judge_applied(doc, attempts_exid.as_ref(), shape, data, author, now_ms) {
             Ok(attempt) => out.accepted.push((change, Some(attempt))),
             Err(v) => {
                 out.refused = Some(refusal(&change, v));
@@ -589,15 +602,20 @@ pub fn admit_changes(
     out
 }
 
-/// Reads a just-applied attempt back whole and checks it against the rules.
+/// Reads a just-applied attempt whole and checks it against the rules.
+/// One value at the new key is guaranteed: the key was absent from the
+/// document (`get_all` in the operation check) and unique in the batch, so
+/// a packed attempt is the text its change put there and is read from the
+/// change; an attempt written as a map is read back from the document.
 fn judge_applied(
     doc: &Automerge,
     attempts: Option<&automerge::ObjId>,
-    attempt_id: &str,
+    shape: ChangeShape,
     data: &UnitData,
     author: &Author,
     now_ms: i64,
 ) -> Result<Attempt, RuleViolation> {
+    let attempt_id = shape.attempt_id.as_str();
     let violation = |field: &str, rule: &str, message: String| {
         RuleViolation::new(attempt_id, field, rule, message)
     };
@@ -608,12 +626,14 @@ fn judge_applied(
             "the attempt is not readable after the change".into(),
         ));
     };
-    let attempt = match read_attempt_in(doc, attempts, attempt_id) {
+    let read = match &shape.packed {
+        Some(text) => unpack_attempt(attempt_id, text),
+        None => read_attempt_in(doc, attempts, attempt_id),
+    };
+    let attempt = match read {
         Ok(a) => a,
         Err(e) => return Err(violation("attempts", "value_types", e.to_string())),
     };
-    // One value at the new key is guaranteed: the key was absent from the
-    // document (`get_all` in the operation check) and unique in the batch.
     if attempt.supersedes.iter().any(|s| s == &attempt.id) {
         return Err(violation(
             "supersedes",

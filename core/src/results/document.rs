@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    ActorId, Automerge, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
 
 use super::Attempt;
 use crate::model::{Channel, ResultEffect};
@@ -563,6 +565,21 @@ pub(crate) fn attempt_ids(
 ) -> Result<std::collections::BTreeSet<String>, DocumentError> {
     Ok(match attempts_obj(doc)? {
         Some(obj) => doc.keys(&obj).collect(),
+        None => Default::default(),
+    })
+}
+
+/// The ids of the attempts the document held at `heads` (none for `&[]`,
+/// the empty document).
+pub(crate) fn attempt_ids_at(
+    doc: &Automerge,
+    heads: &[ChangeHash],
+) -> Result<std::collections::BTreeSet<String>, DocumentError> {
+    if heads.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(match attempts_obj(doc)? {
+        Some(obj) => doc.keys_at(&obj, heads).collect(),
         None => Default::default(),
     })
 }

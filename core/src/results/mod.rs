@@ -13,7 +13,7 @@ pub mod review;
 pub mod rules;
 mod status;
 
-pub use admit::{Admission, Refusal, admit_changes, check_change_shape};
+pub use admit::{Admission, ChangeShape, Refusal, admit_changes, check_change_shape};
 #[cfg(feature = "organizer")]
 pub use admit::{Reviewed, admit_reviewed};
 pub use attempt::{Attempt, NewAttempt, NewPerson, NewPersonReason};

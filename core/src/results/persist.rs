@@ -265,10 +265,6 @@ impl DeviceStore {
     ) -> Result<MergeOutcome, StoreError> {
         let doc = self.document(doc_id)?;
         let before = doc.get_heads();
-        let known: BTreeSet<String> = match super::document::attempt_ids(doc) {
-            Ok(ids) => ids,
-            Err(e) => return Err(doc_err(doc_id)(e)),
-        };
         let checked = (|| {
             apply(doc).map_err(|e| {
                 StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
@@ -281,13 +277,31 @@ impl DeviceStore {
                     ),
                 });
             }
+            if doc.get_heads() == before {
+                // Nothing applied (a reply that only confirms, changes
+                // already here, or changes waiting for their history):
+                // nothing to check, nothing to write.
+                return Ok(None);
+            }
             check_root(doc, doc_id).map_err(doc_err(doc_id))?;
+            // The attempts that were not there before: the ids now, less
+            // the ids at the old heads (read from history, so a reply that
+            // adds nothing costs no scan at all).
             let all = super::document::attempt_ids(doc).map_err(doc_err(doc_id))?;
+            let known = super::document::attempt_ids_at(doc, &before).map_err(doc_err(doc_id))?;
             let fresh: Vec<String> = all.difference(&known).cloned().collect();
-            read_attempts_by_id(doc, &fresh).map_err(doc_err(doc_id))
+            read_attempts_by_id(doc, &fresh)
+                .map(Some)
+                .map_err(doc_err(doc_id))
         })();
         let new_attempts = match checked {
-            Ok(a) => a,
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                return Ok(MergeOutcome {
+                    new_changes: 0,
+                    new_attempts: 0,
+                });
+            }
             Err(e) => {
                 self.docs.remove(doc_id);
                 return Err(e);

@@ -153,10 +153,10 @@ impl DeviceStore {
             let tx = conn.transaction()?;
             for key in &dirty {
                 if let Some(state) = states.get(key) {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
-                        rusqlite::params![key.0, key.1, state.encode()],
-                    )?;
+                    )?
+                    .execute(rusqlite::params![key.0, key.1, state.encode()])?;
                 }
             }
             let out = f(&tx)?;

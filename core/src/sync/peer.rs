@@ -283,13 +283,13 @@ impl DeviceStore {
     ) -> Result<(), StoreError> {
         self.relaxed(|tx| {
             for (doc_id, heads) in server_heads {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT OR REPLACE INTO server_heads (doc_id, heads) VALUES (?1, ?2)",
-                    params![
-                        doc_id,
-                        serde_json::to_string(heads).expect("strings serialise")
-                    ],
-                )?;
+                )?
+                .execute(params![
+                    doc_id,
+                    serde_json::to_string(heads).expect("strings serialise")
+                ])?;
             }
             if let Some((people, bad)) = suppressions {
                 crate::store::write_suppressions(tx, people, bad)?;
