@@ -16,7 +16,7 @@ use walkbook_core::generate::{GenerateOptions, generate_campaign};
 use walkbook_core::model::AssignmentKind;
 use walkbook_core::results::{NewAttempt, split_changes};
 use walkbook_core::store::DeviceStore;
-use walkbook_core::sync::{Role, SyncClient};
+use walkbook_core::sync::{DocMessage, Role, SyncClient, SyncRequest, SyncResponse};
 
 use walkbook_core::results::rules::Author;
 
@@ -30,7 +30,7 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncBenchReport {
     pub devices: usize,
     pub attempts_per_device: usize,
@@ -85,6 +85,12 @@ pub struct SyncBenchOptions {
     pub database_url: Option<String>,
     /// Every device syncs at the same time (else one after the other).
     pub concurrent: bool,
+    /// Each device's upload is built before the clock starts and posted
+    /// as it is, all at once: the server's side alone, as if the devices
+    /// were other machines (the clock stops when every upload is answered
+    /// as stored; the devices' own work, reading the reply and the second
+    /// round that confirms it, is not timed).
+    pub prebuilt: bool,
     /// Server processes (in-process servers with their own stores) on the
     /// one database, devices spread over them; 1 on the embedded stores.
     pub processes: usize,
@@ -199,6 +205,69 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     // all at once.
     let mut wire_bytes = 0;
     let mut rounds = 0;
+    if o.prebuilt {
+        let http = reqwest::Client::new();
+        let ready = prebuilt_uploads(&http, &urls, &device_stores).await?;
+        let started = Instant::now();
+        let replies = crate::join_all(ready.iter().map(|(url, token, body, _)| {
+            let http = &http;
+            async move {
+                let resp = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                let status = resp.status();
+                Ok::<_, reqwest::Error>((status, resp.bytes().await?))
+            }
+        }))
+        .await;
+        let sync_time = started.elapsed();
+        for ((_, _, body, heads), reply) in ready.iter().zip(replies) {
+            let (status, bytes) = reply.map_err(|e| std::io::Error::other(e.to_string()))?;
+            let reply: SyncResponse = serde_json::from_slice(&bytes).map_err(|e| {
+                std::io::Error::other(format!(
+                    "sync answered {status} with an unreadable reply: {e}"
+                ))
+            })?;
+            // Every change of every device is stored: the server's
+            // persisted heads are the device's heads, nothing refused.
+            match reply.docs.as_slice() {
+                [d] if d.refused.is_none() && &d.persisted_heads == heads => {}
+                _ => {
+                    return Err(std::io::Error::other(format!(
+                        "a pre-built upload was not stored whole ({status}): {reply:?}"
+                    ))
+                    .into());
+                }
+            }
+            wire_bytes += body.len() + bytes.len();
+            rounds += 1;
+        }
+        return finish_sync_bench(
+            root,
+            &home,
+            &campaign_id,
+            &device_stores,
+            stops,
+            SyncBenchReport {
+                devices,
+                attempts_per_device: attempts,
+                changes,
+                raw_change_bytes,
+                wire_bytes,
+                documents: devices,
+                sync_time,
+                rounds,
+                ..Default::default()
+            },
+            &all_changes,
+            &all_bytes,
+        )
+        .await;
+    }
     let started = Instant::now();
     let summaries = if o.concurrent {
         crate::join_all(clients.iter().map(|c| c.sync_now(|_| {}))).await
@@ -215,10 +284,106 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         rounds += summary.rounds;
     }
     let sync_time = started.elapsed();
+    finish_sync_bench(
+        root,
+        &home,
+        &campaign_id,
+        &device_stores,
+        stops,
+        SyncBenchReport {
+            devices,
+            attempts_per_device: attempts,
+            changes,
+            raw_change_bytes,
+            wire_bytes,
+            documents: devices,
+            sync_time,
+            rounds,
+            ..Default::default()
+        },
+        &all_changes,
+        &all_bytes,
+    )
+    .await
+}
 
+type ServerStop = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// The same devices' uploads, one request each, as `SyncClient::sync_now`
+/// sends them once the server has said what it holds (the first round, a
+/// device's heads and the server's, is exchanged here, untimed): (url,
+/// token, request body, the device's heads in sorted hex).
+async fn prebuilt_uploads(
+    http: &reqwest::Client,
+    urls: &[String],
+    device_stores: &[(Arc<Mutex<DeviceStore>>, String)],
+) -> Result<Vec<(String, String, Vec<u8>, Vec<String>)>, DemoError> {
+    let body = |doc: &str, message: Option<Vec<u8>>| {
+        serde_json::to_vec(&SyncRequest {
+            docs: vec![DocMessage {
+                doc_id: doc.to_string(),
+                message,
+            }],
+        })
+        .expect("requests serialise")
+    };
+    let mut out = Vec::with_capacity(device_stores.len());
+    for (i, (store, doc)) in device_stores.iter().enumerate() {
+        let url = format!("{}/v1/sync", urls[i % urls.len()]);
+        let (token, hello) = {
+            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let token = s
+                .meta("token")?
+                .ok_or_else(|| std::io::Error::other("a bench device has not joined"))?;
+            s.begin_sync_session(doc, "server")?;
+            let hello = s.generate_server_sync_message(doc, "server")?;
+            (token, body(doc, hello))
+        };
+        let reply: SyncResponse = http
+            .post(&url)
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(hello)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        for d in &reply.docs {
+            if let Some(m) = &d.message {
+                s.receive_sync_message(&d.doc_id, "server", m)?;
+            }
+        }
+        let upload = s.generate_server_sync_message(doc, "server")?;
+        let mut heads = s.heads_hex(doc)?;
+        heads.sort();
+        out.push((url, token, body(doc, upload), heads));
+    }
+    Ok(out)
+}
+
+/// The timings that need no server (automerge alone, the server's store
+/// in process), then the servers stopped.
+#[allow(clippy::too_many_arguments)]
+async fn finish_sync_bench(
+    root: &Path,
+    home: &Deployment,
+    campaign_id: &str,
+    device_stores: &[(Arc<Mutex<DeviceStore>>, String)],
+    stops: Vec<ServerStop>,
+    report: SyncBenchReport,
+    all_changes: &[Vec<Change>],
+    all_bytes: &[Vec<u8>],
+) -> Result<SyncBenchReport, DemoError> {
     // Automerge alone: the same changes applied in memory, one document each.
     let started = Instant::now();
-    for doc_changes in &all_changes {
+    for doc_changes in all_changes {
         let mut doc = Automerge::new();
         doc.apply_changes(doc_changes.iter().cloned())
             .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -229,7 +394,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     // The same from bytes, as a server receives them: each change parsed
     // and its hash checked (automerge's own decoding), then applied.
     let started = Instant::now();
-    for bytes in &all_bytes {
+    for bytes in all_bytes {
         let changes = split_changes(bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut doc = Automerge::new();
         doc.apply_changes(changes)
@@ -265,7 +430,7 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     // Once more into another fresh store, through the server's admission.
     let view = {
         http::CampaignView::new(
-            blocking(|| home.db.campaign(&campaign_id))
+            blocking(|| home.db.campaign(campaign_id))
                 .map_err(|e| std::io::Error::other(e.to_string()))?,
         )
     };
@@ -315,18 +480,11 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
         let _ = server.await;
     }
     Ok(SyncBenchReport {
-        devices,
-        attempts_per_device: attempts,
-        changes,
-        raw_change_bytes,
-        wire_bytes,
-        documents: devices,
-        sync_time,
-        rounds,
         automerge_time,
         automerge_from_bytes_time,
         store_receive_time,
         checked_receive_time,
+        ..report
     })
 }
 

@@ -145,7 +145,9 @@ impl DeviceStore {
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn
+            .prepare_cached("PRAGMA synchronous = NORMAL")?
+            .execute([])?;
         let dirty: Vec<(String, String)> = self.dirty_sync_states.drain().collect();
         let states = &self.sync_states;
         let conn = &mut self.conn;
@@ -166,7 +168,9 @@ impl DeviceStore {
         if result.is_err() {
             self.dirty_sync_states.extend(dirty);
         }
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn
+            .prepare_cached("PRAGMA synchronous = FULL")?
+            .execute([])?;
         result
     }
 

@@ -318,10 +318,11 @@ impl DeviceStore {
             .filter(|h| doc.get_change_by_hash(h).is_some())
             .collect();
         // Every attempt is one change; the shared genesis is not a result.
+        // Counted from the change graph (no change is rebuilt).
         Ok(doc
-            .get_changes(&known)
+            .get_changes_meta(&known)
             .iter()
-            .filter(|c| c.message() != Some("genesis"))
+            .filter(|c| c.message.as_deref() != Some("genesis"))
             .count())
     }
 

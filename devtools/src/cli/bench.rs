@@ -21,6 +21,11 @@ pub struct BenchArgs {
     /// Server processes on the one database (with --postgres).
     #[arg(long, default_value_t = 1)]
     pub processes: usize,
+    /// Build every device's upload before the clock starts and post them
+    /// all at once: the server's side alone, as if the devices were other
+    /// machines (implies --concurrent).
+    #[arg(long)]
+    pub prebuilt: bool,
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
@@ -42,8 +47,9 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         devices: args.devices,
         attempts: args.attempts,
         database_url: cluster.as_ref().map(|(_, u)| u.clone()),
-        concurrent: args.concurrent,
+        concurrent: args.concurrent || args.prebuilt,
         processes: args.processes,
+        prebuilt: args.prebuilt,
     };
     let r = rt.block_on(bench_sync(&root, &options));
     drop(cluster);
@@ -55,7 +61,9 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         r.attempts_per_device,
         r.changes,
         r.documents,
-        if args.concurrent {
+        if args.prebuilt {
+            "uploads built beforehand and posted at once (the server's side only)"
+        } else if args.concurrent {
             "all syncing at once"
         } else {
             "syncing one after the other"
