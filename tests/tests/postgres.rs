@@ -34,7 +34,7 @@ struct Replicas {
     campaign: ReferenceData,
     campaign_id: String,
     stops: Vec<tokio::sync::oneshot::Sender<()>>,
-    _cluster: TestCluster,
+    cluster: TestCluster,
 }
 
 impl Replicas {
@@ -77,7 +77,7 @@ impl Replicas {
             campaign,
             campaign_id,
             stops,
-            _cluster: cluster,
+            cluster,
         }
     }
 
@@ -345,6 +345,16 @@ async fn a_phone_moving_between_servers_mid_shift_keeps_converging() {
     assert_eq!(r.stored_ids(&doc), recorded);
     assert_eq!(device_ids(&a, &doc), recorded);
     assert_eq!(device_ids(&b, &doc), recorded);
+    // Both phones' requests were noted (the organizer's "last seen").
+    let seen = blocking(|| {
+        r.cluster
+            .psql(
+                "replicas",
+                "SELECT count(*) FROM devices WHERE last_seen_ms IS NOT NULL",
+            )
+            .unwrap()
+    });
+    assert_eq!(seen.trim(), "2");
     r.stop();
 }
 

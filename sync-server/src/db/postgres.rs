@@ -864,8 +864,9 @@ impl AccessStore for PgServerDb {
         let touched = self.run(async |client| {
             client
                 .execute(
-                    "UPDATE devices SET last_seen_ms = $2 WHERE token_hash = $1
-                     AND (last_seen_ms IS NULL OR last_seen_ms < $2 - 60000)",
+                    // $2 typed: `$2 - 60000` alone would make it an int4.
+                    "UPDATE devices SET last_seen_ms = $2::BIGINT WHERE token_hash = $1
+                     AND (last_seen_ms IS NULL OR last_seen_ms < $2::BIGINT - 60000)",
                     &[&hash_secret(token), &Utc::now().timestamp_millis()],
                 )
                 .await?;
