@@ -202,10 +202,10 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
     let changes: usize = all_changes.iter().map(Vec::len).sum();
 
     // Server ingest: every device syncs over HTTP, one after the other or
-    // all at once.
+    // all at once, or (pre-built) only the uploads are posted, all at once.
     let mut wire_bytes = 0;
     let mut rounds = 0;
-    if o.prebuilt {
+    let sync_time = if o.prebuilt {
         let http = reqwest::Client::new();
         let ready = prebuilt_uploads(&http, &urls, &device_stores).await?;
         let started = Instant::now();
@@ -246,44 +246,25 @@ pub async fn bench_sync(root: &Path, o: &SyncBenchOptions) -> Result<SyncBenchRe
             wire_bytes += body.len() + bytes.len();
             rounds += 1;
         }
-        return finish_sync_bench(
-            root,
-            &home,
-            &campaign_id,
-            &device_stores,
-            stops,
-            SyncBenchReport {
-                devices,
-                attempts_per_device: attempts,
-                changes,
-                raw_change_bytes,
-                wire_bytes,
-                documents: devices,
-                sync_time,
-                rounds,
-                ..Default::default()
-            },
-            &all_changes,
-            &all_bytes,
-        )
-        .await;
-    }
-    let started = Instant::now();
-    let summaries = if o.concurrent {
-        crate::join_all(clients.iter().map(|c| c.sync_now(|_| {}))).await
+        sync_time
     } else {
-        let mut out = Vec::new();
-        for c in &clients {
-            out.push(c.sync_now(|_| {}).await);
+        let started = Instant::now();
+        let summaries = if o.concurrent {
+            crate::join_all(clients.iter().map(|c| c.sync_now(|_| {}))).await
+        } else {
+            let mut out = Vec::new();
+            for c in &clients {
+                out.push(c.sync_now(|_| {}).await);
+            }
+            out
+        };
+        for summary in summaries {
+            let summary = summary?;
+            wire_bytes += summary.bytes_sent + summary.bytes_received;
+            rounds += summary.rounds;
         }
-        out
+        started.elapsed()
     };
-    for summary in summaries {
-        let summary = summary?;
-        wire_bytes += summary.bytes_sent + summary.bytes_received;
-        rounds += summary.rounds;
-    }
-    let sync_time = started.elapsed();
     finish_sync_bench(
         root,
         &home,
