@@ -3,7 +3,7 @@
 mod common;
 
 use common::{conversation, door_result};
-use walkbook_core::results::Status;
+use walkbook_core::results::{Status, read_attempts};
 use walkbook_core::store::{DeviceStore, StoreError};
 
 /// Sends everything `from` has for the turf to `to`.
@@ -242,4 +242,62 @@ fn compaction_keeps_every_attempt_and_shrinks_the_chunk_list() {
         walkbook_core::results::read_attempts(&doc).unwrap().len() as i64,
         n
     );
+}
+
+/// A sync message carrying `changes` (and nothing else worth reading).
+fn message_with(changes: &[&automerge::Change]) -> Vec<u8> {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(
+            changes
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<_>>(),
+        ),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode()
+}
+
+#[test]
+fn a_change_that_waited_for_its_history_is_stored_when_the_history_comes() {
+    let mut a = common::device();
+    let mut b = common::device();
+    for (i, p) in ["P1", "P2", "P5"].iter().enumerate() {
+        a.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    let all =
+        walkbook_core::results::split_changes(&a.store.changes_since("turf:T1", &[]).unwrap())
+            .unwrap();
+    let (last, earlier) = all.split_last().unwrap();
+    // The newest attempt first: its history is missing, so it waits.
+    let waited = b
+        .store
+        .receive_sync_message("turf:T1", "a", &message_with(&[last]))
+        .unwrap();
+    assert_eq!((waited.new_changes, waited.new_attempts), (0, 0));
+    // Then its history: everything applies, the waiting change too.
+    let rest: Vec<&automerge::Change> = earlier.iter().collect();
+    let merged = b
+        .store
+        .receive_sync_message("turf:T1", "a", &message_with(&rest))
+        .unwrap();
+    assert_eq!(merged.new_attempts, 3);
+    // And every one of them is on disk.
+    let reopened = DeviceStore::open(b.dir.path().join("campaign.db"), None).unwrap();
+    let mut stored: Vec<String> = reopened
+        .load_document("turf:T1")
+        .map(|doc| read_attempts(&doc).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|a| a.person_id.unwrap_or_default())
+        .collect();
+    stored.sort();
+    assert_eq!(stored, ["P1", "P2", "P5"]);
 }

@@ -246,29 +246,29 @@ impl DeviceStore {
         bytes: &[u8],
     ) -> Result<MergeOutcome, StoreError> {
         let changes = split_changes(bytes).map_err(doc_err(doc_id))?;
-        self.apply_remote(doc_id, false, |doc| {
-            doc.apply_changes(changes)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
+        self.apply_remote(doc_id, false, changes)
     }
 
-    /// Runs `apply` on the document and persists whatever it added, after
-    /// checking the result is a well-formed document for this unit.
+    /// Applies `changes` to the document and persists whatever they added,
+    /// after checking the result is a well-formed document for this unit.
     /// `allow_pending` lets changes wait for missing dependencies, as the
     /// sync protocol fetches those in a later round; raw merges are strict.
     pub(crate) fn apply_remote(
         &mut self,
         doc_id: &str,
         allow_pending: bool,
-        apply: impl FnOnce(&mut Automerge) -> Result<(), String>,
+        changes: Vec<Change>,
     ) -> Result<MergeOutcome, StoreError> {
         let doc = self.document(doc_id)?;
         let before = doc.get_heads();
+        // The changes new here, each after its dependencies; those waiting
+        // for history go to automerge's queue.
+        let (ready, waiting) = crate::sync::step::new_changes_in_order(doc, changes);
         let checked = (|| {
-            apply(doc).map_err(|e| {
-                StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
-            })?;
+            doc.apply_changes(ready.iter().chain(&waiting).cloned())
+                .map_err(|e| {
+                    StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
+                })?;
             if !allow_pending && !doc.get_missing_deps(&[]).is_empty() {
                 return Err(StoreError::Document {
                     doc: doc_id.to_string(),
@@ -307,9 +307,17 @@ impl DeviceStore {
                 return Err(e);
             }
         };
-        // What the apply added, rebuilt once from the op set (the writes
-        // below take these, not another rebuild).
-        let changes = self.docs[doc_id].get_changes(&before);
+        // What the apply added: the ready changes as received, unless
+        // changes queued by an earlier message came in with them (then
+        // everything added is rebuilt once from the op set). Counted from
+        // the change graph, which rebuilds nothing.
+        let doc = &self.docs[doc_id];
+        let added = doc.get_changes_meta(&before).len();
+        let changes = if added == ready.len() {
+            ready
+        } else {
+            doc.get_changes(&before)
+        };
         if changes.is_empty() {
             return Ok(MergeOutcome {
                 new_changes: 0,

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash};
 use chrono::Utc;
 use rusqlite::{TransactionBehavior, params};
 
@@ -17,6 +17,7 @@ use super::document::{attempt_ids, put_attempt, read_attempts, read_attempts_by_
 use super::persist::{heads_json, replace_index};
 use super::{Attempt, Refusal};
 use crate::store::{DeviceStore, StoreError};
+use crate::sync::step::has_change;
 
 /// An attempt this device recorded that the server did not accept.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +47,7 @@ impl DeviceStore {
             return Ok(0);
         };
         let doc = self.document(doc_id)?;
-        if doc.get_change_by_hash(&bad).is_none() {
+        if !has_change(doc, &bad) {
             return Ok(0);
         }
         let all = doc.get_changes(&[]);

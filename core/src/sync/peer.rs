@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 
 use automerge::sync::State;
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
 use rusqlite::{OptionalExtension, params};
 
 use super::serve::{self, DeviceReceipt, ResultsStorage};
 use super::step::{
-    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, next_message, receive_summary,
+    MAX_MESSAGE_CHANGE_BYTES, confirmed_only, decode_message, has_change, next_message,
+    receive_summary,
 };
 use crate::results::rules::{Author, UnitData};
 use crate::results::{Attempt, COMPACT_AFTER_CHUNKS, DocumentError, MergeOutcome};
@@ -123,9 +124,7 @@ impl DeviceStore {
             }
         };
         let changes = incoming.changes;
-        let outcome = self.apply_remote(doc_id, true, |doc| {
-            doc.apply_changes(changes).map_err(|e| e.to_string())
-        });
+        let outcome = self.apply_remote(doc_id, true, changes);
         let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
@@ -315,7 +314,7 @@ impl DeviceStore {
         let known: Vec<ChangeHash> = server
             .iter()
             .filter_map(|h| h.parse::<ChangeHash>().ok())
-            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .filter(|h| has_change(doc, h))
             .collect();
         // Every attempt is one change; the shared genesis is not a result.
         // Counted from the change graph (no change is rebuilt).

@@ -21,13 +21,20 @@
 use std::collections::BTreeSet;
 
 use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad};
 
 use crate::results::{DocumentError, split_changes};
 
 /// Largest total size of the changes one sync message carries; the rest
 /// follows in the next round.
 pub const MAX_MESSAGE_CHANGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Whether `doc` holds the change `hash`, read from its change graph.
+/// (`get_change_by_hash` answers the same but rebuilds the whole change
+/// from the op set first.)
+pub fn has_change(doc: &Automerge, hash: &ChangeHash) -> bool {
+    doc.get_change_meta_by_hash(hash).is_some()
+}
 
 /// Forgets in-flight bookkeeping: what we sent that the peer has not
 /// confirmed. Called before every message, so nothing lost is ever assumed
@@ -82,10 +89,7 @@ pub fn next_message(
         // (heads and a summary, no changes) asks it to say.
         return Some(message);
     }
-    let known: Vec<ChangeHash> = known
-        .into_iter()
-        .filter(|h| doc.get_change_by_hash(h).is_some())
-        .collect();
+    let known: Vec<ChangeHash> = known.into_iter().filter(|h| has_change(doc, h)).collect();
     let mut total = 0;
     let mut chunks = Vec::new();
     for change in doc.get_changes(&known) {
@@ -142,7 +146,7 @@ pub fn new_changes_in_order(doc: &Automerge, changes: Vec<Change>) -> (Vec<Chang
     let mut waiting: Vec<Change> = Vec::new();
     let mut seen = BTreeSet::new();
     for c in changes {
-        if doc.get_change_by_hash(&c.hash()).is_none() && seen.insert(c.hash()) {
+        if !has_change(doc, &c.hash()) && seen.insert(c.hash()) {
             waiting.push(c);
         }
     }
@@ -155,7 +159,7 @@ pub fn new_changes_in_order(doc: &Automerge, changes: Vec<Change>) -> (Vec<Chang
             let deps_met = c
                 .deps()
                 .iter()
-                .all(|d| placed.contains(d) || doc.get_change_by_hash(d).is_some());
+                .all(|d| placed.contains(d) || has_change(doc, d));
             if deps_met {
                 placed.insert(c.hash());
                 ready.push(c);
@@ -202,7 +206,7 @@ pub fn reply_to_device(
             .unwrap_or_default();
         let held: Vec<String> = sent_heads
             .iter()
-            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .filter(|h| has_change(doc, h))
             .map(|h| h.to_string())
             .collect();
         let message = next_message(doc, state, &[], 0).map(|mut m| {
