@@ -265,7 +265,7 @@ impl DeviceStore {
         // for history go to automerge's queue.
         let (ready, waiting) = crate::sync::step::new_changes_in_order(doc, changes);
         let checked = (|| {
-            doc.apply_changes(ready.iter().chain(&waiting).cloned())
+            doc.apply_changes(ready.iter().cloned().chain(waiting))
                 .map_err(|e| {
                     StoreError::Corrupt(format!("results for {doc_id}: changes do not apply ({e})"))
                 })?;
@@ -307,10 +307,11 @@ impl DeviceStore {
                 return Err(e);
             }
         };
-        // What the apply added: the ready changes as received, unless
-        // changes queued by an earlier message came in with them (then
-        // everything added is rebuilt once from the op set). Counted from
-        // the change graph, which rebuilds nothing.
+        // What the apply added (at least one change: the heads moved): the
+        // ready changes as received, unless changes queued by an earlier
+        // message came in with them (then everything added is rebuilt once
+        // from the op set). Counted from the change graph, which rebuilds
+        // nothing.
         let doc = &self.docs[doc_id];
         let added = doc.get_changes_meta(&before).len();
         let changes = if added == ready.len() {
@@ -318,12 +319,6 @@ impl DeviceStore {
         } else {
             doc.get_changes(&before)
         };
-        if changes.is_empty() {
-            return Ok(MergeOutcome {
-                new_changes: 0,
-                new_attempts: 0,
-            });
-        }
         self.persist_changes(doc_id, &changes, &new_attempts)?;
         self.maybe_compact(doc_id)?;
         Ok(MergeOutcome {
