@@ -1,6 +1,7 @@
 //! The one way to open a walkbook database, on the device and on the server.
 
 use std::path::Path;
+use std::sync::Once;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -38,6 +39,20 @@ impl std::fmt::Debug for DatabaseKey {
     }
 }
 
+/// Lets SQLite and SQLCipher finish setting up once, before any database
+/// is opened. SQLite marks itself initialised and lets go of its lock
+/// *before* SQLCipher's own set-up (`sqlcipher_extra_init`) runs, so a
+/// thread opening its first connection in that window found SQLCipher not
+/// ready and its `PRAGMA key` failed ("An error occurred with PRAGMA key or
+/// rekey…", seen in CI with two tests opening at once; on a server it would
+/// be two requests at start-up). Opening a connection in memory runs both
+/// set-ups to the end in this thread; the `Once` makes the others wait.
+/// If it fails, the real open below reports its own error.
+fn finish_sqlite_setup() {
+    static SETUP: Once = Once::new();
+    SETUP.call_once(|| drop(Connection::open_in_memory()));
+}
+
 /// Opens (creating if needed) the device database at `path`: applies the key
 /// first, proves the file is readable, turns on WAL, foreign keys and
 /// `synchronous=FULL`, then runs pending migrations.
@@ -52,6 +67,7 @@ pub fn open_database_with(
     key: Option<&DatabaseKey>,
     migrations: &[&str],
 ) -> Result<Connection, StoreError> {
+    finish_sqlite_setup();
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
