@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc};
 use chrono::Utc;
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::document::{check_root, read_attempts, read_attempts_by_id, split_changes};
 use super::status::{derive_household, derive_status};
 use super::{Attempt, DocumentError};
-use crate::store::{DeviceStore, StoreError};
+use crate::store::{DeviceStore, StoreError, WriteTx};
 
 /// Compact a document once this many change chunks have piled up.
 pub const COMPACT_AFTER_CHUNKS: i64 = 256;
@@ -185,7 +185,9 @@ impl DeviceStore {
     /// Appends `changes` (the document's heads are then `heads`), the index
     /// rows of `new_attempts` and the actor bindings in one
     /// `synchronous=FULL` transaction: durable when this returns, nothing
-    /// of it written when it fails.
+    /// of it written when it fails. In an open write group (the server,
+    /// `DeviceStore::begin_group`) it is a savepoint instead, durable when
+    /// the group commits.
     pub(crate) fn write_changes(
         &mut self,
         doc_id: &str,
@@ -195,9 +197,7 @@ impl DeviceStore {
         actor_bindings: &[(String, String)],
     ) -> Result<(), StoreError> {
         let heads = heads_json(heads);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = WriteTx::begin(&mut self.conn)?;
         tx.prepare_cached("INSERT INTO result_docs (doc_id, heads, updated_at_ms) VALUES (?1, ?2, ?3)
              ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads, updated_at_ms = excluded.updated_at_ms")?
             .execute(
@@ -395,9 +395,7 @@ impl DeviceStore {
                 "results for {doc_id}: the new snapshot lost changes"
             )));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = WriteTx::begin(&mut self.conn)?;
         tx.prepare_cached("UPDATE result_docs SET snapshot = ?2, heads = ?3 WHERE doc_id = ?1")?
             .execute(params![doc_id, snapshot, heads_json(&heads)])?;
         tx.prepare_cached("DELETE FROM result_chunks WHERE doc_id = ?1")?
@@ -409,9 +407,7 @@ impl DeviceStore {
     /// Drops and rebuilds a document's index rows from the document alone.
     pub fn rebuild_index(&mut self, doc_id: &str) -> Result<(), StoreError> {
         let attempts = self.attempts(doc_id)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = WriteTx::begin(&mut self.conn)?;
         replace_index(&tx, doc_id, &attempts)?;
         tx.commit()?;
         Ok(())
@@ -451,7 +447,7 @@ fn add_to_group<'a>(
 /// hand for a fresh group, otherwise every row under `key`, read into
 /// `loaded`.
 fn group_attempts<'a>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     doc_id: &str,
     column: &str,
     key: &str,
@@ -469,7 +465,7 @@ fn group_attempts<'a>(
 }
 
 fn load_group(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     doc_id: &str,
     column: &str,
     key: &str,
@@ -493,7 +489,7 @@ fn load_group(
 /// Replaces every index row of a document by rows derived from `attempts`
 /// (all of the document's attempts).
 pub(crate) fn replace_index(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     doc_id: &str,
     attempts: &[Attempt],
 ) -> Result<(), StoreError> {
@@ -515,7 +511,7 @@ pub(crate) fn replace_index(
 /// derived from `new_attempts` alone, without reading back the rows just
 /// written (on the server most doors of an upload are new to it).
 pub(crate) fn update_index(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     doc_id: &str,
     new_attempts: &[Attempt],
 ) -> Result<(), StoreError> {

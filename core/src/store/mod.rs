@@ -51,6 +51,43 @@ pub struct DeviceStore {
     pub(crate) reference_cache: std::sync::Mutex<ReferenceCache>,
 }
 
+/// One all-or-nothing write: its own `BEGIN IMMEDIATE` transaction, or a
+/// savepoint in the write group's transaction while one is open
+/// ([`DeviceStore::begin_group`]): durable when it commits, or with the
+/// group.
+pub(crate) enum WriteTx<'c> {
+    Own(rusqlite::Transaction<'c>),
+    InGroup(rusqlite::Savepoint<'c>),
+}
+
+impl<'c> WriteTx<'c> {
+    pub(crate) fn begin(conn: &'c mut Connection) -> rusqlite::Result<Self> {
+        Ok(if conn.is_autocommit() {
+            WriteTx::Own(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+        } else {
+            WriteTx::InGroup(conn.savepoint()?)
+        })
+    }
+
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.commit(),
+            WriteTx::InGroup(sp) => sp.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Own(tx) => tx,
+            WriteTx::InGroup(sp) => sp,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct ReferenceCache {
     pub scripts: HashMap<(String, Option<u32>), crate::model::Script>,
@@ -103,6 +140,16 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// Sets the page cache of this connection to `kib` KiB (SQLite's
+    /// default is 2 MiB). The server gives each campaign file more, so a
+    /// write group's pages stay in memory until it commits instead of
+    /// being spilled to the WAL mid-transaction.
+    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "cache_size", -i64::from(kib))?;
+        Ok(())
+    }
+
     /// Leaves WAL checkpoints to another connection (the server's
     /// background checkpointer): a commit then only appends its pages to
     /// the WAL and syncs it, and copying them into the database file
@@ -135,6 +182,75 @@ impl DeviceStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Opens a write group (the server's group commit): every write from
+    /// here on (appends, genesis changes, sync states) goes into one
+    /// transaction, as a savepoint each, and nothing of it is durable, or
+    /// visible to other connections, until [`DeviceStore::commit_group`].
+    /// Reads on this store see the group's writes. Paths that open their
+    /// own transaction (recording, installing) fail while a group is open.
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Whether a write group is open (see [`DeviceStore::begin_group`]).
+    pub fn group_open(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Writes the sync states kept in memory into the group and commits it
+    /// with `synchronous=FULL`: everything written since
+    /// [`DeviceStore::begin_group`] is durable when this returns `Ok`. On
+    /// failure the group is abandoned ([`DeviceStore::abandon_group`]):
+    /// nothing of it was stored.
+    pub fn commit_group(&mut self) -> Result<(), StoreError> {
+        if !self.group_open() {
+            // SQLite rolled the transaction back under us (an I/O error
+            // or a full disk in one of the group's writes).
+            self.abandon_group();
+            return Err(StoreError::Corrupt(
+                "the write group's transaction was rolled back by SQLite; nothing of it was stored"
+                    .into(),
+            ));
+        }
+        let written = self.write_sync_states().and_then(|()| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(())
+        });
+        if written.is_err() {
+            self.abandon_group();
+        }
+        written
+    }
+
+    /// Rolls an open write group back. The documents and sync states held
+    /// in memory may hold what was rolled back, so they are dropped: each
+    /// is read again from disk when next needed.
+    pub fn abandon_group(&mut self) {
+        if self.group_open() {
+            // A failed rollback leaves nothing to keep: SQLite has already
+            // ended the transaction.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.docs.clear();
+        self.sync_states.clear();
+        self.dirty_sync_states.clear();
+    }
+
+    /// Writes the dirty sync states in the transaction already open.
+    fn write_sync_states(&mut self) -> Result<(), StoreError> {
+        for key in std::mem::take(&mut self.dirty_sync_states) {
+            if let Some(state) = self.sync_states.get(&key) {
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(rusqlite::params![key.0, key.1, state.encode()])?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` in a transaction committed with `synchronous=NORMAL`: for

@@ -255,6 +255,10 @@ impl DeviceStore {
     /// Writes the sync states changed since the last flush, in one relaxed
     /// transaction. Called once per request or round, not per document.
     pub fn flush_sync_states(&mut self) -> Result<(), StoreError> {
+        if self.group_open() {
+            // Written with the group, by `commit_group`.
+            return Ok(());
+        }
         self.relaxed(|_| Ok(()))
     }
 
@@ -347,8 +351,10 @@ impl DeviceStore {
 /// The device store as a home for results documents: the embedded server
 /// keeps a campaign's documents in one, and judges uploads through it
 /// (`serve`). Documents are cached in memory; every append is one
-/// `synchronous=FULL` transaction; sync states are kept in memory and
-/// written by [`DeviceStore::flush_sync_states`].
+/// `synchronous=FULL` transaction, or a savepoint in the open write group
+/// (durable when the group commits, [`DeviceStore::begin_group`]); sync
+/// states are kept in memory and written by
+/// [`DeviceStore::flush_sync_states`] or with the group.
 impl ResultsStorage for DeviceStore {
     type Error = StoreError;
 

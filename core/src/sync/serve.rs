@@ -23,7 +23,9 @@ use crate::store::StoreError;
 
 /// Where a home keeps results documents, as a sync of one document needs
 /// it. What "durable" means is the home's unit of work: the device store
-/// commits every [`ResultsStorage::append`] (`synchronous=FULL`);
+/// commits every [`ResultsStorage::append`] (`synchronous=FULL`), or the
+/// write group it is in (the embedded server: uploads stored together
+/// share one commit);
 /// PostgreSQL appends inside the transaction that holds the document's row
 /// lock and commits when the document's sync is done.
 pub trait ResultsStorage {

@@ -10,7 +10,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{Attempt, DocumentError};
@@ -95,13 +97,103 @@ impl Checkpoints {
     }
 }
 
+/// Page cache per campaign file: a write group of
+/// [`GROUP_MAX_MEMBERS`] uploads dirties a few MiB.
+const CAMPAIGN_CACHE_KIB: u32 = 64 * 1024;
+
+/// Most sync requests whose writes one commit makes durable together.
+const GROUP_MAX_MEMBERS: usize = 32;
+
+/// How long a request whose writes wait in an open group waits before it
+/// commits the group itself (the request that should have did not come:
+/// a backstop, never the normal path).
+const GROUP_WAIT: Duration = Duration::from_millis(50);
+
+/// A campaign's results file, as the serving process shares it: the
+/// store, and the write group of the sync requests that have stored their
+/// uploads and wait for them to be durable (group commit, ADR 0025).
+struct CampaignFile {
+    shared: Mutex<Shared>,
+    /// Sync requests waiting for `shared` to store what they judged: while
+    /// there are any, the request before them leaves the group open.
+    writers_waiting: AtomicUsize,
+    /// Signalled when a group ends (committed or abandoned).
+    group_ended: Condvar,
+}
+
+/// What a request holds while it has a campaign's store.
+struct Shared {
+    store: DeviceStore,
+    /// The requests whose writes are in the open group; each learns the
+    /// group's outcome here. Never left non-empty with no group open
+    /// ([`Shared::check_group`]).
+    members: Vec<Arc<OnceLock<Result<(), String>>>>,
+}
+
+impl Shared {
+    /// Commits the open group and tells its members.
+    fn commit_group(&mut self, file: &CampaignFile) {
+        let outcome = self.store.commit_group().map_err(|e| e.to_string());
+        if let Err(e) = &outcome {
+            tracing::error!("a write group failed to commit (its requests are answered 503): {e}");
+        }
+        self.end_group(file, outcome);
+    }
+
+    /// Abandons the open group (nothing of it is stored) and tells its
+    /// members why.
+    fn fail_group(&mut self, file: &CampaignFile, why: &str) {
+        if !self.store.group_open() && self.members.is_empty() {
+            return;
+        }
+        self.store.abandon_group();
+        tracing::error!("a write group was abandoned (its requests are answered 503): {why}");
+        self.end_group(file, Err(why.to_string()));
+    }
+
+    fn end_group(&mut self, file: &CampaignFile, outcome: Result<(), String>) {
+        for m in self.members.drain(..) {
+            let _ = m.set(outcome.clone());
+        }
+        file.group_ended.notify_all();
+    }
+
+    /// Members whose group's transaction SQLite ended under us (an I/O
+    /// error or a full disk in some write) are told it failed, so they are
+    /// never counted into a later group.
+    fn check_group(&mut self, file: &CampaignFile) {
+        if !self.members.is_empty() && !self.store.group_open() {
+            self.fail_group(
+                file,
+                "the write group's transaction was rolled back by SQLite",
+            );
+        }
+    }
+
+    /// Commits the open group, if any, before a write that must be durable
+    /// on its own (an organizer's review, a new document).
+    fn settle(&mut self, file: &CampaignFile) {
+        if self.store.group_open() {
+            self.commit_group(file);
+        }
+    }
+}
+
+impl CampaignFile {
+    fn enter(&self) -> MutexGuard<'_, Shared> {
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.check_group(self);
+        shared
+    }
+}
+
 pub struct SqliteResults {
     /// The directory holding one store file per campaign.
     dir: PathBuf,
     /// How long a write waits for another process's lock (`None`: the
     /// store's default, 10 s).
     busy_timeout: Option<std::time::Duration>,
-    stores: Mutex<HashMap<String, Arc<Mutex<DeviceStore>>>>,
+    stores: Mutex<HashMap<String, Arc<CampaignFile>>>,
     /// Serving only: checkpoints off the requests' path.
     checkpoints: Option<Arc<Checkpoints>>,
     /// Documents a sync request is working on: requests for one document
@@ -193,7 +285,7 @@ impl SqliteResults {
         }
     }
 
-    fn store(&self, campaign_id: &str) -> Result<Arc<Mutex<DeviceStore>>, DbError> {
+    fn file(&self, campaign_id: &str) -> Result<Arc<CampaignFile>, DbError> {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = stores.get(campaign_id) {
             return Ok(s.clone());
@@ -205,31 +297,59 @@ impl SqliteResults {
         if let Some(t) = self.busy_timeout {
             store.set_busy_timeout(t)?;
         }
+        store.set_cache_kib(CAMPAIGN_CACHE_KIB)?;
         if let Some(c) = &self.checkpoints {
             store.defer_checkpoints(CHECKPOINT_BACKSTOP_PAGES)?;
             c.watch(campaign_id, &path);
         }
-        let store = Arc::new(Mutex::new(store));
-        stores.insert(campaign_id.to_string(), store.clone());
-        Ok(store)
+        let file = Arc::new(CampaignFile {
+            shared: Mutex::new(Shared {
+                store,
+                members: Vec::new(),
+            }),
+            writers_waiting: AtomicUsize::new(0),
+            group_ended: Condvar::new(),
+        });
+        stores.insert(campaign_id.to_string(), file.clone());
+        Ok(file)
     }
 
+    /// Runs `f` on the campaign's store. Reads see the writes of an open
+    /// group (stored, durable within milliseconds, gone only if its commit
+    /// fails).
     fn with<T>(
         &self,
         campaign_id: &str,
         f: impl FnOnce(&mut DeviceStore) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
-        let store = self.store(campaign_id)?;
-        let mut guard: MutexGuard<'_, DeviceStore> =
-            store.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        let file = self.file(campaign_id)?;
+        let mut shared = file.enter();
+        let out = f(&mut shared.store);
+        shared.check_group(&file);
+        out
+    }
+
+    /// [`Self::with`] for a write that is durable on its own: the open
+    /// group is committed first.
+    fn with_write<T>(
+        &self,
+        campaign_id: &str,
+        f: impl FnOnce(&mut DeviceStore) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let file = self.file(campaign_id)?;
+        let mut shared = file.enter();
+        shared.settle(&file);
+        f(&mut shared.store)
     }
 }
 
 impl ResultsStore for SqliteResults {
     fn drop_campaign(&self, campaign_id: &str) -> Result<(), DbError> {
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
-        stores.remove(campaign_id);
+        if let Some(file) = stores.remove(campaign_id) {
+            // Requests waiting on its group learn how it ended.
+            file.enter().settle(&file);
+        }
         if let Some(c) = &self.checkpoints {
             c.forget(campaign_id);
         }
@@ -243,7 +363,7 @@ impl ResultsStore for SqliteResults {
     }
 
     fn ensure_documents(&self, campaign_id: &str, doc_ids: &[String]) -> Result<(), DbError> {
-        self.with(campaign_id, |s| {
+        self.with_write(campaign_id, |s| {
             for d in doc_ids {
                 s.ensure_document(d)?;
             }
@@ -264,29 +384,38 @@ impl ResultsStore for SqliteResults {
             docs.iter().map(|d| d.message.map(decode_message)).collect();
         let doc_ids: Vec<&str> = docs.iter().map(|d| d.doc_id).collect();
         let _in_use = self.busy.hold(campaign_id, &doc_ids);
-        let store = self.store(campaign_id)?;
-        let lock = || store.lock().unwrap_or_else(|p| p.into_inner());
+        let file = self.file(campaign_id)?;
         // 1. Under the campaign's lock: each uploaded document out of the
         //    store (reloaded first if another process wrote the file).
         let mut uploads = Vec::with_capacity(docs.len());
         {
-            let mut store = lock();
-            for (d, incoming) in docs.iter().zip(incoming) {
-                uploads.push(match incoming {
-                    None => None,
-                    Some(Ok(incoming)) => {
-                        Some(serve::take_upload(&mut *store, d.doc_id, incoming, author)?)
-                    }
-                    Some(Err(source)) => {
-                        store.forget_sync_state(d.doc_id, peer)?;
-                        return Err(StoreError::Document {
-                            doc: d.doc_id.to_string(),
-                            source,
+            let mut shared = file.enter();
+            let taken = (|| -> Result<(), DbError> {
+                for (d, incoming) in docs.iter().zip(incoming) {
+                    uploads.push(match incoming {
+                        None => None,
+                        Some(Ok(incoming)) => Some(serve::take_upload(
+                            &mut shared.store,
+                            d.doc_id,
+                            incoming,
+                            author,
+                        )?),
+                        Some(Err(source)) => {
+                            shared.store.forget_sync_state(d.doc_id, peer)?;
+                            return Err(StoreError::Document {
+                                doc: d.doc_id.to_string(),
+                                source,
+                            }
+                            .into());
                         }
-                        .into());
-                    }
-                });
+                    });
+                }
+                Ok(())
+            })();
+            if taken.is_err() {
+                shared.check_group(&file);
             }
+            taken?;
         }
         // 2. Without it: admission (automerge apply + the rules), the bulk
         //    of the work, while other requests use the store.
@@ -295,39 +424,84 @@ impl ResultsStore for SqliteResults {
             .zip(docs)
             .map(|(u, d)| u.map(|u| u.judge(d.unit, author, now_ms)))
             .collect();
-        // 3. Under the lock again: what was accepted is stored (durable, a
-        //    synchronous=FULL commit) and the replies are made.
-        let mut store = lock();
-        let mut out = Vec::with_capacity(docs.len());
-        for (d, j) in docs.iter().zip(judged) {
-            let (receipt, summary) = match j {
-                None => (None, None),
-                Some(j) => {
-                    let (r, summary) =
-                        serve::put_back_upload(&mut *store, j, d.unit, author, now_ms)?;
-                    (Some(r), Some(summary))
-                }
-            };
-            let (message, persisted_heads) = serve::answer_device(
-                &mut *store,
-                d.doc_id,
-                peer,
-                summary,
-                d.message,
-                d.upload_only,
-            )??;
-            out.push(DocSynced {
-                doc_id: d.doc_id.to_string(),
-                message,
-                persisted_heads,
-                new_changes: receipt.as_ref().map_or(0, |r| r.new_changes),
-                new_attempts: receipt.as_ref().map_or(0, |r| r.new_attempts),
-                refused: receipt.and_then(|r| r.refused),
-            });
+        // 3. Under the lock again: what was accepted is written and the
+        //    replies are made, in the campaign's write group; the group is
+        //    committed (synchronous=FULL) by the last request in line, so
+        //    uploads that arrive together share one commit. Nothing is
+        //    answered before its group is durable.
+        file.writers_waiting.fetch_add(1, Ordering::SeqCst);
+        let mut shared = file.enter();
+        file.writers_waiting.fetch_sub(1, Ordering::SeqCst);
+        let written = (|| -> Result<Vec<DocSynced>, DbError> {
+            if !shared.store.group_open() {
+                shared.store.begin_group()?;
+            }
+            let store = &mut shared.store;
+            let mut out = Vec::with_capacity(docs.len());
+            for (d, j) in docs.iter().zip(judged) {
+                let (receipt, summary) = match j {
+                    None => (None, None),
+                    Some(j) => {
+                        let (r, summary) =
+                            serve::put_back_upload(store, j, d.unit, author, now_ms)?;
+                        (Some(r), Some(summary))
+                    }
+                };
+                let (message, persisted_heads) = serve::answer_device(
+                    store,
+                    d.doc_id,
+                    peer,
+                    summary,
+                    d.message,
+                    d.upload_only,
+                )??;
+                out.push(DocSynced {
+                    doc_id: d.doc_id.to_string(),
+                    message,
+                    persisted_heads,
+                    new_changes: receipt.as_ref().map_or(0, |r| r.new_changes),
+                    new_attempts: receipt.as_ref().map_or(0, |r| r.new_attempts),
+                    refused: receipt.and_then(|r| r.refused),
+                });
+            }
+            Ok(out)
+        })();
+        let out = match written {
+            Ok(out) => out,
+            Err(e) => {
+                // What this request wrote into the group cannot be taken
+                // out alone: the group is abandoned and its requests retry.
+                shared.fail_group(&file, &format!("a request's write failed: {e}"));
+                return Err(e);
+            }
+        };
+        let mine = Arc::new(OnceLock::new());
+        shared.members.push(mine.clone());
+        if file.writers_waiting.load(Ordering::SeqCst) == 0
+            || shared.members.len() >= GROUP_MAX_MEMBERS
+        {
+            shared.commit_group(&file);
         }
-        // Sync states: bookkeeping, written once per request without an fsync.
-        store.flush_sync_states()?;
-        Ok(out)
+        let outcome = loop {
+            if let Some(outcome) = mine.get() {
+                break outcome.clone();
+            }
+            let (again, waited) = file
+                .group_ended
+                .wait_timeout(shared, GROUP_WAIT)
+                .unwrap_or_else(|p| p.into_inner());
+            shared = again;
+            shared.check_group(&file);
+            if mine.get().is_none() && waited.timed_out() {
+                shared.commit_group(&file);
+            }
+        };
+        drop(shared);
+        outcome.map(|()| out).map_err(|why| {
+            DbError::Unavailable(format!(
+                "storing this upload failed along with the others committed with it ({why}); nothing of it was stored"
+            ))
+        })
     }
 
     fn append_reviewed(
@@ -339,7 +513,7 @@ impl ResultsStore for SqliteResults {
         attempts: &[Attempt],
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError> {
-        self.with(campaign_id, |s| {
+        self.with_write(campaign_id, |s| {
             Ok(serve::append_reviewed(
                 s, doc_id, attempts, unit, author, now_ms,
             )?)
