@@ -301,3 +301,45 @@ fn a_change_that_waited_for_its_history_is_stored_when_the_history_comes() {
     stored.sort();
     assert_eq!(stored, ["P1", "P2", "P5"]);
 }
+
+#[test]
+fn two_stores_syncing_as_peers_send_the_changes_once_and_fall_silent() {
+    let mut a = common::device();
+    for i in 0..5 {
+        a.store
+            .record_attempt("A-turf", door_result("P1", "refused", i))
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = DeviceStore::open(dir.path().join("b.db"), None).unwrap();
+    let mut with_changes = 0;
+    let mut rounds = 0;
+    for _ in 0..8 {
+        let up = a.store.generate_sync_message("turf:T1", "b").unwrap();
+        if let Some(m) = &up
+            && b.receive_sync_message("turf:T1", "a", m)
+                .unwrap()
+                .new_changes
+                > 0
+        {
+            with_changes += 1;
+        }
+        let down = b.generate_sync_message("turf:T1", "a").unwrap();
+        if let Some(m) = &down {
+            a.store.receive_sync_message("turf:T1", "b", m).unwrap();
+        }
+        if up.is_none() && down.is_none() {
+            break;
+        }
+        rounds += 1;
+    }
+    assert_eq!(b.attempts("turf:T1").unwrap().len(), 5);
+    assert_eq!(with_changes, 1);
+    // Hello, changes and b's heads, then silence (it used to resend the
+    // changes every round: b never told a it had caught up).
+    assert_eq!(rounds, 2);
+    assert_eq!(
+        a.store.heads_hex("turf:T1").unwrap(),
+        b.heads_hex("turf:T1").unwrap()
+    );
+}

@@ -124,6 +124,7 @@ impl DeviceStore {
             }
         };
         let changes = incoming.changes;
+        let carried_changes = !changes.is_empty();
         let outcome = self.apply_remote(doc_id, true, changes);
         let outcome = match outcome {
             Ok(o) => o,
@@ -132,7 +133,21 @@ impl DeviceStore {
                 return Err(e);
             }
         };
+        let state = self.sync_state(doc_id, peer)?;
+        let last_sent = state.last_sent_heads.clone();
+        self.keep_sync_state(doc_id, peer, state);
         self.receive_peer_summary(doc_id, peer, incoming.summary)?;
+        if carried_changes {
+            // Automerge, handed a message without changes whose heads equal
+            // ours, takes those heads as already sent to the peer, and then
+            // stays silent. Its changes were applied just before, so that
+            // equality only means we caught up: the peer has not heard our
+            // heads yet, and without a reply it resends everything forever.
+            // (Given the whole message, automerge makes no such inference.)
+            let mut state = self.sync_state(doc_id, peer)?;
+            state.last_sent_heads = last_sent;
+            self.keep_sync_state(doc_id, peer, state);
+        }
         Ok(outcome)
     }
 

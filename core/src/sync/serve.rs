@@ -259,6 +259,10 @@ pub fn answer_device<S: ResultsStorage>(
 ) -> Result<Result<Answer, StoreError>, S::Error> {
     let mut state = storage.confirmed_sync_state(doc_id, peer)?;
     let mut doc = storage.take_document(doc_id)?;
+    // The changes were applied before the summary: when the device's heads
+    // are now ours, automerge takes them as already sent and the reply may
+    // carry no message. The device learns from `persisted_heads` instead
+    // (unlike two peers, `DeviceStore::receive_sync_message`).
     if let Some(summary) = summary
         && let Err(source) = receive_summary(&mut doc, &mut state, summary)
     {
