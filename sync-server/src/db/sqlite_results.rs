@@ -432,7 +432,10 @@ impl ResultsStore for SqliteResults {
         file.writers_waiting.fetch_add(1, Ordering::SeqCst);
         let mut shared = file.enter();
         file.writers_waiting.fetch_sub(1, Ordering::SeqCst);
-        let written = (|| -> Result<Vec<DocSynced>, DbError> {
+        // The outer error is the store's: the group is abandoned. The inner
+        // one is the device's damaged summary: what it uploaded is kept and
+        // committed with the group, and the request then fails with it.
+        let written = (|| -> Result<Result<Vec<DocSynced>, StoreError>, DbError> {
             if !shared.store.group_open() {
                 shared.store.begin_group()?;
             }
@@ -447,14 +450,17 @@ impl ResultsStore for SqliteResults {
                         (Some(r), Some(summary))
                     }
                 };
-                let (message, persisted_heads) = serve::answer_device(
+                let (message, persisted_heads) = match serve::answer_device(
                     store,
                     d.doc_id,
                     peer,
                     summary,
                     d.message,
                     d.upload_only,
-                )??;
+                )? {
+                    Ok(answer) => answer,
+                    Err(damaged) => return Ok(Err(damaged)),
+                };
                 out.push(DocSynced {
                     doc_id: d.doc_id.to_string(),
                     message,
@@ -464,7 +470,7 @@ impl ResultsStore for SqliteResults {
                     refused: receipt.and_then(|r| r.refused),
                 });
             }
-            Ok(out)
+            Ok(Ok(out))
         })();
         let out = match written {
             Ok(out) => out,
@@ -497,11 +503,12 @@ impl ResultsStore for SqliteResults {
             }
         };
         drop(shared);
-        outcome.map(|()| out).map_err(|why| {
+        outcome.map_err(|why| {
             DbError::Unavailable(format!(
                 "storing this upload failed along with the others committed with it ({why}); nothing of it was stored"
             ))
-        })
+        })?;
+        Ok(out?)
     }
 
     fn append_reviewed(
