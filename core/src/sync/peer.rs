@@ -133,21 +133,7 @@ impl DeviceStore {
                 return Err(e);
             }
         };
-        let state = self.sync_state(doc_id, peer)?;
-        let last_sent = state.last_sent_heads.clone();
-        self.keep_sync_state(doc_id, peer, state);
-        self.receive_peer_summary(doc_id, peer, incoming.summary)?;
-        if carried_changes {
-            // Automerge, handed a message without changes whose heads equal
-            // ours, takes those heads as already sent to the peer, and then
-            // stays silent. Its changes were applied just before, so that
-            // equality only means we caught up: the peer has not heard our
-            // heads yet, and without a reply it resends everything forever.
-            // (Given the whole message, automerge makes no such inference.)
-            let mut state = self.sync_state(doc_id, peer)?;
-            state.last_sent_heads = last_sent;
-            self.keep_sync_state(doc_id, peer, state);
-        }
+        self.receive_peer_summary(doc_id, peer, incoming.summary, carried_changes)?;
         Ok(outcome)
     }
 
@@ -202,21 +188,36 @@ impl DeviceStore {
         let upload = serve::take_upload(self, doc_id, incoming, author)?;
         let judged = upload.judge(unit, author, now_ms);
         let (receipt, summary) = serve::put_back_upload(self, judged, unit, author, now_ms)?;
-        self.receive_peer_summary(doc_id, peer, summary)?;
+        // The server's way: devices learn what is stored from the heads it
+        // reports, not from its next message (`serve::answer_device`).
+        self.receive_peer_summary(doc_id, peer, summary, false)?;
         Ok(receipt)
     }
 
-    /// Takes in the peer's heads and summary (a message without changes).
+    /// Takes in the peer's heads and summary (a message without changes;
+    /// `carried_changes`: the message had changes, applied just before).
     pub(crate) fn receive_peer_summary(
         &mut self,
         doc_id: &str,
         peer: &str,
         summary: automerge::sync::Message,
+        carried_changes: bool,
     ) -> Result<(), StoreError> {
         let mut state = self.sync_state(doc_id, peer)?;
+        let last_sent = state.last_sent_heads.clone();
         let doc = self.document(doc_id)?;
         match receive_summary(doc, &mut state, summary) {
             Ok(()) => {
+                if carried_changes {
+                    // Automerge, handed a message without changes whose
+                    // heads equal ours, takes those heads as already sent to
+                    // the peer and then stays silent. The changes were
+                    // applied just before, so the equality only means we
+                    // caught up: the peer has not heard our heads, and
+                    // without a reply it resends everything every round.
+                    // (Given the whole message, automerge infers nothing.)
+                    state.last_sent_heads = last_sent;
+                }
                 self.keep_sync_state(doc_id, peer, state);
                 Ok(())
             }
