@@ -119,3 +119,96 @@ async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Several devices sync at the same moment, so their uploads share write
+/// groups (ADR 25): every one acknowledged is on disk after a SIGKILL
+/// that comes the moment the last reply is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = DataDir::open(&data).unwrap();
+    let campaign = generate_campaign(&GenerateOptions {
+        households: 2_000,
+        seed: 11,
+    });
+    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+    // Volunteers with a turf of their own, one device each.
+    let mut volunteers: Vec<String> = campaign
+        .assignments
+        .iter()
+        .filter(|a| a.kind == AssignmentKind::Turf)
+        .map(|a| a.volunteer_id.clone())
+        .collect();
+    volunteers.sort();
+    volunteers.dedup();
+    volunteers.truncate(6);
+    assert!(
+        volunteers.len() >= 3,
+        "the campaign has turfs for several volunteers"
+    );
+
+    let (mut server, url) = start(&data).await;
+    let mut devices = Vec::new();
+    for (i, v) in volunteers.iter().enumerate() {
+        let code = admin::create_invite(
+            &dir,
+            &campaign_id,
+            v,
+            Role::Volunteer,
+            chrono::Duration::hours(1),
+        )
+        .unwrap();
+        let store = Arc::new(Mutex::new(
+            DeviceStore::open(tmp.path().join(format!("phone-{i}.db")), None).unwrap(),
+        ));
+        let mut client = SyncClient::new(&url, store.clone()).unwrap();
+        client.join(&code).await.unwrap();
+        devices.push((store, client));
+    }
+    let mut acknowledged = Vec::new();
+    for (store, _) in &devices {
+        let mut s = store.lock().unwrap();
+        let a = s
+            .assignments()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assignment.kind == AssignmentKind::Turf)
+            .unwrap();
+        let doors = s.walk_list(&a.assignment.unit_id).unwrap();
+        for door in doors.iter().take(12) {
+            let attempt = NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            };
+            acknowledged.push(s.record_attempt(&a.assignment.id, attempt).unwrap().id);
+        }
+    }
+    let syncs = devices.iter().map(|(_, c)| c.sync_now(|_| {}));
+    for (i, summary) in walkbook_dev::join_all(syncs).await.into_iter().enumerate() {
+        assert_eq!(
+            summary.unwrap().pending_upload,
+            0,
+            "device {i}: the server acknowledged every change as persisted"
+        );
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let mut on_disk = dir.campaign_store(&campaign_id).unwrap();
+    let mut ids = Vec::new();
+    for doc in on_disk.result_doc_ids().unwrap() {
+        ids.extend(
+            on_disk
+                .attempts(&doc)
+                .expect("documents load cleanly after SIGKILL")
+                .into_iter()
+                .map(|a| a.id),
+        );
+    }
+    for id in &acknowledged {
+        assert!(ids.contains(id), "acknowledged attempt {id} lost");
+    }
+    assert_eq!(acknowledged.len(), volunteers.len() * 12);
+}
