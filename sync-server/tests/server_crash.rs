@@ -162,7 +162,7 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
         let store = Arc::new(Mutex::new(
             DeviceStore::open(tmp.path().join(format!("phone-{i}.db")), None).unwrap(),
         ));
-        let mut client = SyncClient::new(&url, store.clone()).unwrap();
+        let client = SyncClient::new(&url, store.clone()).unwrap();
         client.join(&code).await.unwrap();
         devices.push((store, client));
     }
