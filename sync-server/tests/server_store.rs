@@ -667,3 +667,53 @@ fn an_accepted_shift_shows_on_the_other_process_and_a_second_acceptance_replaces
         assert!(b.shift_reviews(&other).unwrap().is_empty(), "{home}");
     });
 }
+
+#[test]
+fn a_burst_of_requests_on_postgres_shares_a_bounded_set_of_connections() {
+    use walkbook_server::db::PG_MAX_CONNECTIONS;
+    let cluster = TestCluster::start().unwrap();
+    let url = cluster.create_database("pool").unwrap();
+    let db = Arc::new(PgServerDb::connect(&url).unwrap());
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Three times as many callers as connections, all at once, for a while.
+    let callers: Vec<_> = (0..3 * PG_MAX_CONNECTIONS)
+        .map(|_| {
+            let db = db.clone();
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut calls = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(db.schema_version().unwrap(), PgServerDb::SCHEMA_VERSION);
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut most = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(1500) {
+        // psql's own session is one of them.
+        let open: usize = cluster
+            .psql(
+                "pool",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'pool'",
+            )
+            .unwrap()
+            .parse()
+            .unwrap();
+        most = most.max(open - 1);
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for c in callers {
+        assert!(c.join().unwrap() > 0, "every caller got a connection");
+    }
+    assert!(
+        most <= PG_MAX_CONNECTIONS,
+        "{most} connections open at once, more than {PG_MAX_CONNECTIONS}"
+    );
+    assert!(
+        most > 1,
+        "the callers ran side by side ({most} connections)"
+    );
+}

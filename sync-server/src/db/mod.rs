@@ -21,7 +21,7 @@ mod sqlite_import;
 mod sqlite_results;
 
 pub use migrate::{MoveReport, copy_to_postgres};
-pub use postgres::PgServerDb;
+pub use postgres::{MAX_CONNECTIONS as PG_MAX_CONNECTIONS, PgServerDb};
 pub use sqlite::ServerDb;
 pub use sqlite_results::{STORE_BUSY_TIMEOUT, SqliteResults, store_path as sqlite_store_path};
 

@@ -16,7 +16,8 @@
 //! admin commands from plain threads; both block on this runtime.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -44,8 +45,24 @@ const MIGRATIONS: &[&str] = &[
 /// migrate one at a time ("walkbook" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7761_6c6b_626f_6f6b;
 
-/// Idle connections kept for reuse.
-const MAX_IDLE: usize = 16;
+/// Connections one process opens at most, and keeps open for reuse;
+/// requests beyond them wait for one. Several processes on one database
+/// need (processes × this) below PostgreSQL's `max_connections` (100 by
+/// default). Opening a connection starts a PostgreSQL backend, whose
+/// catalog caches start cold: a burst of syncs used to open one per
+/// request and drop most of them after.
+pub const MAX_CONNECTIONS: usize = 16;
+
+/// How long a request waits for a free connection before it is answered
+/// 503 (`DbError::Unavailable`).
+const CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
+/// The connections of one process: idle ones, and how many are open.
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Client>,
+    open: usize,
+}
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -66,7 +83,9 @@ pub struct PgServerDb {
     /// TLS to the database (`sslmode=require` or a CA file), verifying the
     /// server's certificate and name; `None`: plain TCP.
     tls: Option<MakeRustlsConnect>,
-    idle: Mutex<Vec<Client>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection goes back to the pool or closes.
+    returned: Condvar,
     /// Results documents as this process last saw them (`postgres_results`).
     pub(crate) docs: Mutex<HashMap<(String, String), super::postgres_results::CachedDoc>>,
 }
@@ -117,7 +136,8 @@ impl PgServerDb {
             runtime: Some(runtime),
             config,
             tls,
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool::default()),
+            returned: Condvar::new(),
             docs: Mutex::new(HashMap::new()),
         };
         db.run(async |c| migrate(c).await)?;
@@ -203,22 +223,74 @@ impl PgServerDb {
         f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let rt = self.runtime.as_ref().expect("open until dropped");
-        let pooled = {
-            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            std::iter::from_fn(|| idle.pop()).find(|c| !c.is_closed())
-        };
-        let mut client = match pooled {
-            Some(c) => c,
-            None => rt.block_on(self.open_connection())?,
-        };
-        let out = f(&mut client, rt);
-        if !client.is_closed() {
-            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE {
-                idle.push(client);
+        let mut lent = match self.take_connection()? {
+            Some(client) => Lent {
+                db: self,
+                client: Some(client),
+            },
+            None => {
+                // A slot is ours: give it back if the connection fails.
+                let mut slot = Lent {
+                    db: self,
+                    client: None,
+                };
+                slot.client = Some(rt.block_on(self.open_connection())?);
+                slot
             }
+        };
+        let client = lent.client.as_mut().expect("set above");
+        f(client, rt)
+    }
+
+    /// An idle connection, or `None` with a slot counted for a new one;
+    /// waits while all [`MAX_CONNECTIONS`] are lent.
+    fn take_connection(&self) -> Result<Option<Client>, DbError> {
+        let deadline = Instant::now() + CONNECTION_WAIT;
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            while let Some(c) = pool.idle.pop() {
+                if !c.is_closed() {
+                    return Ok(Some(c));
+                }
+                pool.open -= 1;
+            }
+            if pool.open < MAX_CONNECTIONS {
+                pool.open += 1;
+                return Ok(None);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(DbError::Unavailable(format!(
+                    "all {MAX_CONNECTIONS} connections to PostgreSQL stayed busy for {} s",
+                    CONNECTION_WAIT.as_secs()
+                )));
+            }
+            pool = self
+                .returned
+                .wait_timeout(pool, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
-        out
+    }
+}
+
+/// A connection (or a slot for one being opened) lent from the pool; it
+/// goes back when dropped, also when the work panicked. A closed one
+/// frees its slot.
+struct Lent<'a> {
+    db: &'a PgServerDb,
+    client: Option<Client>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let mut pool = self.db.pool.lock().unwrap_or_else(|p| p.into_inner());
+        match self.client.take() {
+            Some(c) if !c.is_closed() => pool.idle.push(c),
+            _ => pool.open -= 1,
+        }
+        drop(pool);
+        self.db.returned.notify_one();
     }
 }
 
