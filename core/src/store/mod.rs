@@ -88,6 +88,24 @@ impl std::ops::Deref for WriteTx<'_> {
     }
 }
 
+/// Writes the sync states of `keys` (those still kept) on `conn`, inside
+/// whatever transaction is open there.
+fn write_sync_states(
+    conn: &Connection,
+    states: &HashMap<(String, String), automerge::sync::State>,
+    keys: &[(String, String)],
+) -> Result<(), StoreError> {
+    for key in keys {
+        if let Some(state) = states.get(key) {
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(rusqlite::params![key.0, key.1, state.encode()])?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub(crate) struct ReferenceCache {
     pub scripts: HashMap<(String, Option<u32>), crate::model::Script>,
@@ -215,7 +233,7 @@ impl DeviceStore {
                     .into(),
             ));
         }
-        let written = self.write_sync_states().and_then(|()| {
+        let written = self.write_dirty_sync_states().and_then(|()| {
             self.conn.execute_batch("COMMIT")?;
             Ok(())
         });
@@ -240,17 +258,9 @@ impl DeviceStore {
     }
 
     /// Writes the dirty sync states in the transaction already open.
-    fn write_sync_states(&mut self) -> Result<(), StoreError> {
-        for key in std::mem::take(&mut self.dirty_sync_states) {
-            if let Some(state) = self.sync_states.get(&key) {
-                self.conn
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(rusqlite::params![key.0, key.1, state.encode()])?;
-            }
-        }
-        Ok(())
+    fn write_dirty_sync_states(&mut self) -> Result<(), StoreError> {
+        let dirty: Vec<(String, String)> = self.dirty_sync_states.drain().collect();
+        write_sync_states(&self.conn, &self.sync_states, &dirty)
     }
 
     /// Runs `f` in a transaction committed with `synchronous=NORMAL`: for
@@ -269,14 +279,7 @@ impl DeviceStore {
         let conn = &mut self.conn;
         let result = (|| {
             let tx = conn.transaction()?;
-            for key in &dirty {
-                if let Some(state) = states.get(key) {
-                    tx.prepare_cached(
-                        "INSERT OR REPLACE INTO sync_states (doc_id, peer_id, state) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(rusqlite::params![key.0, key.1, state.encode()])?;
-                }
-            }
+            write_sync_states(&tx, states, &dirty)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
