@@ -40,6 +40,48 @@ async fn start(data: &std::path::Path) -> (Child, String) {
     panic!("the server did not come up");
 }
 
+/// Records "not home" at `take` doors of the device's first turf, from the
+/// `skip`th on; returns the attempt ids.
+fn knock(store: &Mutex<DeviceStore>, skip: usize, take: usize) -> Vec<String> {
+    let mut s = store.lock().unwrap();
+    let a = s
+        .assignments()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.assignment.kind == AssignmentKind::Turf)
+        .unwrap();
+    let doors = s.walk_list(&a.assignment.unit_id).unwrap();
+    doors
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|door| {
+            let attempt = NewAttempt {
+                household_id: Some(door.household.id.clone()),
+                result: Some("not_home".into()),
+                ..Default::default()
+            };
+            s.record_attempt(&a.assignment.id, attempt).unwrap().id
+        })
+        .collect()
+}
+
+/// Every attempt id in the campaign's store as it is on disk.
+fn stored_attempt_ids(dir: &DataDir, campaign_id: &str) -> Vec<String> {
+    let mut on_disk = dir.campaign_store(campaign_id).unwrap();
+    let mut ids = Vec::new();
+    for doc in on_disk.result_doc_ids().unwrap() {
+        ids.extend(
+            on_disk
+                .attempts(&doc)
+                .expect("documents load cleanly after SIGKILL")
+                .into_iter()
+                .map(|a| a.id),
+        );
+    }
+    ids
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
     let tmp = tempfile::tempdir().unwrap();
@@ -68,24 +110,7 @@ async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
 
     let mut acknowledged = Vec::new();
     for round in 0..3 {
-        {
-            let mut s = store.lock().unwrap();
-            let a = s
-                .assignments()
-                .unwrap()
-                .into_iter()
-                .find(|a| a.assignment.kind == AssignmentKind::Turf)
-                .unwrap();
-            let doors = s.walk_list(&a.assignment.unit_id).unwrap();
-            for door in doors.iter().skip(round * 7).take(7) {
-                let attempt = NewAttempt {
-                    household_id: Some(door.household.id.clone()),
-                    result: Some("not_home".into()),
-                    ..Default::default()
-                };
-                acknowledged.push(s.record_attempt(&a.assignment.id, attempt).unwrap().id);
-            }
-        }
+        acknowledged.extend(knock(&store, round * 7, 7));
         let summary = client.sync_now(|_| {}).await.unwrap();
         assert_eq!(
             summary.pending_upload, 0,
@@ -94,17 +119,7 @@ async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
         // Killed the moment after it answered: no chance to flush anything more.
         server.kill().unwrap();
         server.wait().unwrap();
-        let mut on_disk = dir.campaign_store(&campaign_id).unwrap();
-        let mut ids = Vec::new();
-        for doc in on_disk.result_doc_ids().unwrap() {
-            ids.extend(
-                on_disk
-                    .attempts(&doc)
-                    .expect("documents load cleanly after SIGKILL")
-                    .into_iter()
-                    .map(|a| a.id),
-            );
-        }
+        let ids = stored_attempt_ids(&dir, &campaign_id);
         for id in &acknowledged {
             assert!(
                 ids.contains(id),
@@ -166,25 +181,10 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
         client.join(&code).await.unwrap();
         devices.push((store, client));
     }
-    let mut acknowledged = Vec::new();
-    for (store, _) in &devices {
-        let mut s = store.lock().unwrap();
-        let a = s
-            .assignments()
-            .unwrap()
-            .into_iter()
-            .find(|a| a.assignment.kind == AssignmentKind::Turf)
-            .unwrap();
-        let doors = s.walk_list(&a.assignment.unit_id).unwrap();
-        for door in doors.iter().take(12) {
-            let attempt = NewAttempt {
-                household_id: Some(door.household.id.clone()),
-                result: Some("not_home".into()),
-                ..Default::default()
-            };
-            acknowledged.push(s.record_attempt(&a.assignment.id, attempt).unwrap().id);
-        }
-    }
+    let acknowledged: Vec<String> = devices
+        .iter()
+        .flat_map(|(store, _)| knock(store, 0, 12))
+        .collect();
     let syncs = devices.iter().map(|(_, c)| c.sync_now(|_| {}));
     for (i, summary) in walkbook_dev::join_all(syncs).await.into_iter().enumerate() {
         assert_eq!(
@@ -196,17 +196,7 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let mut on_disk = dir.campaign_store(&campaign_id).unwrap();
-    let mut ids = Vec::new();
-    for doc in on_disk.result_doc_ids().unwrap() {
-        ids.extend(
-            on_disk
-                .attempts(&doc)
-                .expect("documents load cleanly after SIGKILL")
-                .into_iter()
-                .map(|a| a.id),
-        );
-    }
+    let ids = stored_attempt_ids(&dir, &campaign_id);
     for id in &acknowledged {
         assert!(ids.contains(id), "acknowledged attempt {id} lost");
     }
