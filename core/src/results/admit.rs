@@ -583,6 +583,7 @@ pub fn admit_changes(
         return out;
     }
     let failed_before = out.refused.take();
+    out.accepted.reserve_exact(shaped.len());
     for (change, shape) in shaped {
         let Some(shape) = shape else {
             out.accepted.push((change, None));

@@ -186,8 +186,9 @@ impl DeviceStore {
     /// rows of `new_attempts` and the actor bindings in one
     /// `synchronous=FULL` transaction: durable when this returns, nothing
     /// of it written when it fails. In an open write group (the server,
-    /// `DeviceStore::begin_group`) it is a savepoint instead, durable when
-    /// the group commits.
+    /// `DeviceStore::begin_group`) it joins the group's transaction
+    /// instead, durable when the group commits; a failure there may leave
+    /// part of it in the group, which must then be abandoned.
     pub(crate) fn write_changes(
         &mut self,
         doc_id: &str,
@@ -197,7 +198,7 @@ impl DeviceStore {
         actor_bindings: &[(String, String)],
     ) -> Result<(), StoreError> {
         let heads = heads_json(heads);
-        let tx = WriteTx::begin(&mut self.conn)?;
+        let tx = WriteTx::begin_joined(&mut self.conn)?;
         tx.prepare_cached("INSERT INTO result_docs (doc_id, heads, updated_at_ms) VALUES (?1, ?2, ?3)
              ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads, updated_at_ms = excluded.updated_at_ms")?
             .execute(
@@ -592,6 +593,15 @@ pub(crate) fn update_index(
             }
         }
     }
+    let mut person_row = tx.prepare_cached(
+        "INSERT OR REPLACE INTO person_status (doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut clear_answers =
+        tx.prepare_cached("DELETE FROM person_answers WHERE doc_id = ?1 AND person_id = ?2")?;
+    let mut answer_row = tx.prepare_cached(
+        "INSERT INTO person_answers (doc_id, person_id, question_id, answer) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     for (p, fresh) in &people {
         let mut loaded = Vec::new();
         let refs = group_attempts(tx, doc_id, "person_id", p, fresh, &mut loaded)?;
@@ -600,47 +610,42 @@ pub(crate) fn update_index(
             super::Status::ComeBack { at_ms } => Some(at_ms),
             _ => None,
         };
-        tx.prepare_cached("INSERT OR REPLACE INTO person_status (doc_id, person_id, kind, come_back_at_ms, attempts, last_at_ms, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-            .execute(
-            params![
-                doc_id,
-                p,
-                s.status.kind(),
-                come_back,
-                s.attempts,
-                s.last_at_ms,
-                serde_json::to_string(&s).expect("status serialises")
-            ],
-        )?;
-        tx.prepare_cached("DELETE FROM person_answers WHERE doc_id = ?1 AND person_id = ?2")?
-            .execute(params![doc_id, p])?;
+        person_row.execute(params![
+            doc_id,
+            p,
+            s.status.kind(),
+            come_back,
+            s.attempts,
+            s.last_at_ms,
+            serde_json::to_string(&s).expect("status serialises")
+        ])?;
+        // A person new to the index has no answers to clear.
+        if fresh.is_none() {
+            clear_answers.execute(params![doc_id, p])?;
+        }
         if let super::Status::Contacted { answers } = &s.status {
             let answers: &BTreeMap<String, String> = answers;
             for (q, v) in answers {
-                tx.prepare_cached("INSERT INTO person_answers (doc_id, person_id, question_id, answer) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(
-                    params![doc_id, p, q, v],
-                )?;
+                answer_row.execute(params![doc_id, p, q, v])?;
             }
         }
     }
+    let mut household_row = tx.prepare_cached(
+        "INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
     for (h, fresh) in &households {
         let mut loaded = Vec::new();
         let refs = group_attempts(tx, doc_id, "household_id", h, fresh, &mut loaded)?;
         let s = derive_household(&refs);
-        tx.prepare_cached("INSERT OR REPLACE INTO household_status (doc_id, household_id, kind, door_attempts, last_at_ms, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(
-            params![
-                doc_id,
-                h,
-                s.household.status.kind(),
-                s.door_attempts,
-                s.last_at_ms,
-                serde_json::to_string(&s).expect("status serialises")
-            ],
-        )?;
+        household_row.execute(params![
+            doc_id,
+            h,
+            s.household.status.kind(),
+            s.door_attempts,
+            s.last_at_ms,
+            serde_json::to_string(&s).expect("status serialises")
+        ])?;
     }
     Ok(())
 }

@@ -52,12 +52,18 @@ pub struct DeviceStore {
 }
 
 /// One all-or-nothing write: its own `BEGIN IMMEDIATE` transaction, or a
-/// savepoint in the write group's transaction while one is open
+/// part of the write group's transaction while one is open
 /// ([`DeviceStore::begin_group`]): durable when it commits, or with the
 /// group.
 pub(crate) enum WriteTx<'c> {
     Own(rusqlite::Transaction<'c>),
+    /// A savepoint in the group: a failure takes back this write alone.
     InGroup(rusqlite::Savepoint<'c>),
+    /// Written straight into the group's transaction: a failure may leave
+    /// part of this write in the group, so the group must then be
+    /// abandoned, never committed (the server abandons a group on any
+    /// write error, ADR 25).
+    Joined(&'c Connection),
 }
 
 impl<'c> WriteTx<'c> {
@@ -69,10 +75,23 @@ impl<'c> WriteTx<'c> {
         })
     }
 
+    /// Like [`WriteTx::begin`], but in a write group the write joins the
+    /// group's transaction without a savepoint of its own (the statement
+    /// journal a savepoint keeps copies every page it touches, ~8% of an
+    /// upload's write). For the writes whose failure ends the group.
+    pub(crate) fn begin_joined(conn: &'c mut Connection) -> rusqlite::Result<Self> {
+        Ok(if conn.is_autocommit() {
+            WriteTx::Own(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+        } else {
+            WriteTx::Joined(conn)
+        })
+    }
+
     pub(crate) fn commit(self) -> rusqlite::Result<()> {
         match self {
             WriteTx::Own(tx) => tx.commit(),
             WriteTx::InGroup(sp) => sp.commit(),
+            WriteTx::Joined(_) => Ok(()),
         }
     }
 }
@@ -84,6 +103,7 @@ impl std::ops::Deref for WriteTx<'_> {
         match self {
             WriteTx::Own(tx) => tx,
             WriteTx::InGroup(sp) => sp,
+            WriteTx::Joined(conn) => conn,
         }
     }
 }

@@ -143,14 +143,14 @@ pub fn decode_message(bytes: &[u8]) -> Result<Incoming, DocumentError> {
 /// ones it depends on; changes whose dependencies are neither in `doc` nor
 /// in the batch are returned apart (they wait for a later round).
 pub fn new_changes_in_order(doc: &Automerge, changes: Vec<Change>) -> (Vec<Change>, Vec<Change>) {
-    let mut waiting: Vec<Change> = Vec::new();
+    let mut waiting: Vec<Change> = Vec::with_capacity(changes.len());
     let mut seen = BTreeSet::new();
     for c in changes {
         if !has_change(doc, &c.hash()) && seen.insert(c.hash()) {
             waiting.push(c);
         }
     }
-    let mut ready = Vec::new();
+    let mut ready = Vec::with_capacity(waiting.len());
     let mut placed: BTreeSet<ChangeHash> = BTreeSet::new();
     loop {
         let before = waiting.len();
