@@ -202,3 +202,73 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
     }
     assert_eq!(acknowledged.len(), volunteers.len() * 12);
 }
+
+/// A write that fails half-way through an upload (an injected failure on
+/// its door statuses, after its changes and attempt rows are written into
+/// the write group, which takes no savepoint per upload) abandons the
+/// group: the device is answered 503, nothing of the upload is on disk,
+/// the server's memory follows the disk, and once the fault is gone the
+/// same upload is stored whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_fails_half_way_leaves_nothing_of_its_upload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = DataDir::open(&data).unwrap();
+    let campaign = generate_campaign(&GenerateOptions {
+        households: 200,
+        seed: 5,
+    });
+    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
+    let code = admin::create_invite(
+        &dir,
+        &campaign_id,
+        "vol-01",
+        Role::Volunteer,
+        chrono::Duration::hours(1),
+    )
+    .unwrap();
+    drop(dir.campaign_store(&campaign_id).unwrap());
+    let file = rusqlite::Connection::open(dir.campaign_store_path(&campaign_id)).unwrap();
+    file.execute_batch(
+        "CREATE TRIGGER injected_failure BEFORE INSERT ON household_status
+         BEGIN SELECT RAISE(ABORT, 'injected storage failure'); END;",
+    )
+    .unwrap();
+    let index_rows = |table: &str| -> i64 {
+        file.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+
+    let (mut server, url) = start(&data).await;
+    let store = Arc::new(Mutex::new(
+        DeviceStore::open(tmp.path().join("phone.db"), None).unwrap(),
+    ));
+    let client = SyncClient::new(&url, store.clone()).unwrap();
+    client.join(&code).await.unwrap();
+    let mut knocked = knock(&store, 0, 3);
+
+    // A server error (5xx, retried by the client, then reported).
+    match client.sync_now(|_| {}).await {
+        Err(e) => assert!(
+            e.to_string().contains("answered 5"),
+            "a storage failure is the server's: {e}"
+        ),
+        Ok(s) => panic!("the upload must fail while its writes fail, got {s:?}"),
+    }
+    assert!(
+        stored_attempt_ids(&dir, &campaign_id).is_empty(),
+        "nothing of the failed upload's document is on disk"
+    );
+    assert_eq!(index_rows("attempts"), 0, "no attempt row of it either");
+
+    file.execute_batch("DROP TRIGGER injected_failure").unwrap();
+    assert_eq!(client.sync_now(|_| {}).await.unwrap().pending_upload, 0);
+    let mut stored = stored_attempt_ids(&dir, &campaign_id);
+    stored.sort();
+    knocked.sort();
+    assert_eq!(stored, knocked, "the same upload, stored whole");
+    assert_eq!(index_rows("attempts"), 3);
+    assert_eq!(index_rows("household_status"), 3);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
