@@ -82,11 +82,10 @@ fn stored_attempt_ids(dir: &DataDir, campaign_id: &str) -> Vec<String> {
     ids
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let dir = DataDir::open(&data).unwrap();
+/// A 200-household campaign in a new data directory at `data`, with an
+/// invite for vol-01: (the directory, the campaign's id, the invite code).
+fn one_volunteer_campaign(data: &std::path::Path) -> (DataDir, String, String) {
+    let dir = DataDir::open(data).unwrap();
     let campaign = generate_campaign(&GenerateOptions {
         households: 200,
         seed: 5,
@@ -100,6 +99,14 @@ async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
         chrono::Duration::hours(1),
     )
     .unwrap();
+    (dir, campaign_id, code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_changes_survive_a_sigkill_of_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (dir, campaign_id, code) = one_volunteer_campaign(&data);
 
     let (mut server, url) = start(&data).await;
     let store = Arc::new(Mutex::new(
@@ -206,27 +213,15 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
 /// A write that fails half-way through an upload (an injected failure on
 /// its door statuses, after its changes and attempt rows are written into
 /// the write group, which takes no savepoint per upload) abandons the
-/// group: the device is answered 503, nothing of the upload is on disk,
+/// group: the device is answered a server error, nothing of the upload
+/// is on disk,
 /// the server's memory follows the disk, and once the fault is gone the
 /// same upload is stored whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_fails_half_way_leaves_nothing_of_its_upload() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let dir = DataDir::open(&data).unwrap();
-    let campaign = generate_campaign(&GenerateOptions {
-        households: 200,
-        seed: 5,
-    });
-    let campaign_id = admin::create_campaign(&dir, &campaign).unwrap();
-    let code = admin::create_invite(
-        &dir,
-        &campaign_id,
-        "vol-01",
-        Role::Volunteer,
-        chrono::Duration::hours(1),
-    )
-    .unwrap();
+    let (dir, campaign_id, code) = one_volunteer_campaign(&data);
     drop(dir.campaign_store(&campaign_id).unwrap());
     let file = rusqlite::Connection::open(dir.campaign_store_path(&campaign_id)).unwrap();
     file.execute_batch(
