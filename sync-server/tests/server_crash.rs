@@ -214,9 +214,8 @@ async fn uploads_acknowledged_together_survive_a_sigkill_of_the_server() {
 /// its door statuses, after its changes and attempt rows are written into
 /// the write group, which takes no savepoint per upload) abandons the
 /// group: the device is answered a server error, nothing of the upload
-/// is on disk,
-/// the server's memory follows the disk, and once the fault is gone the
-/// same upload is stored whole.
+/// is on disk, the server's memory follows the disk, and once the fault
+/// is gone the same upload is stored whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_fails_half_way_leaves_nothing_of_its_upload() {
     let tmp = tempfile::tempdir().unwrap();
