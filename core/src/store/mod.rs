@@ -224,7 +224,9 @@ impl DeviceStore {
 
     /// Opens a write group (the server's group commit): every write from
     /// here on (appends, genesis changes, sync states) goes into one
-    /// transaction, as a savepoint each, and nothing of it is durable, or
+    /// transaction (appends without a savepoint of their own,
+    /// [`WriteTx::begin_joined`]: a failed one means the group must be
+    /// abandoned), and nothing of it is durable, or
     /// visible to other connections, until [`DeviceStore::commit_group`].
     /// Reads on this store see the group's writes. Paths that open their
     /// own transaction (recording, installing) fail while a group is open.

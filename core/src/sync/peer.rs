@@ -367,7 +367,7 @@ impl DeviceStore {
 /// The device store as a home for results documents: the embedded server
 /// keeps a campaign's documents in one, and judges uploads through it
 /// (`serve`). Documents are cached in memory; every append is one
-/// `synchronous=FULL` transaction, or a savepoint in the open write group
+/// `synchronous=FULL` transaction, or part of the open write group's
 /// (durable when the group commits, [`DeviceStore::begin_group`]); sync
 /// states are kept in memory and written by
 /// [`DeviceStore::flush_sync_states`] or with the group.
