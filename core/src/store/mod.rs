@@ -225,7 +225,7 @@ impl DeviceStore {
     /// Opens a write group (the server's group commit): every write from
     /// here on (appends, genesis changes, sync states) goes into one
     /// transaction (appends without a savepoint of their own,
-    /// [`WriteTx::begin_joined`]: a failed one means the group must be
+    /// `WriteTx::begin_joined`: a failed one means the group must be
     /// abandoned), and nothing of it is durable, or
     /// visible to other connections, until [`DeviceStore::commit_group`].
     /// Reads on this store see the group's writes. Paths that open their
