@@ -223,21 +223,14 @@ impl PgServerDb {
         f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let rt = self.runtime.as_ref().expect("open until dropped");
-        let mut lent = match self.take_connection()? {
-            Some(client) => Lent {
-                db: self,
-                client: Some(client),
-            },
-            None => {
-                // A slot is ours: give it back if the connection fails.
-                let mut slot = Lent {
-                    db: self,
-                    client: None,
-                };
-                slot.client = Some(rt.block_on(self.open_connection())?);
-                slot
-            }
+        let mut lent = Lent {
+            db: self,
+            client: self.take_connection()?,
         };
+        if lent.client.is_none() {
+            // A slot is ours; dropping `lent` gives it back if this fails.
+            lent.client = Some(rt.block_on(self.open_connection())?);
+        }
         let client = lent.client.as_mut().expect("set above");
         f(client, rt)
     }
