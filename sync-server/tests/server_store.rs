@@ -443,7 +443,7 @@ fn postgres_migrates_once_when_processes_start_together_and_refuses_a_newer_sche
         .into_iter()
         .map(|t| t.join().unwrap())
         .collect();
-    assert_eq!(PgServerDb::SCHEMA_VERSION, 3);
+    assert_eq!(PgServerDb::SCHEMA_VERSION, 4);
     for s in started {
         assert_eq!(s.unwrap().unwrap(), PgServerDb::SCHEMA_VERSION);
     }

@@ -39,6 +39,10 @@ struct Replicas {
 
 impl Replicas {
     async fn start(servers: usize, households: usize) -> Replicas {
+        Self::start_with(servers, households, ServerOptions::for_simulation()).await
+    }
+
+    async fn start_with(servers: usize, households: usize, opts: ServerOptions) -> Replicas {
         let (cluster, url) = blocking(|| {
             let cluster = TestCluster::start().unwrap();
             let url = cluster.create_database("replicas").unwrap();
@@ -56,20 +60,9 @@ impl Replicas {
         let mut urls = Vec::new();
         let mut stops = Vec::new();
         for _ in 0..servers {
-            // Its own PgServerDb: its own pool, its own document cache.
-            let state = blocking(|| {
-                AppState::on(
-                    Deployment::postgres(&url).unwrap(),
-                    ServerOptions::for_simulation(),
-                )
-            });
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            urls.push(format!("http://{}", listener.local_addr().unwrap()));
-            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            tokio::spawn(http::serve(listener, state, async move {
-                let _ = rx.await;
-            }));
-            stops.push(tx);
+            let (server, stop) = Self::serve(&url, opts.clone()).await;
+            urls.push(server);
+            stops.push(stop);
         }
         Replicas {
             home,
@@ -79,6 +72,19 @@ impl Replicas {
             stops,
             cluster,
         }
+    }
+
+    /// One more server on the database at `url`, with its own pool and
+    /// document cache: its URL and what stops it.
+    async fn serve(url: &str, opts: ServerOptions) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let state = blocking(|| AppState::on(Deployment::postgres(url).unwrap(), opts));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(http::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        (server, tx)
     }
 
     /// The first turf, given to the first `volunteers` volunteers: (turf
@@ -593,4 +599,90 @@ async fn an_embedded_deployment_moves_to_postgres_and_its_phones_carry_on() {
     assert_eq!(device_ids(&a, &doc), device_ids(&b, &doc));
     let _ = stop.send(());
     drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_share_one_sign_in_budget() {
+    // Behind a load balancer a guesser's attempts land on every replica in
+    // turn: three replicas must not grant three budgets.
+    let limited = || ServerOptions {
+        sign_ins_per_ip_per_minute: 5,
+        ..ServerOptions::default()
+    };
+    let r = Replicas::start_with(3, 20, limited()).await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..9 {
+        let resp = http
+            .post(format!("{}/v1/join", r.urls[i % 3]))
+            .json(&serde_json::json!({ "invite_code": format!("WRONG-{i:04}") }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 429 {
+            let wait: u64 = resp.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            // A token comes back every 12 s at 5 a minute.
+            assert!((1..=12).contains(&wait), "{wait}");
+        }
+    }
+    assert_eq!(
+        statuses,
+        [403, 403, 403, 403, 403, 429, 429, 429, 429],
+        "five guesses in all, whichever replica takes them"
+    );
+    // A dashboard sign-in through any replica takes from the same budget.
+    let login = http
+        .post(format!("{}/dashboard/login", r.urls[1]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("token=guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 429);
+    // The budget is the database's: a replica started now finds it spent.
+    let (late, stop_late) = Replicas::serve(&r.cluster.url("replicas"), limited()).await;
+    let resp = http
+        .post(format!("{late}/v1/join"))
+        .json(&serde_json::json!({ "invite_code": "WRONG-LATE" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let _ = stop_late.send(());
+    let buckets = blocking(|| {
+        r.cluster
+            .psql(
+                "replicas",
+                "SELECT bucket FROM sign_in_buckets ORDER BY bucket",
+            )
+            .unwrap()
+    });
+    assert_eq!(
+        buckets.lines().collect::<Vec<_>>(),
+        ["*", "ip:127.0.0.1"],
+        "one bucket for the address, one for everybody"
+    );
+    // The database's clock refills the buckets: three minutes on (the rows
+    // made older), a guess is refused as a wrong code again.
+    blocking(|| {
+        r.cluster
+            .psql(
+                "replicas",
+                "UPDATE sign_in_buckets SET at = at - interval '3 minutes'",
+            )
+            .unwrap()
+    });
+    let resp = http
+        .post(format!("{}/v1/join", r.urls[2]))
+        .json(&serde_json::json!({ "invite_code": "WRONG-AGAIN" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    r.stop();
 }

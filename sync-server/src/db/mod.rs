@@ -16,6 +16,7 @@ mod postgres;
 mod postgres_import;
 mod postgres_results;
 mod reference;
+pub(crate) mod sign_in;
 mod sqlite;
 mod sqlite_import;
 mod sqlite_results;
@@ -293,6 +294,15 @@ pub trait AccessStore {
     ) -> Result<Option<(String, String)>, DbError>;
     /// Signs a session out.
     fn delete_session(&self, id: &str) -> Result<(), DbError>;
+    /// Takes one sign-in attempt from the budget `bucket` (a client
+    /// address, or everybody's): a token bucket of `per_minute` tokens
+    /// refilled at `per_minute` a minute. `Ok(Err(wait))` when it is empty.
+    /// Shared by every process on the same database (see [`sign_in`]).
+    fn take_sign_in(
+        &self,
+        bucket: &str,
+        per_minute: u32,
+    ) -> Result<Result<(), std::time::Duration>, DbError>;
 }
 
 /// Phone-bank claims: a contact is in at most one live claim (not

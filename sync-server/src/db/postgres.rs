@@ -16,6 +16,7 @@
 //! admin commands from plain threads; both block on this runtime.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,7 @@ use walkbook_core::model::ReferenceData;
 use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
+use super::sign_in;
 use super::{
     AccessStore, CampaignEdit, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun,
     InviteProblem, NewClaim, ShiftReview, hash_secret, parse_role, postgres_import, random_secret,
@@ -39,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("pg_schema_v1.sql"),
     include_str!("pg_schema_v2.sql"),
     include_str!("pg_schema_v3.sql"),
+    include_str!("pg_schema_v4.sql"),
 ];
 
 /// The advisory lock migrations take, so processes starting together
@@ -88,6 +91,9 @@ pub struct PgServerDb {
     returned: Condvar,
     /// Results documents as this process last saw them (`postgres_results`).
     pub(crate) docs: Mutex<HashMap<(String, String), super::postgres_results::CachedDoc>>,
+    /// Sign-in attempts this process has counted, to sweep full buckets
+    /// now and then.
+    sign_ins_taken: AtomicU32,
 }
 
 impl Drop for PgServerDb {
@@ -139,6 +145,7 @@ impl PgServerDb {
             pool: Mutex::new(Pool::default()),
             returned: Condvar::new(),
             docs: Mutex::new(HashMap::new()),
+            sign_ins_taken: AtomicU32::new(0),
         };
         db.run(async |c| migrate(c).await)?;
         Ok(db)
@@ -1121,6 +1128,43 @@ impl AccessStore for PgServerDb {
                 )
                 .await?;
             Ok(())
+        })
+    }
+
+    /// One statement, so attempts through any process at once each see
+    /// the other's token gone (the row is locked by the upsert). The
+    /// database's clock, not the processes', measures the refill.
+    fn take_sign_in(&self, bucket: &str, per_minute: u32) -> Result<Result<(), Duration>, DbError> {
+        let per_minute = f64::from(per_minute.max(1));
+        let sweep = self.sign_ins_taken.fetch_add(1, Ordering::Relaxed) % 64 == 63;
+        let (took, tokens) = self.run(async |client| {
+            if sweep {
+                client
+                    .execute(
+                        "DELETE FROM sign_in_buckets WHERE at < now() - make_interval(secs => $1)",
+                        &[&sign_in::FORGET_AFTER.as_secs_f64()],
+                    )
+                    .await?;
+            }
+            let row = client
+                .query_one(
+                    "INSERT INTO sign_in_buckets AS b (bucket, tokens, at, took)
+                     VALUES ($1, $2::float8 - 1, now(), true)
+                     ON CONFLICT (bucket) DO UPDATE SET (tokens, took, at) = (
+                         SELECT CASE WHEN r >= 1 THEN r - 1 ELSE r END, r >= 1, now()
+                         FROM (SELECT LEAST($2::float8, b.tokens
+                                   + GREATEST(0, EXTRACT(EPOCH FROM now() - b.at)::float8) * $2::float8 / 60) AS r) refill
+                     )
+                     RETURNING took, tokens",
+                    &[&bucket, &per_minute],
+                )
+                .await?;
+            Ok((row.get::<_, bool>(0), row.get::<_, f64>(1)))
+        })?;
+        Ok(if took {
+            Ok(())
+        } else {
+            Err(sign_in::wait_for_token(tokens, per_minute))
         })
     }
 }

@@ -15,6 +15,7 @@ use walkbook_core::store::open_database_with;
 use walkbook_core::sync::Role;
 
 use super::reference::{Assemble, Placed, Rows, json, stored_body};
+use super::sign_in::LocalBuckets;
 use super::{
     AccessStore, CampaignEdit, CampaignStore, Claim, ClaimStore, DbError, Device, ImportRun,
     InviteProblem, NewClaim, ShiftReview, hash_secret, parse_role, random_secret, role_str,
@@ -52,6 +53,9 @@ fn insert_session(
 pub struct ServerDb {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// Sign-in budgets, in this process's memory (one process serves a
+    /// data directory).
+    sign_ins: LocalBuckets,
 }
 
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -63,6 +67,7 @@ impl ServerDb {
         Ok(ServerDb {
             writer: Mutex::new(open_database_with(path, None, MIGRATIONS)?),
             reader: Mutex::new(open_database_with(path, None, MIGRATIONS)?),
+            sign_ins: LocalBuckets::default(),
         })
     }
 
@@ -655,6 +660,14 @@ impl AccessStore for ServerDb {
         self.write()
             .execute("DELETE FROM sessions WHERE id_hash = ?1", [hash_secret(id)])?;
         Ok(())
+    }
+
+    fn take_sign_in(
+        &self,
+        bucket: &str,
+        per_minute: u32,
+    ) -> Result<Result<(), std::time::Duration>, DbError> {
+        Ok(self.sign_ins.take(bucket, per_minute))
     }
 }
 

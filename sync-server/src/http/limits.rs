@@ -2,12 +2,11 @@
 //! tokens): a token bucket per client address and one for everybody, so
 //! guessing is slow from one address and from many. The client address is
 //! the TCP peer, or, when told to trust a reverse proxy, the last address
-//! of its `X-Forwarded-For`.
+//! of its `X-Forwarded-For`. The buckets live in the server store
+//! (`db::sign_in`): on PostgreSQL every replica takes from the same ones.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -15,66 +14,34 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiError, AppState};
+use crate::db::{DbError, ServerStore};
 
-/// A bucket of `burst` tokens refilled at `per_minute`.
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-/// Per-address and overall token buckets.
+/// A budget per client address and one for everybody, kept by the server
+/// store (shared by every process on a PostgreSQL database).
 pub struct RateLimiter {
-    per_ip_per_minute: f64,
-    global_per_minute: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
-    global: Mutex<Bucket>,
+    per_ip_per_minute: u32,
+    global_per_minute: u32,
 }
 
 impl RateLimiter {
     pub fn new(per_ip_per_minute: u32, global_per_minute: u32) -> Self {
-        let now = Instant::now();
         RateLimiter {
-            per_ip_per_minute: f64::from(per_ip_per_minute.max(1)),
-            global_per_minute: f64::from(global_per_minute.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-            global: Mutex::new(Bucket {
-                tokens: f64::from(global_per_minute.max(1)),
-                at: now,
-            }),
+            per_ip_per_minute,
+            global_per_minute,
         }
     }
 
-    /// Takes one token for `ip`, or says how long to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        let now = Instant::now();
-        let take = |b: &mut Bucket, per_minute: f64| -> Result<(), Duration> {
-            let refill = now.duration_since(b.at).as_secs_f64() * per_minute / 60.0;
-            b.tokens = (b.tokens + refill).min(per_minute);
-            b.at = now;
-            if b.tokens >= 1.0 {
-                b.tokens -= 1.0;
-                Ok(())
-            } else {
-                Err(Duration::from_secs_f64(
-                    (1.0 - b.tokens) * 60.0 / per_minute,
-                ))
-            }
-        };
-        {
-            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-            if buckets.len() > 100_000 {
-                // Forget the quiet ones rather than grow without bound.
-                buckets.retain(|_, b| now.duration_since(b.at) < Duration::from_secs(600));
-            }
-            let b = buckets.entry(ip).or_insert(Bucket {
-                tokens: self.per_ip_per_minute,
-                at: now,
-            });
-            take(b, self.per_ip_per_minute)?;
+    /// Takes one attempt for `ip` from its budget and everybody's, or says
+    /// how long to wait.
+    pub fn check(
+        &self,
+        store: &dyn ServerStore,
+        ip: IpAddr,
+    ) -> Result<Result<(), Duration>, DbError> {
+        if let Err(wait) = store.take_sign_in(&format!("ip:{ip}"), self.per_ip_per_minute)? {
+            return Ok(Err(wait));
         }
-        let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
-        take(&mut g, self.global_per_minute)
+        store.take_sign_in("*", self.global_per_minute)
     }
 }
 
@@ -105,7 +72,17 @@ pub async fn limit_sign_ins(
                     .map(|c| c.0.ip())
             })
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        if let Err(wait) = state.sign_in_limiter.check(ip) {
+        let limited = {
+            let state = state.clone();
+            tokio::task::spawn_blocking(move || state.sign_in_limiter.check(&*state.db, ip)).await
+        };
+        let wait = match limited {
+            Ok(Ok(Ok(()))) => None,
+            Ok(Ok(Err(wait))) => Some(wait),
+            Ok(Err(e)) => return ApiError::from(e).into_response(),
+            Err(e) => return ApiError::internal(e).into_response(),
+        };
+        if let Some(wait) = wait {
             let secs = wait.as_secs().max(1);
             let mut resp = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
