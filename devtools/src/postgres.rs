@@ -308,3 +308,67 @@ fn uuid_like() -> String {
     let n = STARTED.fetch_add(1, Ordering::Relaxed);
     format!("{}-{n}-{nanos}", std::process::id())
 }
+
+/// A TCP relay on 127.0.0.1 in front of `port` that holds every piece of
+/// data `one_way` before passing it on, in both directions: a database one
+/// network hop away (a managed PostgreSQL), on one machine. Bandwidth is
+/// not limited; only latency is added. The relay runs on plain threads
+/// (their sleeps are finer than an async timer's millisecond) until the
+/// process ends.
+pub fn start_latency_relay(port: u16, one_way: std::time::Duration) -> Result<u16, ClusterError> {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    fn pipe(mut from: TcpStream, mut to: TcpStream, one_way: std::time::Duration) {
+        let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            while let Ok(n @ 1..) = from.read(&mut buf) {
+                if tx
+                    .send((Instant::now() + one_way, buf[..n].to_vec()))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for (due, bytes) in rx {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                if to.write_all(&bytes).is_err() {
+                    break;
+                }
+            }
+            let _ = to.shutdown(Shutdown::Write);
+        });
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| err(e.to_string()))?;
+    let relay_port = listener
+        .local_addr()
+        .map_err(|e| err(e.to_string()))?
+        .port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else {
+                continue;
+            };
+            let _ = client.set_nodelay(true);
+            let _ = server.set_nodelay(true);
+            if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
+                pipe(client, s2, one_way);
+                pipe(server, c2, one_way);
+            }
+        }
+    });
+    Ok(relay_port)
+}
+
+impl TestCluster {
+    /// This cluster's loopback port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}

@@ -26,6 +26,11 @@ pub struct BenchArgs {
     /// machines (implies --concurrent).
     #[arg(long)]
     pub prebuilt: bool,
+    /// With --postgres: the database one network hop away, this many
+    /// microseconds each way (a relay on loopback; 250 is a round trip of
+    /// about half a millisecond, as to a managed database nearby).
+    #[arg(long, default_value_t = 0)]
+    pub database_latency_us: u64,
 }
 
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
@@ -35,9 +40,17 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     let cluster = if args.postgres {
         let c = walkbook_dev::postgres::TestCluster::start()
             .map_err(|e| CliError::DemoCheck(e.to_string()))?;
-        let url = c
+        let mut url = c
             .create_database("bench")
             .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+        if args.database_latency_us > 0 {
+            let relay = walkbook_dev::postgres::start_latency_relay(
+                c.port(),
+                std::time::Duration::from_micros(args.database_latency_us),
+            )
+            .map_err(|e| CliError::DemoCheck(e.to_string()))?;
+            url = url.replace(&format!(":{}/", c.port()), &format!(":{relay}/"));
+        }
         Some((c, url))
     } else {
         None
@@ -69,10 +82,10 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             "syncing one after the other"
         },
         args.processes,
-        if args.postgres {
-            "PostgreSQL"
-        } else {
-            "the embedded stores"
+        match (args.postgres, args.database_latency_us) {
+            (true, 0) => "PostgreSQL".to_string(),
+            (true, us) => format!("PostgreSQL {us} µs away each way"),
+            (false, _) => "the embedded stores".to_string(),
         }
     );
     println!(

@@ -63,8 +63,90 @@ const CONNECTION_WAIT: Duration = Duration::from_secs(10);
 /// The connections of one process: idle ones, and how many are open.
 #[derive(Default)]
 struct Pool {
-    idle: Vec<Client>,
+    idle: Vec<Conn>,
     open: usize,
+}
+
+/// A pooled connection with the statements prepared on it.
+struct Conn {
+    client: Client,
+    statements: Statements,
+}
+
+/// Statements prepared once per connection and reused: `query("…")` with
+/// text parses and plans the statement again each time, one more round
+/// trip per statement. For the statements of the sync path, run a few
+/// dozen times per second per connection.
+#[derive(Default)]
+pub(crate) struct Statements(Mutex<HashMap<&'static str, tokio_postgres::Statement>>);
+
+impl Statements {
+    async fn prepared(
+        &self,
+        client: &impl GenericClient,
+        sql: &'static str,
+    ) -> Result<tokio_postgres::Statement, DbError> {
+        if let Some(s) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = client.prepare(sql).await?;
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
+/// A transaction whose statements are prepared once per connection
+/// ([`Statements`]); the same calls as a `Transaction`, for fixed SQL.
+pub(crate) struct Tx<'t, 'c> {
+    pub(crate) tx: &'t tokio_postgres::Transaction<'c>,
+    pub(crate) statements: &'t Statements,
+}
+
+type Params<'a> = [&'a (dyn tokio_postgres::types::ToSql + Sync)];
+
+impl<'t, 'c> Tx<'t, 'c> {
+    pub(crate) fn new(tx: &'t tokio_postgres::Transaction<'c>, statements: &'t Statements) -> Self {
+        Tx { tx, statements }
+    }
+
+    pub(crate) async fn execute(
+        &self,
+        sql: &'static str,
+        params: &Params<'_>,
+    ) -> Result<u64, DbError> {
+        let s = self.statements.prepared(self.tx, sql).await?;
+        Ok(self.tx.execute(&s, params).await?)
+    }
+
+    pub(crate) async fn query(
+        &self,
+        sql: &'static str,
+        params: &Params<'_>,
+    ) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        let s = self.statements.prepared(self.tx, sql).await?;
+        Ok(self.tx.query(&s, params).await?)
+    }
+
+    pub(crate) async fn query_one(
+        &self,
+        sql: &'static str,
+        params: &Params<'_>,
+    ) -> Result<tokio_postgres::Row, DbError> {
+        let s = self.statements.prepared(self.tx, sql).await?;
+        Ok(self.tx.query_one(&s, params).await?)
+    }
+
+    pub(crate) async fn query_opt(
+        &self,
+        sql: &'static str,
+        params: &Params<'_>,
+    ) -> Result<Option<tokio_postgres::Row>, DbError> {
+        let s = self.statements.prepared(self.tx, sql).await?;
+        Ok(self.tx.query_opt(&s, params).await?)
+    }
 }
 
 impl From<tokio_postgres::Error> for DbError {
@@ -212,6 +294,14 @@ impl PgServerDb {
         &self,
         f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
+        self.with_conn(|client, _, rt| f(client, rt))
+    }
+
+    /// [`Self::with_client`], with the connection's prepared statements.
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Client, &Statements, &tokio::runtime::Runtime) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         use tokio::runtime::{Handle, RuntimeFlavor};
         match Handle::try_current().map(|h| h.runtime_flavor()) {
             // Blocking a single-threaded runtime's only thread would stall it.
@@ -220,36 +310,47 @@ impl PgServerDb {
             )),
             // On an async worker (a test body, a tool): give the worker's
             // other tasks to other threads while this one blocks.
-            Ok(_) => tokio::task::block_in_place(|| self.with_client_blocking(f)),
-            Err(_) => self.with_client_blocking(f),
+            Ok(_) => tokio::task::block_in_place(|| self.with_conn_blocking(f)),
+            Err(_) => self.with_conn_blocking(f),
         }
     }
 
-    fn with_client_blocking<T>(
+    /// [`Self::run`], with the connection's prepared statements.
+    pub(crate) fn run_prepared<T>(
         &self,
-        f: impl FnOnce(&mut Client, &tokio::runtime::Runtime) -> Result<T, DbError>,
+        f: impl AsyncFnOnce(&mut Client, &Statements) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        self.with_conn(|client, statements, rt| rt.block_on(f(client, statements)))
+    }
+
+    fn with_conn_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Client, &Statements, &tokio::runtime::Runtime) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let rt = self.runtime.as_ref().expect("open until dropped");
         let mut lent = Lent {
             db: self,
-            client: self.take_connection()?,
+            conn: self.take_connection()?,
         };
-        if lent.client.is_none() {
+        if lent.conn.is_none() {
             // A slot is ours; dropping `lent` gives it back if this fails.
-            lent.client = Some(rt.block_on(self.open_connection())?);
+            lent.conn = Some(Conn {
+                client: rt.block_on(self.open_connection())?,
+                statements: Statements::default(),
+            });
         }
-        let client = lent.client.as_mut().expect("set above");
-        f(client, rt)
+        let conn = lent.conn.as_mut().expect("set above");
+        f(&mut conn.client, &conn.statements, rt)
     }
 
     /// An idle connection, or `None` with a slot counted for a new one;
     /// waits while all [`MAX_CONNECTIONS`] are lent.
-    fn take_connection(&self) -> Result<Option<Client>, DbError> {
+    fn take_connection(&self) -> Result<Option<Conn>, DbError> {
         let deadline = Instant::now() + CONNECTION_WAIT;
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             while let Some(c) = pool.idle.pop() {
-                if !c.is_closed() {
+                if !c.client.is_closed() {
                     return Ok(Some(c));
                 }
                 pool.open -= 1;
@@ -279,14 +380,14 @@ impl PgServerDb {
 /// frees its slot.
 struct Lent<'a> {
     db: &'a PgServerDb,
-    client: Option<Client>,
+    conn: Option<Conn>,
 }
 
 impl Drop for Lent<'_> {
     fn drop(&mut self) {
         let mut pool = self.db.pool.lock().unwrap_or_else(|p| p.into_inner());
-        match self.client.take() {
-            Some(c) if !c.is_closed() => pool.idle.push(c),
+        match self.conn.take() {
+            Some(c) if !c.client.is_closed() => pool.idle.push(c),
             _ => pool.open -= 1,
         }
         drop(pool);

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use automerge::sync::State;
 use automerge::{Automerge, Change, LoadOptions, OnPartialLoad};
 use chrono::Utc;
-use tokio_postgres::Transaction;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
@@ -27,7 +26,7 @@ use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::serve::{self, ResultsStorage};
 use walkbook_core::sync::step::{confirmed_only, decode_message};
 
-use super::postgres::PgServerDb;
+use super::postgres::{PgServerDb, Tx};
 use super::{DbError, DocSync, DocSynced, ResultsStore, UnitStatuses};
 
 /// A document as this process last saw it, reused while the stored row
@@ -67,7 +66,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<
 /// Locks a document's row (making it when missing) and returns it loaded,
 /// reusing `cached` when the row says nothing changed since.
 async fn lock_document(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     cached: Option<CachedDoc>,
@@ -164,7 +163,7 @@ async fn lock_document(
 /// `attempts` and the actor bindings, and compacts when chunks pile up.
 #[allow(clippy::too_many_arguments)]
 async fn append(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     doc: &Automerge,
@@ -211,7 +210,7 @@ async fn append(
 /// Replaces a document's chunks by one snapshot, verified by loading it
 /// back before anything is deleted; same transaction as the write.
 async fn compact(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     doc: &Automerge,
@@ -251,23 +250,32 @@ async fn compact(
     Ok(())
 }
 
+/// The attempt columns the index groups by.
+#[derive(Clone, Copy)]
+enum Column {
+    Person,
+    Household,
+}
+
 /// The attempts of `doc_id` whose `column` is one of `keys`, grouped by it.
 async fn attempts_by(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
-    column: &str,
+    column: Column,
     keys: &[String],
 ) -> Result<HashMap<String, Vec<Attempt>>, DbError> {
-    let rows = tx
-        .query(
-            &format!(
-                "SELECT {column}, body FROM attempts
-                 WHERE campaign_id = $1 AND doc_id = $2 AND {column} = ANY($3)"
-            ),
-            &[&campaign, &doc_id, &keys],
-        )
-        .await?;
+    let sql = match column {
+        Column::Person => {
+            "SELECT person_id, body FROM attempts
+             WHERE campaign_id = $1 AND doc_id = $2 AND person_id = ANY($3)"
+        }
+        Column::Household => {
+            "SELECT household_id, body FROM attempts
+             WHERE campaign_id = $1 AND doc_id = $2 AND household_id = ANY($3)"
+        }
+    };
+    let rows = tx.query(sql, &[&campaign, &doc_id, &keys]).await?;
     let mut out: HashMap<String, Vec<Attempt>> = HashMap::new();
     for r in rows {
         let attempt = parse_json(&format!("attempt row of {doc_id}"), r.get(1))?;
@@ -281,7 +289,7 @@ async fn attempts_by(
 /// the embedded store does. A fixed number of statements per call, not
 /// per attempt: each step is one statement over arrays.
 async fn update_index(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     new_attempts: &[Attempt],
@@ -347,7 +355,7 @@ async fn update_index(
     let households: Vec<String> = households.into_iter().collect();
 
     // People: status rows, and the answers of those contacted.
-    let by_person = attempts_by(tx, campaign, doc_id, "person_id", &people).await?;
+    let by_person = attempts_by(tx, campaign, doc_id, Column::Person, &people).await?;
     let mut kinds = Vec::new();
     let mut come_backs = Vec::new();
     let mut counts = Vec::new();
@@ -397,7 +405,7 @@ async fn update_index(
     }
 
     // Doors.
-    let by_household = attempts_by(tx, campaign, doc_id, "household_id", &households).await?;
+    let by_household = attempts_by(tx, campaign, doc_id, Column::Household, &households).await?;
     let mut kinds = Vec::new();
     let mut door_attempts = Vec::new();
     let mut lasts = Vec::new();
@@ -424,7 +432,7 @@ async fn update_index(
 
 /// Makes sure the document holds its canonical genesis (written here).
 async fn ensure_genesis(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     loaded: &mut CachedDoc,
@@ -446,7 +454,7 @@ async fn ensure_genesis(
 }
 
 async fn load_state(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     peer: &str,
@@ -464,7 +472,7 @@ async fn load_state(
 }
 
 async fn store_state(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_, '_>,
     campaign: &str,
     doc_id: &str,
     peer: &str,
@@ -497,7 +505,7 @@ async fn forget_state(
 /// transaction that holds the document's row lock (taken by the first
 /// `take_document`), committed by the caller when the sync is done.
 struct PgDocument<'t, 'c> {
-    tx: &'t Transaction<'c>,
+    tx: Tx<'t, 'c>,
     rt: &'t tokio::runtime::Runtime,
     campaign: &'t str,
     /// This process's copy from an earlier request, reused by the first
@@ -511,7 +519,7 @@ struct PgDocument<'t, 'c> {
 
 impl<'t, 'c> PgDocument<'t, 'c> {
     fn new(
-        tx: &'t Transaction<'c>,
+        tx: Tx<'t, 'c>,
         rt: &'t tokio::runtime::Runtime,
         campaign: &'t str,
         cached: Option<CachedDoc>,
@@ -539,13 +547,13 @@ impl ResultsStorage for PgDocument<'_, '_> {
         // copy was dropped: from the cache when the row still matches it,
         // otherwise from what this transaction sees stored.
         let mut loaded = self.rt.block_on(lock_document(
-            self.tx,
+            &self.tx,
             self.campaign,
             doc_id,
             self.cached.take(),
         ))?;
         self.rt
-            .block_on(ensure_genesis(self.tx, self.campaign, doc_id, &mut loaded))?;
+            .block_on(ensure_genesis(&self.tx, self.campaign, doc_id, &mut loaded))?;
         self.meta = Some(loaded.meta);
         Ok(loaded.doc)
     }
@@ -604,7 +612,7 @@ impl ResultsStorage for PgDocument<'_, '_> {
             .as_mut()
             .ok_or_else(|| corrupt(self.campaign, doc_id, "appended to before it was loaded"))?;
         self.rt.block_on(append(
-            self.tx,
+            &self.tx,
             self.campaign,
             doc_id,
             doc,
@@ -617,7 +625,7 @@ impl ResultsStorage for PgDocument<'_, '_> {
 
     fn confirmed_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<State, DbError> {
         Ok(confirmed_only(&self.rt.block_on(load_state(
-            self.tx,
+            &self.tx,
             self.campaign,
             doc_id,
             peer,
@@ -626,12 +634,12 @@ impl ResultsStorage for PgDocument<'_, '_> {
 
     fn keep_sync_state(&mut self, doc_id: &str, peer: &str, state: State) -> Result<(), DbError> {
         self.rt
-            .block_on(store_state(self.tx, self.campaign, doc_id, peer, &state))
+            .block_on(store_state(&self.tx, self.campaign, doc_id, peer, &state))
     }
 
     fn forget_sync_state(&mut self, doc_id: &str, peer: &str) -> Result<(), DbError> {
         self.rt
-            .block_on(forget_state(self.tx, self.campaign, doc_id, peer))
+            .block_on(forget_state(self.tx.tx, self.campaign, doc_id, peer))
     }
 }
 
@@ -667,9 +675,9 @@ impl PgServerDb {
             }
         };
         let cached = self.take_cached(campaign, doc_id);
-        let (result, loaded) = self.with_client(|client, rt| {
+        let (result, loaded) = self.with_conn(|client, statements, rt| {
             let tx = rt.block_on(client.transaction())?;
-            let mut storage = PgDocument::new(&tx, rt, campaign, cached);
+            let mut storage = PgDocument::new(Tx::new(&tx, statements), rt, campaign, cached);
             let receipt = match incoming {
                 None => None,
                 Some(incoming) => {
@@ -731,9 +739,9 @@ impl PgServerDb {
         now_ms: i64,
     ) -> Result<Result<usize, RuleViolation>, DbError> {
         let cached = self.take_cached(campaign, doc_id);
-        let (result, loaded) = self.with_client(|client, rt| {
+        let (result, loaded) = self.with_conn(|client, statements, rt| {
             let tx = rt.block_on(client.transaction())?;
-            let mut storage = PgDocument::new(&tx, rt, campaign, cached);
+            let mut storage = PgDocument::new(Tx::new(&tx, statements), rt, campaign, cached);
             let result =
                 serve::append_reviewed(&mut storage, doc_id, attempts, unit, author, now_ms)?;
             let loaded = storage.loaded;
@@ -760,8 +768,9 @@ impl PgServerDb {
         changes: Vec<Change>,
         attempts: &[Attempt],
     ) -> Result<(), DbError> {
-        self.run(async |c| {
-            let tx = c.transaction().await?;
+        self.run_prepared(async |c, statements| {
+            let t = c.transaction().await?;
+            let tx = Tx::new(&t, statements);
             let mut loaded = lock_document(&tx, campaign, doc_id, None).await?;
             let before = loaded.doc.get_heads();
             loaded
@@ -780,7 +789,7 @@ impl PgServerDb {
                 &[],
             )
             .await?;
-            tx.commit().await?;
+            t.commit().await?;
             Ok(())
         })
     }
@@ -826,11 +835,12 @@ impl ResultsStore for PgServerDb {
     fn ensure_documents(&self, campaign_id: &str, doc_ids: &[String]) -> Result<(), DbError> {
         for doc_id in doc_ids {
             let cached = self.take_cached(campaign_id, doc_id);
-            let loaded = self.run(async |c| {
-                let tx = c.transaction().await?;
+            let loaded = self.run_prepared(async |c, statements| {
+                let t = c.transaction().await?;
+                let tx = Tx::new(&t, statements);
                 let mut loaded = lock_document(&tx, campaign_id, doc_id, cached).await?;
                 ensure_genesis(&tx, campaign_id, doc_id, &mut loaded).await?;
-                tx.commit().await?;
+                t.commit().await?;
                 Ok(loaded)
             })?;
             self.keep_cached(campaign_id, doc_id, loaded);
