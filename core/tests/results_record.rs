@@ -559,3 +559,72 @@ mod next_door_matches_the_walk_list {
         }
     }
 }
+
+#[test]
+fn the_index_keeps_attempts_packed_and_still_reads_rows_kept_whole() {
+    let mut d = common::device();
+    let wrong = d
+        .store
+        .record_attempt("A-turf", door_result("P5", "moved", 0))
+        .unwrap();
+    let conn = rusqlite::Connection::open(d.dir.path().join("campaign.db")).unwrap();
+    let body = |conn: &rusqlite::Connection, id: &str| -> String {
+        conn.query_row("SELECT body FROM attempts WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    // The row holds the packed form: no id (the row has it), no unset fields.
+    let packed = body(&conn, &wrong.id);
+    assert!(
+        !packed.contains("\"id\"") && !packed.contains("null"),
+        "{packed}"
+    );
+    assert!(
+        packed.len() < serde_json::to_string(&wrong).unwrap().len() * 2 / 3,
+        "{packed}"
+    );
+    assert_eq!(
+        walkbook_core::results::unpack_attempt(&wrong.id, &packed).unwrap(),
+        wrong
+    );
+    // A row written whole (as before the index kept the packed form)
+    // reads the same, and a correction of it (which reads its row, and
+    // re-derives the status from both rows) works.
+    conn.execute(
+        "UPDATE attempts SET body = ?1 WHERE id = ?2",
+        [serde_json::to_string(&wrong).unwrap(), wrong.id.clone()],
+    )
+    .unwrap();
+    assert_eq!(
+        d.store.attempts_by_doc().unwrap(),
+        vec![("turf:T1".to_string(), vec![wrong.clone()])]
+    );
+    let fixed = d
+        .store
+        .correct_attempt(
+            "A-turf",
+            &wrong.id,
+            conversation("P5", &[("support", "1")], 1),
+        )
+        .unwrap();
+    assert_eq!(
+        status_of(&mut d, "P5"),
+        Status::Contacted {
+            answers: common::answers(&[("support", "1")])
+        }
+    );
+    let mut both = vec![wrong.clone(), fixed];
+    both.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(d.store.attempts_by_doc().unwrap()[0].1, both);
+    // A damaged row is a clear error, never a panic or a made-up attempt.
+    conn.execute(
+        "UPDATE attempts SET body = '{\"household_id\": 7}' WHERE id = ?1",
+        [&wrong.id],
+    )
+    .unwrap();
+    match d.store.attempts_by_doc() {
+        Err(StoreError::Corrupt(m)) => assert!(m.contains(&wrong.id), "{m}"),
+        other => panic!("expected a corrupt-row error, got {other:?}"),
+    }
+}

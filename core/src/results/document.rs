@@ -192,6 +192,25 @@ pub fn pack_attempt(a: &Attempt) -> String {
     serde_json::to_string(&PackedAttempt::of(a)).expect("attempts serialise")
 }
 
+/// The text an attempt is kept as in a store's index (`attempts.body`):
+/// its packed form, without the id the row holds beside it (about half
+/// the bytes of the whole attempt as JSON, whose unset fields are nulls).
+pub fn index_body(a: &Attempt) -> String {
+    pack_attempt(a)
+}
+
+/// An index row's attempt: the packed form under the row's `id`, or the
+/// whole attempt as JSON (rows written before the index kept the packed
+/// form; its `"id"` key makes the packed reader refuse it at once).
+pub fn read_index_body(id: &str, body: &str) -> Result<Attempt, String> {
+    match serde_json::from_str::<PackedAttempt>(body) {
+        Ok(p) => Ok(p.into_attempt(id.to_string())),
+        Err(packed) => serde_json::from_str::<Attempt>(body).map_err(|whole| {
+            format!("attempt {id} reads neither packed ({packed}) nor whole ({whole})")
+        }),
+    }
+}
+
 /// Reads a packed attempt strictly: malformed JSON, a missing or unknown
 /// field, or a value of the wrong type is an error naming the attempt.
 pub fn unpack_attempt(id: &str, text: &str) -> Result<Attempt, DocumentError> {

@@ -18,8 +18,8 @@ pub use admit::{Admission, ChangeShape, Refusal, admit_changes, check_change_sha
 pub use admit::{Reviewed, admit_reviewed};
 pub use attempt::{Attempt, NewAttempt, NewPerson, NewPersonReason};
 pub use document::{
-    DocumentError, RESULTS_SCHEMA, genesis_changes, init_document, pack_attempt, read_attempts,
-    read_attempts_by_id, split_changes, unpack_attempt,
+    DocumentError, RESULTS_SCHEMA, genesis_changes, index_body, init_document, pack_attempt,
+    read_attempts, read_attempts_by_id, read_index_body, split_changes, unpack_attempt,
 };
 pub use next::{
     DoorState, NextCall, door_state, door_state_in, door_state_of, lit_drop_state, next_call,

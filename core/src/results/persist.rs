@@ -8,7 +8,9 @@ use automerge::{Automerge, Change, ChangeHash, LoadOptions, OnPartialLoad, ReadD
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::document::{check_root, read_attempts, read_attempts_by_id, split_changes};
+use super::document::{
+    check_root, index_body, read_attempts, read_attempts_by_id, read_index_body, split_changes,
+};
 use super::status::{derive_household, derive_status};
 use super::{Attempt, DocumentError};
 use crate::store::{DeviceStore, StoreError, WriteTx};
@@ -472,13 +474,15 @@ fn load_group(
     key: &str,
 ) -> Result<Vec<Attempt>, StoreError> {
     let mut st = tx.prepare_cached(&format!(
-        "SELECT body FROM attempts WHERE doc_id = ?1 AND {column} = ?2"
+        "SELECT id, body FROM attempts WHERE doc_id = ?1 AND {column} = ?2"
     ))?;
-    let rows = st.query_map(params![doc_id, key], |r| r.get::<_, String>(0))?;
+    let rows = st.query_map(params![doc_id, key], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut out = Vec::new();
-    for body in rows {
-        let body = body?;
-        out.push(serde_json::from_str(&body).map_err(|e| {
+    for row in rows {
+        let (id, body) = row?;
+        out.push(read_index_body(&id, &body).map_err(|e| {
             StoreError::Corrupt(format!(
                 "results index for {doc_id}: attempt row unreadable ({e})"
             ))
@@ -563,7 +567,7 @@ pub(crate) fn update_index(
                 a.at_ms,
                 a.volunteer_id,
                 a.device_id,
-                serde_json::to_string(a).expect("attempts serialise"),
+                index_body(a),
                 a.effect.map(|e| e.as_str()),
                 a.phone_ref
             ])?;

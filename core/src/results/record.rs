@@ -74,7 +74,7 @@ impl DeviceStore {
             .query_row(params![doc_id, id], |r| r.get(0))
             .optional()?;
         body.map(|b| {
-            serde_json::from_str(&b).map_err(|e| {
+            crate::results::read_index_body(id, &b).map_err(|e| {
                 StoreError::Corrupt(format!(
                     "results index for {doc_id}: attempt row unreadable ({e})"
                 ))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use super::{DeviceStore, StoreError};
-use crate::results::{Attempt, StatusSummary};
+use crate::results::{Attempt, StatusSummary, read_index_body};
 
 /// One person whose results disagree, with the attempts in question.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,13 +35,17 @@ impl DeviceStore {
     ) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT body FROM attempts WHERE doc_id = ?1 ORDER BY id")?;
+            .prepare_cached("SELECT id, body FROM attempts WHERE doc_id = ?1 ORDER BY id")?;
         let mut out = Vec::new();
         for d in doc_ids {
             let mut list = Vec::new();
-            for body in st.query_map([d], |r| r.get::<_, String>(0))? {
+            let rows = st.query_map([d], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (id, body) = row?;
                 list.push(
-                    serde_json::from_str(&body?)
+                    read_index_body(&id, &body)
                         .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?,
                 );
             }
@@ -105,7 +109,7 @@ impl DeviceStore {
             for id in ids {
                 let body: String = get.query_row(params![doc_id, id], |r| r.get(0))?;
                 attempts.push(
-                    serde_json::from_str(&body)
+                    read_index_body(&id, &body)
                         .map_err(|e| StoreError::Corrupt(format!("attempt {id}: {e}")))?,
                 );
             }
@@ -125,12 +129,18 @@ impl DeviceStore {
     pub fn attempts_by_doc(&self) -> Result<Vec<(String, Vec<Attempt>)>, StoreError> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT doc_id, body FROM attempts ORDER BY doc_id, id")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            .prepare_cached("SELECT doc_id, id, body FROM attempts ORDER BY doc_id, id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
         for row in rows {
-            let (doc, body) = row?;
-            let a: Attempt = serde_json::from_str(&body)
+            let (doc, id, body) = row?;
+            let a: Attempt = read_index_body(&id, &body)
                 .map_err(|e| StoreError::Corrupt(format!("attempt row: {e}")))?;
             match out.last_mut() {
                 Some((d, list)) if *d == doc => list.push(a),

@@ -20,7 +20,7 @@ use chrono::Utc;
 use walkbook_core::results::rules::{Author, RuleViolation, UnitData};
 use walkbook_core::results::{
     Attempt, COMPACT_AFTER_CHUNKS, DocumentError, HouseholdSummary, Status, StatusSummary,
-    derive_household, derive_status, heads_json, init_document,
+    derive_household, derive_status, heads_json, index_body, init_document, read_index_body,
 };
 use walkbook_core::store::{ConflictRow, StoreError};
 use walkbook_core::sync::serve::{self, ResultsStorage};
@@ -55,6 +55,17 @@ fn bad_input(doc_id: &str, source: DocumentError) -> DbError {
     DbError::Store(StoreError::Document {
         doc: doc_id.to_string(),
         source,
+    })
+}
+
+/// The attempt of an `attempts` row whose `id` and `body` are its columns
+/// `at` and `at + 1`.
+fn attempt_of(r: &tokio_postgres::Row, at: usize) -> Result<Attempt, DbError> {
+    let id: &str = r.get(at);
+    read_index_body(id, r.get(at + 1)).map_err(|e| {
+        DbError::Store(StoreError::Corrupt(format!(
+            "an attempt row is unreadable ({e})"
+        )))
     })
 }
 
@@ -267,18 +278,18 @@ async fn attempts_by(
 ) -> Result<HashMap<String, Vec<Attempt>>, DbError> {
     let sql = match column {
         Column::Person => {
-            "SELECT person_id, body FROM attempts
+            "SELECT person_id, id, body FROM attempts
              WHERE campaign_id = $1 AND doc_id = $2 AND person_id = ANY($3)"
         }
         Column::Household => {
-            "SELECT household_id, body FROM attempts
+            "SELECT household_id, id, body FROM attempts
              WHERE campaign_id = $1 AND doc_id = $2 AND household_id = ANY($3)"
         }
     };
     let rows = tx.query(sql, &[&campaign, &doc_id, &keys]).await?;
     let mut out: HashMap<String, Vec<Attempt>> = HashMap::new();
     for r in rows {
-        let attempt = parse_json(&format!("attempt row of {doc_id}"), r.get(1))?;
+        let attempt = attempt_of(&r, 1)?;
         out.entry(r.get(0)).or_default().push(attempt);
     }
     Ok(out)
@@ -307,7 +318,7 @@ async fn update_index(
     let at: Vec<i64> = new_attempts.iter().map(|a| a.at_ms).collect();
     let volunteers = col(|a| Some(a.volunteer_id.clone()));
     let devices = col(|a| Some(a.device_id.clone()));
-    let bodies = col(|a| Some(serde_json::to_string(a).expect("attempts serialise")));
+    let bodies = col(|a| Some(index_body(a)));
     let effects = col(|a| a.effect.map(|e| e.as_str().to_string()));
     let phone_refs = col(|a| a.phone_ref.clone());
     tx.execute(
@@ -798,12 +809,7 @@ impl PgServerDb {
         self.run(async |c| {
             let rows = c.query(sql, &[&campaign]).await?;
             rows.iter()
-                .map(|r| {
-                    Ok((
-                        r.get::<_, String>(0),
-                        parse_json("an attempt row", r.get(1))?,
-                    ))
-                })
+                .map(|r| Ok((r.get::<_, String>(0), attempt_of(r, 1)?)))
                 .collect()
         })
     }
@@ -893,18 +899,13 @@ impl ResultsStore for PgServerDb {
     ) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
         let rows: Vec<(String, Attempt)> = self.run(async |c| {
             c.query(
-                "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 AND doc_id = ANY($2)
+                "SELECT doc_id, id, body FROM attempts WHERE campaign_id = $1 AND doc_id = ANY($2)
                  ORDER BY doc_id, id",
                 &[&campaign_id, &doc_ids],
             )
             .await?
             .iter()
-            .map(|r| {
-                Ok((
-                    r.get::<_, String>(0),
-                    parse_json("an attempt row", r.get(1))?,
-                ))
-            })
+            .map(|r| Ok((r.get::<_, String>(0), attempt_of(r, 1)?)))
             .collect()
         })?;
         let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
@@ -1009,7 +1010,7 @@ impl ResultsStore for PgServerDb {
     fn unit_attempts(&self, campaign_id: &str) -> Result<Vec<(String, Vec<Attempt>)>, DbError> {
         let mut out: Vec<(String, Vec<Attempt>)> = Vec::new();
         for (doc, a) in self.query_attempts(
-            "SELECT doc_id, body FROM attempts WHERE campaign_id = $1 ORDER BY doc_id, id",
+            "SELECT doc_id, id, body FROM attempts WHERE campaign_id = $1 ORDER BY doc_id, id",
             campaign_id,
         )? {
             match out.last_mut() {
@@ -1075,14 +1076,14 @@ impl ResultsStore for PgServerDb {
                 };
                 let bodies = c
                     .query(
-                        "SELECT body FROM attempts
+                        "SELECT id, body FROM attempts
                          WHERE campaign_id = $1 AND doc_id = $2 AND id = ANY($3) ORDER BY id",
                         &[&campaign_id, &doc_id, &ids],
                     )
                     .await?;
                 let attempts = bodies
                     .iter()
-                    .map(|b| parse_json("an attempt row", b.get(0)))
+                    .map(|b| attempt_of(b, 0))
                     .collect::<Result<_, _>>()?;
                 out.push(ConflictRow {
                     doc_id,
