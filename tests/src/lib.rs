@@ -46,6 +46,30 @@ pub fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// A sign-in attempt with a wrong invite code at `server`: the status,
+/// the seconds `Retry-After` asks for (when rate limited), and the error
+/// code of the answer.
+pub async fn guess_invite(server: &str, code: &str) -> (u16, Option<u64>, Option<String>) {
+    let resp = reqwest::Client::new()
+        .post(format!("{server}/v1/join"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"invite_code\":\"{code}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let wait = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    let error = resp
+        .json::<walkbook_core::sync::ErrorBody>()
+        .await
+        .ok()
+        .map(|b| b.error);
+    (status, wait, error)
+}
+
 /// A running server and the campaign it serves.
 pub struct TestServer {
     pub url: String,

@@ -395,22 +395,12 @@ async fn guessing_invite_codes_and_tokens_is_rate_limited() {
     let server = TestServer::start_with_options(120, opts).await;
     let mut statuses = Vec::new();
     for i in 0..7 {
-        let resp = client()
-            .post(format!("{}/v1/join", server.url))
-            .json(&serde_json::json!({ "invite_code": format!("WRONG-{i:04}") }))
-            .send()
-            .await
-            .unwrap();
-        statuses.push(resp.status().as_u16());
-        if resp.status() == 429 {
-            let wait: u64 = resp.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!((1..=60).contains(&wait), "{wait}");
-            let body: serde_json::Value = resp.json().await.unwrap();
-            assert_eq!(body["error"], "rate_limited");
+        let (status, wait, error) =
+            walkbook_e2e::guess_invite(&server.url, &format!("WRONG-{i:04}")).await;
+        statuses.push(status);
+        if status == 429 {
+            assert!(wait.is_some_and(|w| (1..=60).contains(&w)), "{wait:?}");
+            assert_eq!(error.as_deref(), Some("rate_limited"));
         }
     }
     assert_eq!(

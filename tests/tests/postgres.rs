@@ -17,7 +17,7 @@ use walkbook_core::model::{AssignmentKind, ReferenceData};
 use walkbook_core::results::NewAttempt;
 use walkbook_core::sync::{DocMessage, Role, SyncClient, SyncRequest, SyncResponse};
 use walkbook_dev::postgres::TestCluster;
-use walkbook_e2e::TestDevice;
+use walkbook_e2e::{TestDevice, guess_invite};
 use walkbook_server::admin::{self, Deployment};
 use walkbook_server::http::{self, AppState, ServerOptions};
 
@@ -613,21 +613,11 @@ async fn replicas_share_one_sign_in_budget() {
     let http = reqwest::Client::new();
     let mut statuses = Vec::new();
     for i in 0..9 {
-        let resp = http
-            .post(format!("{}/v1/join", r.urls[i % 3]))
-            .json(&serde_json::json!({ "invite_code": format!("WRONG-{i:04}") }))
-            .send()
-            .await
-            .unwrap();
-        statuses.push(resp.status().as_u16());
-        if resp.status() == 429 {
-            let wait: u64 = resp.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
+        let (status, wait, _) = guess_invite(&r.urls[i % 3], &format!("WRONG-{i:04}")).await;
+        statuses.push(status);
+        if status == 429 {
             // A token comes back every 12 s at 5 a minute.
-            assert!((1..=12).contains(&wait), "{wait}");
+            assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "{wait:?}");
         }
     }
     assert_eq!(
@@ -646,13 +636,7 @@ async fn replicas_share_one_sign_in_budget() {
     assert_eq!(login.status(), 429);
     // The budget is the database's: a replica started now finds it spent.
     let (late, stop_late) = Replicas::serve(&r.cluster.url("replicas"), limited()).await;
-    let resp = http
-        .post(format!("{late}/v1/join"))
-        .json(&serde_json::json!({ "invite_code": "WRONG-LATE" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 429);
+    assert_eq!(guess_invite(&late, "WRONG-LATE").await.0, 429);
     let _ = stop_late.send(());
     let buckets = blocking(|| {
         r.cluster
@@ -677,12 +661,6 @@ async fn replicas_share_one_sign_in_budget() {
             )
             .unwrap()
     });
-    let resp = http
-        .post(format!("{}/v1/join", r.urls[2]))
-        .json(&serde_json::json!({ "invite_code": "WRONG-AGAIN" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 403);
+    assert_eq!(guess_invite(&r.urls[2], "WRONG-AGAIN").await.0, 403);
     r.stop();
 }
