@@ -72,31 +72,31 @@ pub async fn limit_sign_ins(
                     .map(|c| c.0.ip())
             })
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let limited = {
-            let state = state.clone();
-            tokio::task::spawn_blocking(move || state.sign_in_limiter.check(&*state.db, ip)).await
-        };
-        let wait = match limited {
-            Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(wait))) => Some(wait),
+        let limited =
+            tokio::task::spawn_blocking(move || state.sign_in_limiter.check(&*state.db, ip)).await;
+        match limited {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(wait))) => return rate_limited(wait),
             Ok(Err(e)) => return ApiError::from(e).into_response(),
             Err(e) => return ApiError::internal(e).into_response(),
-        };
-        if let Some(wait) = wait {
-            let secs = wait.as_secs().max(1);
-            let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many sign-in attempts; try again in {secs} s"),
-            )
-            .into_response();
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return resp;
         }
     }
     next.run(request).await
+}
+
+/// 429 with how long to wait, in words and in `Retry-After`.
+fn rate_limited(wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let mut resp = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many sign-in attempts; try again in {secs} s"),
+    )
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// The Content-Security-Policy of every page: scripts and styles from this
