@@ -343,3 +343,149 @@ fn two_stores_syncing_as_peers_send_the_changes_once_and_fall_silent() {
         b.heads_hex("turf:T1").unwrap()
     );
 }
+
+fn chunk_rows(d: &common::Device) -> Vec<(String, i64, i64)> {
+    let conn = rusqlite::Connection::open(d.dir.path().join("campaign.db")).unwrap();
+    let mut st = conn
+        .prepare("SELECT hash, changes, length(bytes) FROM result_chunks WHERE doc_id = 'turf:T1' ORDER BY seq")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn the_changes_of_one_write_are_one_row_and_load_back_with_rows_of_one() {
+    let mut a = common::device();
+    for (i, p) in ["P1", "P2", "P3", "P4"].iter().enumerate() {
+        a.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    // The recording device wrote a row per attempt (the first with the
+    // document's genesis): 5 changes in 4 rows.
+    let rows_a = chunk_rows(&a);
+    let counts: Vec<i64> = rows_a.iter().map(|r| r.1).collect();
+    assert_eq!(counts, [2, 1, 1, 1], "{rows_a:?}");
+    assert_eq!(a.store.chunk_count("turf:T1").unwrap(), 5);
+    // The receiver stores what one merge added as one row, keyed by its
+    // first change.
+    let mut b = common::device();
+    assert!(chunk_rows(&b).is_empty());
+    assert_eq!(send(&mut a, &mut b).new_attempts, 4);
+    let rows_b = chunk_rows(&b);
+    assert_eq!(rows_b.len(), 1, "{rows_b:?}");
+    let (hash, n, len) = rows_b[0].clone();
+    assert_eq!(n, 5);
+    assert_eq!(hash, rows_a[0].0);
+    assert_eq!(len, rows_a.iter().map(|r| r.2).sum::<i64>());
+    // Rows of one and of several mix: b records one more of its own.
+    b.store
+        .record_attempt("A-turf", door_result("P5", "not_home", 9))
+        .unwrap();
+    assert_eq!(chunk_rows(&b).last().unwrap().1, 1);
+    assert_eq!(b.store.chunk_count("turf:T1").unwrap(), 6);
+    let reopened = DeviceStore::open(b.dir.path().join("campaign.db"), None).unwrap();
+    let doc = reopened.load_document("turf:T1").unwrap();
+    assert_eq!(read_attempts(&doc).unwrap().len(), 5);
+}
+
+#[test]
+fn a_row_of_several_changes_that_is_damaged_or_miscounted_is_reported_on_load() {
+    let mut a = common::device();
+    for (i, p) in ["P1", "P2", "P3"].iter().enumerate() {
+        a.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    for damage in ["flip", "count", "first"] {
+        let mut b = common::device();
+        send(&mut a, &mut b);
+        let conn = rusqlite::Connection::open(b.dir.path().join("campaign.db")).unwrap();
+        let (hash, mut bytes): (String, Vec<u8>) = conn
+            .query_row(
+                "SELECT hash, bytes FROM result_chunks WHERE doc_id = 'turf:T1' AND changes = 4",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        match damage {
+            // A byte in the last change, not the first.
+            "flip" => {
+                let i = bytes.len() - 20;
+                bytes[i] ^= 0x01;
+                conn.execute(
+                    "UPDATE result_chunks SET bytes = ?1 WHERE hash = ?2",
+                    rusqlite::params![bytes, hash],
+                )
+                .unwrap();
+            }
+            "count" => {
+                conn.execute(
+                    "UPDATE result_chunks SET changes = 3 WHERE hash = ?1",
+                    [&hash],
+                )
+                .unwrap();
+            }
+            _ => {
+                conn.execute(
+                    "UPDATE result_chunks SET hash = ?1 WHERE hash = ?2",
+                    rusqlite::params![format!("{:0>64}", "1"), hash],
+                )
+                .unwrap();
+            }
+        }
+        let err = DeviceStore::open(b.dir.path().join("campaign.db"), None)
+            .unwrap()
+            .load_document("turf:T1")
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "{damage}: {err}");
+        assert!(err.to_string().contains("damaged"), "{damage}: {err}");
+    }
+}
+
+#[test]
+fn a_write_whose_first_change_is_stored_already_keeps_the_rest_one_row_each() {
+    let mut a = common::device();
+    for (i, p) in ["P1", "P2", "P3"].iter().enumerate() {
+        a.store
+            .record_attempt("A-turf", door_result(p, "not_home", i as i64))
+            .unwrap();
+    }
+    let changes = a.store.load_document("turf:T1").unwrap().get_changes(&[]);
+    assert_eq!(changes.len(), 4);
+    let (genesis, first) = (&changes[0], &changes[1]);
+    let mut b = common::device();
+    b.store
+        .merge_remote_changes("turf:T1", genesis.raw_bytes())
+        .unwrap();
+    // b holds the document in memory; then the first attempt's change
+    // reaches b's file behind its back, as a row of its own.
+    let conn = rusqlite::Connection::open(b.dir.path().join("campaign.db")).unwrap();
+    conn.execute(
+        "INSERT INTO result_chunks (doc_id, hash, seq, bytes) VALUES ('turf:T1', ?1, 1000, ?2)",
+        rusqlite::params![first.hash().to_string(), first.raw_bytes()],
+    )
+    .unwrap();
+    let rest: Vec<u8> = changes[1..]
+        .iter()
+        .flat_map(|c| c.raw_bytes().to_vec())
+        .collect();
+    assert_eq!(
+        b.store
+            .merge_remote_changes("turf:T1", &rest)
+            .unwrap()
+            .new_attempts,
+        3
+    );
+    // Nothing was lost: the write's row could not go in under the stored
+    // first change, so its changes went in one row each (the first kept
+    // once).
+    let rows = chunk_rows(&b);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows.iter().all(|r| r.1 == 1), "{rows:?}");
+    let reopened = DeviceStore::open(b.dir.path().join("campaign.db"), None).unwrap();
+    let doc = reopened.load_document("turf:T1").unwrap();
+    assert_eq!(read_attempts(&doc).unwrap().len(), 3);
+}

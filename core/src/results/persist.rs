@@ -95,22 +95,39 @@ impl DeviceStore {
             None => Automerge::new(),
         };
         let mut st = self.conn.prepare_cached(
-            "SELECT hash, bytes FROM result_chunks WHERE doc_id = ?1 ORDER BY seq",
+            "SELECT hash, bytes, changes FROM result_chunks WHERE doc_id = ?1 ORDER BY seq",
         )?;
         let mut changes = Vec::new();
         for row in st.query_map([doc_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })? {
-            let (hash, bytes) = row?;
-            let change = Change::try_from(bytes.as_slice())
-                .map_err(|e| corrupt(format!("change {hash} is damaged ({e})")))?;
-            if change.hash().to_string() != hash {
+            let (hash, bytes, count) = row?;
+            // A row holds the changes one write stored together (ADR 28):
+            // each is checked against its header's checksum, the row's
+            // first against the row's hash, and the count against the row.
+            let row_changes = split_changes(&bytes)
+                .map_err(|e| corrupt(format!("the chunk of change {hash} is damaged ({e})")))?;
+            match row_changes.first() {
+                Some(first) if first.hash().to_string() == hash => {}
+                Some(first) => {
+                    return Err(corrupt(format!(
+                        "change {hash} is damaged (its content hashes to {})",
+                        first.hash()
+                    )));
+                }
+                None => return Err(corrupt(format!("the chunk of change {hash} is empty"))),
+            }
+            if row_changes.len() as i64 != count {
                 return Err(corrupt(format!(
-                    "change {hash} is damaged (its content hashes to {})",
-                    change.hash()
+                    "the chunk of change {hash} is damaged: it holds {} changes, {count} were written",
+                    row_changes.len()
                 )));
             }
-            changes.push(change);
+            changes.extend(row_changes);
         }
         doc.apply_changes(changes)
             .map_err(|e| corrupt(format!("changes do not apply ({e})")))?;
@@ -206,26 +223,47 @@ impl DeviceStore {
             .execute(
             params![doc_id, heads, Utc::now().timestamp_millis()],
         )?;
-        {
+        if let Some(first) = changes.first() {
             let last: i64 = tx
                 .prepare_cached(
                     "SELECT coalesce(max(seq), 0) FROM result_chunks WHERE doc_id = ?1",
                 )?
                 .query_row([doc_id], |r| r.get(0))?;
-            let mut st = tx.prepare_cached(
-                "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            // Rows go in in key order (the table is keyed by hash, which is
-            // random): the B-tree grows at one end instead of splitting
-            // pages all over. `seq` keeps the order the changes came in.
-            let mut rows: Vec<(String, i64, &[u8])> = changes
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.hash().to_string(), last + 1 + i as i64, c.raw_bytes()))
-                .collect();
-            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            for (hash, seq, bytes) in rows {
-                st.execute(params![doc_id, hash, seq, bytes])?;
+            // One row for the write (ADR 28): a device's upload of 200
+            // changes is one row with its bytes on overflow pages, not 200
+            // rows of ~400 bytes splitting the table's pages.
+            let mut bytes = Vec::with_capacity(changes.iter().map(|c| c.raw_bytes().len()).sum());
+            for c in changes {
+                bytes.extend_from_slice(c.raw_bytes());
+            }
+            let stored = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes, changes)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    doc_id,
+                    first.hash().to_string(),
+                    last + 1,
+                    bytes,
+                    changes.len() as i64
+                ])?;
+            if stored == 0 {
+                // The first change is stored already (written by an earlier
+                // write that was not in memory here): one row per change,
+                // each kept once, as before ADR 28. Loading applies a
+                // change stored twice once.
+                let mut st = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (i, c) in changes.iter().enumerate() {
+                    st.execute(params![
+                        doc_id,
+                        c.hash().to_string(),
+                        last + 1 + i as i64,
+                        c.raw_bytes()
+                    ])?;
+                }
             }
         }
         update_index(&tx, doc_id, new_attempts)?;
@@ -350,11 +388,14 @@ impl DeviceStore {
         read_attempts(self.document(doc_id)?).map_err(doc_err(doc_id))
     }
 
-    /// Number of change chunks stored for a document (before compaction).
+    /// Number of changes stored for a document since its snapshot (before
+    /// compaction), however many rows hold them.
     pub fn chunk_count(&self, doc_id: &str) -> Result<i64, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT count(*) FROM result_chunks WHERE doc_id = ?1")?
+            .prepare_cached(
+                "SELECT coalesce(sum(changes), 0) FROM result_chunks WHERE doc_id = ?1",
+            )?
             .query_row([doc_id], |r| r.get(0))?)
     }
 
