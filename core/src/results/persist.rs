@@ -251,8 +251,7 @@ impl DeviceStore {
             if stored == 0 {
                 // The first change is stored already (written by an earlier
                 // write that was not in memory here): one row per change,
-                // each kept once, as before ADR 28. Loading applies a
-                // change stored twice once.
+                // each kept once under its hash, as before ADR 28.
                 let mut st = tx.prepare_cached(
                     "INSERT OR IGNORE INTO result_chunks (doc_id, hash, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
                 )?;
