@@ -402,25 +402,17 @@ fn a_row_of_several_changes_that_is_damaged_or_miscounted_is_reported_on_load() 
     for damage in ["flip", "count", "first"] {
         let mut b = common::device();
         send(&mut a, &mut b);
+        // One row, holding the four changes (genesis and three attempts).
+        let rows = chunk_rows(&b);
+        assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [4]);
+        let hash = rows[0].0.clone();
         let conn = rusqlite::Connection::open(b.dir.path().join("campaign.db")).unwrap();
-        let (hash, mut bytes): (String, Vec<u8>) = conn
-            .query_row(
-                "SELECT hash, bytes FROM result_chunks WHERE doc_id = 'turf:T1' AND changes = 4",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
         match damage {
             // A byte in the last change, not the first.
-            "flip" => {
+            "flip" => corrupt_first_chunk(&b, |bytes| {
                 let i = bytes.len() - 20;
                 bytes[i] ^= 0x01;
-                conn.execute(
-                    "UPDATE result_chunks SET bytes = ?1 WHERE hash = ?2",
-                    rusqlite::params![bytes, hash],
-                )
-                .unwrap();
-            }
+            }),
             "count" => {
                 conn.execute(
                     "UPDATE result_chunks SET changes = 3 WHERE hash = ?1",
